@@ -1,0 +1,150 @@
+import type { Dataset, LabeledImage, Split } from '../datasets/types.ts';
+import type { PreprocessConfig } from '../model/preprocess/config.ts';
+import { createProgress } from '../util/progress.ts';
+import { FeatureStore, gatherRows, range, type FeatureKey } from './store.ts';
+import { PreprocessPool } from './worker-pool.ts';
+import { NO_SHIFT, type ImageShift } from './shift.ts';
+
+/** The part of a loaded model that feature extraction needs. */
+export interface ImageEncoder {
+  files: { role: string; sha256: string }[];
+  preprocess: PreprocessConfig;
+  encodeImages(pixels: Float32Array, n: number): Promise<Float32Array>;
+}
+
+export interface ExtractOptions {
+  encoder: ImageEncoder;
+  dataset: Dataset;
+  split: Split;
+  /** Sorted, unique indices into the split; all of it when omitted. */
+  indices?: Int32Array;
+  /** Feature cache root; null disables caching. */
+  cacheRoot: string | null;
+  shift?: ImageShift;
+  batchSize?: number;
+  /** Preprocessing worker threads (0 = inline on the main thread). */
+  workers?: number;
+  /** Rows per sealed cache chunk: what an interruption can lose at most. */
+  chunkRows?: number;
+  label?: string;
+  log?: (msg: string) => void;
+}
+
+export interface ExtractResult {
+  indices: Int32Array;
+  /** Row-major [indices.length, dim], raw embeddings as the model outputs them. */
+  features: Float32Array;
+  dim: number;
+  cachedRows: number;
+  computedRows: number;
+  seconds: number;
+  cacheDir: string | null;
+}
+
+export function imageFeatureKey(encoder: ImageEncoder, dataset: Dataset, split: Split, shift: ImageShift): FeatureKey {
+  return {
+    kind: 'image',
+    modelFiles: encoder.files.filter((f) => f.role !== 'text').map((f) => ({ role: f.role, sha256: f.sha256 })),
+    preprocess: encoder.preprocess,
+    dataset: dataset.identity(split),
+    split,
+    shift: shift.id,
+  };
+}
+
+/**
+ * Stream a split through shift → preprocessing (worker threads) → encoder, in batches, reusing and
+ * extending the persistent feature cache. Preprocessing of the next batches overlaps with inference
+ * of the current one. An interrupted run keeps every sealed chunk and resumes from there.
+ */
+export async function extractImageFeatures(opts: ExtractOptions): Promise<ExtractResult> {
+  const t0 = performance.now();
+  const { encoder, dataset, split } = opts;
+  const shift = opts.shift ?? NO_SHIFT;
+  const batchSize = opts.batchSize ?? 32;
+  const chunkRows = opts.chunkRows ?? 2048;
+  const log = opts.log ?? (() => {});
+  const indices = opts.indices ?? range(await dataset.size(split));
+
+  const store = opts.cacheRoot ? new FeatureStore(opts.cacheRoot, imageFeatureKey(encoder, dataset, split, shift)) : null;
+  const loaded = store ? await store.load() : { dim: null, rows: new Map(), corrupt: [] as string[] };
+  for (const c of loaded.corrupt) log(`feature cache: discarded corrupt chunk ${c}; recomputing its rows`);
+  const missing = indices.filter((i) => !loaded.rows.has(i));
+  const cachedRows = indices.length - missing.length;
+
+  if (missing.length > 0) {
+    if (store) await store.init();
+    const pool = new PreprocessPool(opts.workers ?? 1);
+    const progress = createProgress(opts.label ?? `features ${dataset.name}/${split}`, missing.length, 'img');
+    let pendingRows: { idx: number[]; feats: Float32Array[] } = { idx: [], feats: [] };
+    let dim = loaded.dim;
+    const flush = async () => {
+      if (pendingRows.idx.length === 0 || dim === null) return;
+      const idx = Int32Array.from(pendingRows.idx);
+      const data = concat(pendingRows.feats, idx.length * dim);
+      pendingRows = { idx: [], feats: [] };
+      if (store) await store.append(idx, data, dim);
+      for (let r = 0; r < idx.length; r++) loaded.rows.set(idx[r], { data, row: r });
+    };
+
+    // Up to `ahead` preprocessed batches in flight while the encoder works.
+    const ahead = Math.max(2, pool.size + 1);
+    const inflight: { idx: number[]; pixels: Promise<Float32Array> }[] = [];
+    const encodeNext = async () => {
+      const job = inflight.shift()!;
+      const pixels = await job.pixels;
+      const emb = await encoder.encodeImages(pixels, job.idx.length);
+      const d = emb.length / job.idx.length;
+      if (dim === null) loaded.dim = dim = d;
+      else if (d !== dim) throw new Error(`encoder returned dimension ${d}, cache holds ${dim}`);
+      pendingRows.idx.push(...job.idx);
+      pendingRows.feats.push(emb);
+      progress.tick(job.idx.length);
+      if (pendingRows.idx.length >= chunkRows) await flush();
+    };
+
+    try {
+      let batch: LabeledImage[] = [];
+      const submit = () => {
+        const pixels = pool.run({ cfg: encoder.preprocess, shift: shift.id, images: batch.map((b) => b.image), indices: batch.map((b) => b.index) });
+        pixels.catch(() => {}); // surfaced when awaited; never an unhandled rejection meanwhile
+        inflight.push({ idx: batch.map((b) => b.index), pixels });
+        batch = [];
+      };
+      for await (const ex of dataset.read(split, missing)) {
+        batch.push(ex);
+        if (batch.length === batchSize) {
+          submit();
+          if (inflight.length >= ahead) await encodeNext();
+        }
+      }
+      if (batch.length > 0) submit();
+      while (inflight.length > 0) await encodeNext();
+      await flush();
+    } finally {
+      progress.done();
+      await pool.close();
+    }
+  }
+
+  const features = gatherRows(loaded, indices);
+  return {
+    indices,
+    features,
+    dim: loaded.dim!,
+    cachedRows,
+    computedRows: missing.length,
+    seconds: (performance.now() - t0) / 1000,
+    cacheDir: store?.dir ?? null,
+  };
+}
+
+function concat(parts: Float32Array[], total: number): Float32Array {
+  const out = new Float32Array(total);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}

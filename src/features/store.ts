@@ -1,0 +1,109 @@
+import { mkdir, readdir, rm, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { stableHash, stableStringify } from '../util/hash.ts';
+import { writeFileAtomic } from '../util/atomic.ts';
+import { readChunk, writeChunk } from './chunk-file.ts';
+
+/** Bump when the meaning of cached features changes (invalidates every entry). */
+export const FEATURE_FORMAT_VERSION = 1;
+
+/**
+ * Everything that determines a cached embedding. The key is a hash of all of it, so a change of
+ * model file, preprocessing, tokenizer, dataset content, split or shift can never reuse stale rows
+ * (CLIP_benchmark's cache key ignores settings; this one does not).
+ */
+export interface FeatureKey {
+  kind: 'image' | 'text';
+  modelFiles: { role: string; sha256: string }[];
+  preprocess?: unknown;
+  tokenizer?: unknown;
+  dataset?: string;
+  split?: string;
+  shift?: string;
+  /** For text: hash of the prompt list. */
+  texts?: string;
+}
+
+export function featureKeyHash(key: FeatureKey): string {
+  return stableHash({ v: FEATURE_FORMAT_VERSION, ...key });
+}
+
+export interface LoadedRows {
+  dim: number | null;
+  /** index → [chunk data, row] */
+  rows: Map<number, { data: Float32Array; row: number }>;
+  corrupt: string[];
+}
+
+/** A directory of sealed chunks for one feature key. Chunks are immutable once written. */
+export class FeatureStore {
+  readonly dir: string;
+
+  constructor(
+    root: string,
+    readonly key: FeatureKey,
+  ) {
+    this.dir = join(root, featureKeyHash(key).slice(0, 32));
+  }
+
+  async init(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    const keyFile = join(this.dir, 'key.json');
+    if (!existsSync(keyFile)) await writeFileAtomic(keyFile, JSON.stringify(JSON.parse(stableStringify(this.key)), null, 2));
+  }
+
+  /** Read every chunk; corrupt ones are deleted (and reported) so their rows get recomputed. */
+  async load(): Promise<LoadedRows> {
+    const out: LoadedRows = { dim: null, rows: new Map(), corrupt: [] };
+    if (!existsSync(this.dir)) return out;
+    const names = (await readdir(this.dir)).filter((n) => n.endsWith('.cbf')).sort();
+    for (const name of names) {
+      const path = join(this.dir, name);
+      const chunk = await readChunk(path);
+      if ('corrupt' in chunk || (out.dim !== null && chunk.dim !== out.dim)) {
+        out.corrupt.push(`${path}: ${'corrupt' in chunk ? chunk.corrupt : 'dimension differs from other chunks'}`);
+        await rm(path, { force: true });
+        continue;
+      }
+      out.dim = chunk.dim;
+      for (let r = 0; r < chunk.indices.length; r++) out.rows.set(chunk.indices[r], { data: chunk.data, row: r });
+    }
+    return out;
+  }
+
+  async append(indices: Int32Array, data: Float32Array, dim: number): Promise<void> {
+    if (indices.length === 0) return;
+    const name = `chunk-${String(indices[0]).padStart(9, '0')}-${String(indices[indices.length - 1]).padStart(9, '0')}-${indices.length}.cbf`;
+    await writeChunk(join(this.dir, name), { dim, indices, data });
+  }
+
+  /** A one-shot blob (e.g. text embeddings): stored as a single chunk with indices 0..n-1. */
+  async readAll(n: number): Promise<{ data: Float32Array; dim: number } | null> {
+    const loaded = await this.load();
+    if (loaded.dim === null || loaded.rows.size < n) return null;
+    return { data: gatherRows(loaded, range(n)), dim: loaded.dim };
+  }
+}
+
+export function range(n: number): Int32Array {
+  const a = new Int32Array(n);
+  for (let i = 0; i < n; i++) a[i] = i;
+  return a;
+}
+
+/** Rows for `indices`, in that order, from loaded chunks (all must be present). */
+export function gatherRows(loaded: LoadedRows, indices: ArrayLike<number>): Float32Array {
+  const dim = loaded.dim!;
+  const out = new Float32Array(indices.length * dim);
+  for (let i = 0; i < indices.length; i++) {
+    const hit = loaded.rows.get(indices[i]);
+    if (!hit) throw new Error(`feature row ${indices[i]} missing from cache`);
+    out.set(hit.data.subarray(hit.row * dim, (hit.row + 1) * dim), i * dim);
+  }
+  return out;
+}
+
+export async function readKeyFile(dir: string): Promise<unknown> {
+  return JSON.parse(await readFile(join(dir, 'key.json'), 'utf8'));
+}

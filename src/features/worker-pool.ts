@@ -1,0 +1,55 @@
+import { Worker } from 'node:worker_threads';
+import { preprocessBatch, type PreprocessJob } from './preprocess-batch.ts';
+
+/**
+ * Preprocessing off the main thread, so decoding/resizing overlaps with ONNX inference.
+ * With size 0 every job runs inline (tests, single-core runs).
+ */
+export class PreprocessPool {
+  private readonly workers: Worker[] = [];
+  private readonly pending = new Map<number, { resolve: (a: Float32Array) => void; reject: (e: Error) => void }>();
+  private nextId = 0;
+  private rr = 0;
+
+  constructor(readonly size: number) {
+    for (let i = 0; i < size; i++) {
+      const w = new Worker(new URL('./preprocess-worker.mjs', import.meta.url));
+      w.on('message', (msg: { id: number; out?: Float32Array; error?: string }) => {
+        const p = this.pending.get(msg.id);
+        if (!p) return;
+        this.pending.delete(msg.id);
+        if (msg.error !== undefined) p.reject(new Error(msg.error));
+        else p.resolve(msg.out!);
+      });
+      w.on('error', (e) => this.failAll(e));
+      this.workers.push(w);
+    }
+  }
+
+  run(job: PreprocessJob): Promise<Float32Array> {
+    if (this.size === 0) {
+      try {
+        return Promise.resolve(preprocessBatch(job));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    const id = this.nextId++;
+    // Copy pixel data: a view into a larger buffer would otherwise be cloned whole.
+    const images = job.images.map((img) => ({ ...img, data: img.data.slice() }));
+    const worker = this.workers[this.rr++ % this.size];
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      worker.postMessage({ id, job: { ...job, images } }, images.map((img) => img.data.buffer as ArrayBuffer));
+    });
+  }
+
+  private failAll(e: Error): void {
+    for (const p of this.pending.values()) p.reject(e);
+    this.pending.clear();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}

@@ -1,0 +1,75 @@
+import type { BenchResults, DatasetResult, Estimate } from './schema.ts';
+
+const pct = (x: number) => (100 * x).toFixed(1);
+export const formatEstimate = (e: Estimate) => `${pct(e.mean)} ± ${pct(e.std)} [${pct(e.ci[0])}, ${pct(e.ci[1])}]`;
+
+/** Rows of the compact summary table (shared by the terminal table and results.md). */
+export function summaryRows(ds: DatasetResult): string[][] {
+  const rows: string[][] = [];
+  const zs = ds.zeroShot;
+  if (zs.available && zs.top1 && zs.balancedAccuracy) {
+    rows.push([
+      zs.inDomain ? 'zero-shot (in-domain!)' : 'zero-shot',
+      `${zs.templates?.length ?? 0} templates`,
+      formatEstimate(zs.top1),
+      zs.metrics?.top5 == null ? '–' : pct(zs.metrics.top5),
+      formatEstimate(zs.balancedAccuracy),
+    ]);
+  } else {
+    rows.push(['zero-shot', 'unavailable', zs.reason ?? '', '', '']);
+  }
+  for (const p of ds.probes) {
+    rows.push([
+      `linear probe`,
+      `${p.shots}-shot × ${p.perSeed.length} seeds`,
+      formatEstimate(p.top1),
+      p.top5 ? pct(p.top5.mean) : '–',
+      formatEstimate(p.balancedAccuracy),
+    ]);
+  }
+  return rows;
+}
+
+export const SUMMARY_HEADER = ['method', 'setting', 'top-1 % (mean ± std [95% CI])', 'top-5 %', 'balanced acc. %'];
+
+function mdTable(header: string[], rows: string[][]): string {
+  return [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+export function renderMarkdown(r: BenchResults): string {
+  const out: string[] = [];
+  out.push(`# clip-bench results — ${r.model.name}`);
+  out.push('');
+  if (r.model.demo) {
+    out.push(`> **Demo model, not CLIP.** \`${r.model.name}\` is the small model trained inside this repository; its numbers say nothing about CLIP itself. Run with \`--model clip-vit-b32\` (or a local export) for real CLIP numbers.`);
+    out.push('');
+  }
+  out.push(`- run: \`${r.runId}\` at ${r.createdAt}`);
+  out.push(`- command: \`${r.command.argv.join(' ')}\``);
+  out.push(`- model: \`${r.model.ref}\` (${r.model.layout}, ${r.model.embeddingDim}-d); files: ${r.model.files.map((f) => `${f.path} \`${f.sha256.slice(0, 12)}\``).join(', ')}`);
+  out.push(`- protocol: seeds ${r.protocol.seeds.join(', ')}; shots ${r.protocol.shots.join(', ')}; val per class ${r.protocol.valPerClass}; solver ${r.protocol.solver}; C grid ${r.protocol.cGrid.join(', ')} + ${r.protocol.refineSteps} refinement steps; ${r.protocol.bootstrap.resamples} bootstrap resamples (seed ${r.protocol.bootstrap.seed})${r.protocol.limit ? `; **--limit ${r.protocol.limit}**` : ''}`);
+  out.push(`- environment: Node ${r.environment.node}, ${r.environment.cpus}× ${r.environment.cpuModel}; ${Object.entries(r.environment.packages).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  for (const ds of r.datasets) {
+    out.push('');
+    out.push(`## ${ds.name}${ds.shift !== 'none' ? ` (shift: ${ds.shift})` : ''}`);
+    out.push('');
+    const splits = Object.entries(ds.splits).map(([s, rec]) => `${s} ${rec!.used}/${rec!.size}`).join(', ');
+    out.push(`${ds.classes.length} classes; ${splits}; source ${ds.provenance.source} (\`${ds.provenance.checksum.slice(0, 12)}\`)`);
+    out.push('');
+    out.push(mdTable(SUMMARY_HEADER, summaryRows(ds)));
+    out.push('');
+    if (ds.zeroShot.inDomain) out.push(`**In-domain:** the model declares it was trained on ${ds.name}'s labels, so this zero-shot figure is not transfer.\n`);
+    if (ds.breakEvenShots !== null) out.push(`Break-even: the probe matches zero-shot top-1 at ≈ **${ds.breakEvenShots.toFixed(1)} shots** per class.${ds.breakEvenNote ? ` ${ds.breakEvenNote}` : ''}`);
+    else if (ds.breakEvenNote) out.push(`Break-even: ${ds.breakEvenNote}`);
+    for (const p of ds.probes) {
+      if (p.shortClasses.length) out.push(`\n${p.shots}-shot: classes with too few training examples: ${p.shortClasses.map((c) => `${c.class} (${c.available}/${c.requested})`).join(', ')}`);
+    }
+  }
+  if (r.warnings.length) {
+    out.push('');
+    out.push('## Warnings');
+    for (const w of r.warnings) out.push(`- ${w}`);
+  }
+  out.push('');
+  return out.join('\n');
+}

@@ -1,0 +1,136 @@
+/**
+ * The results schema: the contract between evaluation and reporting. Reports (markdown, CSV,
+ * plots, HTML, comparisons) read only this; they never recompute. Bump RESULTS_SCHEMA_VERSION on
+ * any incompatible change, and keep results.schema.json in step (a test checks both agree).
+ */
+export const RESULTS_SCHEMA_ID = 'clip-bench/results';
+export const RESULTS_SCHEMA_VERSION = 1;
+
+/** A statistic over seeds and/or test examples. */
+export interface Estimate {
+  mean: number;
+  /** Sample std over seeds (0 for a single deterministic classifier). */
+  std: number;
+  /** 95% percentile-bootstrap interval. */
+  ci: [number, number];
+}
+
+export interface ClassifierMetrics {
+  n: number;
+  top1: number;
+  /** null when fewer than 5 classes. */
+  top5: number | null;
+  balancedAccuracy: number;
+  perClassAccuracy: (number | null)[];
+  /** Row = true class, column = predicted; row-major K×K. */
+  confusion: number[];
+}
+
+export interface ZeroShotResult {
+  available: boolean;
+  /** Why not, when unavailable (e.g. image-only backbone). */
+  reason?: string;
+  templates?: string[];
+  metrics?: ClassifierMetrics;
+  top1?: Estimate;
+  balancedAccuracy?: Estimate;
+  /** The model declares it saw this dataset's labels: not genuine zero-shot transfer. */
+  inDomain?: boolean;
+  seconds?: number;
+}
+
+export interface ProbeSeedResult {
+  seed: number;
+  trainCount: number;
+  valCount: number;
+  C: number;
+  sweep: { C: number; valAccuracy: number }[];
+  metrics: ClassifierMetrics;
+  seconds: number;
+}
+
+export interface ProbeResult {
+  /** k examples per class, or 'all' for the full training pool. */
+  shots: number | 'all';
+  solver: string;
+  perSeed: ProbeSeedResult[];
+  top1: Estimate;
+  top5: Estimate | null;
+  balancedAccuracy: Estimate;
+  /** Classes with fewer training examples than requested (reported, never silently dropped). */
+  shortClasses: { class: string; available: number; requested: number }[];
+}
+
+export interface SplitRecord {
+  identity: string;
+  size: number;
+  /** Examples actually used (after --limit). */
+  used: number;
+}
+
+export interface DatasetResult {
+  name: string;
+  provenance: { source: string; checksum: string; license?: string };
+  classes: string[];
+  shift: string;
+  splits: Partial<Record<'train' | 'val' | 'test', SplitRecord>>;
+  /** Where the probe's train/val pool came from. */
+  probePool: 'train' | 'none';
+  zeroShot: ZeroShotResult;
+  probes: ProbeResult[];
+  /** Shots (log-interpolated) at which the mean probe top-1 reaches zero-shot top-1; null if never. */
+  breakEvenShots: number | null;
+  breakEvenNote?: string;
+  timings: Record<string, number>;
+  featureCache: Record<string, { dir: string | null; cachedRows: number; computedRows: number }>;
+}
+
+export interface ModelRecord {
+  ref: string;
+  name: string;
+  layout: string;
+  files: { role: string; path: string; sha256: string; bytes: number }[];
+  embeddingDim: number;
+  hasText: boolean;
+  logitScale: number;
+  preprocess: unknown;
+  tokenizer: unknown;
+  demo: boolean;
+  trainedOn: string[];
+}
+
+export interface BenchResults {
+  schema: typeof RESULTS_SCHEMA_ID;
+  schemaVersion: typeof RESULTS_SCHEMA_VERSION;
+  runId: string;
+  createdAt: string;
+  command: { argv: string[]; cwd: string };
+  environment: {
+    node: string;
+    platform: string;
+    arch: string;
+    cpus: number;
+    cpuModel: string;
+    packages: Record<string, string>;
+    gitCommit: string | null;
+  };
+  model: ModelRecord;
+  protocol: {
+    seeds: number[];
+    shots: (number | 'all')[];
+    valPerClass: string;
+    solver: string;
+    cGrid: number[];
+    refineSteps: number;
+    maxIter: number;
+    featureNormalization: 'l2';
+    zeroShotScale: number;
+    bootstrap: { resamples: number; seed: number; level: number };
+    limit: number | null;
+    threads: number;
+    batchSize: number;
+  };
+  datasets: DatasetResult[];
+  timings: Record<string, number>;
+  warnings: string[];
+}
