@@ -27,6 +27,8 @@ export interface ExtractOptions {
   /** Rows per sealed cache chunk: what an interruption can lose at most. */
   chunkRows?: number;
   label?: string;
+  /** No progress output (tests). */
+  quiet?: boolean;
   log?: (msg: string) => void;
 }
 
@@ -75,7 +77,7 @@ export async function extractImageFeatures(opts: ExtractOptions): Promise<Extrac
   if (missing.length > 0) {
     if (store) await store.init();
     const pool = new PreprocessPool(opts.workers ?? 1);
-    const progress = createProgress(opts.label ?? `features ${dataset.name}/${split}`, missing.length, 'img');
+    const progress = createProgress(opts.label ?? `features ${dataset.name}/${split}`, missing.length, { unit: 'img', silent: opts.quiet });
     let pendingRows: { idx: number[]; feats: Float32Array[] } = { idx: [], feats: [] };
     let dim = loaded.dim;
     const flush = async () => {

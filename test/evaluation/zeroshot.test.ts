@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { classPrompts, zeroShotClassifier, zeroShotLogits } from '../../src/evaluation/zeroshot.ts';
+
+describe('zero-shot classifier', () => {
+  it('fills every template with every class, class-major', () => {
+    expect(classPrompts(['cat', 'dog'], ['a {}.', 'the {}!'])).toEqual(['a cat.', 'the cat!', 'a dog.', 'the dog!']);
+  });
+
+  it('ensembles normalised prompt embeddings, so a long prompt vector does not dominate', () => {
+    // class 0: prompts (10,0) and (0,1) → unit (1,0),(0,1) → mean (.5,.5) → (0.7071, 0.7071)
+    const text = Float32Array.from([10, 0, 0, 1, /* class 1 */ 0, -3, 0, -3]);
+    const w = zeroShotClassifier(text, 2, 2, 2);
+    expect(w[0]).toBeCloseTo(Math.SQRT1_2, 6);
+    expect(w[1]).toBeCloseTo(Math.SQRT1_2, 6);
+    expect(w[2]).toBeCloseTo(0, 6);
+    expect(w[3]).toBeCloseTo(-1, 6);
+  });
+
+  it('scores scale · cosine and ignores the image vector length', () => {
+    const w = Float32Array.from([1, 0, 0, 1]);
+    const logits = zeroShotLogits(Float32Array.from([3, 4, 0.3, 0.4]), 2, w, 2, 2, 100);
+    expect(Array.from(logits).map((v) => +v.toFixed(4))).toEqual([60, 80, 60, 80]);
+  });
+});
