@@ -26,6 +26,8 @@ export interface ProgressOptions {
 
 const REDRAW_MS = 100;
 const QUIET_EVERY_MS = 30_000;
+// Line mode skips decile lines closer than this, so a sub-second task logs just start and end.
+const QUIET_MIN_GAP_MS = 1_000;
 
 /** `total` ≤ 0 or NaN means unknown (shown without percent and ETA). */
 export function createProgress(label: string, total: number, options: ProgressOptions = {}): Progress {
@@ -68,8 +70,11 @@ export function createProgress(label: string, total: number, options: ProgressOp
         return;
       }
       const decile = known ? Math.floor((10 * count) / total) : 0;
-      if ((decile > lastDecile && count < total) || t - lastLine >= QUIET_EVERY_MS) {
+      if (decile > lastDecile && count < total && t - lastLine >= QUIET_MIN_GAP_MS) {
         lastDecile = decile;
+        lastLine = t;
+        stream.write(`${status()}\n`);
+      } else if (t - lastLine >= QUIET_EVERY_MS) {
         lastLine = t;
         stream.write(`${status()}\n`);
       }

@@ -1,0 +1,92 @@
+/**
+ * The one dispatch point from a dataset argument to a Dataset: a registry name opens the built-in
+ * (fetching and converting it on first use); anything else is a path to the user's own data.
+ */
+import { readFile } from 'node:fs/promises';
+import { UserError } from '../util/errors.ts';
+import { resolveDataDir } from '../util/paths.ts';
+import type { ProgressOptions } from '../util/progress.ts';
+import { openBuiltin } from './builtin.ts';
+import { BUILTIN_NAMES, builtinEntry } from './registry.ts';
+import type { Dataset } from './types.ts';
+
+export interface OpenDatasetOptions {
+  /** Cache directory (the `--data-dir` flag); default from CLIP_BENCH_DATA or <project>/datasets. */
+  dataDir?: string;
+  /** Built-ins only: source id (e.g. "official") or `dir:<folder>`. */
+  source?: string;
+  /** User data only: skip undecodable images instead of failing. */
+  skipBad?: boolean;
+  /** Replace the templates: a JSON array of strings or one template per line, each with `{}`. */
+  templatesFile?: string;
+  /** Replace the class names: a JSON array or one per line (built-ins: same count and order). */
+  classesFile?: string;
+  /** false: never download or convert a built-in. Default true. */
+  fetch?: boolean;
+  fetchImpl?: typeof fetch;
+  progress?: ProgressOptions;
+}
+
+export async function openDataset(nameOrPath: string, opts: OpenDatasetOptions = {}): Promise<Dataset> {
+  const entry = builtinEntry(nameOrPath);
+  if (!entry) {
+    if (!looksLikePath(nameOrPath)) {
+      throw new UserError(`unknown dataset "${nameOrPath}": use one of ${BUILTIN_NAMES.join(', ')}, or a path to a folder or CSV manifest`);
+    }
+    if (opts.source) throw new UserError(`--source applies to built-in datasets only, not to ${nameOrPath}`);
+    // Loaded on demand: built-ins never pay for the user-data readers.
+    const { openUserDataset } = await import('./user/index.ts');
+    return openUserDataset(nameOrPath, { skipBad: opts.skipBad, templatesFile: opts.templatesFile, classesFile: opts.classesFile });
+  }
+  const ds = await openBuiltin(entry, {
+    dataDir: resolveDataDir(opts.dataDir),
+    source: opts.source,
+    fetch: opts.fetch,
+    fetchImpl: opts.fetchImpl,
+    progress: opts.progress,
+  });
+  if (!opts.templatesFile && !opts.classesFile) return ds;
+  const templates = opts.templatesFile ? await readTemplates(opts.templatesFile) : ds.templates;
+  const classes = opts.classesFile ? await readClassNames(opts.classesFile, ds.classes.length) : ds.classes;
+  // Overrides change prompts only, never images or labels, so identity stays the store's.
+  return Object.create(ds, { templates: { value: templates }, classes: { value: classes } }) as Dataset;
+}
+
+/** A bare word that is not a built-in is a typo far more often than a folder in the working dir. */
+function looksLikePath(s: string): boolean {
+  return /[/\\.]/.test(s) || s.endsWith('.csv');
+}
+
+async function readList(path: string, what: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new UserError(`cannot read ${what} file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  if (text.trimStart().startsWith('[')) {
+    let v: unknown;
+    try {
+      v = JSON.parse(text);
+    } catch (e) {
+      throw new UserError(`${path}: not valid JSON (${(e as Error).message})`);
+    }
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new UserError(`${path}: expected a JSON array of strings`);
+    return v as string[];
+  }
+  return text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0 && !l.startsWith('#'));
+}
+
+export async function readTemplates(path: string): Promise<string[]> {
+  const t = await readList(path, 'templates');
+  if (t.length === 0) throw new UserError(`${path}: no templates`);
+  const bad = t.find((x) => !x.includes('{}'));
+  if (bad !== undefined) throw new UserError(`${path}: template "${bad}" has no {} placeholder for the class name`);
+  return t;
+}
+
+export async function readClassNames(path: string, expected: number): Promise<string[]> {
+  const c = await readList(path, 'classes');
+  if (c.length !== expected) throw new UserError(`${path}: ${c.length} class names, the dataset has ${expected} classes (same order required)`);
+  return c;
+}
