@@ -1,5 +1,4 @@
 import { parseArgs } from 'node:util';
-import { readFileSync } from 'node:fs';
 import { UserError } from '../util/errors.ts';
 
 export interface BenchArgs {
@@ -9,7 +8,6 @@ export interface BenchArgs {
   seeds: number[];
   limit: number | null;
   out: string | null;
-  templates: string[] | null;
   templatesFile: string | null;
   solver: 'lbfgs' | 'ml-logistic-regression';
   threads: number | null;
@@ -83,21 +81,6 @@ export function parseShots(v: string): (number | 'all')[] {
   return [...new Set(out)].sort((a, b) => (a === 'all' ? 1 : b === 'all' ? -1 : a - b));
 }
 
-/** A templates file: a JSON array of strings, each with `{}` where the class name goes. */
-export function readTemplatesFile(file: string): string[] {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new UserError(`--templates ${file}: cannot read it as JSON (${(e as Error).message})`);
-  }
-  if (!Array.isArray(parsed) || parsed.length === 0 || !parsed.every((t) => typeof t === 'string'))
-    throw new UserError(`--templates ${file}: expected a non-empty JSON array of strings like ["a photo of a {}."]`);
-  const bad = parsed.find((t: string) => !t.includes('{}'));
-  if (bad !== undefined) throw new UserError(`--templates ${file}: template "${bad}" has no {} where the class name goes`);
-  return parsed as string[];
-}
-
 export function parseBenchArgs(argv: string[]): BenchArgs {
   let v;
   try {
@@ -150,7 +133,6 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     seeds: Array.from({ length: nSeeds }, (_, i) => first + i),
     limit: v.limit !== undefined ? positiveInt('--limit', v.limit) : null,
     out: v.out ?? null,
-    templates: v.templates !== undefined ? readTemplatesFile(v.templates) : null,
     templatesFile: v.templates ?? null,
     solver: v.solver as BenchArgs['solver'],
     threads: v.threads !== undefined ? positiveInt('--threads', v.threads, 256) : null,

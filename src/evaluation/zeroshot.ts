@@ -1,4 +1,5 @@
 import { l2NormalizeRows } from './normalize.ts';
+import { classificationMetrics, correctness, type Metrics } from './metrics.ts';
 
 /** The prompts for every (class, template) pair, class-major: row c·T + t is template t filled with class c. */
 export function classPrompts(classes: readonly string[], templates: readonly string[]): string[] {
@@ -37,4 +38,34 @@ export function zeroShotLogits(imageFeats: Float32Array, n: number, classifier: 
     }
   }
   return out;
+}
+
+export interface ZeroShotEvaluation {
+  scores: Float32Array;
+  metrics: Metrics;
+  /** 0/1 per test example, for bootstrap intervals. */
+  correct: Uint8Array;
+}
+
+/**
+ * Zero-shot evaluation on precomputed embeddings: image features [n, d] (raw), prompt embeddings
+ * [K·T, d] class-major (raw), test labels [n].
+ */
+export function evaluateZeroShot(args: {
+  imageFeats: Float32Array;
+  labels: Int32Array;
+  textEmb: Float32Array;
+  numClasses: number;
+  numTemplates: number;
+  dim: number;
+  scale: number;
+}): ZeroShotEvaluation {
+  const n = args.labels.length;
+  const classifier = zeroShotClassifier(args.textEmb, args.numClasses, args.numTemplates, args.dim);
+  const scores = zeroShotLogits(args.imageFeats, n, classifier, args.numClasses, args.dim, args.scale);
+  return {
+    scores,
+    metrics: classificationMetrics(scores, args.labels, args.numClasses),
+    correct: correctness(scores, args.labels, args.numClasses),
+  };
 }

