@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseFlags } from './args.ts';
 import { UserError } from '../util/errors.ts';
 
 export interface BenchArgs {
@@ -82,13 +82,9 @@ export function parseShots(v: string): (number | 'all')[] {
 }
 
 export function parseBenchArgs(argv: string[]): BenchArgs {
-  let v;
-  try {
-    v = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
+  const parsed = parseFlags(
+    argv,
+    {
         dataset: { type: 'string', multiple: true },
         model: { type: 'string' },
         shots: { type: 'string', default: '1,2,4,8,16' },
@@ -111,11 +107,11 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
         'skip-bad': { type: 'boolean', default: false },
         'no-zero-shot': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
-      },
-    }).values;
-  } catch (e) {
-    throw new UserError(`${(e as Error).message.split('\n')[0]} (see npm run bench -- --help)`);
-  }
+    },
+    'npm run bench --',
+  );
+  const v = parsed.values;
+  if (parsed.positionals.length) throw new UserError(`unexpected argument "${parsed.positionals[0]}" (flags start with --; see npm run bench -- --help)`);
   if (v.help) return { help: true } as BenchArgs;
   const datasets = (v.dataset ?? []).flatMap((d) => d.split(',')).map((d) => d.trim()).filter(Boolean);
   if (datasets.length === 0) throw new UserError('--dataset is required, e.g. --dataset cifar10 (see npm run bench -- --help)');

