@@ -7,7 +7,7 @@ import { openModel } from '../model/resolve.ts';
 import { DEFAULT_PROBE_SETTINGS, defaultThreads, newRunId, prepareDatasets, runBench } from '../pipeline/bench.ts';
 import { PROJECT_ROOT } from '../util/paths.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
-import { renderMarkdown, SUMMARY_HEADER, summaryRows } from '../results/markdown.ts';
+import { breakEvenLine, renderMarkdown, SUMMARY_HEADER, summaryRows } from '../results/markdown.ts';
 import { assertValidResults } from '../results/validate.ts';
 import { formatTable } from '../results/table.ts';
 
@@ -56,8 +56,8 @@ export async function main(argv: string[]): Promise<number> {
     for (const ds of results.datasets) {
       process.stdout.write(`\n${ds.name} — ${results.model.name}${results.model.demo ? ' (demo model, not CLIP)' : ''}, test n=${ds.splits.test!.used}\n`);
       process.stdout.write(formatTable(SUMMARY_HEADER, summaryRows(ds)));
-      if (ds.breakEvenShots !== null) process.stdout.write(`break-even: probe matches zero-shot at ≈ ${ds.breakEvenShots.toFixed(1)} shots/class${ds.breakEvenNote ? ` (${ds.breakEvenNote})` : ''}\n`);
-      else if (ds.breakEvenNote) process.stdout.write(`break-even: ${ds.breakEvenNote}\n`);
+      const be = breakEvenLine(ds);
+      if (be) process.stdout.write(`${be}\n`);
     }
     for (const w of results.warnings) process.stdout.write(`warning: ${w}\n`);
     process.stdout.write(`\nwrote ${join(outDir, 'results.json')} and results.md (${results.timings.totalSeconds.toFixed(1)} s)\n`);

@@ -30,6 +30,13 @@ export function summaryRows(ds: DatasetResult): string[][] {
   return rows;
 }
 
+/** One sentence on where the probe curve meets zero-shot (CLIP Fig. 6), or null when not measured. */
+export function breakEvenLine(ds: DatasetResult): string | null {
+  if (ds.breakEvenShots !== null && !ds.breakEvenNote) return `break-even: the probe matches zero-shot top-1 at ≈ ${ds.breakEvenShots.toFixed(1)} shots per class`;
+  if (ds.breakEvenNote) return `break-even: ${ds.breakEvenNote}`;
+  return null;
+}
+
 export const SUMMARY_HEADER = ['method', 'setting', 'top-1 % (mean ± std [95% CI])', 'top-5 %', 'balanced acc. %'];
 
 function mdTable(header: string[], rows: string[][]): string {
@@ -59,8 +66,8 @@ export function renderMarkdown(r: BenchResults): string {
     out.push(mdTable(SUMMARY_HEADER, summaryRows(ds)));
     out.push('');
     if (ds.zeroShot.inDomain) out.push(`**In-domain:** the model declares it was trained on ${ds.name}'s labels, so this zero-shot figure is not transfer.\n`);
-    if (ds.breakEvenShots !== null) out.push(`Break-even: the probe matches zero-shot top-1 at ≈ **${ds.breakEvenShots.toFixed(1)} shots** per class.${ds.breakEvenNote ? ` ${ds.breakEvenNote}` : ''}`);
-    else if (ds.breakEvenNote) out.push(`Break-even: ${ds.breakEvenNote}`);
+    const be = breakEvenLine(ds);
+    if (be) out.push(be);
     for (const p of ds.probes) {
       if (p.shortClasses.length) out.push(`\n${p.shots}-shot: classes with too few training examples: ${p.shortClasses.map((c) => `${c.class} (${c.available}/${c.requested})`).join(', ')}`);
     }

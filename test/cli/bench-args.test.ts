@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { parseBenchArgs, parseShots } from '../../src/cli/bench-args.ts';
+import { main } from '../../src/cli/bench.ts';
+
+describe('bench flags', () => {
+  it('parses shots as a sorted unique list with all last', () => {
+    expect(parseShots('16,1,4,all,4')).toEqual([1, 4, 16, 'all']);
+  });
+
+  it.each([
+    ['--shots', '0', /--shots 0 is not a probe/],
+    ['--shots', '2.5', /--shots must be a positive integer, got "2.5"/],
+    ['--shots', 'four', /--shots must be a positive integer/],
+    ['--shots', '1000000', /absurdly large/],
+    ['--seeds', '0', /--seeds must be at least 1/],
+    ['--limit', '-3', /--limit must be a positive integer/],
+    ['--solver', 'sgd', /--solver must be lbfgs or ml-logistic-regression/],
+  ])('%s %s is refused with a clear message', (flag, value, message) => {
+    expect(() => parseBenchArgs(['--dataset', 'cifar10', `${flag}=${value}`])).toThrow(message);
+  });
+
+  it('requires --dataset and rejects unknown flags and stray words', () => {
+    expect(() => parseBenchArgs([])).toThrow(/--dataset is required/);
+    expect(() => parseBenchArgs(['--dataset', 'cifar10', '--shot', '4'])).toThrow(/Unknown option '--shot'/);
+    expect(() => parseBenchArgs(['--dataset', 'cifar10', 'mnist'])).toThrow(/unexpected argument "mnist"/);
+  });
+
+  it('derives seeds from --seed and --seeds', () => {
+    expect(parseBenchArgs(['--dataset', 'x', '--seeds', '3', '--seed', '10']).seeds).toEqual([10, 11, 12]);
+  });
+
+  it('refuses a templates file whose template lacks {} before any heavy work', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cb-tpl-'));
+    const file = join(dir, 't.json');
+    writeFileSync(file, JSON.stringify(['a photo of a {}.', 'a photo']));
+    await expect(main(['--dataset', 'cifar10', '--templates', file, '--model', '/nonexistent'])).rejects.toThrow(/template "a photo" has no \{\}/);
+  });
+
+  it('refuses more shots than any class has, naming the largest class', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cb-shots-'));
+    // digits-like tiny folder: 2 classes × 3 train images
+    const sharp = (await import('sharp')).default;
+    for (const split of ['train', 'test']) for (const c of ['a', 'b']) for (let i = 0; i < 3; i++) {
+      const p = join(dir, split, c);
+      (await import('node:fs')).mkdirSync(p, { recursive: true });
+      await sharp(Buffer.alloc(8 * 8 * 3, i * 40 + (c === 'a' ? 0 : 100)), { raw: { width: 8, height: 8, channels: 3 } }).png().toFile(join(p, `${i}.png`));
+    }
+    await expect(main(['--dataset', dir, '--shots', '4', '--model', '/nonexistent'])).rejects.toThrow(/--shots 4: no class .* has that many training examples \(largest class: 3\)/);
+  });
+});
