@@ -1,0 +1,33 @@
+import { LogisticRegressionProbe } from './logistic-regression.ts';
+import { MlLogisticRegressionProbe } from './ml-solver.ts';
+import type { ProbeFactory, ProbeSolver } from './types.ts';
+
+export type { LinearProbe, LinearWeights, ProbeFactory, ProbeSolver } from './types.ts';
+export { LogisticRegressionProbe } from './logistic-regression.ts';
+export { MlLogisticRegressionProbe } from './ml-solver.ts';
+export { sweepC, concatProbeData } from './sweep.ts';
+
+export interface ProbeSolverOptions {
+  maxIter?: number;
+  tol?: number;
+  /** ml-logistic-regression only. */
+  numSteps?: number;
+  learningRate?: number;
+}
+
+/** The `--solver` dispatch point: a factory of unfitted probes for a given C (and warm start). */
+export function probeFactory(solver: ProbeSolver, options: ProbeSolverOptions = {}): ProbeFactory {
+  switch (solver) {
+    case 'lbfgs':
+      return (C, init) => new LogisticRegressionProbe({ C, maxIter: options.maxIter, tol: options.tol, init });
+    case 'ml-logistic-regression':
+      return (C) => new MlLogisticRegressionProbe({ C, numSteps: options.numSteps, learningRate: options.learningRate });
+    default:
+      throw new Error(`unknown probe solver "${solver as string}": use lbfgs or ml-logistic-regression`);
+  }
+}
+
+/** Whether C changes the solver's model at all (a C sweep is pointless otherwise). */
+export function solverUsesC(solver: ProbeSolver): boolean {
+  return solver === 'lbfgs';
+}

@@ -1,0 +1,270 @@
+/**
+ * Limited-memory BFGS (Nocedal & Wright, Numerical Optimization, 2nd ed., Alg. 7.4 two-loop
+ * recursion) with a strong-Wolfe line search (Alg. 3.5 bracketing + 3.6 zoom, cubic interpolation).
+ *
+ * Stopping follows scipy's L-BFGS-B as sklearn calls it: max |gradient| ≤ gradTol ("pgtol"), or a
+ * relative objective decrease ≤ ftol (scipy's factr·eps = 1e7·2.2e-16), or maxIter iterations.
+ */
+
+/** f(x), writing ∇f(x) into `grad`. */
+export type Objective = (x: Float64Array, grad: Float64Array) => number;
+
+export interface LbfgsOptions {
+  /** Iterations (not evaluations), like scipy's `maxiter`. Default 1000. */
+  maxIter?: number;
+  /** History pairs kept. Default 10 (scipy's `maxcor`). */
+  memory?: number;
+  /** Converged when max |∇f| ≤ gradTol. Default 1e-4 (sklearn's `tol`). */
+  gradTol?: number;
+  /** Converged when (f_k − f_{k+1}) / max(|f_k|, |f_{k+1}|, 1) ≤ ftol. Default 2.220446e-9 (scipy). */
+  ftol?: number;
+  /** Function evaluations allowed per line search. Default 20 (scipy's `maxls`). */
+  maxLineSearch?: number;
+  /**
+   * Replaces the max |∇f| ≤ gradTol test, e.g. when x lives in a rotated basis and the test must be
+   * made in the original coordinates. Receives the current gradient.
+   */
+  gradientConverged?: (grad: Float64Array) => boolean;
+}
+
+export type LbfgsStop = 'gtol' | 'ftol' | 'maxIter' | 'lineSearch';
+
+export interface LbfgsResult {
+  x: Float64Array;
+  f: number;
+  grad: Float64Array;
+  iterations: number;
+  evaluations: number;
+  converged: boolean;
+  stop: LbfgsStop;
+}
+
+const C1 = 1e-4; // sufficient decrease (Armijo)
+const C2 = 0.9; // curvature; 0.9 is the quasi-Newton choice
+
+export function minimizeLbfgs(fg: Objective, x0: Float64Array, options: LbfgsOptions = {}): LbfgsResult {
+  const maxIter = options.maxIter ?? 1000;
+  const m = options.memory ?? 10;
+  const gradTol = options.gradTol ?? 1e-4;
+  const ftol = options.ftol ?? 2.220446049250313e-9;
+  const maxLs = options.maxLineSearch ?? 20;
+  const converged = options.gradientConverged ?? ((g: Float64Array) => maxAbs(g) <= gradTol);
+  const n = x0.length;
+
+  let x = Float64Array.from(x0);
+  let g = new Float64Array(n);
+  let xt = new Float64Array(n);
+  let gt = new Float64Array(n);
+  const p = new Float64Array(n);
+  const S: Float64Array[] = [];
+  const Y: Float64Array[] = [];
+  const rho: number[] = [];
+  const alphaBuf = new Float64Array(m);
+  let head = 0; // ring-buffer slot for the next pair
+  let count = 0;
+
+  let f = fg(x, g);
+  let evaluations = 1;
+  if (!Number.isFinite(f)) throw new Error(`L-BFGS: objective is ${f} at the starting point`);
+  if (converged(g)) return { x, f, grad: g, iterations: 0, evaluations, converged: true, stop: 'gtol' };
+
+  let iterations = 0;
+  let stop: LbfgsStop = 'maxIter';
+  while (iterations < maxIter) {
+    // Two-loop recursion: p = −H·g.
+    for (let i = 0; i < n; i++) p[i] = -g[i];
+    for (let j = 0; j < count; j++) {
+      const slot = (head - 1 - j + m) % m;
+      const a = rho[slot] * dot(S[slot], p);
+      alphaBuf[slot] = a;
+      axpy(p, -a, Y[slot]);
+    }
+    if (count > 0) {
+      const last = (head - 1 + m) % m;
+      const gamma = dot(S[last], Y[last]) / dot(Y[last], Y[last]);
+      for (let i = 0; i < n; i++) p[i] *= gamma;
+    }
+    for (let j = count - 1; j >= 0; j--) {
+      const slot = (head - 1 - j + m) % m;
+      const b = rho[slot] * dot(Y[slot], p);
+      axpy(p, alphaBuf[slot] - b, S[slot]);
+    }
+    let dphi0 = dot(g, p);
+    if (!(dphi0 < 0)) {
+      // Not a descent direction (numerical trouble): forget the history and use steepest descent.
+      count = 0;
+      for (let i = 0; i < n; i++) p[i] = -g[i];
+      dphi0 = dot(g, p);
+    }
+    // First step (no curvature information yet) is scaled to unit length, as scipy does.
+    const alpha0 = count === 0 ? Math.min(1, 1 / Math.sqrt(dot(p, p))) : 1;
+
+    const ls = wolfeLineSearch(fg, x, f, dphi0, p, alpha0, xt, gt, maxLs);
+    evaluations += ls.evaluations;
+    if (!ls.ok) {
+      stop = 'lineSearch';
+      break;
+    }
+
+    // Store the new (s, y) pair when the curvature condition makes H positive definite.
+    if (S.length < m) {
+      S.push(new Float64Array(n));
+      Y.push(new Float64Array(n));
+      rho.push(0);
+    }
+    const s = S[head];
+    const y = Y[head];
+    for (let i = 0; i < n; i++) {
+      s[i] = xt[i] - x[i];
+      y[i] = gt[i] - g[i];
+    }
+    const sy = dot(s, y);
+    if (sy > 1e-10 * dot(y, y)) {
+      rho[head] = 1 / sy;
+      head = (head + 1) % m;
+      count = Math.min(count + 1, m);
+    }
+
+    const fOld = f;
+    [x, xt] = [xt, x];
+    [g, gt] = [gt, g];
+    f = ls.f;
+    iterations++;
+    if (converged(g)) {
+      stop = 'gtol';
+      break;
+    }
+    if ((fOld - f) / Math.max(Math.abs(fOld), Math.abs(f), 1) <= ftol) {
+      stop = 'ftol';
+      break;
+    }
+  }
+  return { x, f, grad: g, iterations, evaluations, converged: stop === 'gtol' || stop === 'ftol', stop };
+}
+
+interface LineSearchResult {
+  ok: boolean;
+  f: number;
+  evaluations: number;
+}
+
+/**
+ * Strong-Wolfe line search along p from x. On success the accepted point and its gradient are in
+ * xOut / gOut (they always hold the last evaluated point, and acceptance happens right after an
+ * evaluation).
+ */
+function wolfeLineSearch(
+  fg: Objective,
+  x: Float64Array,
+  f0: number,
+  dphi0: number,
+  p: Float64Array,
+  alphaInit: number,
+  xOut: Float64Array,
+  gOut: Float64Array,
+  maxEvals: number,
+): LineSearchResult {
+  let evaluations = 0;
+  const phi = (alpha: number): { f: number; d: number } => {
+    for (let i = 0; i < x.length; i++) xOut[i] = x[i] + alpha * p[i];
+    const fv = fg(xOut, gOut);
+    evaluations++;
+    return { f: fv, d: dot(gOut, p) };
+  };
+
+  let aPrev = 0;
+  let fPrev = f0;
+  let dPrev = dphi0;
+  let alpha = alphaInit;
+  // Bracketing phase (Alg. 3.5).
+  for (let i = 0; evaluations < maxEvals; i++) {
+    const cur = phi(alpha);
+    if (!Number.isFinite(cur.f)) {
+      // Overflow: step back towards the last good point.
+      alpha = aPrev + 0.1 * (alpha - aPrev);
+      continue;
+    }
+    if (cur.f > f0 + C1 * alpha * dphi0 || (i > 0 && cur.f >= fPrev)) {
+      return zoom(aPrev, fPrev, dPrev, alpha, cur.f, cur.d);
+    }
+    if (Math.abs(cur.d) <= -C2 * dphi0) return { ok: true, f: cur.f, evaluations };
+    if (cur.d >= 0) return zoom(alpha, cur.f, cur.d, aPrev, fPrev, dPrev);
+    aPrev = alpha;
+    fPrev = cur.f;
+    dPrev = cur.d;
+    alpha *= 4;
+  }
+  return { ok: false, f: f0, evaluations };
+
+  // Alg. 3.6: lo satisfies sufficient decrease and has the lower value; the minimiser lies between.
+  function zoom(aLo: number, fLo: number, dLo: number, aHi: number, fHi: number, dHi: number): LineSearchResult {
+    while (evaluations < maxEvals) {
+      const lo = Math.min(aLo, aHi);
+      const hi = Math.max(aLo, aHi);
+      const width = hi - lo;
+      let a = cubicMinimizer(aLo, fLo, dLo, aHi, fHi, dHi);
+      // Safeguard: keep the trial well inside the bracket.
+      if (!Number.isFinite(a) || a < lo + 0.1 * width || a > hi - 0.1 * width) a = lo + 0.5 * width;
+      if (width <= 1e-16 * Math.max(1, hi)) break;
+      const cur = phi(a);
+      if (!Number.isFinite(cur.f) || cur.f > f0 + C1 * a * dphi0 || cur.f >= fLo) {
+        aHi = a;
+        fHi = Number.isFinite(cur.f) ? cur.f : Infinity;
+        dHi = Number.isFinite(cur.d) ? cur.d : 0;
+      } else {
+        if (Math.abs(cur.d) <= -C2 * dphi0) return { ok: true, f: cur.f, evaluations };
+        if (cur.d * (aHi - aLo) >= 0) {
+          aHi = aLo;
+          fHi = fLo;
+          dHi = dLo;
+        }
+        aLo = a;
+        fLo = cur.f;
+        dLo = cur.d;
+      }
+    }
+    // Out of evaluations: accept the best Armijo point found if it improves on f0 (scipy would
+    // also stop here; taking the decrease is strictly better than discarding it).
+    if (aLo > 0 && fLo < f0) {
+      const cur = phi(aLo);
+      return { ok: true, f: cur.f, evaluations };
+    }
+    return { ok: false, f: f0, evaluations };
+  }
+}
+
+/** Minimiser of the cubic interpolating (a, fa, da) and (b, fb, db); NaN when it has none. */
+function cubicMinimizer(a: number, fa: number, da: number, b: number, fb: number, db: number): number {
+  if (!Number.isFinite(fb)) return NaN;
+  const d1 = da + db - (3 * (fa - fb)) / (a - b);
+  const disc = d1 * d1 - da * db;
+  if (disc < 0) return NaN;
+  const d2 = Math.sign(b - a) * Math.sqrt(disc);
+  return b - ((b - a) * (db + d2 - d1)) / (db - da + 2 * d2);
+}
+
+export function dot(a: Float64Array, b: Float64Array): number {
+  let s0 = 0;
+  let s1 = 0;
+  const n = a.length;
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    s0 += a[i] * b[i];
+    s1 += a[i + 1] * b[i + 1];
+  }
+  if (i < n) s0 += a[i] * b[i];
+  return s0 + s1;
+}
+
+function axpy(y: Float64Array, a: number, x: Float64Array): void {
+  for (let i = 0; i < y.length; i++) y[i] += a * x[i];
+}
+
+export function maxAbs(v: Float64Array): number {
+  let m = 0;
+  for (let i = 0; i < v.length; i++) {
+    const a = Math.abs(v[i]);
+    if (a > m) m = a;
+  }
+  return m;
+}

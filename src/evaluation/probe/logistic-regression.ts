@@ -1,0 +1,368 @@
+import { minimizeLbfgs, type LbfgsStop } from './lbfgs.ts';
+import type { LinearProbe, LinearWeights } from './types.ts';
+
+export interface LogisticRegressionOptions {
+  /** Inverse regularisation strength (sklearn's C). Default 1. */
+  C?: number;
+  /** L-BFGS iterations. Default 1000 (CLIP A.3, CoOp lpclip). */
+  maxIter?: number;
+  /** Converged when max |∇f| ≤ tol. Default 1e-4 (sklearn). */
+  tol?: number;
+  /** Relative-decrease stop, scipy's default. */
+  ftol?: number;
+  /** Starting weights (warm start), e.g. the solution at a neighbouring C. */
+  init?: LinearWeights;
+  /**
+   * Solve in an orthonormal basis of the training rows' span when n < d (default true). Exact, not an
+   * approximation: with W₀ in that span every gradient stays in it, and L-BFGS is invariant under
+   * rotations, so the iterates are the same; a k-shot problem (n = 10k ≪ d = 512) gets much cheaper.
+   */
+  reduceToRowSpace?: boolean;
+}
+
+/** How the last fit ended. */
+export interface FitInfo {
+  iterations: number;
+  evaluations: number;
+  stop: LbfgsStop;
+  objective: number;
+  /** Dimension actually optimised per class (≤ d; the training rows' rank when reduced). */
+  rank: number;
+}
+
+/**
+ * Multinomial L2-regularised logistic regression with sklearn's semantics
+ * (`LogisticRegression(C, solver="lbfgs", max_iter=1000)`, fit_intercept, multinomial):
+ *   minimise  f(W, b) = Σ_i CE(softmax(W x_i + b), y_i) + ‖W‖² / (2C)
+ * i.e. C·Σ CE + ½‖W‖² divided by C, which is the function sklearn hands to L-BFGS (so `tol` means the
+ * same thing). The intercept is not penalised. Classes absent from the training labels get
+ * intercept −∞ and are never predicted (sklearn only knows the classes it saw).
+ */
+export class LogisticRegressionProbe implements LinearProbe {
+  readonly C: number;
+  readonly maxIter: number;
+  readonly tol: number;
+  readonly ftol: number | undefined;
+  readonly init: LinearWeights | undefined;
+  readonly reduceToRowSpace: boolean;
+  private fitted: LinearWeights | undefined;
+  private info: FitInfo | undefined;
+
+  constructor(options: LogisticRegressionOptions = {}) {
+    this.C = options.C ?? 1;
+    this.maxIter = options.maxIter ?? 1000;
+    this.tol = options.tol ?? 1e-4;
+    this.ftol = options.ftol;
+    this.init = options.init;
+    this.reduceToRowSpace = options.reduceToRowSpace ?? true;
+    if (!(this.C > 0) || !Number.isFinite(this.C)) throw new Error(`LogisticRegressionProbe: C must be a positive finite number, got ${this.C}`);
+  }
+
+  fit(X: Float32Array, y: Int32Array, n: number, d: number, numClasses: number): this {
+    checkShapes(X, y, n, d, numClasses);
+    // Compact the classes that occur (sklearn's LabelEncoder).
+    const present: number[] = [];
+    const counts = new Int32Array(numClasses);
+    for (let i = 0; i < n; i++) counts[y[i]]++;
+    for (let k = 0; k < numClasses; k++) if (counts[k] > 0) present.push(k);
+    const m = present.length;
+    if (m === 0) throw new Error('LogisticRegressionProbe.fit: no training examples');
+    const compact = new Int32Array(numClasses).fill(-1);
+    present.forEach((k, j) => (compact[k] = j));
+    const yc = new Int32Array(n);
+    for (let i = 0; i < n; i++) yc[i] = compact[y[i]];
+
+    const coef = new Float64Array(numClasses * d);
+    const intercept = new Float64Array(numClasses).fill(-Infinity);
+    if (m === 1) {
+      // One class: it is always the answer.
+      intercept[present[0]] = 0;
+      this.fitted = { numClasses, numFeatures: d, coef, intercept };
+      this.info = { iterations: 0, evaluations: 0, stop: 'gtol', objective: 0, rank: 0 };
+      return this;
+    }
+
+    const basis = this.reduceToRowSpace && n < d ? rowSpaceBasis(X, n, d) : undefined;
+    const r = basis ? basis.rank : d;
+    const Xr = basis ? projectRows(X, n, d, basis.Q, r) : Float64Array.from(X);
+
+    // Parameters: [W (m × r) row-major, b (m)].
+    const x0 = new Float64Array(m * r + m);
+    if (this.init) {
+      const w = this.init;
+      if (w.numFeatures !== d || w.numClasses !== numClasses)
+        throw new Error(`LogisticRegressionProbe: warm start has shape [${w.numClasses}, ${w.numFeatures}], expected [${numClasses}, ${d}]`);
+      for (let j = 0; j < m; j++) {
+        const src = w.coef.subarray(present[j] * d, (present[j] + 1) * d);
+        const dst = x0.subarray(j * r, (j + 1) * r);
+        if (basis) for (let a = 0; a < r; a++) dst[a] = dotMixed(basis.Q, a * d, src, d);
+        else dst.set(src);
+        const b = w.intercept[present[j]];
+        x0[m * r + j] = Number.isFinite(b) ? b : 0;
+      }
+    }
+
+    const invC = 1 / this.C;
+    const logits = new Float64Array(n * m);
+    const objective = (params: Float64Array, grad: Float64Array): number =>
+      lossAndGradient(params, Xr, yc, n, r, m, invC, logits, grad);
+
+    const tol = this.tol;
+    const sqrtD = Math.sqrt(d);
+    const fullRow = new Float64Array(d);
+    // sklearn's test is max |∇f| in the original coordinates; a rotation preserves row 2-norms, which
+    // bound the max from both sides (max ≤ ‖·‖₂ ≤ √d·max), so the exact test is needed only in between.
+    const gradientConverged = (g: Float64Array): boolean => {
+      for (let j = 0; j < m; j++) if (Math.abs(g[m * r + j]) > tol) return false;
+      if (!basis) {
+        for (let i = 0; i < m * r; i++) if (Math.abs(g[i]) > tol) return false;
+        return true;
+      }
+      for (let j = 0; j < m; j++) {
+        let ss = 0;
+        for (let a = 0; a < r; a++) ss += g[j * r + a] * g[j * r + a];
+        const norm = Math.sqrt(ss);
+        if (norm <= tol) continue;
+        if (norm > tol * sqrtD) return false;
+        fullRow.fill(0);
+        for (let a = 0; a < r; a++) axpyFrom(fullRow, g[j * r + a], basis.Q, a * d, d);
+        for (let t = 0; t < d; t++) if (Math.abs(fullRow[t]) > tol) return false;
+      }
+      return true;
+    };
+
+    const res = minimizeLbfgs(objective, x0, { maxIter: this.maxIter, gradTol: tol, ftol: this.ftol, gradientConverged });
+
+    for (let j = 0; j < m; j++) {
+      const k = present[j];
+      const dst = coef.subarray(k * d, (k + 1) * d);
+      if (basis) for (let a = 0; a < r; a++) axpyFrom(dst, res.x[j * r + a], basis.Q, a * d, d);
+      else dst.set(res.x.subarray(j * r, (j + 1) * r));
+      intercept[k] = res.x[m * r + j];
+    }
+    this.fitted = { numClasses, numFeatures: d, coef, intercept };
+    this.info = { iterations: res.iterations, evaluations: res.evaluations, stop: res.stop, objective: res.f, rank: r };
+    return this;
+  }
+
+  weights(): LinearWeights {
+    if (!this.fitted) throw new Error('LogisticRegressionProbe: call fit() first');
+    return this.fitted;
+  }
+
+  fitInfo(): FitInfo {
+    if (!this.info) throw new Error('LogisticRegressionProbe: call fit() first');
+    return this.info;
+  }
+
+  decisionFunction(X: Float32Array, n: number): Float32Array {
+    return linearScores(this.weights(), X, n);
+  }
+
+  predictProba(X: Float32Array, n: number): Float32Array {
+    const w = this.weights();
+    return softmaxRows(linearScores(w, X, n), n, w.numClasses);
+  }
+
+  predict(X: Float32Array, n: number): Int32Array {
+    const w = this.weights();
+    return argmaxRows(linearScores(w, X, n), n, w.numClasses);
+  }
+}
+
+/**
+ * Σ_i [logsumexp(z_i) − z_{i,y_i}] + ‖W‖²/(2C) and its gradient, z = X Wᵀ + b, in Float64.
+ * Softmax is shifted by the row max, so large logits (large C, separable data) cannot overflow.
+ */
+export function lossAndGradient(
+  params: Float64Array,
+  X: Float64Array,
+  y: Int32Array,
+  n: number,
+  d: number,
+  m: number,
+  invC: number,
+  logits: Float64Array,
+  grad: Float64Array,
+): number {
+  const bOff = m * d;
+  let loss = 0;
+  // Logits and residuals (softmax − one-hot), in place.
+  for (let i = 0; i < n; i++) {
+    const xo = i * d;
+    const zo = i * m;
+    let zmax = -Infinity;
+    for (let k = 0; k < m; k++) {
+      const z = dotRows(params, k * d, X, xo, d) + params[bOff + k];
+      logits[zo + k] = z;
+      if (z > zmax) zmax = z;
+    }
+    const yi = y[i];
+    const zy = logits[zo + yi];
+    let sum = 0;
+    for (let k = 0; k < m; k++) {
+      const e = Math.exp(logits[zo + k] - zmax);
+      logits[zo + k] = e;
+      sum += e;
+    }
+    // −log softmax_y = logsumexp(z) − z_y, with logsumexp(z) = zmax + log Σ exp(z − zmax).
+    loss += Math.log(sum) - (zy - zmax);
+    const inv = 1 / sum;
+    for (let k = 0; k < m; k++) logits[zo + k] *= inv;
+    logits[zo + yi] -= 1;
+  }
+  // Gradient: ∇W = Rᵀ X + W/C, ∇b = Σ_i R_i.
+  let pen = 0;
+  for (let t = 0; t < bOff; t++) {
+    const w = params[t];
+    pen += w * w;
+    grad[t] = w * invC;
+  }
+  for (let k = 0; k < m; k++) grad[bOff + k] = 0;
+  for (let i = 0; i < n; i++) {
+    const xo = i * d;
+    const zo = i * m;
+    for (let k = 0; k < m; k++) {
+      const c = logits[zo + k];
+      grad[bOff + k] += c;
+      const go = k * d;
+      let j = 0;
+      for (; j + 3 < d; j += 4) {
+        grad[go + j] += c * X[xo + j];
+        grad[go + j + 1] += c * X[xo + j + 1];
+        grad[go + j + 2] += c * X[xo + j + 2];
+        grad[go + j + 3] += c * X[xo + j + 3];
+      }
+      for (; j < d; j++) grad[go + j] += c * X[xo + j];
+    }
+  }
+  return loss + 0.5 * invC * pen;
+}
+
+/** Scores [n, K] = X Wᵀ + b; classes with intercept −∞ score −∞. */
+export function linearScores(w: LinearWeights, X: Float32Array, n: number): Float32Array {
+  const d = w.numFeatures;
+  const K = w.numClasses;
+  if (X.length !== n * d) throw new Error(`linear probe: features have ${X.length} values, expected n·d = ${n}·${d}`);
+  const out = new Float32Array(n * K);
+  for (let i = 0; i < n; i++) {
+    const xo = i * d;
+    for (let k = 0; k < K; k++) {
+      const b = w.intercept[k];
+      out[i * K + k] = b === -Infinity ? -Infinity : dotMixedAt(w.coef, k * d, X, xo, d) + b;
+    }
+  }
+  return out;
+}
+
+export function softmaxRows(scores: Float32Array, n: number, K: number): Float32Array {
+  const out = new Float32Array(n * K);
+  for (let i = 0; i < n; i++) {
+    let mx = -Infinity;
+    for (let k = 0; k < K; k++) if (scores[i * K + k] > mx) mx = scores[i * K + k];
+    let s = 0;
+    for (let k = 0; k < K; k++) s += Math.exp(scores[i * K + k] - mx);
+    for (let k = 0; k < K; k++) out[i * K + k] = Math.exp(scores[i * K + k] - mx) / s;
+  }
+  return out;
+}
+
+/** First index of the row maximum. */
+export function argmaxRows(scores: Float32Array, n: number, K: number): Int32Array {
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let k = 1; k < K; k++) if (scores[i * K + k] > scores[i * K + best]) best = k;
+    out[i] = best;
+  }
+  return out;
+}
+
+/**
+ * Orthonormal basis (rows of Q, [rank, d]) of the span of X's rows: modified Gram–Schmidt with one
+ * re-orthogonalisation pass ("twice is enough"); rows that add < 1e-10 of their norm are dependent.
+ */
+export function rowSpaceBasis(X: Float32Array, n: number, d: number): { Q: Float64Array; rank: number } {
+  const Q = new Float64Array(Math.min(n, d) * d);
+  const v = new Float64Array(d);
+  let rank = 0;
+  for (let i = 0; i < n && rank < d; i++) {
+    let norm0 = 0;
+    for (let j = 0; j < d; j++) {
+      v[j] = X[i * d + j];
+      norm0 += v[j] * v[j];
+    }
+    norm0 = Math.sqrt(norm0);
+    if (norm0 === 0) continue;
+    for (let pass = 0; pass < 2; pass++) {
+      for (let a = 0; a < rank; a++) {
+        const c = dotRows(Q, a * d, v, 0, d);
+        for (let j = 0; j < d; j++) v[j] -= c * Q[a * d + j];
+      }
+    }
+    let norm = 0;
+    for (let j = 0; j < d; j++) norm += v[j] * v[j];
+    norm = Math.sqrt(norm);
+    if (norm <= 1e-10 * norm0) continue;
+    for (let j = 0; j < d; j++) Q[rank * d + j] = v[j] / norm;
+    rank++;
+  }
+  return { Q, rank };
+}
+
+/** X Qᵀ: coordinates of each row in the basis, [n, r]. */
+function projectRows(X: Float32Array, n: number, d: number, Q: Float64Array, r: number): Float64Array {
+  const out = new Float64Array(n * r);
+  for (let i = 0; i < n; i++) for (let a = 0; a < r; a++) out[i * r + a] = dotMixedAt(Q, a * d, X, i * d, d);
+  return out;
+}
+
+function checkShapes(X: Float32Array, y: Int32Array, n: number, d: number, numClasses: number): void {
+  if (!Number.isInteger(n) || n < 1 || !Number.isInteger(d) || d < 1)
+    throw new Error(`linear probe: n and d must be positive integers, got n=${n}, d=${d}`);
+  if (X.length !== n * d) throw new Error(`linear probe: features have ${X.length} values, expected n·d = ${n}·${d}`);
+  if (y.length !== n) throw new Error(`linear probe: ${y.length} labels for ${n} examples`);
+  for (let i = 0; i < n; i++)
+    if (!(y[i] >= 0 && y[i] < numClasses)) throw new Error(`linear probe: label ${y[i]} at row ${i} is outside 0..${numClasses - 1}`);
+}
+
+function dotRows(a: Float64Array, ao: number, b: Float64Array, bo: number, len: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let j = 0;
+  for (; j + 3 < len; j += 4) {
+    s0 += a[ao + j] * b[bo + j];
+    s1 += a[ao + j + 1] * b[bo + j + 1];
+    s2 += a[ao + j + 2] * b[bo + j + 2];
+    s3 += a[ao + j + 3] * b[bo + j + 3];
+  }
+  for (; j < len; j++) s0 += a[ao + j] * b[bo + j];
+  return s0 + s1 + s2 + s3;
+}
+
+function dotMixedAt(a: Float64Array, ao: number, b: Float32Array, bo: number, len: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let j = 0;
+  for (; j + 3 < len; j += 4) {
+    s0 += a[ao + j] * b[bo + j];
+    s1 += a[ao + j + 1] * b[bo + j + 1];
+    s2 += a[ao + j + 2] * b[bo + j + 2];
+    s3 += a[ao + j + 3] * b[bo + j + 3];
+  }
+  for (; j < len; j++) s0 += a[ao + j] * b[bo + j];
+  return s0 + s1 + s2 + s3;
+}
+
+function dotMixed(Q: Float64Array, qo: number, v: Float64Array, len: number): number {
+  return dotRows(Q, qo, v, 0, len);
+}
+
+function axpyFrom(dst: Float64Array, c: number, src: Float64Array, so: number, len: number): void {
+  if (c === 0) return;
+  for (let j = 0; j < len; j++) dst[j] += c * src[so + j];
+}

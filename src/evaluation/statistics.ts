@@ -1,0 +1,139 @@
+import { Rng } from '../util/rng.ts';
+
+export function mean(xs: ArrayLike<number>): number {
+  if (xs.length === 0) return NaN;
+  let s = 0;
+  for (let i = 0; i < xs.length; i++) s += xs[i];
+  return s / xs.length;
+}
+
+/** Sample standard deviation (n − 1 denominator); NaN for fewer than 2 values. */
+export function sampleStd(xs: ArrayLike<number>): number {
+  if (xs.length < 2) return NaN;
+  const m = mean(xs);
+  let ss = 0;
+  for (let i = 0; i < xs.length; i++) ss += (xs[i] - m) * (xs[i] - m);
+  return Math.sqrt(ss / (xs.length - 1));
+}
+
+export interface BootstrapOptions {
+  seed: number;
+  /** Default 1000. */
+  resamples?: number;
+  /** Default 0.95. */
+  level?: number;
+}
+
+export interface BootstrapInterval {
+  /** The statistic on the data itself. */
+  estimate: number;
+  lower: number;
+  upper: number;
+  level: number;
+  resamples: number;
+}
+
+/**
+ * Percentile bootstrap for the mean of per-example values (e.g. 0/1 correctness of one classifier on
+ * the test set): resample the n examples with replacement, take the mean, report the α/2 and 1 − α/2
+ * quantiles of the resampled means.
+ */
+export function bootstrapMeanCI(values: ArrayLike<number>, options: BootstrapOptions): BootstrapInterval {
+  const n = values.length;
+  if (n === 0) throw new Error('bootstrapMeanCI: no values');
+  const B = options.resamples ?? 1000;
+  const level = options.level ?? 0.95;
+  const rng = new Rng(options.seed);
+  const stats = new Float64Array(B);
+  for (let b = 0; b < B; b++) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += values[rng.int(n)];
+    stats[b] = s / n;
+  }
+  return interval(mean(values), stats, level);
+}
+
+/**
+ * Two-level percentile bootstrap for a probe evaluated with several seeds (each seed a different
+ * k-shot draw, scored on the same test set). Each resample draws S seeds with replacement, then
+ * within each drawn seed draws that seed's n test examples with replacement, and averages the S
+ * resampled accuracies. The interval so covers both the variability between draws and the finite
+ * test set. `perSeed[s]` holds per-example values (0/1 correctness) for seed s.
+ */
+export function bootstrapSeedsCI(perSeed: ArrayLike<number>[], options: BootstrapOptions): BootstrapInterval {
+  const S = perSeed.length;
+  if (S === 0) throw new Error('bootstrapSeedsCI: no seeds');
+  const B = options.resamples ?? 1000;
+  const level = options.level ?? 0.95;
+  const rng = new Rng(options.seed);
+  const stats = new Float64Array(B);
+  for (let b = 0; b < B; b++) {
+    let total = 0;
+    for (let s = 0; s < S; s++) {
+      const v = perSeed[rng.int(S)];
+      const n = v.length;
+      let sum = 0;
+      for (let i = 0; i < n; i++) sum += v[rng.int(n)];
+      total += sum / n;
+    }
+    stats[b] = total / S;
+  }
+  return interval(mean(perSeed.map((v) => mean(v))), stats, level);
+}
+
+/** Linear-interpolated quantile of sorted data (numpy's default method). */
+export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
+  const n = sorted.length;
+  if (n === 0) return NaN;
+  const pos = q * (n - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.min(lo + 1, n - 1);
+  return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
+}
+
+function interval(estimate: number, stats: Float64Array, level: number): BootstrapInterval {
+  stats.sort();
+  const alpha = 1 - level;
+  return {
+    estimate,
+    lower: quantileSorted(stats, alpha / 2),
+    upper: quantileSorted(stats, 1 - alpha / 2),
+    level,
+    resamples: stats.length,
+  };
+}
+
+export interface BreakEven {
+  /** Shots per class at which the probe curve reaches zero-shot accuracy; null when it never does. */
+  shots: number | null;
+  /** 'already-above': the probe matches zero-shot at the smallest k tried, so the true point is ≤ it. */
+  status: 'crossed' | 'already-above' | 'never';
+}
+
+/**
+ * Where the mean probe accuracy curve first reaches the zero-shot accuracy, interpolating linearly in
+ * log2(shots) between the two bracketing shot counts (the CLIP paper's "zero-shot matches a k-shot
+ * probe" comparison, Fig. 6). Shots must be increasing.
+ */
+export function breakEven(shots: number[], probeMeans: number[], zeroShot: number): BreakEven {
+  if (shots.length !== probeMeans.length) throw new Error(`breakEven: ${shots.length} shot counts but ${probeMeans.length} means`);
+  for (let i = 0; i < shots.length; i++) {
+    if (!(shots[i] > 0)) throw new Error(`breakEven: shot counts must be positive, got ${shots[i]}`);
+    if (i > 0 && !(shots[i] > shots[i - 1])) throw new Error(`breakEven: shot counts must increase, got ${shots.join(', ')}`);
+  }
+  for (let i = 0; i < shots.length; i++) {
+    if (probeMeans[i] >= zeroShot) {
+      if (i === 0) return { shots: shots[0], status: 'already-above' };
+      const t = (zeroShot - probeMeans[i - 1]) / (probeMeans[i] - probeMeans[i - 1]);
+      const a = Math.log2(shots[i - 1]);
+      const b = Math.log2(shots[i]);
+      return { shots: 2 ** (a + t * (b - a)), status: 'crossed' };
+    }
+  }
+  return { shots: null, status: 'never' };
+}
+
+/** `breakEven(...).shots`: the smallest k tried when the probe is already at or above zero-shot there. */
+export function breakEvenShots(shots: number[], probeMeans: number[], zeroShot: number): number | null {
+  return breakEven(shots, probeMeans, zeroShot).shots;
+}
