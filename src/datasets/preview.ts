@@ -1,0 +1,203 @@
+/**
+ * A contact sheet of a dataset split, for a human to check that images, labels and class names
+ * line up: one row per class (name and count at the left), a seeded sample of its images, and a
+ * title. Text uses the built-in bitmap font, so it renders on machines without system fonts.
+ */
+import sharp from 'sharp';
+import { Rng } from '../util/rng.ts';
+import { drawText, fillRect, fitText, GLYPH_ADVANCE, GLYPH_HEIGHT, textWidth, type RgbCanvas } from './bitmap-font.ts';
+import type { Dataset, RawImage, Split } from './types.ts';
+
+export interface ContactSheetOptions {
+  /** Images per class row (default 8). */
+  perClass?: number;
+  /** Class rows shown, the first classes in class order (default 20). */
+  maxClasses?: number;
+  /** Seed of the per-class sample (default 0). */
+  seed?: number;
+  /** Side of the square cell each image is fitted into, in pixels (default 64). */
+  cell?: number;
+}
+
+type Rgb = readonly [number, number, number];
+const INK: Rgb = [24, 24, 24];
+const MUTED: Rgb = [110, 110, 110];
+const PAPER: Rgb = [255, 255, 255];
+const CELL_BG: Rgb = [232, 232, 232];
+const RULE: Rgb = [215, 215, 215];
+const TEXT_SCALE = 2;
+const MARGIN = 16;
+const GAP = 4;
+const LABEL_GAP = 16;
+const LINE = GLYPH_HEIGHT * TEXT_SCALE;
+/** Class names longer than this are cut with "...". */
+const MAX_LABEL_CHARS = 18;
+const MIN_LABEL_CHARS = 10;
+const MAX_TITLE_WIDTH = 960;
+
+export async function renderContactSheet(dataset: Dataset, split: Split, opts: ContactSheetOptions = {}): Promise<Buffer> {
+  const perClass = Math.max(1, Math.floor(opts.perClass ?? 8));
+  const maxClasses = Math.max(1, Math.floor(opts.maxClasses ?? 20));
+  const cell = Math.max(8, Math.floor(opts.cell ?? 64));
+  const labels = await dataset.labels(split);
+  const shown = Math.min(dataset.classes.length, maxClasses);
+
+  // Seeded sample per class, shown in index order.
+  const byClass: number[][] = Array.from({ length: shown }, () => []);
+  labels.forEach((l, i) => {
+    if (l < shown) byClass[l].push(i);
+  });
+  const rng = new Rng(opts.seed ?? 0);
+  const picks = byClass.map((idx) => rng.shuffle([...idx]).slice(0, perClass).sort((a, b) => a - b));
+  const slot = new Map<number, { row: number; col: number }>();
+  picks.forEach((p, row) => p.forEach((i, col) => slot.set(i, { row, col })));
+
+  // Layout.
+  const longest = Math.max(0, ...dataset.classes.slice(0, shown).map((c) => [...c].length));
+  const labelChars = Math.min(MAX_LABEL_CHARS, Math.max(MIN_LABEL_CHARS, longest));
+  const labelWidth = labelChars * GLYPH_ADVANCE * TEXT_SCALE;
+  const gridX = MARGIN + labelWidth + LABEL_GAP;
+  const headerHeight = 2 * LINE + 6 + 14;
+  const gridY = MARGIN + headerHeight;
+  const more = dataset.classes.length > shown ? ` (first ${shown} shown)` : '';
+  const facts = `split ${split}  ${labels.length} images  ${dataset.classes.length} classes${more}`;
+  // Widen a narrow grid so the title fits, up to a limit (a long path is then cut).
+  const titleWidth = Math.min(MAX_TITLE_WIDTH, Math.max(textWidth(dataset.name, TEXT_SCALE), textWidth(facts, TEXT_SCALE)));
+  const width = Math.max(gridX + perClass * cell + (perClass - 1) * GAP + MARGIN, titleWidth + 2 * MARGIN);
+  const height = gridY + shown * cell + Math.max(0, shown - 1) * GAP + MARGIN;
+  const canvas: RgbCanvas = { data: new Uint8Array(width * height * 3), width, height };
+  fillRect(canvas, 0, 0, width, height, PAPER);
+
+  // Title: dataset name (its end kept when cut: for paths the last folders say most), then facts.
+  const textRoom = width - 2 * MARGIN;
+  drawText(canvas, fitTail(dataset.name, textRoom), MARGIN, MARGIN, TEXT_SCALE, INK);
+  drawText(canvas, fitText(facts, textRoom, TEXT_SCALE), MARGIN, MARGIN + LINE + 6, TEXT_SCALE, MUTED);
+  fillRect(canvas, MARGIN, gridY - 8, width - 2 * MARGIN, 1, RULE);
+
+  const counts = new Array<number>(shown).fill(0);
+  labels.forEach((l) => {
+    if (l < shown) counts[l]++;
+  });
+  for (let row = 0; row < shown; row++) {
+    const y = gridY + row * (cell + GAP);
+    const twoLines = cell >= 2 * LINE + 4;
+    const textTop = y + Math.floor((cell - (twoLines ? 2 * LINE + 4 : LINE)) / 2);
+    drawText(canvas, fitText(dataset.classes[row], labelWidth, TEXT_SCALE), MARGIN, textTop, TEXT_SCALE, INK);
+    if (twoLines) drawText(canvas, fitText(`${counts[row]} ${counts[row] === 1 ? 'image' : 'images'}`, labelWidth, TEXT_SCALE), MARGIN, textTop + LINE + 4, TEXT_SCALE, MUTED);
+    for (let col = 0; col < picks[row].length; col++) fillRect(canvas, gridX + col * (cell + GAP), y, cell, cell, CELL_BG);
+  }
+
+  const wanted = [...slot.keys()].sort((a, b) => a - b);
+  if (wanted.length > 0) {
+    for await (const ex of dataset.read(split, wanted)) {
+      const at = slot.get(ex.index)!;
+      const thumb = fitToCell(toRgbOnWhite(ex.image), cell);
+      const x = gridX + at.col * (cell + GAP) + Math.floor((cell - thumb.width) / 2);
+      const y = gridY + at.row * (cell + GAP) + Math.floor((cell - thumb.height) / 2);
+      blit(canvas, thumb, x, y);
+    }
+  }
+  return sharp(canvas.data, { raw: { width, height, channels: 3 } }).png().toBuffer();
+}
+
+/** Keep the end of `text` when it does not fit: "...datasets/pets/test". */
+function fitTail(text: string, maxWidth: number): string {
+  if (textWidth(text, TEXT_SCALE) <= maxWidth) return text;
+  const keep = Math.floor((maxWidth / TEXT_SCALE + 1) / GLYPH_ADVANCE) - 3;
+  return keep > 0 ? '...' + [...text].slice(-keep).join('') : fitText(text, maxWidth, TEXT_SCALE);
+}
+
+/** Grey stays grey (R=G=B); alpha is composited over white. */
+export function toRgbOnWhite(img: RawImage): RgbCanvas {
+  const n = img.width * img.height;
+  const c = img.channels;
+  const out = new Uint8Array(n * 3);
+  for (let i = 0; i < n; i++) {
+    const s = i * c;
+    const grey = c <= 2;
+    let r = img.data[s];
+    let g = grey ? r : img.data[s + 1];
+    let b = grey ? r : img.data[s + 2];
+    if (c === 2 || c === 4) {
+      const a = img.data[s + c - 1] / 255;
+      r = Math.round(r * a + 255 * (1 - a));
+      g = Math.round(g * a + 255 * (1 - a));
+      b = Math.round(b * a + 255 * (1 - a));
+    }
+    out[i * 3] = r;
+    out[i * 3 + 1] = g;
+    out[i * 3 + 2] = b;
+  }
+  return { data: out, width: img.width, height: img.height };
+}
+
+/**
+ * Fit into a cell×cell box keeping the aspect ratio: small images grow by the largest whole
+ * factor with nearest neighbour (crisp pixels, as the model's input is small too); large ones
+ * shrink with a box filter (an average over each target pixel's footprint, no aliasing).
+ */
+export function fitToCell(img: RgbCanvas, cell: number): RgbCanvas {
+  const side = Math.max(img.width, img.height);
+  if (side <= cell) {
+    const k = Math.floor(cell / side);
+    if (k === 1) return img;
+    return resample(img.width * k, img.height * k, (x, y) => sampleAt(img, Math.floor(x / k), Math.floor(y / k)));
+  }
+  const scale = cell / side;
+  const w = Math.max(1, Math.round(img.width * scale));
+  const h = Math.max(1, Math.round(img.height * scale));
+  const fx = img.width / w;
+  const fy = img.height / h;
+  return resample(w, h, (x, y) => {
+    const x0 = Math.floor(x * fx);
+    const x1 = Math.max(x0 + 1, Math.floor((x + 1) * fx));
+    const y0 = Math.floor(y * fy);
+    const y1 = Math.max(y0 + 1, Math.floor((y + 1) * fy));
+    const sum = [0, 0, 0];
+    for (let sy = y0; sy < y1; sy++) {
+      for (let sx = x0; sx < x1; sx++) {
+        const o = (sy * img.width + sx) * 3;
+        sum[0] += img.data[o];
+        sum[1] += img.data[o + 1];
+        sum[2] += img.data[o + 2];
+      }
+    }
+    const n = (x1 - x0) * (y1 - y0);
+    return [Math.round(sum[0] / n), Math.round(sum[1] / n), Math.round(sum[2] / n)];
+  });
+}
+
+function sampleAt(img: RgbCanvas, x: number, y: number): Rgb {
+  const o = (y * img.width + x) * 3;
+  return [img.data[o], img.data[o + 1], img.data[o + 2]];
+}
+
+function resample(width: number, height: number, pixel: (x: number, y: number) => Rgb): RgbCanvas {
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const p = pixel(x, y);
+      const o = (y * width + x) * 3;
+      data[o] = p[0];
+      data[o + 1] = p[1];
+      data[o + 2] = p[2];
+    }
+  }
+  return { data, width, height };
+}
+
+function blit(dst: RgbCanvas, src: RgbCanvas, x: number, y: number): void {
+  for (let sy = 0; sy < src.height; sy++) {
+    const dy = y + sy;
+    if (dy < 0 || dy >= dst.height) continue;
+    for (let sx = 0; sx < src.width; sx++) {
+      const dx = x + sx;
+      if (dx < 0 || dx >= dst.width) continue;
+      const s = (sy * src.width + sx) * 3;
+      const d = (dy * dst.width + dx) * 3;
+      dst.data[d] = src.data[s];
+      dst.data[d + 1] = src.data[s + 1];
+      dst.data[d + 2] = src.data[s + 2];
+    }
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * Image-folder layout (torchvision ImageFolder style):
+ *   root/<class>/*.{png,jpg,jpeg,webp}                      everything is the `test` split
+ *   root/{train,val,test}/<class>/*.{png,jpg,jpeg,webp}     one folder per split
+ * Extensions are case-insensitive; other files, hidden entries and deeper subfolders are ignored.
+ * Split folders and class folders cannot be mixed at the root. Files are listed in sorted
+ * relative-path order, so indices are the same on every machine.
+ */
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UserError } from '../../util/errors.ts';
+import { SPLITS, type Split } from '../types.ts';
+import { assignClasses, compareCodeUnits, type ClassSpec } from './classes.ts';
+import type { ListedFile } from './listing.ts';
+
+export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.webp'];
+
+export function isImageName(name: string): boolean {
+  const lower = name.toLowerCase();
+  return !name.startsWith('.') && IMAGE_EXTENSIONS.some((ext) => lower.endsWith(ext));
+}
+
+export async function listImageFolder(root: string, specs: ClassSpec[] | undefined, specsFile: string | undefined): Promise<{ classes: string[]; files: ListedFile[] }> {
+  const top = await subfolders(root);
+  const splitDirs = top.filter((d) => (SPLITS as readonly string[]).includes(d)) as Split[];
+  const layout: { split: Split; prefix: string }[] = [];
+  if (splitDirs.length > 0) {
+    const others = top.filter((d) => !(SPLITS as readonly string[]).includes(d));
+    if (others.length > 0) {
+      throw new UserError(
+        `${root} mixes split folders (${splitDirs.join(', ')}) with class folders (${others.slice(0, 3).join(', ')}); ` +
+          `put every class folder inside train/, val/ or test/, or use no split folders at all`,
+      );
+    }
+    for (const s of SPLITS) if (splitDirs.includes(s)) layout.push({ split: s, prefix: s });
+  } else {
+    layout.push({ split: 'test', prefix: '' });
+  }
+
+  const found: { split: Split; key: string; rel: string; dir: string }[] = [];
+  for (const { split, prefix } of layout) {
+    const splitRoot = prefix ? join(root, prefix) : root;
+    const classDirs = prefix ? await subfolders(splitRoot) : top;
+    if (classDirs.length === 0) {
+      throw new UserError(`${splitRoot} has no class folders; expected ${join(splitRoot, '<class>', '*.png')} (or .jpg, .jpeg, .webp)`);
+    }
+    for (const key of classDirs) {
+      const dir = join(splitRoot, key);
+      const names = (await readdir(dir)).filter(isImageName).sort(compareCodeUnits);
+      if (names.length === 0) {
+        throw new UserError(`class folder ${dir} has no images (${IMAGE_EXTENSIONS.join(', ')}); add images or remove the folder`);
+      }
+      for (const name of names) found.push({ split, key, dir, rel: [prefix, key, name].filter(Boolean).join('/') });
+    }
+  }
+
+  const firstDir = new Map<string, string>();
+  for (const f of found) if (!firstDir.has(f.key)) firstDir.set(f.key, f.dir);
+  const { classes, indexOf } = assignClasses(
+    found.map((f) => f.key),
+    specs,
+    specsFile,
+    (key) => `folder ${firstDir.get(key)}`,
+  );
+  const files = found
+    .map((f) => ({ split: f.split, rel: f.rel, path: join(root, f.rel), label: indexOf.get(f.key)! }))
+    .sort((a, b) => compareCodeUnits(a.rel, b.rel));
+  return { classes, files };
+}
+
+/** Non-hidden subfolders (symlinks to folders count), sorted. */
+async function subfolders(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  const out: string[] = [];
+  for (const e of entries) {
+    if (e.name.startsWith('.')) continue;
+    if (e.isDirectory() || (e.isSymbolicLink() && (await stat(join(dir, e.name)).catch(() => undefined))?.isDirectory())) out.push(e.name);
+  }
+  return out.sort(compareCodeUnits);
+}
