@@ -53,7 +53,10 @@ export async function renderContactSheet(dataset: Dataset, split: Split, opts: C
   picks.forEach((p, row) => p.forEach((i, col) => slot.set(i, { row, col })));
 
   // Layout.
-  const longest = Math.max(0, ...dataset.classes.slice(0, shown).map((c) => [...c].length));
+  // Room for the class name and its "N images" line.
+  const counts = byClass.map((idx) => idx.length);
+  const countChars = Math.max(0, ...counts.slice(0, shown).map((n) => `${n} images`.length));
+  const longest = Math.max(countChars, ...dataset.classes.slice(0, shown).map((c) => [...c].length));
   const labelChars = Math.min(MAX_LABEL_CHARS, Math.max(MIN_LABEL_CHARS, longest));
   const labelWidth = labelChars * GLYPH_ADVANCE * TEXT_SCALE;
   const gridX = MARGIN + labelWidth + LABEL_GAP;
@@ -74,10 +77,6 @@ export async function renderContactSheet(dataset: Dataset, split: Split, opts: C
   drawText(canvas, fitText(facts, textRoom, TEXT_SCALE), MARGIN, MARGIN + LINE + 6, TEXT_SCALE, MUTED);
   fillRect(canvas, MARGIN, gridY - 8, width - 2 * MARGIN, 1, RULE);
 
-  const counts = new Array<number>(shown).fill(0);
-  labels.forEach((l) => {
-    if (l < shown) counts[l]++;
-  });
   for (let row = 0; row < shown; row++) {
     const y = gridY + row * (cell + GAP);
     const twoLines = cell >= 2 * LINE + 4;

@@ -51,7 +51,7 @@ export function newRunId(now = new Date()): string {
 const toRecord = (m: Metrics): ClassifierMetrics => ({ ...m, confusion: Array.from(m.confusion) });
 
 /** Open every dataset and validate the request against labels before any image is encoded. */
-export async function prepareDatasets(opts: BenchOptions): Promise<{ ds: Dataset; trainLabels: Int32Array | null; testLabels: Int32Array }[]> {
+export async function prepareDatasets(opts: BenchOptions): Promise<{ ds: Dataset; trainLabels: Int32Array | null; testLabels: Int32Array; skipped: string[] }[]> {
   if (opts.templatesFile) await readTemplates(opts.templatesFile);
   const out = [];
   for (const name of opts.datasets) {
@@ -73,7 +73,10 @@ export async function prepareDatasets(opts: BenchOptions): Promise<{ ds: Dataset
           throw new UserError(`--shots ${k}: no class of ${name} has that many training examples (largest class: ${most}); use at most ${most} or 'all'`);
       }
     }
-    out.push({ ds, trainLabels, testLabels });
+    // --skip-bad: user folders list what they dropped; say it now and record it in the results.
+    const skipped = ((ds as { skipped?: { path: string; reason: string }[] }).skipped ?? []).map((s) => `${name}: skipped unreadable image ${s.path} (${s.reason})`);
+    for (const s of skipped) opts.log(s);
+    out.push({ ds, trainLabels, testLabels, skipped });
   }
   return out;
 }
@@ -82,7 +85,8 @@ export async function runBench(opts: BenchOptions, model: ClipModel, prepared: A
   const t0 = performance.now();
   const warnings: string[] = [];
   const results: DatasetResult[] = [];
-  for (const { ds, trainLabels, testLabels } of prepared) {
+  for (const { ds, trainLabels, testLabels, skipped } of prepared) {
+    warnings.push(...skipped);
     results.push(await benchDataset(opts, model, ds, trainLabels, testLabels, warnings));
   }
   return {
