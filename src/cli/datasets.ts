@@ -8,6 +8,7 @@ import { BUILTIN_DATASETS, builtinEntry } from '../datasets/registry.ts';
 import { openDataset } from '../datasets/resolve.ts';
 import { SPLITS, type Dataset, type Split } from '../datasets/types.ts';
 import { intFlag, parseFlags, runCli } from './args.ts';
+import { formatTable } from '../results/table.ts';
 
 export const DATASETS_HELP = `Usage: npm run datasets -- <command> [options]
 
@@ -143,13 +144,12 @@ async function info(ds: Dataset): Promise<number> {
   const rows = [['class', ...ds.splits]];
   ds.classes.forEach((name, i) => rows.push([`${i} ${name}`, ...ds.splits.map((s) => String(counts.get(s)![i]))]));
   process.stdout.write(`${lines.join('\n')}\n\nper-class counts:\n${table(rows)}`);
+  const skipped = (ds as { skipped?: { path: string; reason: string }[] }).skipped ?? [];
+  if (skipped.length) process.stdout.write(`\nskipped ${skipped.length} unreadable image(s) (--skip-bad):\n${skipped.map((s) => `  ${s.path}: ${s.reason}`).join('\n')}\n`);
   return 0;
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)));
-  return rows.map((r) => r.map((c, j) => (j === r.length - 1 ? c : c.padEnd(widths[j]))).join('  ')).join('\n') + '\n';
-}
+const table = (rows: string[][]) => formatTable(rows[0], rows.slice(1));
 
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('src/cli/datasets.ts')) {
   runCli(() => main(process.argv.slice(2)));
