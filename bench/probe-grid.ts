@@ -3,7 +3,7 @@
  * features, shots 1, 2, 4, 8, 16 × 5 seeds, each with the CoOp C sweep (7 grid + 8 binary steps) and a
  * train+val refit scored on a 10 000-example test set. Budget: < 10 s on 2 cores.
  *
- *   npx tsx bench/probe-grid.ts [--seeds 5] [--no-warm-start] [--no-row-space]
+ *   npx tsx bench/probe-grid.ts [--seeds 5] [--warm-start] [--no-row-space]
  */
 import { pathToFileURL } from 'node:url';
 import { classificationMetrics } from '../src/evaluation/metrics.ts';
@@ -81,7 +81,7 @@ export function runProbeGrid(
   shots: number[],
   seeds: number[],
   makeProbe: ProbeFactory,
-  warmStart = true,
+  warmStart = false,
 ): GridRow[] {
   const { d, numClasses } = pool;
   const rows: GridRow[] = [];
@@ -104,7 +104,7 @@ export function runProbeGrid(
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const nSeeds = args.includes('--seeds') ? Number(args[args.indexOf('--seeds') + 1]) : 5;
-  const warmStart = !args.includes('--no-warm-start');
+  const warmStart = args.includes('--warm-start');
   const reduceToRowSpace = !args.includes('--no-row-space');
   const shots = [1, 2, 4, 8, 16];
   const seeds = Array.from({ length: nSeeds }, (_, i) => i + 1);

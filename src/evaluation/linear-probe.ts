@@ -74,15 +74,14 @@ export function evaluateProbeSeed(args: {
   const makeProbe = probeFactory(settings.solver, { maxIter: settings.maxIter });
   let C = 1;
   let sweep: { C: number; valAccuracy: number }[] = [];
-  let init;
   if (solverUsesC(settings.solver) && val.n > 0) {
     const s = sweepC(train, val, { d, numClasses, makeProbe, grid: settings.grid, steps: settings.refineSteps });
     C = s.C;
     sweep = s.trace.map((p) => ({ C: p.C, valAccuracy: p.valAccuracy }));
-    init = s.probe.weights?.();
   }
   const all = val.n > 0 ? concatProbeData(train, val, d) : train;
-  const probe = makeProbe(C, init).fit(all.X, all.y, all.n, d, numClasses);
+  // Cold start, as sklearn does: at large C a warm start can stop elsewhere within tolerance.
+  const probe = makeProbe(C).fit(all.X, all.y, all.n, d, numClasses);
   const nTest = args.testLabels.length;
   const scores = probe.decisionFunction(l2NormalizeRows(args.testFeats, nTest, d), nTest);
   return {

@@ -5,7 +5,7 @@ import type { ProbeFactory, ProbeSolver } from './types.ts';
 export type { LinearProbe, LinearWeights, ProbeFactory, ProbeSolver } from './types.ts';
 export { LogisticRegressionProbe } from './logistic-regression.ts';
 export { MlLogisticRegressionProbe } from './ml-solver.ts';
-export { sweepC, concatProbeData } from './sweep.ts';
+export { COOP_C_GRID, concatProbeData, selectRows, sweepC, type ProbeData, type SweepOptions, type SweepPoint, type SweepResult } from './sweep.ts';
 
 export interface ProbeSolverOptions {
   maxIter?: number;

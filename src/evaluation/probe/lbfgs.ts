@@ -96,8 +96,8 @@ export function minimizeLbfgs(fg: Objective, x0: Float64Array, options: LbfgsOpt
       for (let i = 0; i < n; i++) p[i] = -g[i];
       dphi0 = dot(g, p);
     }
-    // First step (no curvature information yet) is scaled to unit length, as scipy does.
-    const alpha0 = count === 0 ? Math.min(1, 1 / Math.sqrt(dot(p, p))) : 1;
+    // Without curvature information the first trial step has unit length (scipy L-BFGS-B: 1/‖d‖).
+    const alpha0 = count === 0 ? 1 / Math.sqrt(dot(p, p)) : 1;
 
     const ls = wolfeLineSearch(fg, x, f, dphi0, p, alpha0, xt, gt, maxLs);
     evaluations += ls.evaluations;
@@ -106,7 +106,7 @@ export function minimizeLbfgs(fg: Objective, x0: Float64Array, options: LbfgsOpt
       break;
     }
 
-    // Store the new (s, y) pair when the curvature condition makes H positive definite.
+    // Store the new (s, y) pair when sᵀy > eps·yᵀy keeps H positive definite (L-BFGS-B's test).
     if (S.length < m) {
       S.push(new Float64Array(n));
       Y.push(new Float64Array(n));
@@ -119,7 +119,7 @@ export function minimizeLbfgs(fg: Objective, x0: Float64Array, options: LbfgsOpt
       y[i] = gt[i] - g[i];
     }
     const sy = dot(s, y);
-    if (sy > 1e-10 * dot(y, y)) {
+    if (sy > 2.220446049250313e-16 * dot(y, y)) {
       rho[head] = 1 / sy;
       head = (head + 1) % m;
       count = Math.min(count + 1, m);

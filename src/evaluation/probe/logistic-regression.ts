@@ -82,9 +82,9 @@ export class LogisticRegressionProbe implements LinearProbe {
       return this;
     }
 
-    const basis = this.reduceToRowSpace && n < d ? rowSpaceBasis(X, n, d) : undefined;
+    const basis = this.reduceToRowSpace && n < d ? cachedRowSpace(X, n, d) : undefined;
     const r = basis ? basis.rank : d;
-    const Xr = basis ? projectRows(X, n, d, basis.Q, r) : Float64Array.from(X);
+    const Xr = basis ? basis.Xr : Float64Array.from(X);
 
     // Parameters: [W (m × r) row-major, b (m)].
     const x0 = new Float64Array(m * r + m);
@@ -308,6 +308,28 @@ export function rowSpaceBasis(X: Float32Array, n: number, d: number): { Q: Float
     rank++;
   }
   return { Q, rank };
+}
+
+interface RowSpace {
+  n: number;
+  d: number;
+  Q: Float64Array;
+  rank: number;
+  /** X Qᵀ, [n, rank]. */
+  Xr: Float64Array;
+}
+
+// A C sweep fits the same training matrix ~15 times; its basis (O(n²d)) is computed once. Keyed by the
+// array object: feature arrays are treated as immutable once handed to a probe.
+const rowSpaceCache = new WeakMap<Float32Array, RowSpace>();
+
+function cachedRowSpace(X: Float32Array, n: number, d: number): RowSpace {
+  const hit = rowSpaceCache.get(X);
+  if (hit && hit.n === n && hit.d === d) return hit;
+  const { Q, rank } = rowSpaceBasis(X, n, d);
+  const entry = { n, d, Q, rank, Xr: projectRows(X, n, d, Q, rank) };
+  rowSpaceCache.set(X, entry);
+  return entry;
 }
 
 /** X Qᵀ: coordinates of each row in the basis, [n, r]. */

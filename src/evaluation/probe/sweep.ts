@@ -19,8 +19,9 @@ export interface SweepOptions {
   /** Binary-search refinement steps. Default 8. */
   steps?: number;
   /**
-   * Start each fit from the fitted weights at the nearest C already tried (default true). Changes only
-   * how fast L-BFGS gets there: each fit still runs to the same tolerance.
+   * Start each fit from the fitted weights at the nearest C already tried (default false, like sklearn
+   * and CoOp). Faster, but not neutral: at large C the objective is so flat that gtol = 1e-4 stops far
+   * from the optimum, so the answer depends on the starting point; cold starts keep parity with sklearn.
    */
   warmStart?: boolean;
 }
@@ -59,7 +60,7 @@ export function sweepC(train: ProbeData, val: ProbeData, opts: SweepOptions): Sw
   const { d, numClasses, makeProbe } = opts;
   const grid = opts.grid ?? COOP_C_GRID;
   const steps = opts.steps ?? 8;
-  const warmStart = opts.warmStart ?? true;
+  const warmStart = opts.warmStart ?? false;
   if (grid.length === 0) throw new Error('sweepC: empty C grid');
   if (val.n === 0) throw new Error('sweepC: the validation split is empty, so C cannot be chosen (draw at least one val example per class)');
 
