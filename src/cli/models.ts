@@ -296,15 +296,7 @@ async function tokenizeCommand(args: string[], io: CliContext): Promise<number> 
   if (values.help) return help('tokenize', io);
   if (positionals.length === 0) throw new UserError(`tokenize needs at least one text, e.g. ${PROG} tokenize "a photo of a dog."`);
   const ref = (values.model as string | undefined) ?? DEFAULT_MODEL;
-  const cfg = await modelConfig(ref, {
-    cwd: io.cwd,
-    registry: io.registry,
-    env: io.env,
-    modelsDir: values['models-dir'] as string | undefined,
-    allowUnverified: values['allow-unverified'] === true,
-    progress: { stream: io.stderr },
-    log: (line) => io.stderr.write(`${line}\n`),
-  });
+  const cfg = await configOf(ref, values, io);
   if (!cfg.tokenizer) throw new UserError(`model ${ref} has no text tower (image-only export): nothing to tokenize`);
   const { loadTokenizer } = await import('../model/tokenizer/index.ts');
   const tokenizer = await loadTokenizer(cfg.tokenizer);
@@ -314,6 +306,19 @@ async function tokenizeCommand(args: string[], io: CliContext): Promise<number> 
     io.stdout.write(`${JSON.stringify(Array.from(row))}\n`);
   }
   return 0;
+}
+
+/** Preprocessing and tokenizer settings of a model, without its weights. */
+function configOf(ref: string, values: Record<string, unknown>, io: CliContext) {
+  return modelConfig(ref, {
+    cwd: io.cwd,
+    registry: io.registry,
+    env: io.env,
+    modelsDir: values['models-dir'] as string | undefined,
+    allowUnverified: values['allow-unverified'] === true,
+    progress: { stream: io.stderr },
+    log: (line) => io.stderr.write(`${line}\n`),
+  });
 }
 
 async function preprocessCommand(args: string[], io: CliContext): Promise<number> {
@@ -332,15 +337,7 @@ async function preprocessCommand(args: string[], io: CliContext): Promise<number
   const outPath = resolve(io.cwd, out);
 
   const ref = (values.model as string | undefined) ?? DEFAULT_MODEL;
-  const cfg = await modelConfig(ref, {
-    cwd: io.cwd,
-    registry: io.registry,
-    env: io.env,
-    modelsDir: values['models-dir'] as string | undefined,
-    allowUnverified: values['allow-unverified'] === true,
-    progress: { stream: io.stderr },
-    log: (line) => io.stderr.write(`${line}\n`),
-  });
+  const cfg = await configOf(ref, values, io);
   const [{ decodeImageFile }, { preprocessImage }, { encodeNpy }] = await Promise.all([
     import('../datasets/decode.ts'),
     import('../model/preprocess/index.ts'),

@@ -57,24 +57,32 @@ function looksLikePath(s: string): boolean {
   return /[/\\.]/.test(s) || s.endsWith('.csv');
 }
 
-async function readList(path: string, what: string): Promise<string[]> {
+/**
+ * A small list file (templates, class names): either a JSON array of strings, or one entry per line
+ * (blank lines and # comments skipped by the caller). Returns which form it found.
+ */
+export async function readListFile(path: string, what: string): Promise<{ json: string[] } | { lines: string[] }> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
     throw new UserError(`cannot read ${what} file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  if (text.trimStart().startsWith('[')) {
-    let v: unknown;
-    try {
-      v = JSON.parse(text);
-    } catch (e) {
-      throw new UserError(`${path}: not valid JSON (${(e as Error).message})`);
-    }
-    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new UserError(`${path}: expected a JSON array of strings`);
-    return v as string[];
+  if (!text.trimStart().startsWith('[')) return { lines: text.split(/\r?\n/) };
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new UserError(`${path}: not valid JSON (${(e as Error).message})`);
   }
-  return text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0 && !l.startsWith('#'));
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new UserError(`${path}: expected a JSON array of strings`);
+  return { json: v as string[] };
+}
+
+async function readList(path: string, what: string): Promise<string[]> {
+  const list = await readListFile(path, what);
+  if ('json' in list) return list.json;
+  return list.lines.map((l) => l.trim()).filter((l) => l.length > 0 && !l.startsWith('#'));
 }
 
 export async function readTemplates(path: string): Promise<string[]> {

@@ -8,7 +8,7 @@
  *   n02099601<TAB>golden retriever   a folder/label key, a tab, then the class name
  * Blank lines and lines starting with `#` are skipped; a JSON array of names also works.
  */
-import { readFile } from 'node:fs/promises';
+import { readListFile } from '../resolve.ts';
 import { UserError } from '../../util/errors.ts';
 
 export interface ClassSpec {
@@ -24,25 +24,13 @@ export function displayName(key: string): string {
 }
 
 export async function readClassesFile(path: string): Promise<ClassSpec[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new UserError(`cannot read classes file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+  const list = await readListFile(path, 'classes');
   let specs: ClassSpec[];
-  if (text.trimStart().startsWith('[')) {
-    let v: unknown;
-    try {
-      v = JSON.parse(text);
-    } catch (e) {
-      throw new UserError(`${path}: not valid JSON (${(e as Error).message})`);
-    }
-    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new UserError(`${path}: expected a JSON array of class names`);
-    specs = (v as string[]).map((name, i) => ({ name: name.trim(), line: i + 1 }));
+  if ('json' in list) {
+    specs = list.json.map((name, i) => ({ name: name.trim(), line: i + 1 }));
   } else {
     specs = [];
-    text.split(/\r?\n/).forEach((raw, i) => {
+    list.lines.forEach((raw, i) => {
       const line = raw.trim();
       if (line === '' || line.startsWith('#')) return;
       const tab = raw.indexOf('\t');

@@ -364,6 +364,8 @@ function dotRows(a: Float64Array, ao: number, b: Float64Array, bo: number, len: 
   return s0 + s1 + s2 + s3;
 }
 
+// Same loop as dotRows for a Float32Array operand: one element type per function keeps V8's
+// typed-array loads monomorphic in this hot path.
 function dotMixedAt(a: Float64Array, ao: number, b: Float32Array, bo: number, len: number): number {
   let s0 = 0;
   let s1 = 0;
