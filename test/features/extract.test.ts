@@ -1,5 +1,5 @@
-import { describe, expect, it, beforeEach } from 'vitest';
-import { mkdtempSync, readdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { describe, expect, it, beforeEach, afterEach } from 'vitest';
+import { mkdtempSync, readdirSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { extractImageFeatures, type ImageEncoder } from '../../src/features/extract.ts';
@@ -47,6 +47,7 @@ let cacheRoot: string;
 beforeEach(() => {
   cacheRoot = mkdtempSync(join(tmpdir(), 'cb-feat-'));
 });
+afterEach(() => rmSync(cacheRoot, { recursive: true, force: true }));
 
 describe('feature extraction', () => {
   it('encodes every requested row in index order, matching the image content', async () => {

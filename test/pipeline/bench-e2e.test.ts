@@ -1,5 +1,5 @@
-import { describe, expect, it, beforeAll } from 'vitest';
-import { mkdtempSync, readFileSync, existsSync, readdirSync } from 'node:fs';
+import { describe, expect, it, beforeAll, afterAll } from 'vitest';
+import { mkdtempSync, readFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { writeTinyExport } from '../helpers/tiny-exports.ts';
@@ -32,6 +32,7 @@ describe.skipIf(!haveCifar)('npm run bench end to end (tiny export, real CIFAR-1
     }
     results = JSON.parse(readFileSync(join(tmp, 'out', 'results.json'), 'utf8'));
   });
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
   it('writes a results.json that validates against the schema', () => {
     expect(validateResults(results)).toEqual([]);
