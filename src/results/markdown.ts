@@ -1,7 +1,9 @@
 import type { BenchResults, DatasetResult, Estimate } from './schema.ts';
 
 const pct = (x: number) => (100 * x).toFixed(1);
-export const formatEstimate = (e: Estimate) => `${pct(e.mean)} ± ${pct(e.std)} [${pct(e.ci[0])}, ${pct(e.ci[1])}]`;
+/** "mean ± std [lo, hi]"; a single deterministic classifier (zero-shot) has no seed spread, so no ± part. */
+export const formatEstimate = (e: Estimate, seeds = true) =>
+  `${pct(e.mean)}${seeds ? ` ± ${pct(e.std)}` : ''} [${pct(e.ci[0])}, ${pct(e.ci[1])}]`;
 
 /** Rows of the compact summary table (shared by the terminal table and results.md). */
 export function summaryRows(ds: DatasetResult): string[][] {
@@ -11,9 +13,9 @@ export function summaryRows(ds: DatasetResult): string[][] {
     rows.push([
       zs.inDomain ? 'zero-shot (in-domain!)' : 'zero-shot',
       `${zs.templates?.length ?? 0} templates`,
-      formatEstimate(zs.top1),
+      formatEstimate(zs.top1, false),
       zs.metrics?.top5 == null ? '–' : pct(zs.metrics.top5),
-      formatEstimate(zs.balancedAccuracy),
+      formatEstimate(zs.balancedAccuracy, false),
     ]);
   } else {
     rows.push(['zero-shot', 'unavailable', zs.reason ?? '', '', '']);
