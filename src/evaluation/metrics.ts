@@ -1,7 +1,8 @@
 /**
  * Classification metrics from scores (logits or probabilities) [n, K] row-major and true labels.
  * Top-1 uses the arg-max (first index on ties), the same rule as `predict`, so top-1 and the confusion
- * matrix agree. Top-k counts a hit when fewer than k classes score strictly higher than the true one.
+ * matrix agree. Top-k counts a hit when fewer than k classes rank above the true one, ties broken by
+ * class index as arg-max breaks them (all-equal scores never make top-5 look perfect).
  */
 
 export interface Metrics {
@@ -43,9 +44,11 @@ export function topKAccuracy(scores: Float32Array, labels: Int32Array, numClasse
   let ok = 0;
   for (let i = 0; i < n; i++) {
     const o = i * numClasses;
-    const s = scores[o + labels[i]];
+    const y = labels[i];
+    const s = scores[o + y];
+    // Rank ties as arg-max does (lower index first), so tied scores never count as extra hits.
     let higher = 0;
-    for (let c = 0; c < numClasses; c++) if (scores[o + c] > s) higher++;
+    for (let c = 0; c < numClasses; c++) if (scores[o + c] > s || (scores[o + c] === s && c < y)) higher++;
     if (higher < k) ok++;
   }
   return ok / n;

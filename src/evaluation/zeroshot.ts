@@ -42,6 +42,8 @@ export function zeroShotLogits(imageFeats: Float32Array, n: number, classifier: 
 
 export interface ZeroShotEvaluation {
   scores: Float32Array;
+  /** Classes zero-shot cannot separate (identical text embeddings). */
+  indistinguishable: number[][];
   metrics: Metrics;
   /** 0/1 per test example, for bootstrap intervals. */
   correct: Uint8Array;
@@ -65,7 +67,32 @@ export function evaluateZeroShot(args: {
   const scores = zeroShotLogits(args.imageFeats, n, classifier, args.numClasses, args.dim, args.scale);
   return {
     scores,
+    indistinguishable: indistinguishableClasses(classifier, args.numClasses, args.dim),
     metrics: classificationMetrics(scores, args.labels, args.numClasses),
     correct: correctness(scores, args.labels, args.numClasses),
   };
+}
+
+/**
+ * Groups of classes whose ensembled text embeddings are (numerically) the same direction: zero-shot
+ * cannot tell them apart, and arg-max silently picks the first. Happens with text towers that map
+ * unknown words (e.g. digits) to nothing.
+ */
+export function indistinguishableClasses(classifier: Float32Array, numClasses: number, dim: number, tol = 1e-5): number[][] {
+  const groups: number[][] = [];
+  const seen = new Uint8Array(numClasses);
+  for (let a = 0; a < numClasses; a++) {
+    if (seen[a]) continue;
+    const group = [a];
+    for (let b = a + 1; b < numClasses; b++) {
+      let dot = 0;
+      for (let j = 0; j < dim; j++) dot += classifier[a * dim + j] * classifier[b * dim + j];
+      if (dot > 1 - tol) {
+        group.push(b);
+        seen[b] = 1;
+      }
+    }
+    if (group.length > 1) groups.push(group);
+  }
+  return groups;
 }

@@ -180,6 +180,8 @@ async function benchDataset(
     if (text.dim !== d) throw new UserError(`${model.name}: text embeddings are ${text.dim}-d but image embeddings ${d}-d`);
     const ev = evaluateZeroShot({ imageFeats: test.features, labels: testLabels, textEmb: text.data, numClasses: K, numTemplates: ds.templates.length, dim: d, scale: model.logitScale });
     const est = zeroShotEstimates(ev.correct, testLabels, K, deriveSeed(BOOTSTRAP_SEED, `${ds.name}/zero-shot`), opts.bootstrapResamples);
+    for (const g of ev.indistinguishable)
+      warnings.push(`${ds.name}: ${model.name} gives identical text embeddings for classes ${g.map((c) => `"${ds.classes[c]}"`).join(', ')}; zero-shot cannot tell them apart (ties go to the first)`);
     const inDomain = model.manifest.trainedOn.includes(ds.name);
     if (inDomain) warnings.push(`${ds.name}: ${model.name} declares it was trained on this dataset's labels; its zero-shot result is in-domain, not transfer`);
     zeroShot = { available: true, templates: [...ds.templates], metrics: toRecord(ev.metrics), ...est, inDomain, seconds: (performance.now() - tz) / 1000 };

@@ -51,3 +51,12 @@ describe('classification metrics', () => {
     expect(() => top1Accuracy(Float32Array.from([1, 2, 3]), Int32Array.from([0]), 2)).toThrow(/whole number of rows/);
   });
 });
+
+describe('top-k with tied scores', () => {
+  it('breaks ties by class index like arg-max, so constant scores do not count as hits', () => {
+    const scores = new Float32Array(4 * 6); // every class ties
+    const labels = Int32Array.from([0, 2, 4, 5]);
+    expect(top1Accuracy(scores, labels, 6)).toBe(0.25);
+    expect(topKAccuracy(scores, labels, 6, 5)).toBe(0.75); // labels 0, 2, 4 rank within the first five
+  });
+});

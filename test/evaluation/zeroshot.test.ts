@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classPrompts, zeroShotClassifier, zeroShotLogits } from '../../src/evaluation/zeroshot.ts';
+import { classPrompts, indistinguishableClasses, zeroShotClassifier, zeroShotLogits } from '../../src/evaluation/zeroshot.ts';
 
 describe('zero-shot classifier', () => {
   it('fills every template with every class, class-major', () => {
@@ -20,5 +20,10 @@ describe('zero-shot classifier', () => {
     const w = Float32Array.from([1, 0, 0, 1]);
     const logits = zeroShotLogits(Float32Array.from([3, 4, 0.3, 0.4]), 2, w, 2, 2, 100);
     expect(Array.from(logits).map((v) => +v.toFixed(4))).toEqual([60, 80, 60, 80]);
+  });
+
+  it('flags classes whose text embeddings coincide', () => {
+    const w = zeroShotClassifier(Float32Array.from([1, 0, 2, 0, 0, 1]), 3, 1, 2);
+    expect(indistinguishableClasses(w, 3, 2)).toEqual([[0, 1]]);
   });
 });
