@@ -5,6 +5,10 @@
  * with the train+val refit. Targets: |Δ| ≤ 0.3 points at the same C, ≤ 0.5 after the sweep.
  *
  *   npx tsx bench/sklearn-parity.ts [--dir /tmp/probe-parity] [--python /usr/bin/python3]
+ *   npx tsx bench/sklearn-parity.ts --features <dir written by bench --export-features>/cifar10
+ *
+ * With --features, the cases are drawn from a real run's exported features (train pool and test),
+ * L2-normalised as the harness does, instead of synthetic ones.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -14,10 +18,11 @@ import { concatProbeData, selectRows, sweepC, type ProbeData } from '../src/eval
 import type { ProbeFactory } from '../src/evaluation/probe/types.ts';
 import { sampleKShot } from '../src/evaluation/sampling.ts';
 import { decodeNpy, encodeNpy } from '../src/util/npy.ts';
+import { l2NormalizeRows } from '../src/evaluation/normalize.ts';
 import { syntheticClipFeatures } from './probe-grid.ts';
 
 const FIXED_C = [1e-2, 1, 1e2, 1e4];
-const D = 512;
+let D = 512;
 const K = 10;
 
 function arg(name: string, fallback: string): string {
@@ -41,10 +46,17 @@ function accuracy(pred: Int32Array, y: Int32Array): number {
   return ok / y.length;
 }
 
-function writeCases(dir: string): void {
+function exported(dir: string, split: 'train' | 'test'): ProbeData {
+  const X = decodeNpy(readFileSync(join(dir, `${split}_features.npy`)), `${split}_features.npy`);
+  const y = decodeNpy(readFileSync(join(dir, `${split}_labels.npy`)), `${split}_labels.npy`);
+  D = X.shape[1];
+  return { X: l2NormalizeRows(X.data as Float32Array, X.shape[0], D), y: y.data as Int32Array, n: X.shape[0] };
+}
+
+function writeCases(dir: string, features: string | null): void {
   const gen = syntheticClipFeatures(7);
-  const pool = gen.make('train', 300);
-  const test = gen.make('test', 500);
+  const pool = features ? exported(features, 'train') : gen.make('train', 300);
+  const test = features ? exported(features, 'test') : gen.make('test', 500);
   mkdirSync(dir, { recursive: true });
   save(join(dir, 'test_X.npy'), test.X, [test.n, D]);
   save(join(dir, 'test_y.npy'), test.y, [test.n]);
@@ -72,12 +84,14 @@ function writeCases(dir: string): void {
 function main(): void {
   const dir = arg('--dir', '/tmp/probe-parity');
   const python = arg('--python', '/usr/bin/python3');
-  writeCases(dir);
+  const features = process.argv.includes('--features') ? arg('--features', '') : null;
+  writeCases(dir, features);
   const py = spawnSync(python, ['bench/dev/sklearn-parity.py', dir], { stdio: ['ignore', 'ignore', 'inherit'] });
   if (py.status !== 0) throw new Error(`${python} bench/dev/sklearn-parity.py failed (status ${py.status}); is scikit-learn installed?`);
   const sk = JSON.parse(readFileSync(join(dir, 'sklearn.json'), 'utf8'));
 
   const test = load(dir, 'test');
+  D = test.X.length / test.n;
   const makeProbe: ProbeFactory = (C, init) => new LogisticRegressionProbe({ C, init });
   let worstFixed = 0;
   let worstSweep = 0;
