@@ -84,3 +84,49 @@ describe.skipIf(!haveCifar)('npm run bench end to end (tiny export, real CIFAR-1
     expect(readdirSync(join(tmp, 'cache')).length).toBeGreaterThan(0);
   });
 });
+
+describe.skipIf(!haveCifar)('bench honesty flags', () => {
+  async function run(dir: string, args: string[]): Promise<BenchResults> {
+    const out = process.stdout.write;
+    const err = process.stderr.write;
+    process.stdout.write = (() => true) as typeof process.stdout.write;
+    process.stderr.write = (() => true) as typeof process.stderr.write;
+    try {
+      await main([...args, '--out', join(dir, 'out'), '--no-cache', '--bootstrap', '100']);
+    } finally {
+      process.stdout.write = out;
+      process.stderr.write = err;
+    }
+    return JSON.parse(readFileSync(join(dir, 'out', 'results.json'), 'utf8'));
+  }
+
+  it('flags zero-shot on a dataset the model declares it was trained on as in-domain, and demo models as demos', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cb-indomain-'));
+    try {
+      await writeTinyExport(join(dir, 'model'), { layout: 'transformers.js', imageSize: 32, dim: 8, manifest: { trainedOn: ['cifar10'], demo: true } });
+      const r = await run(dir, ['--model', join(dir, 'model'), '--dataset', 'cifar10', '--shots', '1', '--seeds', '1', '--limit', '100']);
+      expect(r.model.demo).toBe(true);
+      expect(r.datasets[0].zeroShot.inDomain).toBe(true);
+      expect(r.warnings.join('\n')).toMatch(/trained on this dataset's labels/);
+      const md = readFileSync(join(dir, 'out', 'results.md'), 'utf8');
+      expect(md).toMatch(/Demo model, not CLIP/);
+      expect(md).toMatch(/zero-shot \(in-domain!\)/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reports zero-shot as unavailable for an image-only backbone and still runs the probes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cb-imgonly-'));
+    try {
+      await writeTinyExport(join(dir, 'model'), { layout: 'image-only', imageSize: 32, dim: 8 });
+      const r = await run(dir, ['--model', join(dir, 'model'), '--dataset', 'cifar10', '--shots', '1', '--seeds', '1', '--limit', '100']);
+      expect(r.datasets[0].zeroShot.available).toBe(false);
+      expect(r.datasets[0].zeroShot.reason).toMatch(/no text tower/);
+      expect(r.datasets[0].probes).toHaveLength(1);
+      expect(r.datasets[0].breakEvenShots).toBeNull();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
