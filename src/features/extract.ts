@@ -26,6 +26,8 @@ export interface ExtractOptions {
   workers?: number;
   /** Rows per sealed cache chunk: what an interruption can lose at most. */
   chunkRows?: number;
+  /** Seal a chunk at least this often (ms) on slow models, so a kill loses at most this much work. */
+  chunkMillis?: number;
   label?: string;
   /** No progress output (tests). */
   quiet?: boolean;
@@ -65,6 +67,7 @@ export async function extractImageFeatures(opts: ExtractOptions): Promise<Extrac
   const shift = opts.shift ?? NO_SHIFT;
   const batchSize = opts.batchSize ?? 32;
   const chunkRows = opts.chunkRows ?? 2048;
+  const chunkMillis = opts.chunkMillis ?? 30_000;
   const log = opts.log ?? (() => {});
   const indices = opts.indices ?? range(await dataset.size(split));
 
@@ -80,7 +83,9 @@ export async function extractImageFeatures(opts: ExtractOptions): Promise<Extrac
     const progress = createProgress(opts.label ?? `features ${dataset.name}/${split}`, missing.length, { unit: 'img', silent: opts.quiet });
     let pendingRows: { idx: number[]; feats: Float32Array[] } = { idx: [], feats: [] };
     let dim = loaded.dim;
+    let lastFlush = performance.now();
     const flush = async () => {
+      lastFlush = performance.now();
       if (pendingRows.idx.length === 0 || dim === null) return;
       const idx = Int32Array.from(pendingRows.idx);
       const data = concat(pendingRows.feats, idx.length * dim);
@@ -102,7 +107,7 @@ export async function extractImageFeatures(opts: ExtractOptions): Promise<Extrac
       pendingRows.idx.push(...job.idx);
       pendingRows.feats.push(emb);
       progress.tick(job.idx.length);
-      if (pendingRows.idx.length >= chunkRows) await flush();
+      if (pendingRows.idx.length >= chunkRows || performance.now() - lastFlush >= chunkMillis) await flush();
     };
 
     try {

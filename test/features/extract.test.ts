@@ -82,6 +82,15 @@ describe('feature extraction', () => {
     expect(Array.from(r.features)).toEqual(Array.from(fresh.features));
   });
 
+  it('on a slow model seals chunks by time too, so a kill loses little', async () => {
+    const ds = memoryDataset({ test: 64 });
+    await expect(
+      extractImageFeatures({ encoder: fakeEncoder({ failAfterCalls: 5 }), dataset: ds, split: 'test', cacheRoot, batchSize: 8, chunkRows: 1000, chunkMillis: 0, workers: 0, quiet: true }),
+    ).rejects.toThrow('killed');
+    const r = await extractImageFeatures({ encoder: fakeEncoder(), dataset: ds, split: 'test', cacheRoot, batchSize: 8, workers: 0, quiet: true });
+    expect(r.cachedRows).toBe(40);
+  });
+
   it('detects a corrupt cache chunk, discards it and recomputes its rows', async () => {
     const ds = memoryDataset({ test: 32 });
     const first = await extractImageFeatures({ encoder: fakeEncoder(), dataset: ds, split: 'test', cacheRoot, batchSize: 8, chunkRows: 16, workers: 0, quiet: true });
