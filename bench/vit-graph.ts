@@ -23,6 +23,8 @@ import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { GraphBuilder } from '../src/model/onnx/builder.ts';
+import { CLIP_224 } from '../src/model/preprocess/config.ts';
+import { preprocessConfigToHF } from '../src/model/preprocess/hf.ts';
 import { PROJECT_ROOT } from '../src/util/paths.ts';
 import { Rng } from '../src/util/rng.ts';
 
@@ -224,25 +226,8 @@ function textGraph(o: Resolved): Uint8Array {
   return g.toModelBytes({ opset: 17, producer: 'clip-bench/bench/vit-graph' });
 }
 
-const CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073];
-const CLIP_STD = [0.26862954, 0.26130258, 0.27577711];
-
 function preprocessorConfig(o: Resolved): object {
-  return {
-    crop_size: { height: o.image, width: o.image },
-    do_center_crop: true,
-    do_convert_rgb: true,
-    do_normalize: true,
-    do_rescale: true,
-    do_resize: true,
-    feature_extractor_type: 'CLIPFeatureExtractor',
-    image_mean: CLIP_MEAN,
-    image_processor_type: 'CLIPImageProcessor',
-    image_std: CLIP_STD,
-    resample: 3,
-    rescale_factor: 1 / 255,
-    size: { shortest_edge: o.image },
-  };
+  return preprocessConfigToHF({ ...CLIP_224, size: o.image, crop: { height: o.image, width: o.image } });
 }
 
 /** Options written next to the export, so a reuse can tell whether the cached graph matches. */

@@ -15,6 +15,8 @@ import { dirname, join } from 'node:path';
 import { GraphBuilder } from '../../src/model/onnx/builder.ts';
 import type { OnnxDtype } from '../../src/model/onnx/builder.ts';
 import { Rng } from '../../src/util/rng.ts';
+import { CLIP_224 } from '../../src/model/preprocess/config.ts';
+import { preprocessConfigToHF } from '../../src/model/preprocess/hf.ts';
 
 export const TINY_VOCAB = 49408;
 
@@ -218,8 +220,6 @@ async function put(dir: string, rel: string, data: Uint8Array | string): Promise
   await writeFile(path, data);
 }
 
-const CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073];
-const CLIP_STD = [0.26862954, 0.26130258, 0.27577711];
 
 /** Write a tiny export with the real layout and signatures of `opts.layout` into `dir`. */
 export async function writeTinyExport(dir: string, opts: TinyExportOptions): Promise<void> {
@@ -249,25 +249,7 @@ export async function writeTinyExport(dir: string, opts: TinyExportOptions): Pro
         const textKind = kind === 'fp16-io' ? 'fp16-io' : 'fp32';
         await put(dir, `onnx/text_model${suffix}.onnx`, textGraph(w, tNames, idsDtype, seq, pooling, textKind));
       }
-      await put(
-        dir,
-        'preprocessor_config.json',
-        JSON.stringify({
-          crop_size: { height: size, width: size },
-          do_center_crop: true,
-          do_convert_rgb: true,
-          do_normalize: true,
-          do_rescale: true,
-          do_resize: true,
-          feature_extractor_type: 'CLIPFeatureExtractor',
-          image_mean: CLIP_MEAN,
-          image_processor_type: 'CLIPImageProcessor',
-          image_std: CLIP_STD,
-          resample: 3,
-          rescale_factor: 1 / 255,
-          size: { shortest_edge: size },
-        }),
-      );
+      await put(dir, 'preprocessor_config.json', JSON.stringify(preprocessConfigToHF({ ...CLIP_224, size, crop: { height: size, width: size } })));
       await put(
         dir,
         'config.json',
@@ -313,3 +295,4 @@ export async function writeTinyExport(dir: string, opts: TinyExportOptions): Pro
   if (manifest) await put(dir, 'model.json', JSON.stringify(manifest, null, 2));
   if (opts.tokenizerJson) await put(dir, 'tokenizer.json', JSON.stringify(opts.tokenizerJson));
 }
+

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CLIP_224, preprocessConfigFromHF } from '../../src/model/preprocess/index.ts';
+import { preprocessConfigToHF } from '../../src/model/preprocess/hf.ts';
 import { UserError } from '../../src/util/errors.ts';
 
 const FILE = '/models/x/preprocessor_config.json';
@@ -96,5 +97,13 @@ describe('preprocessConfigFromHF', () => {
     refused({ rescale_factor: 0 }, 'rescale_factor');
     refused({ do_normalize: 'yes' }, 'do_normalize');
     expect(() => preprocessConfigFromHF([1, 2], FILE)).toThrow(UserError);
+  });
+});
+
+describe('preprocessConfigToHF', () => {
+  it('round-trips through preprocessConfigFromHF', () => {
+    for (const cfg of [CLIP_224, { ...CLIP_224, resizeMode: 'exact' as const, size: 32, crop: { height: 32, width: 32 }, resample: 'bilinear' as const }]) {
+      expect(preprocessConfigFromHF(preprocessConfigToHF(cfg), 'x.json')).toEqual(cfg);
+    }
   });
 });

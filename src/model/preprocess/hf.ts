@@ -120,3 +120,27 @@ export function preprocessConfigFromHF(json: unknown, fileForErrors: string): Pr
 
   return { resizeMode, size, crop, resample, rescale, mean, std };
 }
+
+const PIL_RESAMPLE_CODE = { nearest: 0, bilinear: 2, bicubic: 3 } as const;
+
+/**
+ * The inverse of preprocessConfigFromHF: a transformers.js / HF CLIPImageProcessor
+ * `preprocessor_config.json` stating `cfg` (used to write exports).
+ */
+export function preprocessConfigToHF(cfg: PreprocessConfig): Record<string, unknown> {
+  return {
+    crop_size: { ...cfg.crop },
+    do_center_crop: true,
+    do_convert_rgb: true,
+    do_normalize: true,
+    do_rescale: true,
+    do_resize: true,
+    feature_extractor_type: 'CLIPFeatureExtractor',
+    image_mean: [...cfg.mean],
+    image_processor_type: 'CLIPImageProcessor',
+    image_std: [...cfg.std],
+    resample: PIL_RESAMPLE_CODE[cfg.resample],
+    rescale_factor: cfg.rescale,
+    size: cfg.resizeMode === 'shortest' ? { shortest_edge: cfg.size } : { height: cfg.size, width: cfg.size },
+  };
+}
