@@ -1,3 +1,5 @@
+import { CLIP_224 } from '../model/preprocess/config.ts';
+
 /**
  * In-memory image sets for training the demo model: all images of a set share one size and
  * channel count, stored as one contiguous uint8 HWC buffer (cheap to hold: 50k CIFAR images = 150 MB).
@@ -15,8 +17,8 @@ export interface ImageSet {
 
 /** Model input side and per-channel normalisation (stated in the model's preprocessor config). */
 export const INPUT_SIZE = 32;
-export const PIXEL_MEAN: [number, number, number] = [0.48145466, 0.4578275, 0.40821073];
-export const PIXEL_STD: [number, number, number] = [0.26862954, 0.26130258, 0.27577711];
+export const PIXEL_MEAN = CLIP_224.mean;
+export const PIXEL_STD = CLIP_224.std;
 
 /** Options for turning one stored image into model input. */
 export interface ToInputOptions {
