@@ -1,7 +1,7 @@
+/** `npm run bench`: parse, validate, open the model, run the pipeline, write and print the results. */
 import { join, resolve } from 'node:path';
 import { mkdir } from 'node:fs/promises';
-import { BENCH_HELP, parseBenchArgs } from './bench-args.ts';
-import { runCli } from './args.ts';
+import { BENCH_EXAMPLES, BENCH_FLAGS, BENCH_PROG, benchArgsFrom, type BenchArgs } from './bench-args.ts';
 import { DEFAULT_MODEL } from '../model/registry.ts';
 import { openModel } from '../model/resolve.ts';
 import { DEFAULT_PROBE_SETTINGS, defaultThreads, newRunId, prepareDatasets, runBench } from '../pipeline/bench.ts';
@@ -9,15 +9,10 @@ import { PROJECT_ROOT } from '../util/paths.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { breakEvenLine, renderMarkdown, SUMMARY_HEADER, summaryRows } from '../results/markdown.ts';
 import { assertValidResults } from '../results/validate.ts';
-import { formatTable } from '../results/table.ts';
+import { defineCommand, formatTable, singleCommandMain, startCli, type Io } from './toolkit.ts';
 
-export async function main(argv: string[]): Promise<number> {
-  const args = parseBenchArgs(argv);
-  if (args.help) {
-    process.stdout.write(BENCH_HELP);
-    return 0;
-  }
-  const log = (m: string) => process.stderr.write(`${m}\n`);
+async function bench(args: BenchArgs, argv: string[], io: Io): Promise<number> {
+  const log = (m: string) => io.stderr.write(`${m}\n`);
   const modelRef = args.model ?? DEFAULT_MODEL;
   const threads = args.threads ?? defaultThreads();
   const opts = {
@@ -43,7 +38,14 @@ export async function main(argv: string[]): Promise<number> {
   };
   // Cheap checks first: datasets open and labels validate before the model loads or any image is encoded.
   const prepared = await prepareDatasets(opts);
-  const model = await openModel(modelRef, { threads, variant: args.variant });
+  const model = await openModel(modelRef, {
+    threads,
+    variant: args.variant,
+    modelsDir: args.modelsDir,
+    allowUnverified: args.allowUnverified,
+    progress: { stream: io.stderr },
+    log,
+  });
   try {
     if (model.manifest.demo) log(`note: ${model.name} is the demo model trained in this repository, not CLIP (see models/demo-clip/README.md)`);
     const results = await runBench(opts, model, prepared);
@@ -54,17 +56,30 @@ export async function main(argv: string[]): Promise<number> {
     await writeFileAtomic(join(outDir, 'results.json'), JSON.stringify(results, null, 2));
     await writeFileAtomic(join(outDir, 'results.md'), renderMarkdown(results));
     for (const ds of results.datasets) {
-      process.stdout.write(`\n${ds.name} — ${results.model.name}${results.model.demo ? ' (demo model, not CLIP)' : ''}, test n=${ds.splits.test!.used}\n`);
-      process.stdout.write(formatTable(SUMMARY_HEADER, summaryRows(ds)));
+      io.stdout.write(`\n${ds.name} — ${results.model.name}${results.model.demo ? ' (demo model, not CLIP)' : ''}, test n=${ds.splits.test!.used}\n`);
+      io.stdout.write(formatTable(SUMMARY_HEADER, summaryRows(ds)));
       const be = breakEvenLine(ds);
-      if (be) process.stdout.write(`${be}\n`);
+      if (be) io.stdout.write(`${be}\n`);
     }
-    for (const w of results.warnings) process.stdout.write(`warning: ${w}\n`);
-    process.stdout.write(`\nwrote ${join(outDir, 'results.json')} and results.md (${results.timings.totalSeconds.toFixed(1)} s)\n`);
+    for (const w of results.warnings) io.stdout.write(`warning: ${w}\n`);
+    io.stdout.write(`\nwrote ${join(outDir, 'results.json')} and results.md (${results.timings.totalSeconds.toFixed(1)} s)\n`);
     return 0;
   } finally {
     await model.release();
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) runCli(() => main(process.argv.slice(2)));
+export const benchCommand = defineCommand({
+  name: 'bench',
+  summary: 'zero-shot vs k-shot linear probes on frozen image features',
+  usage: '--dataset <name|path> [options]',
+  description: 'Zero-shot classification vs k-shot linear probes on frozen image features.',
+  flags: BENCH_FLAGS,
+  examples: BENCH_EXAMPLES,
+  run: ({ values, positionals, argv, io }) => bench(benchArgsFrom(values, positionals), argv, io),
+});
+
+/** `main(argv, io)`: the exit code (see src/cli/toolkit.ts); output goes to `io` (default the process's streams). */
+export const main = singleCommandMain(BENCH_PROG, benchCommand);
+
+startCli(import.meta.url, main);
