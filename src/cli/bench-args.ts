@@ -14,6 +14,7 @@ export interface BenchArgs {
   seeds: number[];
   limit: number | null;
   out: string | null;
+  force: boolean;
   templatesFile: string | null;
   solver: 'lbfgs' | 'ml-logistic-regression';
   threads: number | null;
@@ -49,7 +50,8 @@ export const BENCH_FLAGS = {
   workers: { type: 'string', value: '<n>', help: 'preprocessing worker threads (default 1; 0 = on the main thread)' },
   'batch-size': { type: 'string', value: '<n>', help: 'images per encoder call (default 32)' },
   bootstrap: { type: 'string', value: '<n>', help: 'bootstrap resamples for confidence intervals (default 1000)' },
-  out: { type: 'string', value: '<dir>', help: 'output directory (default reports/<run-id>)' },
+  out: { type: 'string', value: '<dir>', help: 'output directory (default reports/<run-id>); must be new or empty' },
+  force: { type: 'boolean', help: 'write into an --out directory that already holds files' },
   'export-features': { type: 'string', value: '<dir>', help: 'also write the features and labels used as .npy' },
   'no-cache': { type: 'boolean', help: 'do not read or write the feature cache' },
   'cache-dir': { type: 'string', value: '<dir>', help: 'feature cache (default .cache/features)' },
@@ -95,6 +97,7 @@ export function benchArgsFrom(v: FlagValues<typeof BENCH_FLAGS>, positionals: st
     seeds: Array.from({ length: nSeeds }, (_, i) => first + i),
     limit: v.limit !== undefined ? intFlag(v.limit, '--limit', 0) : null,
     out: v.out ?? null,
+    force: v.force === true,
     templatesFile: v.templates ?? null,
     solver: choiceFlag(v.solver, '--solver', ['lbfgs', 'ml-logistic-regression'] as const) ?? 'lbfgs',
     threads: v.threads !== undefined ? intFlag(v.threads, '--threads', 0, 1, 256) : null,
