@@ -30,7 +30,7 @@ export function motionBlurKernel(radius: number, sigma: number, angleDegrees: nu
   const theta = (Math.PI * angleDegrees) / 180;
   const px = width * Math.sin(theta);
   const py = width * Math.cos(theta);
-  const hyp = Math.hypot(px, py);
+  const hyp = hypot(px, py);
   const dx = new Int32Array(width);
   const dy = new Int32Array(width);
   for (let i = 0; i < width; i++) {
@@ -38,6 +38,35 @@ export function motionBlurKernel(radius: number, sigma: number, angleDegrees: nu
     dy[i] = Math.ceil((i * px) / hyp - 0.5);
   }
   return { weights, dx, dy };
+}
+
+/** a·b as an unevaluated sum hi + lo (Dekker's product with Veltkamp splitting). */
+function twoProduct(a: number, b: number): [number, number] {
+  const hi = a * b;
+  const split = (x: number): [number, number] => {
+    const t = 134217729 * x; // 2^27 + 1
+    const xh = t - (t - x);
+    return [xh, x - xh];
+  };
+  const [ah, al] = split(a);
+  const [bh, bl] = split(b);
+  return [hi, ((ah * bh - hi) + ah * bl + al * bh) + al * bl];
+}
+
+/**
+ * √(a² + b²) correctly rounded in practice, like C's hypot. V8's Math.hypot can be one ulp off
+ * (hypot(29 sin 60°, 29 cos 60°) = 29.000000000000004), and the tap offsets are ceil()s that land
+ * exactly on integers for angles like ±60°, so one ulp moves a tap.
+ */
+function hypot(a: number, b: number): number {
+  const [a2, a2lo] = twoProduct(a, a);
+  const [b2, b2lo] = twoProduct(b, b);
+  const h = Math.sqrt(a2 + b2);
+  if (h === 0) return 0;
+  const [h2, h2lo] = twoProduct(h, h);
+  // Newton step on the exact residual (a² + b²) − h².
+  const residual = (a2 - h2) + b2 + (a2lo + b2lo - h2lo);
+  return h + residual / (2 * h);
 }
 
 /** Motion-blur every channel of an 8-bit image (any channel count). */
