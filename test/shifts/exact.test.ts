@@ -24,3 +24,17 @@ describe('zoom_blur factor lists', () => {
     expect([1.06, 1.11, 1.16, 1.21, 1.26].map((stop) => numpyArange(1, stop, 0.01).length)).toEqual([7, 12, 16, 21, 26]);
   });
 });
+
+// Not a bit-exactness promise (encoders change between versions): measured identical to Pillow's
+// encode+decode on these fixtures with sharp 0.35.5; the test catches a drift beyond one level.
+describe('jpeg_compression through sharp', () => {
+  for (const image of Object.keys(CASES.images)) {
+    it(`matches Pillow's JPEG at qualities ${CASES.jpegQualities.join('/')} on ${image}`, async () => {
+      const input = inputImage(image);
+      for (let s = 1; s <= 5; s++) {
+        const out = await applyCorruption(input, 'jpeg_compression', s, 0);
+        expect(maxAbsDiff(out.data, stackedAt(`jpeg_${image}.npy`, s)), `severity ${s}`).toBeLessThanOrEqual(1);
+      }
+    });
+  }
+});

@@ -106,6 +106,23 @@ function bilinear(d: ArrayLike<number>, w: number, h: number, x: number, y: numb
 }
 
 /**
+ * cv2.warpAffine(img, M, (w, h), INTER_LINEAR, BORDER_REFLECT_101) of a 3-channel float image:
+ * dst(x, y) = src(M⁻¹(x, y)), source positions rounded to OpenCV's 1/32-pixel grid, float32 result.
+ */
+export function warpAffine(src: ArrayLike<number>, w: number, h: number, m: number[]): Float64Array {
+  const inv = invertAffine(m);
+  const out = new Float64Array(w * h * 3);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const sx = Math.round((inv[0] * x + inv[1] * y + inv[2]) * 32) / 32;
+      const sy = Math.round((inv[3] * x + inv[4] * y + inv[5]) * 32) / 32;
+      for (let ch = 0; ch < 3; ch++) out[(y * w + x) * 3 + ch] = Math.fround(bilinear(src, w, h, sx, sy, ch, BORDER.reflect101));
+    }
+  }
+  return out;
+}
+
+/**
  * A random affine warp (three control points moved by U(−a, a), cv2.warpAffine bilinear with source
  * positions on OpenCV's 1/32-pixel grid, BORDER_REFLECT_101), then a displacement field of U(−1, 1)
  * noise smoothed by a Gaussian (σ, mode 'reflect', truncate 3) and scaled by α, sampled with
@@ -122,15 +139,7 @@ export function elasticTransform(img: RawImage, p: { alpha: number; sigma: numbe
   const sq = Math.floor(side / 3);
   const pts1 = [[cx + sq, cy + sq], [cx + sq, cy - sq], [cx - sq, cy - sq]];
   const pts2 = pts1.map(([x, y]) => [Math.fround(x + Math.fround(uniform(rng, -affine, affine))), Math.fround(y + Math.fround(uniform(rng, -affine, affine)))]);
-  const inv = invertAffine(affineFromPoints(pts1, pts2));
-  const warped = new Float64Array(f.data.length);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const sx = Math.round((inv[0] * x + inv[1] * y + inv[2]) * 32) / 32;
-      const sy = Math.round((inv[3] * x + inv[4] * y + inv[5]) * 32) / 32;
-      for (let ch = 0; ch < 3; ch++) warped[(y * w + x) * 3 + ch] = Math.fround(bilinear(f.data, w, h, sx, sy, ch, BORDER.reflect101));
-    }
-  }
+  const warped = warpAffine(f.data, w, h, affineFromPoints(pts1, pts2));
   const field = (): Float64Array => {
     const noise = new Float64Array(w * h);
     for (let i = 0; i < noise.length; i++) noise[i] = uniform(rng, -1, 1);
