@@ -26,7 +26,19 @@ interface AxisTaps {
   t: Float64Array;
 }
 
+const tapCache = new Map<string, AxisTaps>();
+
 function axisTaps(side: number, zoom: number): AxisTaps {
+  const key = `${side}:${zoom}`;
+  let taps = tapCache.get(key);
+  if (!taps) {
+    if (tapCache.size > 256) tapCache.clear();
+    tapCache.set(key, (taps = computeAxisTaps(side, zoom)));
+  }
+  return taps;
+}
+
+function computeAxisTaps(side: number, zoom: number): AxisTaps {
   const crop = Math.ceil(side / zoom);
   const top = Math.floor((side - crop) / 2);
   const out = roundHalfEven(crop * zoom);
@@ -50,11 +62,12 @@ function axisTaps(side: number, zoom: number): AxisTaps {
   return { i0, i1, t };
 }
 
-export function clippedZoom(img: FloatImage, zoom: number): Float64Array {
+/** The clipped zoom of `img` (same size), written to `out` (zeros where the zoom reads outside). */
+export function clippedZoom(img: FloatImage, zoom: number, out = new Float64Array(img.data.length)): Float64Array {
   const { width: w, height: h, channels: c, data } = img;
   const ys = axisTaps(h, zoom);
   const xs = axisTaps(w, zoom);
-  const out = new Float64Array(w * h * c);
+  out.fill(0);
   for (let y = 0; y < h; y++) {
     const y0 = ys.i0[y];
     if (y0 < 0) continue;

@@ -66,9 +66,14 @@ export function defocusKernel(radius: number, aliasBlur: number): { kernel: Floa
   return { kernel: pass(pass(disk, true), false), size: n };
 }
 
+const defocusKernels = new Map<string, { kernel: Float64Array; size: number }>();
+
 /** cv2.filter2D of x / 255 with the defocus disk, per channel. */
 export function defocusBlur(img: RawImage, p: { radius: number; aliasBlur: number }): RawImage {
-  const { kernel, size } = defocusKernel(p.radius, p.aliasBlur);
+  const key = `${p.radius}:${p.aliasBlur}`;
+  let k = defocusKernels.get(key);
+  if (!k) defocusKernels.set(key, (k = defocusKernel(p.radius, p.aliasBlur)));
+  const { kernel, size } = k;
   return fromUnitFloat(correlate2d(toUnitFloat(img), kernel, size, size));
 }
 
@@ -82,8 +87,9 @@ export function zoomBlur(img: RawImage, p: { maxZoom: number; step: number }): R
   const x = f.data;
   for (let i = 0; i < x.length; i++) x[i] = Math.fround(x[i]);
   const acc = new Float64Array(x.length);
+  const zoomed = new Float64Array(x.length);
   for (const z of factors) {
-    const zoomed = clippedZoom(f, z);
+    clippedZoom(f, z, zoomed);
     for (let i = 0; i < acc.length; i++) acc[i] = Math.fround(acc[i] + Math.fround(zoomed[i]));
   }
   const denom = factors.length + 1;

@@ -5,13 +5,14 @@
 import type { RawImage } from '../../datasets/types.ts';
 import type { Rng } from '../../util/rng.ts';
 import { fromUnitFloat, toUnitFloat } from '../float-image.ts';
-import { poisson } from '../random.ts';
+import { fillNormal, poisson } from '../random.ts';
 
 /** x + N(0, σ²) per value, x in [0, 1]. */
 export function gaussianNoise(img: RawImage, p: { sigma: number }, rng: Rng): RawImage {
   const f = toUnitFloat(img);
   const d = f.data;
-  for (let i = 0; i < d.length; i++) d[i] += p.sigma * rng.normal();
+  const z = fillNormal(rng, new Float64Array(d.length));
+  for (let i = 0; i < d.length; i++) d[i] += p.sigma * z[i];
   return fromUnitFloat(f);
 }
 
@@ -44,6 +45,7 @@ export function impulseNoise(img: RawImage, p: { amount: number }, rng: Rng): Ra
 export function speckleNoise(img: RawImage, p: { sigma: number }, rng: Rng): RawImage {
   const f = toUnitFloat(img);
   const d = f.data;
-  for (let i = 0; i < d.length; i++) d[i] += d[i] * p.sigma * rng.normal();
+  const z = fillNormal(rng, new Float64Array(d.length));
+  for (let i = 0; i < d.length; i++) d[i] += d[i] * p.sigma * z[i];
   return fromUnitFloat(f);
 }

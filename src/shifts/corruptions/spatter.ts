@@ -9,6 +9,7 @@ import type { RawImage } from '../../datasets/types.ts';
 import type { Rng } from '../../util/rng.ts';
 import { BORDER, clampIndex, fromUnitFloat, toUnitFloat } from '../float-image.ts';
 import { gaussianFilter } from '../filters.ts';
+import { fillNormal } from '../random.ts';
 
 export type SpatterParams = {
   mean: number;
@@ -27,7 +28,8 @@ export function spatter(img: RawImage, p: SpatterParams, rng: Rng): RawImage {
   const x = f.data;
   for (let i = 0; i < x.length; i++) x[i] = Math.fround(x[i]);
   const field = new Float64Array(n);
-  for (let i = 0; i < n; i++) field[i] = p.mean + p.std * rng.normal();
+  fillNormal(rng, field);
+  for (let i = 0; i < n; i++) field[i] = p.mean + p.std * field[i];
   const liquid = gaussianFilter({ data: field, width: w, height: h, channels: 1 }, p.sigma).data;
   for (let i = 0; i < n; i++) if (liquid[i] < p.threshold) liquid[i] = 0;
   if (!p.mud) {

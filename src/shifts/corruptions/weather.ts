@@ -8,7 +8,7 @@ import type { Rng } from '../../util/rng.ts';
 import { fromByteFloat, fromUnitFloat, toUnitFloat } from '../float-image.ts';
 import { motionBlur } from '../motion-blur.ts';
 import { plasmaFractal } from '../plasma.ts';
-import { uniform } from '../random.ts';
+import { fillNormal, uniform } from '../random.ts';
 import { clippedZoom } from '../zoom.ts';
 import { frostTexture } from '../frost-texture.ts';
 
@@ -38,7 +38,8 @@ export function snow(img: RawImage, p: SnowParams, rng: Rng): RawImage {
   const x = f.data;
   for (let i = 0; i < x.length; i++) x[i] = Math.fround(x[i]);
   const field = new Float64Array(w * h);
-  for (let i = 0; i < field.length; i++) field[i] = p.mean + p.std * rng.normal();
+  fillNormal(rng, field);
+  for (let i = 0; i < field.length; i++) field[i] = p.mean + p.std * field[i];
   const zoomed = clippedZoom({ data: field, width: w, height: h, channels: 1 }, p.zoom);
   const flakes8 = new Uint8Array(w * h);
   for (let i = 0; i < zoomed.length; i++) {
