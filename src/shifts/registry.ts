@@ -29,6 +29,8 @@ export interface CorruptionEntry {
   name: string;
   group: 'corruptions' | 'extra';
   fidelity: Fidelity;
+  /** Whether the result depends on the seed (seeded and procedural corruptions). */
+  seeded: boolean;
   /** Parameters of severities 1..5 (index 0..4), named for what they do. */
   severities: readonly SeverityParams[];
   /** The function in make_cifar_c.py this follows. */
@@ -38,12 +40,13 @@ export interface CorruptionEntry {
 }
 
 /** Typed construction of an entry; the table stores entries with their parameter types erased. */
-function entry<P extends SeverityParams>(e: Omit<CorruptionEntry, 'severities' | 'apply' | 'source'> & {
+function entry<P extends SeverityParams>(e: Omit<CorruptionEntry, 'severities' | 'apply' | 'source' | 'seeded'> & {
   severities: readonly P[];
   apply(img: RawImage, params: P, rng: Rng): RawImage | Promise<RawImage>;
 }): CorruptionEntry {
   if (e.severities.length !== 5) throw new Error(`${e.name}: expected 5 severities`);
-  return { ...e, source: `${SOURCE}, ${e.name}()`, apply: e.apply as CorruptionEntry['apply'] };
+  const seeded = e.fidelity === 'seeded' || e.fidelity === 'procedural';
+  return { ...e, seeded, source: `${SOURCE}, ${e.name}()`, apply: e.apply as CorruptionEntry['apply'] };
 }
 
 const sev = <P extends SeverityParams>(keys: (keyof P & string)[], rows: (number | boolean)[][]): P[] =>

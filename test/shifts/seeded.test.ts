@@ -66,7 +66,7 @@ describe('noise strength matches make_cifar_c.py', () => {
 
 describe('seeding', () => {
   const image = inputImage('cifar4821');
-  const seeded = CORRUPTIONS.filter((c) => c.fidelity === 'seeded' || c.fidelity === 'procedural').map((c) => c.name);
+  const seeded = CORRUPTIONS.filter((c) => c.seeded).map((c) => c.name);
 
   it.each(seeded)('%s: the same key gives identical bytes, another row different ones', async (name) => {
     for (const severity of [1, 5]) {
@@ -85,6 +85,12 @@ describe('seeding', () => {
       { seed: 8 }, { datasetIdentity: 'cifar10:test:abd' }, { split: 'train' }, { row: 13 }, { corruption: 'shot_noise' }, { severity: 4 },
     ];
     for (const v of variants) expect(corruptionSeed({ ...KEY, ...v }), JSON.stringify(v)).not.toBe(base);
+  });
+
+  it.each(CORRUPTIONS.filter((c) => !c.seeded).map((c) => c.name))('%s ignores the seed', async (name) => {
+    const a = await applyCorruption(image, name, 3, 1);
+    const b = await applyCorruption(image, name, 3, 2);
+    expect(Buffer.from(a.data).equals(Buffer.from(b.data))).toBe(true);
   });
 
   it("glass_blur copies neighbours rather than swapping them (the original's NumPy-view quirk)", async () => {

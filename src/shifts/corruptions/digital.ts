@@ -90,19 +90,24 @@ function invertAffine(m: number[]): number[] {
   return [e / det, -b / det, (b * f - c * e) / det, -d / det, a / det, (c * d - a * f) / det];
 }
 
-/** Bilinear sample of channel `ch` at (x, y) with the given border fold. */
-function bilinear(d: ArrayLike<number>, w: number, h: number, x: number, y: number, ch: number, fold: (i: number, n: number) => number): number {
+/** Bilinear sample of the 3 channels at (x, y) with the given border fold, float32-rounded into out[o..o+2]. */
+function bilinear3(
+  d: ArrayLike<number>, w: number, h: number, x: number, y: number, fold: (i: number, n: number) => number,
+  out: Float64Array, o: number,
+): void {
   const x0 = Math.floor(x);
   const y0 = Math.floor(y);
   const tx = x - x0;
   const ty = y - y0;
-  const xa = fold(x0, w);
-  const xb = fold(x0 + 1, w);
-  const ya = fold(y0, h);
-  const yb = fold(y0 + 1, h);
-  const top = (1 - tx) * d[(ya * w + xa) * 3 + ch] + tx * d[(ya * w + xb) * 3 + ch];
-  const bottom = (1 - tx) * d[(yb * w + xa) * 3 + ch] + tx * d[(yb * w + xb) * 3 + ch];
-  return (1 - ty) * top + ty * bottom;
+  const xa = fold(x0, w) * 3;
+  const xb = fold(x0 + 1, w) * 3;
+  const ya = fold(y0, h) * w * 3;
+  const yb = fold(y0 + 1, h) * w * 3;
+  for (let ch = 0; ch < 3; ch++) {
+    const top = (1 - tx) * d[ya + xa + ch] + tx * d[ya + xb + ch];
+    const bottom = (1 - tx) * d[yb + xa + ch] + tx * d[yb + xb + ch];
+    out[o + ch] = Math.fround((1 - ty) * top + ty * bottom);
+  }
 }
 
 /**
@@ -116,7 +121,7 @@ export function warpAffine(src: ArrayLike<number>, w: number, h: number, m: numb
     for (let x = 0; x < w; x++) {
       const sx = Math.round((inv[0] * x + inv[1] * y + inv[2]) * 32) / 32;
       const sy = Math.round((inv[3] * x + inv[4] * y + inv[5]) * 32) / 32;
-      for (let ch = 0; ch < 3; ch++) out[(y * w + x) * 3 + ch] = Math.fround(bilinear(src, w, h, sx, sy, ch, BORDER.reflect101));
+      bilinear3(src, w, h, sx, sy, BORDER.reflect101, out, (y * w + x) * 3);
     }
   }
   return out;
@@ -153,7 +158,7 @@ export function elasticTransform(img: RawImage, p: { alpha: number; sigma: numbe
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
-      for (let ch = 0; ch < 3; ch++) out[i * 3 + ch] = Math.fround(bilinear(warped, w, h, x + dx[i], y + dy[i], ch, BORDER.reflect));
+      bilinear3(warped, w, h, x + dx[i], y + dy[i], BORDER.reflect, out, i * 3);
     }
   }
   return fromUnitFloat({ data: out, width: w, height: h, channels: 3 });

@@ -135,37 +135,59 @@ export function chamferDistance(img: Uint8Array, w: number, h: number): Float64A
   const INF = 1e9;
   const d = new Float64Array(w * h);
   for (let i = 0; i < d.length; i++) d[i] = img[i] === 0 ? 0 : INF;
-  const get = (y: number, x: number): number => (y < 0 || x < 0 || y >= h || x >= w ? INF : d[y * w + x]);
-  const fwd: [number, number, number][] = [[-2, -1, C], [-2, 1, C], [-1, -2, C], [-1, -1, B], [-1, 0, A], [-1, 1, B], [-1, 2, C], [0, -1, A]];
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      let v = d[y * w + x];
-      for (const [dy, dx, c] of fwd) v = Math.min(v, get(y + dy, x + dx) + c);
-      d[y * w + x] = v;
+  // Forward mask (dy, dx, cost); the backward pass mirrors it. Outside the image counts as infinitely far.
+  const mask = [-2, -1, C, -2, 1, C, -1, -2, C, -1, -1, B, -1, 0, A, -1, 1, B, -1, 2, C, 0, -1, A];
+  const pass = (sign: number): void => {
+    for (let yi = 0; yi < h; yi++) {
+      const y = sign > 0 ? yi : h - 1 - yi;
+      for (let xi = 0; xi < w; xi++) {
+        const x = sign > 0 ? xi : w - 1 - xi;
+        let v = d[y * w + x];
+        for (let t = 0; t < mask.length; t += 3) {
+          const yy = y + sign * mask[t];
+          const xx = x + sign * mask[t + 1];
+          if (yy >= 0 && xx >= 0 && yy < h && xx < w) v = Math.min(v, d[yy * w + xx] + mask[t + 2]);
+        }
+        d[y * w + x] = v;
+      }
     }
-  }
-  for (let y = h - 1; y >= 0; y--) {
-    for (let x = w - 1; x >= 0; x--) {
-      let v = d[y * w + x];
-      for (const [dy, dx, c] of fwd) v = Math.min(v, get(y - dy, x - dx) + c);
-      d[y * w + x] = v;
-    }
-  }
+  };
+  pass(1);
+  pass(-1);
   return d;
 }
 
-/** cv2.blur(img, (3, 3)), BORDER_REFLECT_101; `round` for 8-bit input (saturate_cast), else float. */
-function boxBlur3(src: ArrayLike<number>, w: number, h: number, round: boolean): Float64Array {
+/** Row/column indices of a 3×3 neighbourhood under BORDER_REFLECT_101: entry 3·i + d + 1 for offset d. */
+function neighbours3(n: number): Int32Array {
+  const idx = new Int32Array(3 * n);
+  for (let i = 0; i < n; i++) for (let d = -1; d <= 1; d++) idx[3 * i + d + 1] = BORDER.reflect101(i + d, n);
+  return idx;
+}
+
+/** 3×3 correlation with BORDER_REFLECT_101 (kernel row-major, 9 weights). */
+function correlate3(src: ArrayLike<number>, w: number, h: number, k: readonly number[]): Float64Array {
   const out = new Float64Array(w * h);
+  const xs = neighbours3(w);
+  const ys = neighbours3(h);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       let s = 0;
-      for (let dy = -1; dy <= 1; dy++) {
-        for (let dx = -1; dx <= 1; dx++) s += src[BORDER.reflect101(y + dy, h) * w + BORDER.reflect101(x + dx, w)];
+      for (let j = 0; j < 3; j++) {
+        const row = ys[3 * y + j] * w;
+        for (let i = 0; i < 3; i++) s += k[3 * j + i] * src[row + xs[3 * x + i]];
       }
-      out[y * w + x] = round ? Math.round(s / 9) : Math.fround(s / 9);
+      out[y * w + x] = s;
     }
   }
+  return out;
+}
+
+const BOX3 = [1, 1, 1, 1, 1, 1, 1, 1, 1];
+
+/** cv2.blur(img, (3, 3)), BORDER_REFLECT_101; `round` for 8-bit input (saturate_cast), else float32. */
+function boxBlur3(src: ArrayLike<number>, w: number, h: number, round: boolean): Float64Array {
+  const out = correlate3(src, w, h, BOX3);
+  for (let i = 0; i < out.length; i++) out[i] = round ? Math.round(out[i] / 9) : Math.fround(out[i] / 9);
   return out;
 }
 
@@ -189,16 +211,8 @@ function equalizeHist(src: Uint8Array): Uint8Array {
 
 /** cv2.filter2D(img, CV_8U, [[-2,-1,0],[-1,1,1],[0,1,2]]), BORDER_REFLECT_101, saturated. */
 function emboss(src: Uint8Array, w: number, h: number): Uint8Array {
-  const k = [-2, -1, 0, -1, 1, 1, 0, 1, 2];
+  const s = correlate3(src, w, h, [-2, -1, 0, -1, 1, 1, 0, 1, 2]);
   const out = new Uint8Array(w * h);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      let s = 0;
-      for (let dy = -1; dy <= 1; dy++) {
-        for (let dx = -1; dx <= 1; dx++) s += k[(dy + 1) * 3 + dx + 1] * src[BORDER.reflect101(y + dy, h) * w + BORDER.reflect101(x + dx, w)];
-      }
-      out[y * w + x] = s < 0 ? 0 : s > 255 ? 255 : s;
-    }
-  }
+  for (let i = 0; i < out.length; i++) out[i] = s[i] < 0 ? 0 : s[i] > 255 ? 255 : s[i];
   return out;
 }
