@@ -7,6 +7,6 @@ const test: ExtractResult = await extractImageFeatures({ encoder: model, dataset
 const dim: number = test.dim;
 const results: BenchResults = await readResults('results.json');
 const top1: number | undefined = results.datasets[0]?.probes[0]?.top1.mean;
-// @ts-expect-error: split must be 'train' | 'val' | 'test'
+// @ts-expect-error: a split is 'train' | 'val' | 'test'
 await ds.labels('validation');
 export { dim, top1 };
