@@ -48,12 +48,15 @@ export {
   type SweepResult,
 } from './evaluation/probe/index.ts';
 export { sampleKShot, type KShotSample } from './evaluation/sampling.ts';
-export { DEFAULT_PROBE_SETTINGS, evaluateProbeSeed, planProbeDraws, type ProbeSettings, type Shots } from './evaluation/linear-probe.ts';
+export { DEFAULT_PROBE_SETTINGS, evaluateProbeSeed, planProbeDraws, scoreProbe, type ProbeSettings, type Shots } from './evaluation/linear-probe.ts';
+export { probeBreakEven } from './evaluation/break-even.ts';
+export { effectiveRobustness, corruptionSummary } from './evaluation/robustness.ts';
 export { l2NormalizeRows } from './evaluation/normalize.ts';
 export { balancedAccuracy, classificationMetrics, confusionMatrix, type Metrics } from './evaluation/metrics.ts';
 
 // A whole bench run.
-export { prepareDatasets, runBench, newRunId, defaultThreads, type BenchOptions } from './pipeline/bench.ts';
+export { prepareDatasets, runBench, newRunId, defaultThreads, type BenchOptions, type PreparedDataset, type TextSink } from './pipeline/bench.ts';
+export { RunInterrupted } from './pipeline/probe-pool.ts';
 
 // Results.
 export { readResults } from './results/read.ts';

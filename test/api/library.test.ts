@@ -96,6 +96,8 @@ describe('library API from a separate package (plain node)', () => {
     const result = JSON.parse(out.stdout);
     expect(result.classes).toEqual(['blue', 'green', 'red']);
     expect(result.testFeatures).toHaveLength(6 * 8);
+    expect(result.bench.problems).toEqual([]);
+    expect(result.bench.probeTop1).toHaveLength(2);
     expect(result).toEqual(inProcess);
   });
 

@@ -19,6 +19,14 @@ export async function scenario(api, modelDir, dataDir, notResults) {
       { X: api.l2NormalizeRows(test.features, testLabels.length, test.dim), y: testLabels, n: testLabels.length },
       { d: train.dim, numClasses: K, makeProbe: api.probeFactory('lbfgs'), grid: [1e2, 1, 1e-2], steps: 2 },
     );
+    // A whole bench run on the opened Dataset object; probes fit on a worker thread (loaded by file URL too).
+    const results = await api.runBench({
+      modelRef: modelDir, datasets: [ds], shots: [1], seeds: [0, 1], limit: null, templatesFile: null,
+      settings: api.DEFAULT_PROBE_SETTINGS, threads: 1, workers: 0, probeWorkers: 1, batchSize: 8, cacheRoot: null,
+      exportFeaturesDir: null, dataDir: null, source: null, skipBad: false, bootstrapResamples: 50, zeroShot: true,
+      argv: ['scenario'], quiet: true, log: () => {},
+    }, model);
+    const [benched] = results.datasets;
     let resultsError = null;
     try {
       await api.readResults(notResults);
@@ -32,6 +40,12 @@ export async function scenario(api, modelDir, dataDir, notResults) {
       zeroShotTop1: zeroShot.metrics.top1,
       zeroShotScores: Array.from(zeroShot.scores),
       sweep: { C: sweep.C, valAccuracy: sweep.valAccuracy, fits: sweep.fits },
+      bench: {
+        problems: api.validateResults(results),
+        zeroShotTop1: benched.zeroShot.top1.mean,
+        probeTop1: benched.probes[0].perSeed.map((s) => s.metrics.top1),
+        probeC: benched.probes[0].perSeed.map((s) => s.C),
+      },
       resultsError,
     };
   } finally {
