@@ -161,7 +161,7 @@ function printInfo(d: DatasetInfo, io: Io, json: boolean): void {
     ...(p.notes ? [`notes:     ${p.notes}`] : []),
     `classes:   ${d.classes.length}`,
     `templates: ${d.templates.length} (first: ${d.templates[0]})`,
-    ...d.splits.map((s) => `${(s.split + ':').padEnd(10)} ${s.images} images, identity ${s.identity}`),
+    ...d.splits.map((s) => `${(s.split + ':').padEnd(10)} ${plural(s.images, 'image')}, identity ${s.identity}`),
   ];
   const rows = d.classes.map((name, i) => [`${i} ${name}`, ...d.splits.map((s) => String(s.perClass[i]))]);
   io.stdout.write(`${lines.join('\n')}\n\nper-class counts:\n${formatTable(['class', ...d.splits.map((s) => s.split)], rows)}`);
