@@ -15,8 +15,3 @@ export const processIo = (): Io => ({ stdout: process.stdout, stderr: process.st
 export function writeJson(io: Io, value: unknown): void {
   io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
-
-/** "1 template", "3 templates": counts in CLI output agree with their noun. */
-export function plural(n: number, singular: string, pluralForm = `${singular}s`): string {
-  return `${n} ${n === 1 ? singular : pluralForm}`;
-}

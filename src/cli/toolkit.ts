@@ -17,7 +17,9 @@ import { processIo, type Io } from './io.ts';
 
 export { choiceFlag, HELP_FLAG, intFlag, JSON_FLAG, parseFlags, type Flag, type Flags, type FlagValues } from './flags.ts';
 export { formatHelp } from './help.ts';
-export { plural, processIo, writeJson, type Io, type OutStream } from './io.ts';
+export { processIo, writeJson, type Io, type OutStream } from './io.ts';
+// One pluralisation for all output ("1 template", "3 seeds"): the results formatter's.
+export { plural } from '../results/markdown.ts';
 export { formatTable } from './table.ts';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, bug: 70 } as const;
