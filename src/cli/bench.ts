@@ -3,8 +3,7 @@ import { join, resolve } from 'node:path';
 import { BENCH_EXAMPLES, BENCH_FLAGS, BENCH_PROG, benchArgsFrom, type BenchArgs } from './bench-args.ts';
 import { DEFAULT_MODEL } from '../model/registry.ts';
 import { openModel, resolveModelRef } from '../model/resolve.ts';
-import { DEFAULT_PROBE_SETTINGS, defaultThreads, prepareDatasets, runBench, type BenchOptions } from '../pipeline/bench.ts';
-import { stopOnSignals } from './stop.ts';
+import { DEFAULT_PROBE_SETTINGS, defaultThreads, newRunId, prepareDatasets, runBench } from '../pipeline/bench.ts';
 import { PROJECT_ROOT, resolveDataDir } from '../util/paths.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { breakEvenLine, renderMarkdown, SUMMARY_HEADER, summaryRows } from '../results/markdown.ts';
@@ -30,16 +29,19 @@ function checkOutputs(args: BenchArgs): void {
   checkOutputDir({ flag: args.dataDir ? '--data-dir' : 'data dir', path: resolveDataDir(args.dataDir ?? undefined), writable: false });
 }
 
-function benchOptions(args: BenchArgs, argv: string[], io: Io): BenchOptions & { log: (m: string) => void } {
-  return {
-    modelRef: args.model ?? DEFAULT_MODEL,
+async function bench(args: BenchArgs, argv: string[], io: Io, deps: BenchDeps): Promise<number> {
+  const log = (m: string) => io.stderr.write(`${m}\n`);
+  const modelRef = args.model ?? DEFAULT_MODEL;
+  const threads = args.threads ?? defaultThreads();
+  const opts = {
+    modelRef,
     datasets: args.datasets,
     shots: args.shots,
     seeds: args.seeds,
     limit: args.limit,
     templatesFile: args.templatesFile,
     settings: { ...DEFAULT_PROBE_SETTINGS, solver: args.solver },
-    threads: args.threads ?? defaultThreads(),
+    threads,
     workers: args.workers ?? 1,
     batchSize: args.batchSize,
     cacheRoot: args.cache ? resolve(args.cacheDir ?? DEFAULT_CACHE) : null,
@@ -50,49 +52,33 @@ function benchOptions(args: BenchArgs, argv: string[], io: Io): BenchOptions & {
     bootstrapResamples: args.bootstrap,
     zeroShot: !args.noZeroShot,
     argv: ['npm', 'run', 'bench', '--', ...argv],
-    log: (m: string) => void io.stderr.write(`${m}\n`),
-    stderr: io.stderr,
+    log,
   };
-}
-
-async function bench(args: BenchArgs, argv: string[], io: Io, deps: BenchDeps): Promise<number> {
-  const opts = benchOptions(args, argv, io);
   // Cheap checks first, in order of cost: output paths, the model reference (a registry name or an
   // existing directory; no weights), then datasets and labels; only then the model loads.
   checkOutputs(args);
-  resolveModelRef(opts.modelRef);
-  const stop = stopOnSignals(io);
-  try {
-    const results = await compute(args, { ...opts, signal: stop.signal }, io);
-    return await finish(args, results, io, deps);
-  } finally {
-    stop.dispose();
-  }
-}
-
-async function compute(args: BenchArgs, opts: BenchOptions & { log: (m: string) => void }, io: Io): Promise<BenchResults> {
+  resolveModelRef(modelRef);
   const prepared = await prepareDatasets(opts);
-  const model = await openModel(opts.modelRef, {
-    threads: opts.threads,
+  const model = await openModel(modelRef, {
+    threads,
     variant: args.variant,
     modelsDir: args.modelsDir,
     allowUnverified: args.allowUnverified,
     progress: { stream: io.stderr },
-    log: opts.log,
+    log,
   });
+  let results: BenchResults;
   try {
-    if (model.manifest.demo) opts.log(`note: ${model.name} is the demo model trained in this repository, not CLIP (see models/demo-clip/README.md)`);
-    return await runBench(opts, model, prepared);
+    if (model.manifest.demo) log(`note: ${model.name} is the demo model trained in this repository, not CLIP (see models/demo-clip/README.md)`);
+    results = await runBench(opts, model, prepared);
   } finally {
     await model.release();
   }
-}
-
-/** Validate, write and print. Whatever fails here must not lose the computed run. */
-async function finish(args: BenchArgs, results: BenchResults, io: Io, deps: BenchDeps): Promise<number> {
+  results.runId = newRunId();
   const outDir = resolve(args.out ?? join(PROJECT_ROOT, 'reports', results.runId));
   const problems = deps.validateResults(results);
   if (problems.length) {
+    // The compute is done: keep the record for inspection rather than lose the run.
     const kept = join(outDir, 'results.invalid.json');
     await writeFileAtomic(kept, JSON.stringify(results, null, 2));
     throw checkFailed(`the results do not match the results schema (${problems.slice(0, 3).join('; ')}); the run is kept in ${kept}`);
