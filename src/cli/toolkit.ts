@@ -7,22 +7,21 @@
  *   1   a check or gate failed (the command ran and says what did not hold)
  *   2   usage or input error: bad flag, missing file, corrupt data (a UserError; one `error:` line)
  *   70  a bug: anything else; the stack is printed (70 is EX_SOFTWARE in BSD sysexits.h)
+ *   130 stopped by SIGINT/SIGTERM (128 + SIGINT, as shells report Ctrl-C); what was cached is kept
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isUserError, UserError } from '../util/errors.ts';
 import { HELP_FLAG, parseFlags, type FlagValues, type Flags } from './flags.ts';
 import { flagRows, formatHelp } from './help.ts';
-import { processIo, type Io } from './io.ts';
+import { processIo, stopSignalFromProcess, type Io } from './io.ts';
 
 export { choiceFlag, HELP_FLAG, intFlag, JSON_FLAG, parseFlags, type Flag, type Flags, type FlagValues } from './flags.ts';
 export { formatHelp } from './help.ts';
-export { processIo, writeJson, type Io, type OutStream } from './io.ts';
-// One pluralisation for all output ("1 template", "3 seeds"): the results formatter's.
-export { plural } from '../results/markdown.ts';
+export { plural, processIo, writeJson, type Io, type OutStream } from './io.ts';
 export { formatTable } from './table.ts';
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, bug: 70 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, bug: 70, interrupted: 130 } as const;
 
 /** A check or gate that did not hold: one `error:` line and exit 1 (not a usage error, not a bug). */
 export function checkFailed(message: string): UserError {
@@ -165,7 +164,7 @@ export function isEntryPoint(moduleUrl: string): boolean {
 /** Start `main` when `moduleUrl` is the entry point, with the process's streams; sets process.exitCode. */
 export function startCli(moduleUrl: string, main: (argv: string[], io: Io) => Promise<number>): void {
   if (!isEntryPoint(moduleUrl)) return;
-  void main(process.argv.slice(2), processIo()).then((code) => {
+  void main(process.argv.slice(2), { ...processIo(), signal: stopSignalFromProcess() }).then((code) => {
     process.exitCode = code;
   });
 }
