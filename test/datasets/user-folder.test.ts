@@ -4,7 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openUserDataset } from '../../src/datasets/user/index.ts';
 import { UserError } from '../../src/util/errors.ts';
 import { tempDir } from './fixtures.ts';
-import { encodeImage, NOT_AN_IMAGE, writeTree } from './user-fixtures.ts';
+import sharp from 'sharp';
+import { encodeImage, NOT_AN_IMAGE, truncatedPng, writeTree } from './user-fixtures.ts';
 
 let dir: { path: string; cleanup: () => Promise<void> };
 beforeEach(async () => {
@@ -187,6 +188,27 @@ describe('unreadable images', () => {
     expect(err).toBeInstanceOf(UserError);
     expect(err.message).toContain(join(dir.path, 'cat/1.png'));
     expect(err.message).toContain('--skip-bad');
+  });
+
+  it('a PNG with a readable header but truncated pixel data is skipped with skipBad, with the reason', async () => {
+    const cut = await truncatedPng();
+    expect((await sharp(cut).metadata()).width).toBe(32); // the header alone looks fine
+    await writeTree(dir.path, { 'cat/1.png': cut, 'cat/2.png': await encodeImage() });
+    const ds = await openUserDataset(dir.path, { skipBad: true });
+    expect(ds.skipped).toEqual([{ path: join(dir.path, 'cat/1.png'), reason: expect.stringMatching(/^header readable but pixel data damaged or truncated \(.+\)$/) }]);
+    expect(await ds.size('test')).toBe(1);
+    expect((await collect(ds, 'test')).map((r) => r.source)).toEqual([join(dir.path, 'cat/2.png')]);
+  });
+
+  it('a PNG with truncated pixel data, without skipBad, fails at read naming the file and --skip-bad', async () => {
+    await writeTree(dir.path, { 'cat/1.png': await truncatedPng(), 'cat/2.png': await encodeImage() });
+    const ds = await openUserDataset(dir.path);
+    const err = await collect(ds, 'test').catch((e) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect(err.message).toBe(
+      `cannot decode image ${join(dir.path, 'cat/1.png')}: header readable but pixel data damaged or truncated (vipspng: libpng read error); ` +
+        'fix or remove it, or pass --skip-bad to skip unreadable images',
+    );
   });
 
   it('a truncated JPEG is caught at open', async () => {
