@@ -1,4 +1,4 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openUserDataset } from '../../src/datasets/user/index.ts';
@@ -84,6 +84,51 @@ describe('image folder', () => {
 
   it('a missing path is a UserError', async () => {
     await expect(openUserDataset(join(dir.path, 'nope'))).rejects.toThrow(/does not exist/);
+  });
+});
+
+describe('nested folders inside class folders (ImageFolder rule)', () => {
+  it('images in subfolders of a class folder belong to that class, at any depth', async () => {
+    const px = await encodeImage();
+    await writeTree(dir.path, { 'cat/1.png': px, 'cat/indoor/2.png': px, 'cat/indoor/dark/3.png': px, 'dog/4.png': px });
+    const ds = await openUserDataset(dir.path);
+    expect(ds.classes).toEqual(['cat', 'dog']);
+    expect([...(await ds.labels('test'))]).toEqual([0, 0, 0, 1]);
+    expect((await collect(ds, 'test')).map((r) => r.source!.slice(dir.path.length + 1))).toEqual(['cat/1.png', 'cat/indoor/2.png', 'cat/indoor/dark/3.png', 'dog/4.png']);
+  });
+
+  it('applies inside split folders too', async () => {
+    const px = await encodeImage();
+    await writeTree(dir.path, { 'train/cat/a/1.png': px, 'train/dog/2.png': px, 'test/cat/3.png': px, 'test/dog/b/c/4.png': px });
+    const ds = await openUserDataset(dir.path);
+    expect(await ds.size('train')).toBe(2);
+    expect([...(await ds.labels('test'))]).toEqual([0, 1]);
+  });
+
+  it('skips hidden subfolders', async () => {
+    const px = await encodeImage();
+    await writeTree(dir.path, { 'cat/1.png': px, 'cat/.thumbnails/1.png': px, 'dog/2.png': px });
+    const ds = await openUserDataset(dir.path);
+    expect(await ds.size('test')).toBe(2);
+  });
+
+  it('does not follow a symlink back into the class folder or up to the dataset root', async () => {
+    const px = await encodeImage();
+    await writeTree(dir.path, { 'cat/1.png': px, 'dog/2.png': px });
+    await symlink('.', join(dir.path, 'cat/loop'));
+    await symlink('..', join(dir.path, 'cat/root'));
+    const ds = await openUserDataset(dir.path);
+    expect((await collect(ds, 'test')).map((r) => r.source!.slice(dir.path.length + 1))).toEqual(['cat/1.png', 'dog/2.png']);
+  });
+
+  it('a root one level too high (one class folder, images only in its subfolders) is an error naming the right path', async () => {
+    const px = await encodeImage();
+    await writeTree(dir.path, { 'animals/cat/1.png': px, 'animals/dog/2.png': px });
+    const err = await openUserDataset(dir.path).catch((e) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect(err.message).toBe(
+      `${dir.path} has a single class folder, animals/, whose images are all in its subfolders (cat/, dog/); if those are the classes, pass ${join(dir.path, 'animals')} as the dataset path instead`,
+    );
   });
 });
 
