@@ -11,6 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { UserError } from '../util/errors.ts';
 import { ENTRY_NAME, type FeatureEntryAbout, type FeatureKey } from './store.ts';
 
 /** Leftovers of an interrupted prune. */
@@ -57,6 +58,7 @@ export interface FeatureCacheListing {
 export async function listFeatureCache(root: string): Promise<FeatureCacheListing> {
   const names = await readdir(root).catch((e: NodeJS.ErrnoException) => {
     if (e.code === 'ENOENT') return [] as string[];
+    if (e.code === 'ENOTDIR') throw new UserError(`feature cache ${root} is a file, not a folder; give the cache folder (default .cache/features)`);
     throw e;
   });
   const entries: FeatureCacheEntry[] = [];

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { describeKey, listFeatureCache, pruneFeatureCache } from '../../src/features/cache-admin.ts';
 import { FeatureStore, range, type FeatureKey } from '../../src/features/store.ts';
+import { UserError } from '../../src/util/errors.ts';
 
 const DAY = 86_400_000;
 const NOW = new Date('2026-11-29T12:00:00Z');
@@ -51,6 +52,14 @@ describe('listFeatureCache', () => {
 
   it('a cache root that does not exist is an empty cache', async () => {
     expect(await listFeatureCache(join(root, 'nothing-here'))).toMatchObject({ entries: [], totalBytes: 0, leftovers: [] });
+  });
+
+  it('a cache path that is a file is a UserError naming it', async () => {
+    const file = join(root, 'f');
+    await writeFile(file, 'x');
+    const err = await listFeatureCache(file).catch((e) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect(err.message).toBe(`feature cache ${file} is a file, not a folder; give the cache folder (default .cache/features)`);
   });
 
   it('ignores files and folders that are not entries, and reports a missing key.json', async () => {
