@@ -64,12 +64,21 @@ export async function checkImageBuffer(buf: Buffer, opts: { pixels: boolean }): 
     const meta = await sharp(buf, { failOn: 'error' }).metadata();
     if (!meta.width || !meta.height) return 'no image dimensions in header';
     headerOk = true;
-    if (opts.pixels) await sharp(buf, { ignoreIcc: true, failOn: 'error' }).raw({ depth: 'uchar' }).toBuffer();
+    if (!opts.pixels) return undefined;
+    const decoder = sharp(buf, { ignoreIcc: true, failOn: 'error' });
+    // Every row is decoded either way. Large images go through a thumbnail with shrink-on-load
+    // (JPEG DCT scaling): about half the time, and memory that does not grow with the image;
+    // small ones decode plainly, which is cheaper than setting up a resize (measured, sharp 0.35).
+    if (meta.width * meta.height > LARGE_PIXELS) await decoder.resize(8, 8, { fit: 'fill', fastShrinkOnLoad: true }).raw().toBuffer();
+    else await decoder.raw().toBuffer();
     return undefined;
   } catch (e) {
     return failureReason(e, headerOk);
   }
 }
+
+/** Above this many pixels a full check decodes through a thumbnail (see checkImageBuffer). */
+const LARGE_PIXELS = 1 << 20;
 
 function failureReason(e: unknown, headerOk: boolean): string {
   return headerOk ? `header readable but pixel data damaged or truncated (${reasonOf(e)})` : reasonOf(e);
