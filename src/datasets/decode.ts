@@ -81,7 +81,10 @@ export async function checkImageBuffer(buf: Buffer, opts: { pixels: boolean }): 
 const LARGE_PIXELS = 1 << 20;
 
 function failureReason(e: unknown, headerOk: boolean): string {
-  return headerOk ? `header readable but pixel data damaged or truncated (${reasonOf(e)})` : reasonOf(e);
+  if (!headerOk) return reasonOf(e);
+  // libvips keeps one error buffer for all threads: under concurrent decodes the detail can be lost.
+  const detail = reasonOf(e);
+  return `header readable but pixel data damaged or truncated${/^unknown( decoder)? error$/i.test(detail) ? '' : ` (${detail})`}`;
 }
 
 function reasonOf(e: unknown): string {

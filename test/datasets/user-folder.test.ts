@@ -240,7 +240,7 @@ describe('unreadable images', () => {
     expect((await sharp(cut).metadata()).width).toBe(32); // the header alone looks fine
     await writeTree(dir.path, { 'cat/1.png': cut, 'cat/2.png': await encodeImage() });
     const ds = await openUserDataset(dir.path, { skipBad: true });
-    expect(ds.skipped).toEqual([{ path: join(dir.path, 'cat/1.png'), reason: expect.stringMatching(/^header readable but pixel data damaged or truncated \(.+\)$/) }]);
+    expect(ds.skipped).toEqual([{ path: join(dir.path, 'cat/1.png'), reason: expect.stringMatching(/^header readable but pixel data damaged or truncated( \(.+\))?$/) }]);
     expect(await ds.size('test')).toBe(1);
     expect((await collect(ds, 'test')).map((r) => r.source)).toEqual([join(dir.path, 'cat/2.png')]);
   });
@@ -257,10 +257,10 @@ describe('unreadable images', () => {
     const ds = await openUserDataset(dir.path);
     const err = await collect(ds, 'test').catch((e) => e);
     expect(err).toBeInstanceOf(UserError);
-    // The decoder's own words in the parentheses vary (libvips keeps one error buffer for all threads).
+    // The decoder's own words in the parentheses vary, or are missing (libvips keeps one error buffer for all threads).
     expect(err.message).toMatch(
       new RegExp(
-        `^cannot decode image ${join(dir.path, 'cat/1.png')}: header readable but pixel data damaged or truncated \\(.+\\); ` +
+        `^cannot decode image ${join(dir.path, 'cat/1.png')}: header readable but pixel data damaged or truncated( \\(.+\\))?; ` +
           'fix or remove it, or pass --skip-bad to skip unreadable images$',
       ),
     );
