@@ -5,6 +5,7 @@ import type { Dataset } from '../datasets/types.ts';
 import { openDataset, readTemplates } from '../datasets/resolve.ts';
 import type { ClipModel } from '../model/clip-model.ts';
 import { extractImageFeatures, type ExtractResult } from '../features/extract.ts';
+import { PreprocessPool } from '../features/worker-pool.ts';
 import { DEFAULT_PROBE_SETTINGS, drawnIndices, planProbeDraws, type ProbeSettings, type Shots } from '../evaluation/linear-probe.ts';
 import { probeBreakEven } from '../evaluation/break-even.ts';
 import { Rng, deriveSeed } from '../util/rng.ts';
@@ -170,13 +171,29 @@ export function testIndices(ds: Dataset, testSize: number, limit: number | null)
 }
 
 /** One dataset: extract test → zero-shot → draw, extract pool, fit and score probes → break-even → record; then each shifted test set. */
-async function benchDataset(opts: BenchOptions, model: ClipModel, { ds, trainLabels, testLabels: allTestLabels, shifts }: PreparedDataset, warnings: string[]): Promise<{ records: DatasetResult[]; robustness: RobustnessRecord[] }> {
+async function benchDataset(opts: BenchOptions, model: ClipModel, prepared: PreparedDataset, warnings: string[]): Promise<{ records: DatasetResult[]; robustness: RobustnessRecord[] }> {
+  const pool = new PreprocessPool(opts.workers);
+  try {
+    return await benchDatasetWith(opts, model, prepared, warnings, pool);
+  } finally {
+    await pool.close();
+  }
+}
+
+async function benchDatasetWith(
+  opts: BenchOptions,
+  model: ClipModel,
+  { ds, trainLabels, testLabels: allTestLabels, shifts }: PreparedDataset,
+  warnings: string[],
+  pool: PreprocessPool,
+): Promise<{ records: DatasetResult[]; robustness: RobustnessRecord[] }> {
   const log = logOf(opts);
   const K = ds.classes.length;
   const timings: Record<string, number> = {};
   const featureCache: DatasetResult['featureCache'] = {};
   const extract = async (split: 'train' | 'test', indices: Int32Array, shift: ImageShift = NO_SHIFT, record = true): Promise<ExtractResult> => {
     const r = await extractImageFeatures({
+      pool,
       encoder: model,
       dataset: ds,
       split,
@@ -316,7 +333,7 @@ async function benchDataset(opts: BenchOptions, model: ClipModel, { ds, trainLab
     const idx = testIndices(set, size, opts.limit);
     const all = await set.labels('test');
     const labels = Int32Array.from(idx, (i) => all[i]);
-    const feats = await extractImageFeatures({ encoder: model, dataset: set, split: 'test', indices: idx, cacheRoot: opts.cacheRoot, batchSize: opts.batchSize, workers: opts.workers, label: `${set.name} test features`, quiet: opts.quiet, progressStream: opts.stderr, log });
+    const feats = await extractImageFeatures({ pool, encoder: model, dataset: set, split: 'test', indices: idx, cacheRoot: opts.cacheRoot, batchSize: opts.batchSize, workers: opts.workers, label: `${set.name} test features`, quiet: opts.quiet, progressStream: opts.stderr, log });
     log(`${set.name}/test: ${idx.length} images (${feats.cachedRows} cached, ${feats.computedRows} encoded) in ${feats.seconds.toFixed(1)} s`);
     if (model.manifest.trainedOn.includes(s.shift.target) && zeroShot.available)
       warnings.push(`${ds.name}: ${model.name} declares it was trained on ${s.shift.target}'s labels; its zero-shot result on --shift ${s.shift.name} is in-domain, not transfer`);
