@@ -1,0 +1,51 @@
+/** Every plot of one run, as named PNGs: the list the files and the HTML report are both made from. */
+import type { BenchResults } from '../results/schema.ts';
+import { renderDeltaBars, renderShotsToMatch } from './charts/across-datasets.ts';
+import { renderConfusion } from './charts/confusion.ts';
+import { renderFewShot, singleRunSeries } from './charts/few-shot.ts';
+import { renderPerClass } from './charts/per-class.ts';
+import { datasetLabel, datasetSlug, largestProbe, probeConfusion, shotsLabel, zeroShotMetrics } from './select.ts';
+
+export interface Plot {
+  /** File name under plots/. */
+  file: string;
+  caption: string;
+  /** Dataset label, or null for plots across datasets. */
+  dataset: string | null;
+  png: Buffer;
+}
+
+const seedsText = (n: number) => `${n} seed${n === 1 ? '' : 's'}`;
+
+export function runPlots(r: BenchResults): Plot[] {
+  const plots: Plot[] = [];
+  const model = `${r.model.name}${r.model.demo ? ' (demo model, not CLIP)' : ''}`;
+  for (const ds of r.datasets) {
+    const label = datasetLabel(ds);
+    const base = datasetSlug(ds);
+    const zs = zeroShotMetrics(ds);
+    const n = zs?.n ?? ds.probes[0]?.perSeed[0].metrics.n;
+    const sub = [
+      `${model}; top-1 on ${n} test images, ${ds.classes.length} classes`,
+      `probe: mean over ${seedsText(r.protocol.seeds.length)}, band = 95% bootstrap CI${ds.zeroShot.templates ? `; zero-shot: ${ds.zeroShot.templates.length} prompt template${ds.zeroShot.templates.length === 1 ? '' : 's'}` : ''}`,
+    ];
+    if (ds.probes.length || zs) {
+      plots.push({ file: `${base}-few-shot.png`, dataset: label, caption: `${label}: top-1 against shots per class`, png: renderFewShot(`${label}: zero-shot vs few-shot linear probe`, sub, singleRunSeries(ds)) });
+    }
+    const perClass = renderPerClass(ds, `${label}: per-class accuracy`);
+    if (perClass) plots.push({ file: `${base}-per-class.png`, dataset: label, caption: `${label}: per-class top-1`, png: perClass });
+    if (zs) {
+      plots.push({ file: `${base}-confusion-zero-shot.png`, dataset: label, caption: `${label}: zero-shot confusion matrix`, png: renderConfusion({ title: `${label}: zero-shot confusion`, subtitle: `${model}; row-normalised, % of each true class`, classes: ds.classes, counts: zs.confusion }) });
+    }
+    const p = largestProbe(ds);
+    if (p) {
+      const k = shotsLabel(p.shots);
+      plots.push({ file: `${base}-confusion-${k}-shot.png`, dataset: label, caption: `${label}: ${k}-shot probe confusion matrix`, png: renderConfusion({ title: `${label}: ${k}-shot linear probe confusion`, subtitle: `${model}; counts summed over ${seedsText(p.perSeed.length)}, row-normalised`, classes: ds.classes, counts: probeConfusion(p) }) });
+    }
+  }
+  const delta = renderDeltaBars(r.datasets, model);
+  if (delta) plots.push({ file: 'zero-shot-minus-probe.png', dataset: null, caption: 'zero-shot minus k-shot probe per dataset', png: delta });
+  const match = renderShotsToMatch(r.datasets, model);
+  if (match) plots.push({ file: 'shots-to-match-zero-shot.png', dataset: null, caption: 'shots per class to match zero-shot', png: match });
+  return plots;
+}
