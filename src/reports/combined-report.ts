@@ -4,10 +4,10 @@ import { renderDeltaBars, renderShotsToMatch } from './charts/across-datasets.ts
 import { renderFewShot, type CurveSeries } from './charts/few-shot.ts';
 import { compareToBaseline, leaderboard, methodLabel, methods, type Combined } from './combine.ts';
 import { toCsv } from './csv.ts';
-import { code, esc, figure, page, table } from './html/page.ts';
+import { code, esc, figures, page, table } from './html/page.ts';
 import type { Plot } from './plots.ts';
 import { datasetLabel, runWarnings, slug } from './select.ts';
-import { colorAt, pct } from './style.ts';
+import { colorAt, pct, signed } from './style.ts';
 import { PER_SEED_COLUMNS, perSeedRecords, SUMMARY_COLUMNS, summaryRecords } from './tidy.ts';
 import type { Format, OutputFile } from './write.ts';
 
@@ -66,7 +66,7 @@ const leaderHeader = (c: Combined) => ['model', ...c.datasets.map((d) => `${d} t
 const comparisonHeader = ['model', 'dataset', 'method', 'Δ top-1 (points) vs baseline', 'approx. 95% CI'];
 
 function comparisonRows(c: Combined): string[][] {
-  return compareToBaseline(c).map((r) => [r.model, r.dataset, methodLabel(r.method), `${r.delta.mean >= 0 ? '+' : ''}${pct(r.delta.mean)}${r.mixed ? ' †' : ''}`, `[${pct(r.delta.ci[0])}, ${pct(r.delta.ci[1])}]`]);
+  return compareToBaseline(c).map((r) => [r.model, r.dataset, methodLabel(r.method), `${signed(r.delta.mean)}${r.mixed ? ' †' : ''}`, `[${pct(r.delta.ci[0])}, ${pct(r.delta.ci[1])}]`]);
 }
 
 const COMPARISON_NOTE =
@@ -100,8 +100,8 @@ ${mixed.length ? `<div class="banner"><p><strong>Mixed protocols.</strong></p><u
 <p>Protocol: seeds ${esc(p.seeds.join(', '))}; solver ${esc(p.solver)}; C grid ${esc(p.cGrid.join(', '))} + ${esc(p.refineSteps)} refinement steps; ${esc(p.bootstrap.resamples)} bootstrap resamples (seed ${esc(p.bootstrap.seed)}); limit ${esc(p.limit ?? 'none')}. Full provenance is in each run's own report.html beside its results.json.</p>
 <h2>Model × dataset</h2>${sections.join('\n')}
 ${c.models.length > 1 ? `<h2>Comparison with ${esc(c.models[0])}</h2><p>${esc(COMPARISON_NOTE)}</p>${table(comparisonHeader, comparisonRows(c))}` : ''}
-<h2>Few-shot curves</h2><div class="plots">${plots.filter((x) => x.dataset !== null).map((x) => figure(x.png, x.caption, x.file)).join('\n')}</div>
-${plots.some((x) => x.dataset === null) ? `<h2>Across datasets</h2><div class="plots">${plots.filter((x) => x.dataset === null).map((x) => figure(x.png, x.caption, x.file)).join('\n')}</div>` : ''}
+<h2>Few-shot curves</h2>${figures(plots.filter((x) => x.dataset !== null))}
+${plots.some((x) => x.dataset === null) ? `<h2>Across datasets</h2>${figures(plots.filter((x) => x.dataset === null))}` : ''}
 <h2>Warnings</h2>${warnings.length ? `<ul class="warnings">${warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>` : '<p>None.</p>'}
 <h2>Files</h2><p>${code('combined.csv')} (one row per model × dataset × shift × method × shots) and ${code('combined-per-seed.csv')}; column meanings are in the README's Reports section.</p>`;
   return page(title, body);

@@ -12,6 +12,8 @@ export interface Plot {
   caption: string;
   /** Dataset label, or null for plots across datasets. */
   dataset: string | null;
+  /** Confusion matrices sit two to a row in the HTML; everything else is full width. */
+  pair?: boolean;
   png: Buffer;
 }
 
@@ -35,12 +37,12 @@ export function runPlots(r: BenchResults): Plot[] {
     const perClass = renderPerClass(ds, `${label}: per-class accuracy`);
     if (perClass) plots.push({ file: `${base}-per-class.png`, dataset: label, caption: `${label}: per-class top-1`, png: perClass });
     if (zs) {
-      plots.push({ file: `${base}-confusion-zero-shot.png`, dataset: label, caption: `${label}: zero-shot confusion matrix`, png: renderConfusion({ title: `${label}: zero-shot confusion`, subtitle: `${model}; row-normalised, % of each true class`, classes: ds.classes, counts: zs.confusion }) });
+      plots.push({ file: `${base}-confusion-zero-shot.png`, dataset: label, pair: true, caption: `${label}: zero-shot confusion matrix`, png: renderConfusion({ title: `${label}: zero-shot confusion`, subtitle: `${model}; row-normalised, % of each true class`, classes: ds.classes, counts: zs.confusion }) });
     }
     const p = largestProbe(ds);
     if (p) {
       const k = shotsLabel(p.shots);
-      plots.push({ file: `${base}-confusion-${k}-shot.png`, dataset: label, caption: `${label}: ${k}-shot probe confusion matrix`, png: renderConfusion({ title: `${label}: ${k}-shot linear probe confusion`, subtitle: `${model}; counts summed over ${seedsText(p.perSeed.length)}, row-normalised`, classes: ds.classes, counts: probeConfusion(p) }) });
+      plots.push({ file: `${base}-confusion-${k}-shot.png`, dataset: label, pair: true, caption: `${label}: ${k}-shot probe confusion matrix`, png: renderConfusion({ title: `${label}: ${k}-shot linear probe confusion`, subtitle: `${model}; counts summed over ${seedsText(p.perSeed.length)}, row-normalised`, classes: ds.classes, counts: probeConfusion(p) }) });
     }
   }
   const delta = renderDeltaBars(r.datasets, model);

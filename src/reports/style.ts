@@ -12,3 +12,6 @@ export function withAlpha(hex: string, alpha: number): string {
 }
 
 export const pct = (x: number, digits = 1) => (100 * x).toFixed(digits);
+
+/** Percentage points with an explicit sign: "+2.5", "-1.9". */
+export const signed = (x: number) => `${x > 0 ? '+' : ''}${pct(x)}`;

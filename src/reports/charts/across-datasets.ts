@@ -68,10 +68,11 @@ export function renderShotsToMatch(dsets: DatasetResult[], model: string): Buffe
   if (rows.length < 2) return null;
   const maxK = Math.max(1, ...dsets.flatMap((d) => d.probes.map((p) => (p.shots === 'all' ? 1 : p.shots))));
   const top = Math.max(4, Math.ceil(Math.log2(maxK)));
-  // bars in log2(k) + 1 so that k = 1 still shows; `never` runs to the axis end, hatched by colour.
-  const value = (r: (typeof rows)[number]) => (r.be.shots === null ? top + 1 : Math.log2(r.be.shots) + 1);
+  // bars in log2(k) + 1 so that k = 1 still shows; `never` runs past the last tick, in grey.
+  const value = (r: (typeof rows)[number]) => (r.be.shots === null ? top + 1.6 : Math.log2(r.be.shots) + 1);
+  const largest = (d: DatasetResult) => (d.probes.some((p) => p.shots === 'all') ? 'all training data' : `${Math.max(...d.probes.map((p) => p.shots as number))} shots`);
   const text = (r: (typeof rows)[number]) =>
-    r.be.kind === 'never' ? `never within the shots tried (≤ ${maxK})` : `${r.be.kind === 'at-most' ? '≤ ' : ''}${shotsText(r.be.shots!)}`;
+    r.be.kind === 'never' ? `never (tried up to ${largest(r.ds)})` : `${r.be.kind === 'at-most' ? '≤ ' : ''}${shotsText(r.be.shots!)}`;
   const config: ChartConfiguration<'bar'> = {
     type: 'bar',
     data: {
@@ -87,7 +88,7 @@ export function renderShotsToMatch(dsets: DatasetResult[], model: string): Buffe
       scales: {
         x: {
           min: 0,
-          max: top + 2.5,
+          max: top + (rows.some((r) => r.be.kind === 'never') ? 4.2 : 2.5),
           title: { display: true, text: 'training examples per class (log2 scale)' },
           afterBuildTicks: (scale) => void (scale.ticks = Array.from({ length: top + 1 }, (_, i) => ({ value: i + 1 }))),
           ticks: { callback: (v) => `${2 ** (Number(v) - 1)}` },

@@ -32,28 +32,32 @@ export function shotAxis(all: DatasetResult[]) {
   return { x, ticks, label, min: -0.25, max: (hasAll ? allX : lastTick) + 0.25 };
 }
 
-const band = (label: string, color: string, lo: Point[], hi: Point[]): ChartDataset<'line', Point[]>[] => [
+const band = (label: string, color: string, alpha: number, lo: Point[], hi: Point[]): ChartDataset<'line', Point[]>[] => [
   { label: '', data: hi, borderWidth: 0, pointRadius: 0, fill: false, borderColor: 'transparent' },
-  { label, data: lo, borderWidth: 0, pointRadius: 0, fill: '-1', backgroundColor: withAlpha(color, 0.18), borderColor: 'transparent' },
+  { label, data: lo, borderWidth: 0, pointRadius: 0, fill: '-1', backgroundColor: withAlpha(color, alpha), borderColor: 'transparent' },
 ];
 
 export function fewShotConfig(title: string, subtitle: string[], series: CurveSeries[]): ChartConfiguration<'line', Point[]> {
   const axis = shotAxis(series.map((s) => s.ds));
   const datasets: ChartDataset<'line', Point[]>[] = [];
   let yMax = 0;
+  // Overlaid curves: fainter bands, left out of the legend (the subtitle says what they are).
+  const overlay = series.length > 1;
+  const alpha = overlay ? 0.1 : 0.18;
+  const bandLabel = (text: string) => (overlay ? '' : text);
   for (const s of series) {
     const pre = s.name ? `${s.name}: ` : '';
     const zs = s.ds.zeroShot;
     if (zs.available && zs.top1) {
       const span = (y: number) => [{ x: axis.min, y }, { x: axis.max, y }];
-      datasets.push(...band(`${pre}zero-shot 95% CI`, s.zeroShotColor, span(100 * zs.top1.ci[0]), span(100 * zs.top1.ci[1])));
+      datasets.push(...band(bandLabel(`${pre}zero-shot 95% CI`), s.zeroShotColor, alpha, span(100 * zs.top1.ci[0]), span(100 * zs.top1.ci[1])));
       datasets.push({ label: `${pre}zero-shot ${pct(zs.top1.mean)}%`, data: span(100 * zs.top1.mean), borderColor: s.zeroShotColor, borderDash: [8, 5], borderWidth: 2.5, pointRadius: 0, fill: false });
       yMax = Math.max(yMax, zs.top1.ci[1]);
     }
     const probes = sortedProbes(s.ds);
     if (probes.length) {
       const at = (f: (p: (typeof probes)[number]) => number) => probes.map((p) => ({ x: axis.x(p.shots), y: 100 * f(p) }));
-      datasets.push(...band(`${pre}probe 95% CI`, s.probeColor, at((p) => p.top1.ci[0]), at((p) => p.top1.ci[1])));
+      datasets.push(...band(bandLabel(`${pre}probe 95% CI`), s.probeColor, alpha, at((p) => p.top1.ci[0]), at((p) => p.top1.ci[1])));
       datasets.push({
         label: `${pre}linear probe (mean over seeds)`,
         data: at((p) => p.top1.mean),
@@ -73,8 +77,8 @@ export function fewShotConfig(title: string, subtitle: string[], series: CurveSe
       datasets.push({
         label: `${pre}break-even ${be.kind === 'at-most' ? '≤' : '≈'} ${shotsText(be.shots)}`,
         data: [{ x, y: 0 }, { x, y: 100 * zs.top1.mean }],
-        borderColor: '#333',
-        backgroundColor: '#333',
+        borderColor: overlay ? s.probeColor : '#333',
+        backgroundColor: overlay ? s.probeColor : '#333',
         borderDash: [2, 3],
         borderWidth: 1.5,
         pointRadius: [0, 9],

@@ -16,6 +16,18 @@ export const defs = (pairs: [string, string][]) => `<dl>${pairs.map(([k, v]) => 
 
 export const code = (s: unknown) => `<code>${esc(s)}</code>`;
 
+/** Figures in page order: full-width ones alone, consecutive `pair` ones two to a row. */
+export function figures(plots: { png: Buffer; caption: string; file: string; pair?: boolean }[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < plots.length; i++) {
+    if (plots[i].pair && plots[i + 1]?.pair) {
+      out.push(`<div class="pair">${figure(plots[i].png, plots[i].caption, plots[i].file)}${figure(plots[i + 1].png, plots[i + 1].caption, plots[i + 1].file)}</div>`);
+      i++;
+    } else out.push(figure(plots[i].png, plots[i].caption, plots[i].file));
+  }
+  return out.join('\n');
+}
+
 export function figure(png: Buffer, caption: string, file?: string): string {
   return `<figure><img alt="${esc(caption)}" src="data:image/png;base64,${png.toString('base64')}"><figcaption>${esc(caption)}${file ? ` (${code(`plots/${file}`)})` : ''}</figcaption></figure>`;
 }
@@ -33,17 +45,18 @@ figure { margin: 1rem 0 1.8rem; } figure img { max-width: 100%; height: auto; bo
 figcaption { font-size: .9em; color: #555; }
 .banner { background: #fff4e5; border: 1px solid #f0b35a; padding: .6rem .9rem; border-radius: 4px; }
 .warnings li { margin: .25rem 0; }
-.scroll { max-height: 32rem; overflow: auto; border: 1px solid #e3e3e3; }
+.scroll { max-height: 32rem; overflow: auto; border: 1px solid #e3e3e3; width: fit-content; max-width: 100%; }
 .scroll table { margin: 0; }
 .mixed { background: #fde2e2 !important; }
-.plots { display: grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); gap: 0 1.5rem; }
+.pair { display: grid; grid-template-columns: 1fr 1fr; gap: 0 1.5rem; align-items: start; }
+figure img { display: block; } figure:not(.pair figure) img { max-width: min(100%, 1000px); }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; } dt { font-weight: 600; } dd { margin: 0; }
 nav ul { columns: 2; }
 @media print {
   body { max-width: none; padding: 0; font-size: 10.5pt; }
   .scroll { max-height: none; overflow: visible; border: 0; }
   figure, table { break-inside: avoid; } h2, h3 { break-after: avoid; }
-  .plots { display: block; } nav { display: none; }
+  nav { display: none; }
   a { color: inherit; text-decoration: none; }
 }`;
 

@@ -4,8 +4,8 @@ import { breakEvenLine, SUMMARY_HEADER, summaryRows } from '../../results/markdo
 import { perClassRows, sortRows } from '../charts/per-class.ts';
 import type { Plot } from '../plots.ts';
 import { datasetLabel, largestProbe, runWarnings, shotsLabel, slug } from '../select.ts';
-import { pct } from '../style.ts';
-import { esc, figure, page, table } from './page.ts';
+import { pct, signed } from '../style.ts';
+import { esc, figures, page, table } from './page.ts';
 import { provenanceSection } from './provenance.ts';
 
 const acc = (x: number | null) => (x === null ? '—' : pct(x));
@@ -15,12 +15,12 @@ function perClassTable(ds: DatasetResult): string {
   const hasZs = ds.zeroShot.available && !!ds.zeroShot.metrics;
   const rows = sortRows(perClassRows(ds), hasZs ? 'zeroShot' : 'probe');
   const k = p ? `${shotsLabel(p.shots)}-shot probe %` : null;
-  const header = ['class', ...(hasZs ? ['zero-shot %'] : []), ...(k ? [k] : []), ...(hasZs && k ? ['probe − zero-shot'] : [])];
+  const header = ['class', ...(hasZs ? ['zero-shot %'] : []), ...(k ? [k] : []), ...(hasZs && k ? ['probe − zero-shot (points)'] : [])];
   const body = rows.map((r) => [
     r.cls,
     ...(hasZs ? [acc(r.zeroShot)] : []),
     ...(k ? [acc(r.probe)] : []),
-    ...(hasZs && k ? [r.zeroShot === null || r.probe === null ? '—' : pct(r.probe - r.zeroShot)] : []),
+    ...(hasZs && k ? [r.zeroShot === null || r.probe === null ? '—' : signed(r.probe - r.zeroShot)] : []),
   ]);
   return `<p>Test top-1 per class${p ? `; the probe's is the mean over its ${p.perSeed.length} seed(s)` : ''}. ${rows.length} classes.</p><div class="scroll">${table(header, body)}</div>`;
 }
@@ -33,7 +33,7 @@ function datasetSection(ds: DatasetResult, plots: Plot[]): string {
 <p>${ds.classes.length} classes; ${esc(splits)} images used; source ${esc(ds.provenance.source)}.</p>
 ${table(SUMMARY_HEADER, summaryRows(ds))}
 ${be ? `<p>${esc(be)}</p>` : ''}
-<div class="plots">${plots.map((p) => figure(p.png, p.caption, p.file)).join('\n')}</div>
+${figures(plots)}
 <h3>Per-class accuracy</h3>${perClassTable(ds)}`;
 }
 
@@ -48,7 +48,7 @@ ${r.model.demo ? `<p class="banner"><strong>Demo model, not CLIP.</strong> ${esc
 <h2 id="warnings">Warnings</h2>
 ${warnings.length ? `<ul class="warnings">${warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>` : '<p>None.</p>'}
 ${r.datasets.map((ds) => datasetSection(ds, plots.filter((p) => p.dataset === datasetLabel(ds)))).join('\n')}
-${across.length ? `<h2 id="across">Across datasets</h2><div class="plots">${across.map((p) => figure(p.png, p.caption, p.file)).join('\n')}</div>` : ''}
+${across.length ? `<h2 id="across">Across datasets</h2>${figures(across)}` : ''}
 ${provenanceSection(r)}`;
   return page(title, body);
 }
