@@ -26,11 +26,17 @@ export function drawnIndices(draws: ProbeDraws): Int32Array {
   return Int32Array.from([...set].sort((a, b) => a - b));
 }
 
+/** How C was chosen for one fit: the protocol that actually ran, recorded in the results. */
+export type CSelection =
+  | { method: 'sweep' }
+  | { method: 'fixed'; reason: 'solver-ignores-C' | 'no-validation-examples' };
+
 export interface ProbeSeedEvaluation {
   seed: number;
   trainCount: number;
   valCount: number;
   C: number;
+  cSelection: CSelection;
   sweep: { C: number; valAccuracy: number }[];
   metrics: Metrics;
   correct: Uint8Array;
@@ -46,40 +52,95 @@ export interface ProbeSettings {
 
 export const DEFAULT_PROBE_SETTINGS: ProbeSettings = { solver: 'lbfgs', maxIter: 1000, grid: COOP_C_GRID, refineSteps: 8 };
 
+/** C when the protocol cannot choose one (sklearn's default). */
+export const FIXED_C = 1;
+
+/** Where a probe fit is, for progress lines: which C, which fit of the seed, which L-BFGS iteration. */
+export interface ProbeFitProgress {
+  phase: 'sweep' | 'refit';
+  C: number;
+  fit: number;
+  iteration: number;
+}
+
+/** Upper bound on the fits one seed makes (grid + 2 per refinement step + the refit); memoised C's make fewer. */
+export function maxFitsPerSeed(settings: ProbeSettings, hasValidation: boolean): number {
+  return solverUsesC(settings.solver) && hasValidation ? settings.grid.length + 2 * settings.refineSteps + 1 : 1;
+}
+
+/** Rows of `features` ([poolIndex.length, d], rows in `poolIndex` order, which is sorted) for pool indices `idx`. */
+export function gatherPoolRows(features: Float32Array, poolIndex: Int32Array, idx: Int32Array, d: number): Float32Array {
+  const out = new Float32Array(idx.length * d);
+  for (let i = 0; i < idx.length; i++) {
+    let lo = 0;
+    let hi = poolIndex.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (poolIndex[mid] < idx[i]) lo = mid + 1;
+      else hi = mid;
+    }
+    if (poolIndex[lo] !== idx[i]) throw new Error(`gatherPoolRows: pool index ${idx[i]} has no feature row`);
+    out.set(features.subarray(lo * d, (lo + 1) * d), i * d);
+  }
+  return out;
+}
+
 /**
  * One k-shot probe (CLIP A.3 / CoOp lpclip): L2-normalised frozen features, C chosen on the disjoint
- * validation draw, refit on train + val at that C, scored on the test set.
- * `poolFeature(i)` returns the raw feature row of pool example i.
+ * validation draw, refit on train + val at that C, scored on the test set. When the draw has no
+ * validation examples (every class used up by train) or the solver ignores C, C is fixed and the
+ * record says so. `poolFeatures` holds raw feature rows for the sorted pool indices `poolIndex`.
  */
 export function evaluateProbeSeed(args: {
   seed: number;
   sample: KShotSample;
   poolLabels: Int32Array;
-  poolFeatures: (indices: Int32Array) => Float32Array;
+  poolIndex: Int32Array;
+  poolFeatures: Float32Array;
   testFeats: Float32Array;
   testLabels: Int32Array;
   numClasses: number;
   dim: number;
   settings: ProbeSettings;
+  onProgress?: (p: ProbeFitProgress) => void;
 }): ProbeSeedEvaluation {
   const t0 = performance.now();
-  const { sample, dim: d, numClasses, settings } = args;
+  const { sample, dim: d, numClasses, settings, onProgress } = args;
   const take = (idx: Int32Array) => ({
-    X: l2NormalizeRows(args.poolFeatures(idx), idx.length, d),
+    X: l2NormalizeRows(gatherPoolRows(args.poolFeatures, args.poolIndex, idx, d), idx.length, d),
     y: Int32Array.from(idx, (i) => args.poolLabels[i]),
     n: idx.length,
   });
   const train = take(sample.train);
   const val = take(sample.val);
-  const makeProbe = probeFactory(settings.solver, { maxIter: settings.maxIter });
-  let C = 1;
+  const where: ProbeFitProgress = { phase: 'sweep', C: FIXED_C, fit: 0, iteration: 0 };
+  const makeProbe = probeFactory(settings.solver, {
+    maxIter: settings.maxIter,
+    onIteration: onProgress
+      ? (iteration) => {
+          where.iteration = iteration;
+          onProgress(where);
+        }
+      : undefined,
+  });
+  let C = FIXED_C;
   let sweep: { C: number; valAccuracy: number }[] = [];
-  if (solverUsesC(settings.solver) && val.n > 0) {
-    const s = sweepC(train, val, { d, numClasses, makeProbe, grid: settings.grid, steps: settings.refineSteps });
+  let cSelection: CSelection;
+  if (!solverUsesC(settings.solver)) cSelection = { method: 'fixed', reason: 'solver-ignores-C' };
+  else if (val.n === 0) cSelection = { method: 'fixed', reason: 'no-validation-examples' };
+  else {
+    cSelection = { method: 'sweep' };
+    const onFit = (f: { C: number; index: number }) => {
+      Object.assign(where, { C: f.C, fit: f.index, iteration: 0 });
+      onProgress?.(where);
+    };
+    const s = sweepC(train, val, { d, numClasses, makeProbe, grid: settings.grid, steps: settings.refineSteps, onFit });
     C = s.C;
     sweep = s.trace.map((p) => ({ C: p.C, valAccuracy: p.valAccuracy }));
   }
   const all = val.n > 0 ? concatProbeData(train, val, d) : train;
+  Object.assign(where, { phase: 'refit', C, fit: where.fit + 1, iteration: 0 });
+  onProgress?.(where);
   // Cold start, as sklearn does: at large C a warm start can stop elsewhere within tolerance.
   const probe = makeProbe(C).fit(all.X, all.y, all.n, d, numClasses);
   const nTest = args.testLabels.length;
@@ -89,11 +150,26 @@ export function evaluateProbeSeed(args: {
     trainCount: train.n,
     valCount: val.n,
     C,
+    cSelection,
     sweep,
     metrics: classificationMetrics(scores, args.testLabels, numClasses),
     correct: correctness(scores, args.testLabels, numClasses),
     seconds: (performance.now() - t0) / 1000,
   };
+}
+
+/**
+ * Groups of seeds whose k-shot draws pick the same rows (as sets): e.g. a class pool no larger than k
+ * leaves nothing to draw at random. Only groups of two or more are returned.
+ */
+export function identicalDraws(list: { seed: number; sample: KShotSample }[]): number[][] {
+  const key = (s: KShotSample) => `${[...s.train].sort((a, b) => a - b).join(',')}|${[...s.val].sort((a, b) => a - b).join(',')}`;
+  const groups = new Map<string, number[]>();
+  for (const { seed, sample } of list) {
+    const k = key(sample);
+    groups.set(k, [...(groups.get(k) ?? []), seed]);
+  }
+  return [...groups.values()].filter((g) => g.length > 1);
 }
 
 /** Seed for the bootstrap of one (dataset, method, shots) cell: reproducible and independent of others. */

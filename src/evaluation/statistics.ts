@@ -34,33 +34,96 @@ export interface BootstrapInterval {
 }
 
 /**
- * Percentile bootstrap for the mean of per-example values (e.g. 0/1 correctness of one classifier on
- * the test set): resample the n examples with replacement, take the mean, report the α/2 and 1 − α/2
- * quantiles of the resampled means.
+ * A statistic of per-example values that the bootstrap recomputes on every resample. `resampled` draws
+ * n row indices with replacement from `rng` and evaluates the statistic on exactly those rows, so a
+ * ratio-type metric (balanced accuracy) is recomputed from the resample's own class counts instead of
+ * reusing weights fixed on the full sample — which can push a "resampled" balanced accuracy above 1.
  */
-export function bootstrapMeanCI(values: ArrayLike<number>, options: BootstrapOptions): BootstrapInterval {
+export interface ResampledStatistic {
+  full(values: ArrayLike<number>): number;
+  resampled(values: ArrayLike<number>, rng: Rng): number;
+}
+
+/** The mean (top-1 accuracy of 0/1 correctness). */
+export const meanStatistic: ResampledStatistic = {
+  full: (values) => mean(values),
+  resampled(values, rng) {
+    const n = values.length;
+    let s = 0;
+    for (let i = 0; i < n; i++) s += values[rng.int(n)];
+    return s / n;
+  },
+};
+
+/**
+ * Balanced accuracy of 0/1 correctness: the mean recall over the classes present (CLIP_benchmark's
+ * `balanced_accuracy_score`). On a resample, "present" means present in the resample.
+ */
+export function balancedAccuracyStatistic(labels: Int32Array, numClasses: number): ResampledStatistic {
+  const hits = new Float64Array(numClasses);
+  const totals = new Float64Array(numClasses);
+  const finish = (): number => {
+    let sum = 0;
+    let present = 0;
+    for (let c = 0; c < numClasses; c++) {
+      if (totals[c] === 0) continue;
+      sum += hits[c] / totals[c];
+      present++;
+    }
+    return present === 0 ? NaN : sum / present;
+  };
+  const check = (values: ArrayLike<number>) => {
+    if (values.length !== labels.length) throw new Error(`balanced accuracy: ${values.length} values but ${labels.length} labels`);
+  };
+  return {
+    full(values) {
+      check(values);
+      hits.fill(0);
+      totals.fill(0);
+      for (let i = 0; i < values.length; i++) {
+        totals[labels[i]]++;
+        hits[labels[i]] += values[i];
+      }
+      return finish();
+    },
+    resampled(values, rng) {
+      check(values);
+      hits.fill(0);
+      totals.fill(0);
+      const n = values.length;
+      for (let i = 0; i < n; i++) {
+        const j = rng.int(n);
+        totals[labels[j]]++;
+        hits[labels[j]] += values[j];
+      }
+      return finish();
+    },
+  };
+}
+
+/**
+ * Percentile bootstrap of one classifier's statistic over test examples (e.g. zero-shot top-1): resample
+ * the n examples with replacement, recompute the statistic, report the α/2 and 1 − α/2 quantiles.
+ */
+export function bootstrapMeanCI(values: ArrayLike<number>, options: BootstrapOptions, statistic: ResampledStatistic = meanStatistic): BootstrapInterval {
   const n = values.length;
   if (n === 0) throw new Error('bootstrapMeanCI: no values');
   const B = options.resamples ?? 1000;
   const level = options.level ?? 0.95;
   const rng = new Rng(options.seed);
   const stats = new Float64Array(B);
-  for (let b = 0; b < B; b++) {
-    let s = 0;
-    for (let i = 0; i < n; i++) s += values[rng.int(n)];
-    stats[b] = s / n;
-  }
-  return interval(mean(values), stats, level);
+  for (let b = 0; b < B; b++) stats[b] = statistic.resampled(values, rng);
+  return interval(statistic.full(values), stats, level);
 }
 
 /**
  * Two-level percentile bootstrap for a probe evaluated with several seeds (each seed a different
  * k-shot draw, scored on the same test set). Each resample draws S seeds with replacement, then
- * within each drawn seed draws that seed's n test examples with replacement, and averages the S
- * resampled accuracies. The interval so covers both the variability between draws and the finite
+ * within each drawn seed draws that seed's n test examples with replacement, recomputes the statistic,
+ * and averages the S values. The interval so covers both the variability between draws and the finite
  * test set. `perSeed[s]` holds per-example values (0/1 correctness) for seed s.
  */
-export function bootstrapSeedsCI(perSeed: ArrayLike<number>[], options: BootstrapOptions): BootstrapInterval {
+export function bootstrapSeedsCI(perSeed: ArrayLike<number>[], options: BootstrapOptions, statistic: ResampledStatistic = meanStatistic): BootstrapInterval {
   const S = perSeed.length;
   if (S === 0) throw new Error('bootstrapSeedsCI: no seeds');
   const B = options.resamples ?? 1000;
@@ -69,16 +132,10 @@ export function bootstrapSeedsCI(perSeed: ArrayLike<number>[], options: Bootstra
   const stats = new Float64Array(B);
   for (let b = 0; b < B; b++) {
     let total = 0;
-    for (let s = 0; s < S; s++) {
-      const v = perSeed[rng.int(S)];
-      const n = v.length;
-      let sum = 0;
-      for (let i = 0; i < n; i++) sum += v[rng.int(n)];
-      total += sum / n;
-    }
+    for (let s = 0; s < S; s++) total += statistic.resampled(perSeed[rng.int(S)], rng);
     stats[b] = total / S;
   }
-  return interval(mean(perSeed.map((v) => mean(v))), stats, level);
+  return interval(mean(perSeed.map((v) => statistic.full(v))), stats, level);
 }
 
 /** Linear-interpolated quantile of sorted data (numpy's default method). */

@@ -31,6 +31,8 @@ export interface ExtractOptions {
   label?: string;
   /** No progress output (tests). */
   quiet?: boolean;
+  /** Where progress goes; default process.stderr. */
+  progressStream?: { write(s: string): unknown; isTTY?: boolean };
   log?: (msg: string) => void;
 }
 
@@ -80,7 +82,7 @@ export async function extractImageFeatures(opts: ExtractOptions): Promise<Extrac
   if (missing.length > 0) {
     if (store) await store.init();
     const pool = new PreprocessPool(opts.workers ?? 1);
-    const progress = createProgress(opts.label ?? `features ${dataset.name}/${split}`, missing.length, { unit: 'img', silent: opts.quiet });
+    const progress = createProgress(opts.label ?? `features ${dataset.name}/${split}`, missing.length, { unit: 'img', silent: opts.quiet, stream: opts.progressStream });
     let pendingRows: { idx: number[]; feats: Float32Array[] } = { idx: [], feats: [] };
     let dim = loaded.dim;
     let lastFlush = performance.now();

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { encodeNpy } from '../util/npy.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
+import type { ProbeDraws } from '../evaluation/linear-probe.ts';
+import type { ProbeResult } from '../results/schema.ts';
 
 interface Part {
   features: Float32Array;
@@ -12,8 +14,14 @@ interface Part {
 /**
  * `--export-features`: the exact features and labels a run used, as .npy, for outside checks
  * (e.g. bench/dev/sklearn-parity.py). pool = the k-shot draw pool (train split rows used by any draw).
+ * draws.json says which pool rows each (shots, seed) drew for train and for validation, and the C it
+ * ended with, so any probe can be refitted outside the harness: rows are indices into the train split,
+ * i.e. values of train_indices.npy.
  */
-export async function exportFeatures(dir: string, parts: { pool: Part | null; test: Part; classes: readonly string[] }): Promise<void> {
+export async function exportFeatures(
+  dir: string,
+  parts: { pool: Part | null; test: Part; classes: readonly string[]; draws?: ProbeDraws; probes?: ProbeResult[] },
+): Promise<void> {
   const write = async (name: string, p: Part) => {
     await writeFileAtomic(join(dir, `${name}_features.npy`), encodeNpy(p.features, [p.indices.length, p.dim]));
     await writeFileAtomic(join(dir, `${name}_labels.npy`), encodeNpy(p.labels, [p.labels.length]));
@@ -22,4 +30,13 @@ export async function exportFeatures(dir: string, parts: { pool: Part | null; te
   await write('test', parts.test);
   if (parts.pool) await write('train', parts.pool);
   await writeFileAtomic(join(dir, 'classes.json'), JSON.stringify(parts.classes, null, 1));
+  if (parts.draws) {
+    const draws = [...parts.draws].flatMap(([shots, list]) =>
+      list.map(({ seed, sample }) => {
+        const fit = parts.probes?.find((p) => p.shots === shots)?.perSeed.find((s) => s.seed === seed);
+        return { shots, seed, train: Array.from(sample.train), val: Array.from(sample.val), C: fit?.C ?? null, cSelection: fit?.cSelection ?? null };
+      }),
+    );
+    await writeFileAtomic(join(dir, 'draws.json'), JSON.stringify({ note: 'rows are train-split indices (values of train_indices.npy); refit on train + val at C', draws }));
+  }
 }

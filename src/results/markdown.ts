@@ -1,6 +1,7 @@
 import type { BenchResults, DatasetResult, Estimate } from './schema.ts';
 
 const pct = (x: number) => (100 * x).toFixed(1);
+export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 /** "mean ± std [lo, hi]"; a single deterministic classifier (zero-shot) has no seed spread, so no ± part. */
 export const formatEstimate = (e: Estimate, seeds = true) =>
   `${pct(e.mean)}${seeds ? ` ± ${pct(e.std)}` : ''} [${pct(e.ci[0])}, ${pct(e.ci[1])}]`;
@@ -12,7 +13,7 @@ export function summaryRows(ds: DatasetResult): string[][] {
   if (zs.available && zs.top1 && zs.balancedAccuracy) {
     rows.push([
       zs.inDomain ? 'zero-shot (in-domain!)' : 'zero-shot',
-      `${zs.templates?.length ?? 0} templates`,
+      plural(zs.templates?.length ?? 0, 'template'),
       formatEstimate(zs.top1, false),
       zs.metrics?.top5 == null ? '–' : pct(zs.metrics.top5),
       formatEstimate(zs.balancedAccuracy, false),
@@ -21,12 +22,18 @@ export function summaryRows(ds: DatasetResult): string[][] {
     rows.push(['zero-shot', 'unavailable', zs.reason ?? '', '', '']);
   }
   for (const p of ds.probes) {
+    // A seed spread exists only with two or more distinct draws: one seed, or seeds that drew the same rows, print no "± 0.0".
+    const distinct = p.protocol?.distinctDraws ?? p.perSeed.length;
+    const setting = [`${p.shots}-shot × ${plural(p.perSeed.length, 'seed')}`];
+    if (distinct < p.perSeed.length) setting.push(distinct === 1 ? 'same draw' : `${plural(distinct, 'distinct draw')}`);
+    if (p.protocol?.cSelection === 'fixed') setting.push(`fixed C=${p.protocol.fixedC}`);
+    if (p.protocol?.cSelection === 'mixed') setting.push('C fixed for some seeds');
     rows.push([
       `linear probe`,
-      `${p.shots}-shot × ${p.perSeed.length} seeds`,
-      formatEstimate(p.top1),
+      setting.length > 1 ? `${setting[0]} (${setting.slice(1).join(', ')})` : setting[0],
+      formatEstimate(p.top1, distinct > 1),
       p.top5 ? pct(p.top5.mean) : '–',
-      formatEstimate(p.balancedAccuracy),
+      formatEstimate(p.balancedAccuracy, distinct > 1),
     ]);
   }
   return rows;
@@ -56,7 +63,7 @@ export function renderMarkdown(r: BenchResults): string {
   out.push(`- run: \`${r.runId}\` at ${r.createdAt}`);
   out.push(`- command: \`${r.command.argv.join(' ')}\``);
   out.push(`- model: \`${r.model.ref}\` (${r.model.layout}, ${r.model.embeddingDim}-d); files: ${r.model.files.map((f) => `${f.path} \`${f.sha256.slice(0, 12)}\``).join(', ')}`);
-  out.push(`- protocol: seeds ${r.protocol.seeds.join(', ')}; shots ${r.protocol.shots.join(', ')}; val per class ${r.protocol.valPerClass}; solver ${r.protocol.solver}; C grid ${r.protocol.cGrid.join(', ')} + ${r.protocol.refineSteps} refinement steps; ${r.protocol.bootstrap.resamples} bootstrap resamples (seed ${r.protocol.bootstrap.seed})${r.protocol.limit ? `; **--limit ${r.protocol.limit}**` : ''}`);
+  out.push(`- protocol: seeds ${r.protocol.seeds.join(', ')}; shots ${r.protocol.shots.join(', ')}; val per class ${r.protocol.valPerClass}; solver ${r.protocol.solver}; ${r.protocol.cGrid.length ? `C grid ${r.protocol.cGrid.join(', ')} + ${plural(r.protocol.refineSteps, 'refinement step')}` : 'no C sweep (the solver has no C)'}; ${r.protocol.bootstrap.resamples} bootstrap resamples (seed ${r.protocol.bootstrap.seed})${r.protocol.limit ? `; **--limit ${r.protocol.limit}**` : ''}`);
   out.push(`- environment: Node ${r.environment.node}, ${r.environment.cpus}× ${r.environment.cpuModel}; ${Object.entries(r.environment.packages).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   for (const ds of r.datasets) {
     out.push('');
@@ -71,6 +78,7 @@ export function renderMarkdown(r: BenchResults): string {
     const be = breakEvenLine(ds);
     if (be) out.push(be);
     for (const p of ds.probes) {
+      if (p.protocol?.note) out.push(`\n**Protocol:** ${p.protocol.note}`);
       if (p.shortClasses.length) out.push(`\n${p.shots}-shot: classes with too few training examples: ${p.shortClasses.map((c) => `${c.class} (${c.available}/${c.requested})`).join(', ')}`);
     }
   }

@@ -44,6 +44,8 @@ export interface ProbeSeedResult {
   trainCount: number;
   valCount: number;
   C: number;
+  /** 'sweep': C chosen on the validation draw; 'fixed': C = 1 (see the probe's protocol for why). */
+  cSelection?: 'sweep' | 'fixed';
   sweep: { C: number; valAccuracy: number }[];
   metrics: ClassifierMetrics;
   seconds: number;
@@ -57,8 +59,26 @@ export interface ProbeResult {
   top1: Estimate;
   top5: Estimate | null;
   balancedAccuracy: Estimate;
+  /** The protocol that actually ran for this shot count (it can differ from the requested one). */
+  protocol?: ProbeProtocol;
+  /** For shots = 'all': mean training examples per class in the draw (where the curve puts the point). */
+  effectiveShots?: number;
   /** Classes with fewer training examples than requested (reported, never silently dropped). */
   shortClasses: { class: string; available: number; requested: number }[];
+}
+
+export interface ProbeProtocol {
+  /** 'mixed' when some seeds swept C and others could not. */
+  cSelection: 'sweep' | 'fixed' | 'mixed';
+  fixedC?: number;
+  /** Why C was fixed, in words. */
+  reason?: string;
+  /** Distinct k-shot draws among the seeds (fewer than the seeds when draws coincide). */
+  distinctDraws: number;
+  /** Groups of seeds that drew the same rows. */
+  identicalSeeds: number[][];
+  /** One sentence for people: what ran, when it is not the requested protocol. */
+  note?: string;
 }
 
 export interface SplitRecord {

@@ -90,7 +90,7 @@ export function createProgress(label: string, total: number, options: ProgressOp
   };
 }
 
-function isCI(): boolean {
+export function isCI(): boolean {
   const ci = process.env.CI;
   return ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false';
 }

@@ -13,13 +13,15 @@ export interface ProbeSolverOptions {
   /** ml-logistic-regression only. */
   numSteps?: number;
   learningRate?: number;
+  /** lbfgs only: called after every iteration (progress reporting). */
+  onIteration?: (iteration: number) => void;
 }
 
 /** The `--solver` dispatch point: a factory of unfitted probes for a given C (and warm start). */
 export function probeFactory(solver: ProbeSolver, options: ProbeSolverOptions = {}): ProbeFactory {
   switch (solver) {
     case 'lbfgs':
-      return (C, init) => new LogisticRegressionProbe({ C, maxIter: options.maxIter, tol: options.tol, init });
+      return (C, init) => new LogisticRegressionProbe({ C, maxIter: options.maxIter, tol: options.tol, init, onIteration: options.onIteration });
     case 'ml-logistic-regression':
       return (C) => new MlLogisticRegressionProbe({ C, numSteps: options.numSteps, learningRate: options.learningRate });
     default:

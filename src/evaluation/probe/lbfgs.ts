@@ -25,6 +25,8 @@ export interface LbfgsOptions {
    * made in the original coordinates. Receives the current gradient.
    */
   gradientConverged?: (grad: Float64Array) => boolean;
+  /** Called after every iteration (progress reporting); must not touch x. */
+  onIteration?: (iteration: number, f: number) => void;
 }
 
 export type LbfgsStop = 'gtol' | 'ftol' | 'maxIter' | 'lineSearch';
@@ -130,6 +132,7 @@ export function minimizeLbfgs(fg: Objective, x0: Float64Array, options: LbfgsOpt
     [g, gt] = [gt, g];
     f = ls.f;
     iterations++;
+    options.onIteration?.(iterations, f);
     if (converged(g)) {
       stop = 'gtol';
       break;

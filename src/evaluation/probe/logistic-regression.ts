@@ -18,6 +18,8 @@ export interface LogisticRegressionOptions {
    * rotations, so the iterates are the same; a k-shot problem (n = 10k ≪ d = 512) gets much cheaper.
    */
   reduceToRowSpace?: boolean;
+  /** Called after every L-BFGS iteration (progress reporting). */
+  onIteration?: (iteration: number) => void;
 }
 
 /** How the last fit ended. */
@@ -45,6 +47,7 @@ export class LogisticRegressionProbe implements LinearProbe {
   readonly ftol: number | undefined;
   readonly init: LinearWeights | undefined;
   readonly reduceToRowSpace: boolean;
+  private readonly onIteration: ((iteration: number) => void) | undefined;
   private fitted: LinearWeights | undefined;
   private info: FitInfo | undefined;
 
@@ -55,6 +58,7 @@ export class LogisticRegressionProbe implements LinearProbe {
     this.ftol = options.ftol;
     this.init = options.init;
     this.reduceToRowSpace = options.reduceToRowSpace ?? true;
+    this.onIteration = options.onIteration;
     if (!(this.C > 0) || !Number.isFinite(this.C)) throw new Error(`LogisticRegressionProbe: C must be a positive finite number, got ${this.C}`);
   }
 
@@ -131,7 +135,7 @@ export class LogisticRegressionProbe implements LinearProbe {
       return true;
     };
 
-    const res = minimizeLbfgs(objective, x0, { maxIter: this.maxIter, gradTol: tol, ftol: this.ftol, gradientConverged });
+    const res = minimizeLbfgs(objective, x0, { maxIter: this.maxIter, gradTol: tol, ftol: this.ftol, gradientConverged, onIteration: this.onIteration });
 
     for (let j = 0; j < m; j++) {
       const k = present[j];

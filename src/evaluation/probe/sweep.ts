@@ -24,6 +24,8 @@ export interface SweepOptions {
    * from the optimum, so the answer depends on the starting point; cold starts keep parity with sklearn.
    */
   warmStart?: boolean;
+  /** Called before each distinct fit (progress reporting). */
+  onFit?: (fit: { C: number; index: number }) => void;
 }
 
 export interface SweepPoint {
@@ -72,6 +74,7 @@ export function sweepC(train: ProbeData, val: ProbeData, opts: SweepOptions): Sw
     let hit = fitted.get(key);
     if (!hit) {
       const C = 10 ** logC;
+      opts.onFit?.({ C, index: fitted.size });
       const probe = makeProbe(C, warmStart ? nearestWeights(fitted, logC) : undefined);
       probe.fit(train.X, train.y, train.n, d, numClasses);
       hit = { logC, acc: accuracy(probe.predict(val.X, val.n), val.y), probe };

@@ -1,0 +1,120 @@
+import { Worker } from 'node:worker_threads';
+import { evaluateProbeSeed, type ProbeFitProgress, type ProbeSeedEvaluation, type ProbeSettings, type Shots } from '../evaluation/linear-probe.ts';
+import type { KShotSample } from '../evaluation/sampling.ts';
+import { UserError } from '../util/errors.ts';
+
+/** What every probe fit of one dataset shares: the drawn pool's features and the test set. */
+export interface ProbeJob {
+  poolLabels: Int32Array;
+  poolIndex: Int32Array;
+  poolFeatures: Float32Array;
+  testFeats: Float32Array;
+  testLabels: Int32Array;
+  numClasses: number;
+  dim: number;
+  settings: ProbeSettings;
+}
+
+/** One (shots, seed) fit. */
+export interface ProbeTask {
+  shots: Shots;
+  seed: number;
+  sample: KShotSample;
+}
+
+export interface ProbePoolOptions {
+  /** Worker threads; 0 fits inline on this thread (then a stop request waits for the current fit). */
+  workers: number;
+  signal?: AbortSignal;
+  onProgress?: (task: number, p: ProbeFitProgress) => void;
+  onDone?: (task: number, r: ProbeSeedEvaluation) => void;
+}
+
+/** Raised when the run is stopped (SIGINT/SIGTERM) while probes fit; the feature cache is already sealed. */
+export class RunInterrupted extends UserError {
+  constructor(what: string) {
+    super(`interrupted while ${what}; features already extracted stay cached, so rerunning the same command resumes from them`, 130);
+    this.name = 'RunInterrupted';
+  }
+}
+
+function shared<T extends Float32Array | Int32Array>(a: T): T {
+  const sab = new SharedArrayBuffer(a.byteLength);
+  const out = (a instanceof Float32Array ? new Float32Array(sab) : new Int32Array(sab)) as T;
+  out.set(a);
+  return out;
+}
+
+/**
+ * Fits every task and returns the results in task order. Each task is self-contained (its own draw,
+ * its own C sweep, cold starts), so results do not depend on the number of workers or their timing.
+ */
+export async function runProbeTasks(job: ProbeJob, tasks: ProbeTask[], opts: ProbePoolOptions): Promise<ProbeSeedEvaluation[]> {
+  if (opts.signal?.aborted) throw new RunInterrupted('fitting probes');
+  const results: ProbeSeedEvaluation[] = new Array(tasks.length);
+  const size = Math.min(opts.workers, tasks.length);
+  if (size <= 0) {
+    for (let i = 0; i < tasks.length; i++) {
+      // Let pending signals and I/O run between fits.
+      await new Promise((r) => setImmediate(r));
+      if (opts.signal?.aborted) throw new RunInterrupted('fitting probes');
+      results[i] = evaluateProbeSeed({ ...job, seed: tasks[i].seed, sample: tasks[i].sample, onProgress: opts.onProgress && ((p) => opts.onProgress!(i, p)) });
+      opts.onDone?.(i, results[i]);
+    }
+    return results;
+  }
+
+  // Shared memory: every worker reads the same feature rows without a copy per worker or per task.
+  const sharedJob: ProbeJob = {
+    ...job,
+    poolLabels: shared(job.poolLabels),
+    poolIndex: shared(job.poolIndex),
+    poolFeatures: shared(job.poolFeatures),
+    testFeats: shared(job.testFeats),
+    testLabels: shared(job.testLabels),
+  };
+  const workers = Array.from({ length: size }, () => new Worker(new URL('./probe-worker.mjs', import.meta.url)));
+  let next = 0;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let finished = 0;
+      let failed = false;
+      const fail = (e: Error) => {
+        if (failed) return;
+        failed = true;
+        reject(e);
+      };
+      const onAbort = () => fail(new RunInterrupted('fitting probes'));
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      const feed = (w: Worker) => {
+        if (next >= tasks.length) return;
+        const id = next++;
+        w.postMessage({ type: 'task', id, seed: tasks[id].seed, sample: tasks[id].sample });
+      };
+      for (const w of workers) {
+        w.on('message', (msg: { type: string; id: number; progress?: ProbeFitProgress; result?: ProbeSeedEvaluation; message?: string; stack?: string }) => {
+          if (failed) return;
+          if (msg.type === 'progress') opts.onProgress?.(msg.id, msg.progress!);
+          else if (msg.type === 'done') {
+            results[msg.id] = msg.result!;
+            opts.onDone?.(msg.id, msg.result!);
+            if (++finished === tasks.length) {
+              opts.signal?.removeEventListener('abort', onAbort);
+              resolve();
+            } else feed(w);
+          } else if (msg.type === 'error') {
+            const e = new Error(`probe fit (${tasks[msg.id].shots}-shot, seed ${tasks[msg.id].seed}) failed: ${msg.message}`);
+            if (msg.stack) e.stack = `${e.message}\n${msg.stack}`;
+            fail(e);
+          }
+        });
+        w.on('error', fail);
+        w.postMessage({ type: 'job', job: sharedJob });
+        feed(w);
+      }
+    });
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  return results;
+}

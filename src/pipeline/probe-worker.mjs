@@ -1,0 +1,31 @@
+// Probe worker: fits k-shot probes off the main thread, so the main thread keeps printing progress and
+// answering SIGINT/SIGTERM while L-BFGS runs. Plain .mjs so it starts under node, tsx or vitest alike;
+// it registers tsx to load the TypeScript evaluation code.
+import { parentPort } from 'node:worker_threads';
+import { register } from 'tsx/esm/api';
+
+register();
+const { evaluateProbeSeed } = await import('../evaluation/linear-probe.ts');
+
+const PROGRESS_EVERY_MS = 200;
+let job = null;
+
+parentPort.on('message', (msg) => {
+  if (msg.type === 'job') {
+    job = msg.job;
+    return;
+  }
+  let last = 0;
+  const onProgress = (p) => {
+    const t = performance.now();
+    if (t - last < PROGRESS_EVERY_MS) return;
+    last = t;
+    parentPort.postMessage({ type: 'progress', id: msg.id, progress: { ...p } });
+  };
+  try {
+    const result = evaluateProbeSeed({ ...job, seed: msg.seed, sample: msg.sample, onProgress });
+    parentPort.postMessage({ type: 'done', id: msg.id, result }, [result.correct.buffer]);
+  } catch (e) {
+    parentPort.postMessage({ type: 'error', id: msg.id, message: e instanceof Error ? e.message : String(e), stack: e instanceof Error ? e.stack : undefined });
+  }
+});

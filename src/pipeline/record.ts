@@ -1,0 +1,59 @@
+import { relative } from 'node:path';
+import type { ClipModel } from '../model/clip-model.ts';
+import type { Metrics } from '../evaluation/metrics.ts';
+import { solverUsesC } from '../evaluation/probe/index.ts';
+import type { BenchResults, ClassifierMetrics, Estimate, ModelRecord } from '../results/schema.ts';
+import { PROJECT_ROOT } from '../util/paths.ts';
+import type { BenchOptions } from './bench.ts';
+
+/** Shaping the results record: pure functions from what ran to the schema (reports read only this). */
+
+export const BOOTSTRAP_SEED = 20210226; // CLIP's arXiv date; any fixed value, recorded in results.
+
+export const toRecord = (m: Metrics): ClassifierMetrics => ({ ...m, confusion: Array.from(m.confusion) });
+
+export function modelRecord(modelRef: string, model: ClipModel): ModelRecord {
+  return {
+    ref: modelRef,
+    name: model.name,
+    layout: model.layout,
+    files: model.files.map((f) => ({ role: f.role, path: relative(PROJECT_ROOT, f.path).startsWith('..') ? f.path : relative(PROJECT_ROOT, f.path), sha256: f.sha256, bytes: f.bytes })),
+    embeddingDim: model.embeddingDim,
+    hasText: model.hasText,
+    logitScale: model.logitScale,
+    preprocess: model.preprocess,
+    tokenizer: model.tokenizer ?? null,
+    demo: model.manifest.demo,
+    trainedOn: model.manifest.trainedOn,
+  };
+}
+
+/** The run-level protocol. A solver that ignores C records no C grid and no refinement (none ran). */
+export function protocolRecord(opts: BenchOptions, model: ClipModel): BenchResults['protocol'] {
+  const usesC = solverUsesC(opts.settings.solver);
+  return {
+    seeds: opts.seeds,
+    shots: opts.shots,
+    valPerClass: usesC
+      ? 'min(k, 4) per class, disjoint from the k-shot train draw (CoOp lpclip); 10% of each class for k = all'
+      : 'none used: the solver ignores C, so nothing is tuned on validation; the val draw joins the training rows',
+    solver: opts.settings.solver,
+    cGrid: usesC ? [...opts.settings.grid] : [],
+    refineSteps: usesC ? opts.settings.refineSteps : 0,
+    maxIter: opts.settings.maxIter,
+    featureNormalization: 'l2',
+    zeroShotScale: model.logitScale,
+    bootstrap: { resamples: opts.bootstrapResamples, seed: BOOTSTRAP_SEED, level: 0.95 },
+    limit: opts.limit,
+    threads: opts.threads,
+    batchSize: opts.batchSize,
+  };
+}
+
+/** top-5 has no per-example vector here; its spread over seeds is reported with a normal-approximation band. */
+export function top5Estimate(values: number[]): Estimate {
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const std = values.length > 1 ? Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1)) : 0;
+  const half = values.length > 1 ? (1.96 * std) / Math.sqrt(values.length) : 0;
+  return { mean, std, ci: [Math.max(0, mean - half), Math.min(1, mean + half)] };
+}

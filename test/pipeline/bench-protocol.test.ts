@@ -1,0 +1,106 @@
+import { describe, expect, it, beforeAll, afterAll } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { writeTinyExport } from '../helpers/tiny-exports.ts';
+import { memoryDataset } from '../helpers/memory-dataset.ts';
+import { openModel } from '../../src/model/resolve.ts';
+import type { ClipModel } from '../../src/model/clip-model.ts';
+import { DEFAULT_PROBE_SETTINGS, runBench, type BenchOptions } from '../../src/pipeline/bench.ts';
+import { summaryRows } from '../../src/results/markdown.ts';
+import { validateResults } from '../../src/results/validate.ts';
+
+// The always-on pipeline test: an in-memory dataset through a tiny CLIP-format export, no files but the model.
+describe('runBench on an in-memory dataset: the recorded protocol is the one that ran', () => {
+  let tmp: string;
+  let model: ClipModel;
+  const sink = { text: '', write(s: string) { this.text += s; return true; }, isTTY: false };
+  const options = (over: Partial<BenchOptions>): BenchOptions => ({
+    modelRef: 'tiny',
+    datasets: [memoryDataset({ train: 60, test: 30 })],
+    shots: [20],
+    seeds: [0, 1, 2],
+    limit: null,
+    templatesFile: null,
+    settings: DEFAULT_PROBE_SETTINGS,
+    threads: 1,
+    workers: 0,
+    probeWorkers: 0,
+    batchSize: 16,
+    cacheRoot: null,
+    exportFeaturesDir: null,
+    dataDir: null,
+    source: null,
+    skipBad: false,
+    bootstrapResamples: 100,
+    zeroShot: true,
+    argv: ['test'],
+    stderr: sink,
+    ...over,
+  });
+  beforeAll(async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'cb-proto-'));
+    await writeTinyExport(join(tmp, 'model'), { layout: 'transformers.js', imageSize: 32, dim: 16, seed: 5 });
+    model = await openModel(join(tmp, 'model'), { threads: 1 });
+  });
+  afterAll(async () => {
+    await model.release();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('20 train images per class at --shots 20: C fixed at 1 with the reason, seeds that drew the same rows, no "± 0.0"', async () => {
+    const r = await runBench(options({}), model);
+    expect(validateResults(r)).toEqual([]);
+    const p = r.datasets[0].probes[0];
+    expect(p.protocol).toMatchObject({ cSelection: 'fixed', fixedC: 1, distinctDraws: 1, identicalSeeds: [[0, 1, 2]] });
+    expect(p.protocol!.reason).toMatch(/no class had examples left over for validation/);
+    expect(p.perSeed.every((s) => s.cSelection === 'fixed' && s.sweep.length === 0)).toBe(true);
+    const row = summaryRows(r.datasets[0])[1];
+    expect(row[1]).toBe('20-shot × 3 seeds (same draw, fixed C=1)');
+    expect(row[2]).not.toMatch(/±/);
+    expect(r.warnings.join('\n')).toMatch(/20-shot: C fixed at 1 .*all 3 seeds drew the same rows/);
+  });
+
+  it('a k with spare validation rows sweeps C and prints a seed spread', async () => {
+    const r = await runBench(options({ shots: [2] }), model);
+    const p = r.datasets[0].probes[0];
+    expect(p.protocol).toMatchObject({ cSelection: 'sweep', distinctDraws: 3, identicalSeeds: [] });
+    expect(p.protocol!.note).toBeUndefined();
+    expect(p.perSeed.every((s) => s.sweep.length > 0)).toBe(true);
+    expect(summaryRows(r.datasets[0])[1][2]).toMatch(/±/);
+  });
+
+  it('--solver ml-logistic-regression records no C grid and no refinement steps (none ran)', async () => {
+    const r = await runBench(options({ shots: [2], seeds: [0], settings: { ...DEFAULT_PROBE_SETTINGS, solver: 'ml-logistic-regression' } }), model);
+    expect(r.protocol.cGrid).toEqual([]);
+    expect(r.protocol.refineSteps).toBe(0);
+    expect(r.datasets[0].probes[0].protocol).toMatchObject({ cSelection: 'fixed', reason: 'the solver has no C to tune' });
+  });
+
+  it('results do not depend on the number of probe workers', async () => {
+    const inline = await runBench(options({ shots: [1, 2], seeds: [0, 1] }), model);
+    const pooled = await runBench(options({ shots: [1, 2], seeds: [0, 1], probeWorkers: 2 }), model);
+    const strip = (r: typeof inline) => r.datasets[0].probes.map((p) => ({ ...p, perSeed: p.perSeed.map((s) => ({ ...s, seconds: 0 })) }));
+    expect(strip(pooled)).toEqual(strip(inline));
+  });
+
+  it('shows per-fit progress with shots, seed, C and an ETA', async () => {
+    sink.text = '';
+    await runBench(options({ shots: [2], seeds: [0, 1] }), model);
+    expect(sink.text).toMatch(/memory probes: 2 probe seeds to fit/);
+    expect(sink.text).toMatch(/2-shot seed 1: C=[\d.e+-]+, top-1 [\d.]+% .*\d\/2 seeds done|2\/2 seeds done; 2-shot seed \d: C=/);
+  });
+
+  it('--export-features writes which rows each seed drew and the C it chose', async () => {
+    const dir = join(tmp, 'feats');
+    const r = await runBench(options({ shots: [2], seeds: [0, 1], exportFeaturesDir: dir }), model);
+    const draws = JSON.parse(readFileSync(join(dir, 'memory', 'draws.json'), 'utf8')).draws;
+    expect(draws).toHaveLength(2);
+    for (const d of draws) {
+      const fit = r.datasets[0].probes[0].perSeed.find((s) => s.seed === d.seed)!;
+      expect(d.train).toHaveLength(fit.trainCount);
+      expect(d.val).toHaveLength(fit.valCount);
+      expect(d.C).toBe(fit.C);
+    }
+  });
+});
