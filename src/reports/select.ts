@@ -59,7 +59,9 @@ export function probeConfusion(p: ProbeResult): number[] {
 export function breakEvenOf(ds: DatasetResult): { kind: 'at' | 'at-most' | 'never' | 'none'; shots: number | null } {
   if (!ds.zeroShot.available || !ds.probes.length) return { kind: 'none', shots: null };
   if (ds.breakEvenShots === null) return { kind: ds.breakEvenNote ? 'never' : 'none', shots: null };
-  return { kind: ds.breakEvenNote ? 'at-most' : 'at', shots: ds.breakEvenShots };
+  // At the curve's first point the probe was already above zero-shot: the record gives an upper bound.
+  const first = Math.min(...ds.probes.map((p) => (p.shots === 'all' ? (p.effectiveShots ?? Infinity) : p.shots)));
+  return { kind: ds.breakEvenShots <= first ? 'at-most' : 'at', shots: ds.breakEvenShots };
 }
 
 /** The record's own warnings plus those implied by its fields (demo model, in-domain, short classes, --limit). */
@@ -70,6 +72,7 @@ export function runWarnings(r: BenchResults): string[] {
   for (const ds of r.datasets) {
     if (ds.zeroShot.inDomain) out.push(`${datasetLabel(ds)}: the model declares it was trained on this dataset's labels, so zero-shot here is not transfer.`);
     for (const p of ds.probes) {
+      if (p.protocol?.note) out.push(`${datasetLabel(ds)}, ${shotsLabel(p.shots)}-shot: ${p.protocol.note}`);
       if (p.shortClasses.length)
         out.push(`${datasetLabel(ds)}, ${shotsLabel(p.shots)}-shot: ${p.shortClasses.length} class(es) had fewer training examples than requested: ${p.shortClasses.map((c) => `${c.class} (${c.available}/${c.requested})`).join(', ')}.`);
     }

@@ -11,11 +11,11 @@ export const SUMMARY_COLUMNS = [
   'run_id', 'model', 'model_sha256', 'demo_model', 'dataset', 'shift', 'classes', 'method', 'shots', 'seeds', 'n_seeds', 'n_test',
   'top1_mean', 'top1_std', 'top1_ci_low', 'top1_ci_high', 'top5_mean', 'top5_ci_low', 'top5_ci_high',
   'balanced_accuracy_mean', 'balanced_accuracy_std', 'balanced_accuracy_ci_low', 'balanced_accuracy_ci_high',
-  'c_min', 'c_max', 'c_per_seed', 'train_count', 'short_classes', 'in_domain', 'templates', 'limit', 'break_even_shots',
+  'c_selection', 'c_min', 'c_max', 'c_per_seed', 'distinct_draws', 'effective_shots', 'train_count', 'short_classes', 'in_domain', 'templates', 'limit', 'break_even_shots',
 ] as const;
 
 export const PER_SEED_COLUMNS = [
-  'run_id', 'model', 'dataset', 'shift', 'method', 'shots', 'seed', 'n_test', 'train_count', 'val_count', 'c',
+  'run_id', 'model', 'dataset', 'shift', 'method', 'shots', 'seed', 'n_test', 'train_count', 'val_count', 'c_selection', 'c',
   'top1', 'top5', 'balanced_accuracy', 'fit_seconds',
 ] as const;
 
@@ -73,9 +73,12 @@ export function summaryRecords(r: BenchResults): Row[] {
         ...est('top1', p.top1),
         ...est('top5', p.top5, false),
         ...est('balanced_accuracy', p.balancedAccuracy),
+        c_selection: p.protocol?.cSelection,
         c_min: Math.min(...cs),
         c_max: Math.max(...cs),
         c_per_seed: cs.map((c) => Number(c.toPrecision(6))).join(' '),
+        distinct_draws: p.protocol?.distinctDraws,
+        effective_shots: p.effectiveShots,
         train_count: p.perSeed[0].trainCount,
         short_classes: p.shortClasses.length,
       });
@@ -97,7 +100,7 @@ export function perSeedRecords(r: BenchResults): Row[] {
       for (const s of p.perSeed) {
         const m = s.metrics;
         rows.push({
-          ...base, method: 'linear-probe', shots: p.shots, seed: s.seed, n_test: m.n, train_count: s.trainCount, val_count: s.valCount, c: s.C,
+          ...base, method: 'linear-probe', shots: p.shots, seed: s.seed, n_test: m.n, train_count: s.trainCount, val_count: s.valCount, c_selection: s.cSelection, c: s.C,
           top1: m.top1, top5: m.top5, balanced_accuracy: m.balancedAccuracy, fit_seconds: s.seconds,
         });
       }

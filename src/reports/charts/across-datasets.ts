@@ -67,7 +67,7 @@ export function renderShotsToMatch(dsets: DatasetResult[], model: string): Buffe
   const rows = dsets.map((ds) => ({ label: datasetLabel(ds), be: breakEvenOf(ds), ds })).filter((r) => r.be.kind !== 'none');
   if (rows.length < 2) return null;
   const maxK = Math.max(1, ...dsets.flatMap((d) => d.probes.map((p) => (p.shots === 'all' ? 1 : p.shots))));
-  const top = Math.max(4, Math.ceil(Math.log2(maxK)));
+  const top = Math.max(4, Math.ceil(Math.log2(Math.max(maxK, ...rows.map((r) => r.be.shots ?? 1)))));
   // bars in log2(k) + 1 so that k = 1 still shows; `never` runs past the last tick, in grey.
   const value = (r: (typeof rows)[number]) => (r.be.shots === null ? top + 1.6 : Math.log2(r.be.shots) + 1);
   const largest = (d: DatasetResult) => (d.probes.some((p) => p.shots === 'all') ? 'all training data' : `${Math.max(...d.probes.map((p) => p.shots as number))} shots`);

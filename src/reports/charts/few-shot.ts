@@ -19,17 +19,21 @@ export interface CurveSeries {
 
 type Point = { x: number; y: number };
 
-/** x positions: log2(k) for numbers, one step past the largest tick for `all`. */
+/**
+ * x positions: log2(k) for numbers; `all` at log2 of its mean examples per class when the record has
+ * it (where the break-even interpolation puts it), else one step past the largest tick.
+ */
 export function shotAxis(all: DatasetResult[]) {
   const numeric = all.flatMap((ds) => ds.probes.map((p) => p.shots)).filter((s): s is number => s !== 'all');
   const lastTick = Math.max(4, Math.ceil(Math.log2(Math.max(1, ...numeric))));
-  const hasAll = all.some((ds) => ds.probes.some((p) => p.shots === 'all'));
-  const allX = lastTick + 1;
-  const ticks = Array.from({ length: lastTick + 1 }, (_, i) => i);
-  if (hasAll) ticks.push(allX);
-  const x = (s: number | 'all') => (s === 'all' ? allX : Math.log2(s));
-  const label = (v: number) => (hasAll && v === allX ? 'all' : `${2 ** v}`);
-  return { x, ticks, label, min: -0.25, max: (hasAll ? allX : lastTick) + 0.25 };
+  const allProbes = all.flatMap((ds) => ds.probes.filter((p) => p.shots === 'all'));
+  const effective = allProbes.map((p) => p.effectiveShots).filter((e): e is number => e !== undefined);
+  const allX = allProbes.length ? (effective.length ? Math.log2(Math.max(...effective)) : lastTick + 1) : null;
+  const ticks = Array.from({ length: lastTick + 1 }, (_, i) => i).filter((t) => allX === null || t < allX - 0.4);
+  if (allX !== null) ticks.push(allX);
+  const x = (s: number | 'all', effectiveShots?: number) => (s === 'all' ? (effectiveShots !== undefined ? Math.log2(effectiveShots) : allX!) : Math.log2(s));
+  const label = (v: number) => (v === allX ? (effective.length ? `all (≈${Math.round(2 ** allX)})` : 'all') : `${2 ** v}`);
+  return { x, ticks, label, min: -0.25, max: Math.max(lastTick, allX ?? 0) + 0.25 };
 }
 
 const band = (label: string, color: string, alpha: number, lo: Point[], hi: Point[]): ChartDataset<'line', Point[]>[] => [
@@ -56,7 +60,7 @@ export function fewShotConfig(title: string, subtitle: string[], series: CurveSe
     }
     const probes = sortedProbes(s.ds);
     if (probes.length) {
-      const at = (f: (p: (typeof probes)[number]) => number) => probes.map((p) => ({ x: axis.x(p.shots), y: 100 * f(p) }));
+      const at = (f: (p: (typeof probes)[number]) => number) => probes.map((p) => ({ x: axis.x(p.shots, p.effectiveShots), y: 100 * f(p) }));
       datasets.push(...band(bandLabel(`${pre}probe 95% CI`), s.probeColor, alpha, at((p) => p.top1.ci[0]), at((p) => p.top1.ci[1])));
       datasets.push({
         label: `${pre}linear probe (mean over seeds)`,
@@ -66,7 +70,7 @@ export function fewShotConfig(title: string, subtitle: string[], series: CurveSe
         borderWidth: 2.5,
         pointRadius: 4,
         fill: false,
-        // the step to `all` is not on the log2 scale: dash it.
+        // the step to `all` joins a different protocol (the whole train split): dash it.
         segment: { borderDash: (ctx) => (probes[ctx.p1DataIndex]?.shots === 'all' ? [3, 4] : undefined) },
       });
       yMax = Math.max(yMax, ...probes.map((p) => p.top1.ci[1]));

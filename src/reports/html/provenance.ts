@@ -15,9 +15,9 @@ function datasetProvenance(ds: DatasetResult): string {
     ? `<p>${zs.templates.length} zero-shot prompt template(s):</p><div class="scroll"><ol>${zs.templates.map((t) => `<li>${code(t)}</li>`).join('')}</ol></div>`
     : `<p>Zero-shot: unavailable${zs.reason ? ` (${esc(zs.reason)})` : ''}.</p>`;
   const cRows = sortedProbes(ds).flatMap((p) =>
-    p.perSeed.map((s) => [shotsLabel(p.shots), `${s.seed}`, `${s.trainCount}`, `${s.valCount}`, `${Number(s.C.toPrecision(6))}`, `${s.sweep.length}`, p.solver]),
+    p.perSeed.map((s) => [shotsLabel(p.shots), `${s.seed}`, `${s.trainCount}`, `${s.valCount}`, `${Number(s.C.toPrecision(6))}`, s.cSelection ?? p.protocol?.cSelection ?? '—', `${s.sweep.length}`, p.solver]),
   );
-  const cTable = cRows.length ? `<p>Chosen C per probe fit (validation sweep, then refit on train + val):</p>${table(['shots', 'seed', 'train', 'val', 'chosen C', 'C values tried', 'solver'], cRows)}` : '';
+  const cTable = cRows.length ? `<p>Chosen C per probe fit (validation sweep, then refit on train + val):</p>${table(['shots', 'seed', 'train', 'val', 'C', 'C selection', 'C values tried', 'solver'], cRows)}` : '';
   return `<h3>${esc(datasetLabel(ds))}</h3>${defs(pairs)}${splits}${templates}${cTable}`;
 }
 
