@@ -7,7 +7,7 @@ import type { BenchResults, DatasetResult, Estimate } from '../results/schema.ts
 import { UserError } from '../util/errors.ts';
 import { deltaOf, type Delta } from './delta.ts';
 import type { LoadedRun } from './load.ts';
-import { datasetLabel, modelKey, shotOrder, shotsLabel } from './select.ts';
+import { datasetLabel, modelKey, probeKind, shotOrder } from './select.ts';
 
 /** Protocol fields that cannot change a number (scheduling) or that runs may legitimately differ in (which k). */
 const NOT_PROTOCOL = new Set(['shots', 'threads', 'batchSize']);
@@ -89,7 +89,7 @@ export function combineRuns(runs: LoadedRun[], allowMixed: boolean): Combined {
 
 /** A method column: zero-shot, or a probe at k shots. */
 export type Method = 'zero-shot' | number | 'all';
-export const methodLabel = (m: Method) => (m === 'zero-shot' ? 'zero-shot' : `${shotsLabel(m)}-shot probe`);
+export const methodLabel = (m: Method) => (m === 'zero-shot' ? 'zero-shot' : `${probeKind(m)} probe`);
 
 export function methods(c: Combined): Method[] {
   const shots = [...new Set(c.cells.flatMap((x) => x.ds.probes.map((p) => p.shots)))].sort(shotOrder);

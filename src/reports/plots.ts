@@ -4,7 +4,7 @@ import { renderDeltaBars, renderShotsToMatch } from './charts/across-datasets.ts
 import { renderConfusion } from './charts/confusion.ts';
 import { renderFewShot, singleRunSeries } from './charts/few-shot.ts';
 import { renderPerClass } from './charts/per-class.ts';
-import { datasetLabel, datasetSlug, largestProbe, probeConfusion, shotsLabel, zeroShotMetrics } from './select.ts';
+import { datasetLabel, datasetSlug, largestProbe, probeConfusion, probeKind, shotsLabel, zeroShotMetrics } from './select.ts';
 
 export interface Plot {
   /** File name under plots/. */
@@ -42,7 +42,7 @@ export function runPlots(r: BenchResults): Plot[] {
     const p = largestProbe(ds);
     if (p) {
       const k = shotsLabel(p.shots);
-      plots.push({ file: `${base}-confusion-${k}-shot.png`, dataset: label, pair: true, caption: `${label}: ${k}-shot probe confusion matrix`, png: renderConfusion({ title: `${label}: ${k}-shot linear probe confusion`, subtitle: `${model}; counts summed over ${seedsText(p.perSeed.length)}, row-normalised`, classes: ds.classes, counts: probeConfusion(p) }) });
+      plots.push({ file: `${base}-confusion-${k}-shot.png`, dataset: label, pair: true, caption: `${label}: ${probeKind(p.shots)} probe confusion matrix`, png: renderConfusion({ title: `${label}: ${probeKind(p.shots)} linear probe confusion`, subtitle: `${model}; counts summed over ${seedsText(p.perSeed.length)}, row-normalised`, classes: ds.classes, counts: probeConfusion(p) }) });
     }
   }
   const delta = renderDeltaBars(r.datasets, model);

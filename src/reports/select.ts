@@ -14,6 +14,9 @@ export function shotOrder(a: number | 'all', b: number | 'all'): number {
 
 export const shotsLabel = (s: number | 'all') => (s === 'all' ? 'all' : `${s}`);
 
+/** "4-shot", or "full-data" for a probe trained on the whole training split. */
+export const probeKind = (s: number | 'all') => (s === 'all' ? 'full-data' : `${s}-shot`);
+
 /** The probe with the most training data: `all` if run, else the largest k. */
 export function largestProbe(ds: DatasetResult): ProbeResult | null {
   if (!ds.probes.length) return null;
@@ -72,9 +75,9 @@ export function runWarnings(r: BenchResults): string[] {
   for (const ds of r.datasets) {
     if (ds.zeroShot.inDomain) out.push(`${datasetLabel(ds)}: the model declares it was trained on this dataset's labels, so zero-shot here is not transfer.`);
     for (const p of ds.probes) {
-      if (p.protocol?.note) out.push(`${datasetLabel(ds)}, ${shotsLabel(p.shots)}-shot: ${p.protocol.note}`);
+      if (p.protocol?.note) out.push(`${datasetLabel(ds)}, ${probeKind(p.shots)} probe: ${p.protocol.note}`);
       if (p.shortClasses.length)
-        out.push(`${datasetLabel(ds)}, ${shotsLabel(p.shots)}-shot: ${p.shortClasses.length} class(es) had fewer training examples than requested: ${p.shortClasses.map((c) => `${c.class} (${c.available}/${c.requested})`).join(', ')}.`);
+        out.push(`${datasetLabel(ds)}, ${probeKind(p.shots)} probe: ${p.shortClasses.length} class(es) had fewer training examples than requested: ${p.shortClasses.map((c) => `${c.class} (${c.available}/${c.requested})`).join(', ')}.`);
     }
   }
   return [...out, ...r.warnings];

@@ -7,7 +7,7 @@ import type { DatasetResult } from '../../results/schema.ts';
 import { barLabels, errorBars } from '../chart-plugins.ts';
 import { deltaOf } from '../delta.ts';
 import { renderChart } from '../render.ts';
-import { breakEvenOf, datasetLabel, shotOrder, shotsLabel } from '../select.ts';
+import { breakEvenOf, datasetLabel, probeKind, shotOrder } from '../select.ts';
 import { shotsText } from './few-shot.ts';
 
 const titled = (text: string, sub: string[]) => ({
@@ -49,12 +49,16 @@ export function renderDeltaBars(dsets: DatasetResult[], model: string): Buffer |
     },
     options: {
       indexAxis: 'y',
-      plugins: titled(`${model}: zero-shot minus ${shotsLabel(shots)}-shot linear probe`, [
+      plugins: titled(`${model}: zero-shot minus ${probeKind(shots)} linear probe`, [
         'top-1 difference in percentage points; > 0: zero-shot is better',
         'whiskers: approximate 95% CI from the two estimates\' CIs (MOVER, treating them as independent)',
       ]),
       scales: {
-        x: { title: { display: true, text: `Δ top-1 (zero-shot − ${shotsLabel(shots)}-shot probe), points` } },
+        x: {
+          min: Math.floor(Math.min(0, ...rows.map((r) => 100 * r.delta.ci[0])) / 5) * 5,
+          max: Math.ceil(Math.max(0, ...rows.map((r) => 100 * r.delta.ci[1])) / 5) * 5,
+          title: { display: true, text: `Δ top-1 (zero-shot − ${probeKind(shots)} probe), points` },
+        },
         y: { ticks: { autoSkip: false } },
       },
     },

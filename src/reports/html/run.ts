@@ -3,7 +3,7 @@ import type { BenchResults, DatasetResult } from '../../results/schema.ts';
 import { breakEvenLine, SUMMARY_HEADER, summaryRows } from '../../results/markdown.ts';
 import { perClassRows, sortRows } from '../charts/per-class.ts';
 import type { Plot } from '../plots.ts';
-import { datasetLabel, largestProbe, runWarnings, shotsLabel, slug } from '../select.ts';
+import { datasetLabel, largestProbe, probeKind, runWarnings, slug } from '../select.ts';
 import { pct, signed } from '../style.ts';
 import { esc, figures, page, table } from './page.ts';
 import { provenanceSection } from './provenance.ts';
@@ -14,7 +14,7 @@ function perClassTable(ds: DatasetResult): string {
   const p = largestProbe(ds);
   const hasZs = ds.zeroShot.available && !!ds.zeroShot.metrics;
   const rows = sortRows(perClassRows(ds), hasZs ? 'zeroShot' : 'probe');
-  const k = p ? `${shotsLabel(p.shots)}-shot probe %` : null;
+  const k = p ? `${probeKind(p.shots)} probe %` : null;
   const header = ['class', ...(hasZs ? ['zero-shot %'] : []), ...(k ? [k] : []), ...(hasZs && k ? ['probe − zero-shot (points)'] : [])];
   const body = rows.map((r) => [
     r.cls,
