@@ -1,13 +1,20 @@
-import { parseFlags } from './args.ts';
+/** `npm run bench` flags: one table that drives both the parser and the help. */
 import { UserError } from '../util/errors.ts';
+import { choiceFlag, intFlag, parseFlags, type Flags, type FlagValues } from './toolkit.ts';
+import { MODEL_FLAGS, VARIANT_FLAG, variantFlag, type ModelVariant } from './model-flags.ts';
+
+export const BENCH_PROG = 'npm run bench --';
 
 export interface BenchArgs {
   datasets: string[];
   model: string | undefined;
+  modelsDir: string | undefined;
+  allowUnverified: boolean;
   shots: (number | 'all')[];
   seeds: number[];
   limit: number | null;
   out: string | null;
+  force: boolean;
   templatesFile: string | null;
   solver: 'lbfgs' | 'ml-logistic-regression';
   threads: number | null;
@@ -20,54 +27,47 @@ export interface BenchArgs {
   source: string | null;
   skipBad: boolean;
   bootstrap: number;
-  variant: 'fp32' | 'quantized' | 'fp16' | undefined;
+  variant: ModelVariant | undefined;
   noZeroShot: boolean;
-  help: boolean;
 }
 
-export const BENCH_HELP = `Usage: npm run bench -- --dataset <name|path> [options]
+export const BENCH_FLAGS = {
+  dataset: {
+    type: 'string',
+    multiple: true,
+    value: '<name|path>',
+    help: 'built-in (cifar10, mnist, fashion-mnist, quickdraw, digits), an image folder or a\nCSV manifest; repeat or comma-separate for several (they share one model load)',
+  },
+  ...MODEL_FLAGS,
+  ...VARIANT_FLAG,
+  shots: { type: 'string', value: '<list>', help: 'shots per class, e.g. 1,2,4,8,16 or all (default 1,2,4,8,16)' },
+  seeds: { type: 'string', value: '<n>', help: 'seeds per shot count (default 3); seeds are --seed, --seed+1, …' },
+  seed: { type: 'string', value: '<n>', help: 'first seed (default 0)' },
+  limit: { type: 'string', value: '<n>', help: 'evaluate on a seeded subset of n test images (quick runs)' },
+  templates: { type: 'string', value: '<file>', help: 'JSON array of prompt templates, each containing {}' },
+  solver: { type: 'string', value: '<name>', help: 'lbfgs (default) or ml-logistic-regression' },
+  threads: { type: 'string', value: '<n>', help: 'ONNX intra-op threads (default: all cores)' },
+  workers: { type: 'string', value: '<n>', help: 'preprocessing worker threads (default 1; 0 = on the main thread)' },
+  'batch-size': { type: 'string', value: '<n>', help: 'images per encoder call (default 32)' },
+  bootstrap: { type: 'string', value: '<n>', help: 'bootstrap resamples for confidence intervals (default 1000)' },
+  out: { type: 'string', value: '<dir>', help: 'output directory (default reports/<run-id>); must be new or empty' },
+  force: { type: 'boolean', help: 'write into an --out directory that already holds files' },
+  'export-features': { type: 'string', value: '<dir>', help: 'also write the features and labels used as .npy' },
+  'no-cache': { type: 'boolean', help: 'do not read or write the feature cache' },
+  'cache-dir': { type: 'string', value: '<dir>', help: 'feature cache (default .cache/features)' },
+  'data-dir': { type: 'string', value: '<dir>', help: 'dataset cache (default datasets/)' },
+  source: { type: 'string', value: '<name>', help: 'dataset source variant (e.g. official)' },
+  'skip-bad': { type: 'boolean', help: 'skip unreadable images in a user folder (they are listed)' },
+  'no-zero-shot': { type: 'boolean', help: 'probes only' },
+} satisfies Flags;
 
-Zero-shot classification vs k-shot linear probes on frozen image features.
-
-Options:
-  --dataset <name|path>   built-in (cifar10, mnist, fashion-mnist, quickdraw, digits), an image folder or a
-                          CSV manifest; repeat or comma-separate for several (they share one model load)
-  --model <name|dir>      registry model (npm run models -- list) or a local export; default: demo-clip
-  --shots <list>          shots per class, e.g. 1,2,4,8,16 or all (default 1,2,4,8,16)
-  --seeds <n>             seeds per shot count (default 3); seeds are --seed, --seed+1, …
-  --seed <n>              first seed (default 0)
-  --limit <n>             evaluate on a seeded subset of n test images (quick runs)
-  --templates <file>      JSON array of prompt templates, each containing {}
-  --solver <name>         lbfgs (default) or ml-logistic-regression
-  --threads <n>           ONNX intra-op threads (default: all cores)
-  --workers <n>           preprocessing worker threads (default 1)
-  --batch-size <n>        images per encoder call (default 32)
-  --bootstrap <n>         bootstrap resamples for confidence intervals (default 1000)
-  --out <dir>             output directory (default reports/<run-id>)
-  --export-features <dir> also write the features and labels used as .npy
-  --no-cache              do not read or write the feature cache
-  --cache-dir <dir>       feature cache (default .cache/features)
-  --data-dir <dir>        dataset cache (default datasets/)
-  --source <name>         dataset source variant (e.g. official)
-  --variant <v>           export variant: fp32, quantized or fp16
-  --skip-bad              skip unreadable images in a user folder (they are listed)
-  --no-zero-shot          probes only
-  -h, --help              this help
-
-Examples:
-  npm run bench -- --dataset cifar10 --shots 4
-  npm run bench -- --dataset cifar10 --dataset mnist --shots 1,2,4,8,16 --seeds 5
-  npm run bench -- --model clip-vit-b32 --dataset cifar10 --shots 1,2,4,8,16,all
-  npm run bench -- --model ./my-export --dataset ./photos --templates prompts.json --limit 500
-`;
-
-const positiveInt = (flag: string, v: string, max = 1e9): number => {
-  if (!/^\d+$/.test(v.trim())) throw new UserError(`${flag} must be a positive integer, got "${v}"`);
-  const n = Number(v);
-  if (n < 1) throw new UserError(`${flag} must be at least 1, got ${v}`);
-  if (n > max) throw new UserError(`${flag} ${v} is absurdly large (max ${max})`);
-  return n;
-};
+export const BENCH_EXAMPLES = [
+  `${BENCH_PROG} --dataset cifar10 --shots 4`,
+  `${BENCH_PROG} --dataset cifar10 --dataset mnist --shots 1,2,4,8,16 --seeds 5`,
+  `${BENCH_PROG} --model clip-vit-b32 --dataset cifar10 --shots 1,2,4,8,16,all`,
+  `${BENCH_PROG} --model clip-vit-b16 --allow-unverified --dataset cifar10 --shots 4`,
+  `${BENCH_PROG} --model ./my-export --dataset ./photos --templates prompts.json --limit 500`,
+];
 
 export function parseShots(v: string): (number | 'all')[] {
   const parts = v.split(',').map((s) => s.trim()).filter(Boolean);
@@ -76,73 +76,46 @@ export function parseShots(v: string): (number | 'all')[] {
   for (const p of parts) {
     if (p === 'all') out.push('all');
     else if (p === '0') throw new UserError(`--shots 0 is not a probe: use at least 1 example per class (zero-shot is always run)`);
-    else out.push(positiveInt('--shots', p, 100_000));
+    else out.push(intFlag(p, '--shots', 0, 1, 100_000));
   }
   return [...new Set(out)].sort((a, b) => (a === 'all' ? 1 : b === 'all' ? -1 : a - b));
 }
 
-export function parseBenchArgs(argv: string[]): BenchArgs {
-  const parsed = parseFlags(
-    argv,
-    {
-        dataset: { type: 'string', multiple: true },
-        model: { type: 'string' },
-        shots: { type: 'string', default: '1,2,4,8,16' },
-        seeds: { type: 'string', default: '3' },
-        seed: { type: 'string', default: '0' },
-        limit: { type: 'string' },
-        out: { type: 'string' },
-        templates: { type: 'string' },
-        solver: { type: 'string', default: 'lbfgs' },
-        threads: { type: 'string' },
-        workers: { type: 'string' },
-        'batch-size': { type: 'string', default: '32' },
-        bootstrap: { type: 'string', default: '1000' },
-        'no-cache': { type: 'boolean', default: false },
-        'cache-dir': { type: 'string' },
-        'export-features': { type: 'string' },
-        'data-dir': { type: 'string' },
-        source: { type: 'string' },
-        variant: { type: 'string' },
-        'skip-bad': { type: 'boolean', default: false },
-        'no-zero-shot': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-    },
-    'npm run bench --',
-  );
-  const v = parsed.values;
-  if (parsed.positionals.length) throw new UserError(`unexpected argument "${parsed.positionals[0]}" (flags start with --; see npm run bench -- --help)`);
-  if (v.help) return { help: true } as BenchArgs;
+/** Validated bench arguments from parsed flags; every check here is cheap and runs before any work. */
+export function benchArgsFrom(v: FlagValues<typeof BENCH_FLAGS>, positionals: string[]): BenchArgs {
+  if (positionals.length) throw new UserError(`unexpected argument "${positionals[0]}" (flags start with --; see: ${BENCH_PROG} --help)`);
   const datasets = (v.dataset ?? []).flatMap((d) => d.split(',')).map((d) => d.trim()).filter(Boolean);
-  if (datasets.length === 0) throw new UserError('--dataset is required, e.g. --dataset cifar10 (see npm run bench -- --help)');
-  const nSeeds = positiveInt('--seeds', v.seeds!, 1000);
-  if (!/^\d+$/.test(v.seed!)) throw new UserError(`--seed must be a non-negative integer, got "${v.seed}"`);
-  const first = Number(v.seed);
-  if (v.solver !== 'lbfgs' && v.solver !== 'ml-logistic-regression')
-    throw new UserError(`--solver must be lbfgs or ml-logistic-regression, got "${v.solver}"`);
-  if (v.variant !== undefined && !['fp32', 'quantized', 'fp16'].includes(v.variant))
-    throw new UserError(`--variant must be fp32, quantized or fp16, got "${v.variant}"`);
+  if (datasets.length === 0) throw new UserError(`--dataset is required, e.g. --dataset cifar10 (see: ${BENCH_PROG} --help)`);
+  const nSeeds = intFlag(v.seeds, '--seeds', 3, 1, 1000);
+  const first = intFlag(v.seed, '--seed', 0, 0);
   return {
     datasets: [...new Set(datasets)],
     model: v.model,
-    shots: parseShots(v.shots!),
+    modelsDir: v['models-dir'],
+    allowUnverified: v['allow-unverified'] === true,
+    shots: parseShots(v.shots ?? '1,2,4,8,16'),
     seeds: Array.from({ length: nSeeds }, (_, i) => first + i),
-    limit: v.limit !== undefined ? positiveInt('--limit', v.limit) : null,
+    limit: v.limit !== undefined ? intFlag(v.limit, '--limit', 0) : null,
     out: v.out ?? null,
+    force: v.force === true,
     templatesFile: v.templates ?? null,
-    solver: v.solver as BenchArgs['solver'],
-    threads: v.threads !== undefined ? positiveInt('--threads', v.threads, 256) : null,
-    workers: v.workers !== undefined ? (v.workers === '0' ? 0 : positiveInt('--workers', v.workers, 64)) : null,
-    batchSize: positiveInt('--batch-size', v['batch-size']!, 4096),
-    cache: !v['no-cache'],
+    solver: choiceFlag(v.solver, '--solver', ['lbfgs', 'ml-logistic-regression'] as const) ?? 'lbfgs',
+    threads: v.threads !== undefined ? intFlag(v.threads, '--threads', 0, 1, 256) : null,
+    workers: v.workers !== undefined ? intFlag(v.workers, '--workers', 0, 0, 64) : null,
+    batchSize: intFlag(v['batch-size'], '--batch-size', 32, 1, 4096),
+    cache: v['no-cache'] !== true,
     cacheDir: v['cache-dir'] ?? null,
     exportFeatures: v['export-features'] ?? null,
     dataDir: v['data-dir'] ?? null,
     source: v.source ?? null,
-    skipBad: v['skip-bad']!,
-    bootstrap: positiveInt('--bootstrap', v.bootstrap!, 100_000),
-    variant: v.variant as BenchArgs['variant'],
-    noZeroShot: v['no-zero-shot']!,
-    help: false,
+    skipBad: v['skip-bad'] === true,
+    bootstrap: intFlag(v.bootstrap, '--bootstrap', 1000, 1, 100_000),
+    variant: variantFlag(v.variant),
+    noZeroShot: v['no-zero-shot'] === true,
   };
+}
+
+export function parseBenchArgs(argv: string[]): BenchArgs {
+  const { values, positionals } = parseFlags(argv, BENCH_FLAGS, `${BENCH_PROG} --help`);
+  return benchArgsFrom(values, positionals);
 }

@@ -1,23 +1,36 @@
+/** `npm run bench`: parse, check inputs and outputs, open the model, run the pipeline, write and print the results. */
 import { join, resolve } from 'node:path';
-import { mkdir } from 'node:fs/promises';
-import { BENCH_HELP, parseBenchArgs } from './bench-args.ts';
-import { runCli } from './args.ts';
+import { BENCH_EXAMPLES, BENCH_FLAGS, BENCH_PROG, benchArgsFrom, type BenchArgs } from './bench-args.ts';
 import { DEFAULT_MODEL } from '../model/registry.ts';
-import { openModel } from '../model/resolve.ts';
+import { openModel, resolveModelRef } from '../model/resolve.ts';
 import { DEFAULT_PROBE_SETTINGS, defaultThreads, newRunId, prepareDatasets, runBench } from '../pipeline/bench.ts';
-import { PROJECT_ROOT } from '../util/paths.ts';
+import { PROJECT_ROOT, resolveDataDir } from '../util/paths.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { breakEvenLine, renderMarkdown, SUMMARY_HEADER, summaryRows } from '../results/markdown.ts';
-import { assertValidResults } from '../results/validate.ts';
-import { formatTable } from '../results/table.ts';
+import { validateResults } from '../results/validate.ts';
+import type { BenchResults } from '../results/schema.ts';
+import { checkOutputDir } from './output-paths.ts';
+import { checkFailed, defineCommand, formatTable, singleCommandMain, startCli, type Io } from './toolkit.ts';
 
-export async function main(argv: string[]): Promise<number> {
-  const args = parseBenchArgs(argv);
-  if (args.help) {
-    process.stdout.write(BENCH_HELP);
-    return 0;
-  }
-  const log = (m: string) => process.stderr.write(`${m}\n`);
+export interface BenchDeps {
+  /** Problems with a results record (empty when valid); injectable so tests can make the last step fail. */
+  validateResults: (results: BenchResults) => string[];
+}
+
+const DEFAULT_CACHE = join(PROJECT_ROOT, '.cache', 'features');
+
+/** Every path the run will write to, checked before the model loads or any dataset is fetched. */
+function checkOutputs(args: BenchArgs): void {
+  if (args.out !== null) checkOutputDir({ flag: '--out', path: args.out, mustBeEmpty: true, force: args.force });
+  else checkOutputDir({ flag: '--out (default)', path: join(PROJECT_ROOT, 'reports') });
+  if (args.exportFeatures !== null) checkOutputDir({ flag: '--export-features', path: args.exportFeatures });
+  if (args.cache) checkOutputDir({ flag: args.cacheDir ? '--cache-dir' : 'feature cache', path: args.cacheDir ?? DEFAULT_CACHE });
+  // Read-only data dirs are fine when the datasets are already converted there; a file is not.
+  checkOutputDir({ flag: args.dataDir ? '--data-dir' : 'data dir', path: resolveDataDir(args.dataDir ?? undefined), writable: false });
+}
+
+async function bench(args: BenchArgs, argv: string[], io: Io, deps: BenchDeps): Promise<number> {
+  const log = (m: string) => io.stderr.write(`${m}\n`);
   const modelRef = args.model ?? DEFAULT_MODEL;
   const threads = args.threads ?? defaultThreads();
   const opts = {
@@ -31,7 +44,7 @@ export async function main(argv: string[]): Promise<number> {
     threads,
     workers: args.workers ?? 1,
     batchSize: args.batchSize,
-    cacheRoot: args.cache ? resolve(args.cacheDir ?? join(PROJECT_ROOT, '.cache', 'features')) : null,
+    cacheRoot: args.cache ? resolve(args.cacheDir ?? DEFAULT_CACHE) : null,
     exportFeaturesDir: args.exportFeatures ? resolve(args.exportFeatures) : null,
     dataDir: args.dataDir,
     source: args.source,
@@ -41,30 +54,62 @@ export async function main(argv: string[]): Promise<number> {
     argv: ['npm', 'run', 'bench', '--', ...argv],
     log,
   };
-  // Cheap checks first: datasets open and labels validate before the model loads or any image is encoded.
+  // Cheap checks first, in order of cost: output paths, the model reference (a registry name or an
+  // existing directory; no weights), then datasets and labels; only then the model loads.
+  checkOutputs(args);
+  resolveModelRef(modelRef);
   const prepared = await prepareDatasets(opts);
-  const model = await openModel(modelRef, { threads, variant: args.variant });
+  const model = await openModel(modelRef, {
+    threads,
+    variant: args.variant,
+    modelsDir: args.modelsDir,
+    allowUnverified: args.allowUnverified,
+    progress: { stream: io.stderr },
+    log,
+  });
+  let results: BenchResults;
   try {
     if (model.manifest.demo) log(`note: ${model.name} is the demo model trained in this repository, not CLIP (see models/demo-clip/README.md)`);
-    const results = await runBench(opts, model, prepared);
-    results.runId = newRunId();
-    assertValidResults(results, 'results.json');
-    const outDir = resolve(args.out ?? join(PROJECT_ROOT, 'reports', results.runId));
-    await mkdir(outDir, { recursive: true });
-    await writeFileAtomic(join(outDir, 'results.json'), JSON.stringify(results, null, 2));
-    await writeFileAtomic(join(outDir, 'results.md'), renderMarkdown(results));
-    for (const ds of results.datasets) {
-      process.stdout.write(`\n${ds.name} — ${results.model.name}${results.model.demo ? ' (demo model, not CLIP)' : ''}, test n=${ds.splits.test!.used}\n`);
-      process.stdout.write(formatTable(SUMMARY_HEADER, summaryRows(ds)));
-      const be = breakEvenLine(ds);
-      if (be) process.stdout.write(`${be}\n`);
-    }
-    for (const w of results.warnings) process.stdout.write(`warning: ${w}\n`);
-    process.stdout.write(`\nwrote ${join(outDir, 'results.json')} and results.md (${results.timings.totalSeconds.toFixed(1)} s)\n`);
-    return 0;
+    results = await runBench(opts, model, prepared);
   } finally {
     await model.release();
   }
+  results.runId = newRunId();
+  const outDir = resolve(args.out ?? join(PROJECT_ROOT, 'reports', results.runId));
+  const problems = deps.validateResults(results);
+  if (problems.length) {
+    // The compute is done: keep the record for inspection rather than lose the run.
+    const kept = join(outDir, 'results.invalid.json');
+    await writeFileAtomic(kept, JSON.stringify(results, null, 2));
+    throw checkFailed(`the results do not match the results schema (${problems.slice(0, 3).join('; ')}); the run is kept in ${kept}`);
+  }
+  await writeFileAtomic(join(outDir, 'results.json'), JSON.stringify(results, null, 2));
+  await writeFileAtomic(join(outDir, 'results.md'), renderMarkdown(results));
+  for (const ds of results.datasets) {
+    io.stdout.write(`\n${ds.name} — ${results.model.name}${results.model.demo ? ' (demo model, not CLIP)' : ''}, test n=${ds.splits.test!.used}\n`);
+    io.stdout.write(formatTable(SUMMARY_HEADER, summaryRows(ds)));
+    const be = breakEvenLine(ds);
+    if (be) io.stdout.write(`${be}\n`);
+  }
+  for (const w of results.warnings) io.stdout.write(`warning: ${w}\n`);
+  io.stdout.write(`\nwrote ${join(outDir, 'results.json')} and results.md (${results.timings.totalSeconds.toFixed(1)} s)\n`);
+  return 0;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) runCli(() => main(process.argv.slice(2)));
+/** The bench command; `deps` replaces steps for tests. */
+export function benchCommand(deps: BenchDeps = { validateResults }) {
+  return defineCommand({
+    name: 'bench',
+    summary: 'zero-shot vs k-shot linear probes on frozen image features',
+    usage: '--dataset <name|path> [options]',
+    description: 'Zero-shot classification vs k-shot linear probes on frozen image features.',
+    flags: BENCH_FLAGS,
+    examples: BENCH_EXAMPLES,
+    run: ({ values, positionals, argv, io }) => bench(benchArgsFrom(values, positionals), argv, io, deps),
+  });
+}
+
+/** `main(argv, io)`: the exit code (see src/cli/toolkit.ts); output goes to `io` (default the process's streams). */
+export const main = singleCommandMain(BENCH_PROG, benchCommand());
+
+startCli(import.meta.url, main);

@@ -2,26 +2,19 @@
  * `npm run models -- <command>`: list registry models, inspect an export, and run its tokenizer
  * or image preprocessing alone. Thin: parse, resolve the model (src/model/resolve.ts), call, print.
  */
-import { realpathSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { writeFileAtomic } from '../util/atomic.ts';
-import { UserError, isUserError } from '../util/errors.ts';
+import { UserError } from '../util/errors.ts';
 import { formatCount } from '../util/progress.ts';
 import type { ModelSignature, TensorInfo } from '../model/clip-model.ts';
 import { localFiles, modelsRoot } from '../model/fetch.ts';
 import { modelConfig, openModel, resolveModelRef } from '../model/resolve.ts';
 import { DEFAULT_MODEL, MODEL_REGISTRY, isWeightFile, revisionOf, totalSize, type RegistryEntry } from '../model/registry.ts';
+import { defineCommand, defineGroup, formatTable, JSON_FLAG, startCli, writeJson, type CommandSpec, type Flags, type Io } from './toolkit.ts';
+import { MODEL_FLAGS, MODELS_DIR_FLAG, VARIANT_FLAG, variantFlag } from './model-flags.ts';
 
-interface OutStream {
-  write(s: string): unknown;
-  isTTY?: boolean;
-}
-
-export interface CliContext {
-  stdout: OutStream;
-  stderr: OutStream;
+export interface CliContext extends Io {
   env: NodeJS.ProcessEnv;
   cwd: string;
   registry: readonly RegistryEntry[];
@@ -29,150 +22,88 @@ export interface CliContext {
 
 const PROG = 'npm run models --';
 
-const HELP: Record<string, string> = {
-  main: `Usage: ${PROG} <command> [options]
+const command = <F extends Flags>(spec: CommandSpec<F, CliContext>) => defineCommand<F, CliContext>(spec);
 
-Commands:
-  list                                  registry models, whether downloaded, sizes
-  inspect <model>                       layout, files, ONNX signature, preprocessing, tokenizer
-  tokenize --model <m> <text>...        token ids the model's text tower gets, one JSON array per text
-  preprocess --model <m> <image> --out <file.npy>
-                                        the model's input tensor for one image, as float32 [1,3,H,W]
+const MODELS_DIR = MODELS_DIR_FLAG;
+const MODEL_OPTS = MODEL_FLAGS;
 
-<model> is a registry name (downloaded on first use into .cache/models, or $CLIP_BENCH_MODELS)
-or the directory of a local export. Default model: ${DEFAULT_MODEL}.
-Run '${PROG} <command> --help' for a command's options and examples.`,
-  list: `Usage: ${PROG} list [--models-dir <dir>] [--json]
+const list = command({
+  name: 'list',
+  summary: 'registry models, whether downloaded, sizes',
+  usage: '[--models-dir <dir>] [--json]',
+  description: 'Lists the registry models with their description, download state and size.',
+  flags: { ...MODELS_DIR, ...JSON_FLAG },
+  examples: [`${PROG} list`, `CLIP_BENCH_MODELS=/data/models ${PROG} list --json`],
+  run: ({ values, positionals, io }) => listCommand(values, positionals, io),
+});
 
-Lists the registry models with their description, download state and size.
-
-Options:
-  --models-dir <dir>   models cache (default $CLIP_BENCH_MODELS or <project>/.cache/models)
-  --json               machine-readable output
-  -h, --help
-
-Examples:
-  ${PROG} list
-  CLIP_BENCH_MODELS=/data/models ${PROG} list --json`,
-  inspect: `Usage: ${PROG} inspect <model> [options]
-
-Loads the model (downloading a registry model's files if needed) and prints its layout, files
+const inspect = command({
+  name: 'inspect',
+  summary: 'layout, files, ONNX signature, preprocessing, tokenizer',
+  usage: '<model> [options]',
+  description: `Loads the model (downloading a registry model's files if needed) and prints its layout, files
 with SHA-256 and sizes, the ONNX input/output signature of each tower, the preprocessing,
-the tokenizer and the embedding size.
+the tokenizer and the embedding size.`,
+  flags: {
+    ...MODEL_OPTS,
+    model: { ...MODEL_OPTS.model, help: `the model, instead of the positional argument (default ${DEFAULT_MODEL})` },
+    ...VARIANT_FLAG,
+    ...JSON_FLAG,
+  },
+  examples: [`${PROG} inspect ${DEFAULT_MODEL}`, `${PROG} inspect clip-vit-b32-int8`, `${PROG} inspect ./exports/my-clip --variant quantized`, `${PROG} inspect clip-vit-b16 --allow-unverified`],
+  run: ({ values, positionals, io }) => inspectCommand(values, positionals, io),
+});
 
-Options:
-  -m, --model <m>         the model, instead of the positional argument (default ${DEFAULT_MODEL})
-  --variant <v>           fp32 | quantized | fp16 (which ONNX files of the export to load)
-  --models-dir <dir>      models cache
-  --allow-unverified      accept files the registry has no checksum for
-  --json                  machine-readable output
-  -h, --help
-
-Examples:
-  ${PROG} inspect ${DEFAULT_MODEL}
-  ${PROG} inspect clip-vit-b32-int8
-  ${PROG} inspect ./exports/my-clip --variant quantized`,
-  tokenize: `Usage: ${PROG} tokenize --model <m> <text> [<text>...]
-
-Prints the ids the model's text tower receives (context length, padding as the export expects),
+const tokenize = command({
+  name: 'tokenize',
+  summary: "token ids the model's text tower gets, one JSON array per text",
+  usage: '--model <m> <text> [<text>...]',
+  description: `Prints the ids the model's text tower receives (context length, padding as the export expects),
 one JSON array per text, one per line. Registry models need only their small JSON files,
-not the weights.
+not the weights.`,
+  flags: MODEL_OPTS,
+  examples: [`${PROG} tokenize --model clip-vit-b32 "a photo of a dog." "a photo of a cat."`, `${PROG} tokenize "a photo of the number: \\"7\\"."`],
+  run: ({ values, positionals, io }) => tokenizeCommand(values, positionals, io),
+});
 
-Options:
-  -m, --model <m>         registry name or export directory (default ${DEFAULT_MODEL})
-  --models-dir <dir>      models cache
-  --allow-unverified      accept files the registry has no checksum for
-  -h, --help
-
-Examples:
-  ${PROG} tokenize --model clip-vit-b32 "a photo of a dog." "a photo of a cat."
-  ${PROG} tokenize "a photo of the number: \\"7\\"."`,
-  preprocess: `Usage: ${PROG} preprocess --model <m> <image> --out <file.npy>
-
-Decodes <image>, applies the model's preprocessing (resize, center crop, normalise) and writes
+const preprocess = command({
+  name: 'preprocess',
+  summary: "the model's input tensor for one image, as float32 [1,3,H,W]",
+  usage: '--model <m> <image> --out <file.npy>',
+  description: `Decodes <image>, applies the model's preprocessing (resize, center crop, normalise) and writes
 the float32 [1,3,H,W] tensor as .npy (atomically); prints its shape and per-channel mean.
-Registry models need only their small JSON files, not the weights.
+Registry models need only their small JSON files, not the weights.`,
+  flags: { ...MODEL_OPTS, out: { type: 'string', short: 'o', value: '<file.npy>', help: 'where to write the tensor (required)' } },
+  examples: [
+    `${PROG} preprocess --model clip-vit-b32 photo.jpg --out photo.npy`,
+    `python3 -c "import numpy; print(numpy.load('photo.npy').shape)"`,
+  ],
+  run: ({ values, positionals, io }) => preprocessCommand(values, positionals, io),
+});
 
-Options:
-  -m, --model <m>         registry name or export directory (default ${DEFAULT_MODEL})
-  -o, --out <file.npy>    where to write the tensor (required)
-  --models-dir <dir>      models cache
-  --allow-unverified      accept files the registry has no checksum for
-  -h, --help
+export const modelsCli = defineGroup<CliContext>({
+  prog: PROG,
+  description: 'Registry models and local exports: list, inspect, and run the tokenizer or image preprocessing alone.',
+  commands: [list, inspect, tokenize, preprocess],
+  footer: `<model> is a registry name (downloaded on first use into .cache/models, or $CLIP_BENCH_MODELS)
+or the directory of a local export. Default model: ${DEFAULT_MODEL}.`,
+  examples: [`${PROG} list`, `${PROG} inspect clip-vit-b32`, `${PROG} tokenize --help`],
+});
 
-Examples:
-  ${PROG} preprocess --model clip-vit-b32 photo.jpg --out photo.npy
-  python3 -c "import numpy; print(numpy.load('photo.npy').shape)"`,
-};
+type Values = Record<string, string | boolean | string[] | undefined>;
 
-type Options = NonNullable<ParseArgsConfig['options']>;
-const COMMON: Options = {
-  help: { type: 'boolean', short: 'h' },
-  'models-dir': { type: 'string' },
-};
-const MODEL_OPTS: Options = {
-  model: { type: 'string', short: 'm' },
-  'allow-unverified': { type: 'boolean' },
-};
-
-function parse(command: string, args: string[], options: Options) {
-  try {
-    return parseArgs({ args, options: { ...COMMON, ...options }, allowPositionals: true, strict: true });
-  } catch (e) {
-    const code = (e as { code?: string }).code ?? '';
-    if (code.startsWith('ERR_PARSE_ARGS')) {
-      // Node appends advice about '--' to unknown options; the first sentence is the point.
-      const first = (e as Error).message.split(/\.\s/)[0].replace(/\.$/, '');
-      throw new UserError(`${first} (see '${PROG} ${command} --help')`);
-    }
-    throw e;
-  }
-}
-
-/** Run the CLI in-process; returns the exit code (0 ok, 2 user error, 1 bug). */
-export async function main(argv: string[], ctx: Partial<CliContext> = {}): Promise<number> {
-  const io: CliContext = {
+/** Run the CLI in-process; returns the exit code (see src/cli/toolkit.ts). */
+export function main(argv: string[], ctx: Partial<CliContext> = {}): Promise<number> {
+  return modelsCli.main(argv, {
     stdout: ctx.stdout ?? process.stdout,
     stderr: ctx.stderr ?? process.stderr,
     env: ctx.env ?? process.env,
     cwd: ctx.cwd ?? process.cwd(),
     registry: ctx.registry ?? MODEL_REGISTRY,
-  };
-  const [command, ...rest] = argv;
-  try {
-    switch (command) {
-      case undefined:
-        io.stderr.write(`${HELP.main}\n`);
-        return 2;
-      case 'help':
-      case '-h':
-      case '--help':
-        io.stdout.write(`${HELP.main}\n`);
-        return 0;
-      case 'list':
-        return await listCommand(rest, io);
-      case 'inspect':
-        return await inspectCommand(rest, io);
-      case 'tokenize':
-        return await tokenizeCommand(rest, io);
-      case 'preprocess':
-        return await preprocessCommand(rest, io);
-      default:
-        throw new UserError(`unknown command "${command}"; commands: list, inspect, tokenize, preprocess (see '${PROG} --help')`);
-    }
-  } catch (e) {
-    if (isUserError(e)) {
-      io.stderr.write(`error: ${e.message}\n`);
-      return e.exitCode;
-    }
-    io.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    return 1;
-  }
+  });
 }
 
-async function listCommand(args: string[], io: CliContext): Promise<number> {
-  const { values, positionals } = parse('list', args, { json: { type: 'boolean' } });
-  if (values.help) return help('list', io);
+async function listCommand(values: Values, positionals: string[], io: CliContext): Promise<number> {
   if (positionals.length > 0) throw new UserError(`list takes no arguments, got "${positionals[0]}"`);
   const rows = await Promise.all(
     io.registry.map(async (entry) => {
@@ -203,38 +134,20 @@ async function listCommand(args: string[], io: CliContext): Promise<number> {
       state,
       dir,
     }));
-    io.stdout.write(`${JSON.stringify({ defaultModel: DEFAULT_MODEL, models: out }, null, 2)}\n`);
+    writeJson(io, { defaultModel: DEFAULT_MODEL, models: out });
     return 0;
   }
-  const table = [
-    ['name', 'size', 'state', 'description'],
-    ...rows.map(({ entry, state, size }) => [
-      entry.name,
-      size.complete ? formatCount(size.bytes, 'B') : 'unknown',
-      state,
-      entry.description,
-    ]),
-  ];
-  const widths = table[0].map((_, c) => Math.max(...table.map((r) => r[c].length)));
-  for (const row of table) io.stdout.write(`${row.map((cell, c) => (c < row.length - 1 ? cell.padEnd(widths[c]) : cell)).join('  ')}\n`);
+  const table = rows.map(({ entry, state, size }) => [entry.name, size.complete ? formatCount(size.bytes, 'B') : 'unknown', state, entry.description]);
+  io.stdout.write(formatTable(['name', 'size', 'state', 'description'], table));
   io.stdout.write(`\ncache: ${modelsRoot(values['models-dir'] as string | undefined, io.env)}\n`);
   io.stdout.write(`default model (no --model): ${DEFAULT_MODEL}\n`);
   return 0;
 }
 
-async function inspectCommand(args: string[], io: CliContext): Promise<number> {
-  const { values, positionals } = parse('inspect', args, {
-    ...MODEL_OPTS,
-    variant: { type: 'string' },
-    json: { type: 'boolean' },
-  });
-  if (values.help) return help('inspect', io);
+async function inspectCommand(values: Values, positionals: string[], io: CliContext): Promise<number> {
   if (positionals.length > 1) throw new UserError(`inspect takes one model, got ${positionals.length}: ${positionals.join(' ')}`);
   if (positionals.length === 1 && values.model) throw new UserError(`give the model either as an argument or with --model, not both`);
-  const variant = values.variant as string | undefined;
-  if (variant !== undefined && !['fp32', 'quantized', 'fp16'].includes(variant)) {
-    throw new UserError(`--variant must be fp32, quantized or fp16, got "${variant}"`);
-  }
+  const variant = variantFlag(values.variant as string | undefined);
   const ref = positionals[0] ?? (values.model as string | undefined) ?? DEFAULT_MODEL;
   const resolved = resolveModelRef(ref, { cwd: io.cwd, registry: io.registry });
   const model = await openModel(ref, {
@@ -243,7 +156,7 @@ async function inspectCommand(args: string[], io: CliContext): Promise<number> {
     env: io.env,
     modelsDir: values['models-dir'] as string | undefined,
     allowUnverified: values['allow-unverified'] === true,
-    variant: variant as 'fp32' | 'quantized' | 'fp16' | undefined,
+    variant,
     progress: { stream: io.stderr },
     log: (line) => io.stderr.write(`${line}\n`),
   });
@@ -266,7 +179,7 @@ async function inspectCommand(args: string[], io: CliContext): Promise<number> {
       tokenizer: model.tokenizer ?? null,
     };
     if (values.json) {
-      io.stdout.write(`${JSON.stringify(info, null, 2)}\n`);
+      writeJson(io, info);
       return 0;
     }
     const w = (s: string) => io.stdout.write(`${s}\n`);
@@ -291,9 +204,7 @@ async function inspectCommand(args: string[], io: CliContext): Promise<number> {
   }
 }
 
-async function tokenizeCommand(args: string[], io: CliContext): Promise<number> {
-  const { values, positionals } = parse('tokenize', args, MODEL_OPTS);
-  if (values.help) return help('tokenize', io);
+async function tokenizeCommand(values: Values, positionals: string[], io: CliContext): Promise<number> {
   if (positionals.length === 0) throw new UserError(`tokenize needs at least one text, e.g. ${PROG} tokenize "a photo of a dog."`);
   const ref = (values.model as string | undefined) ?? DEFAULT_MODEL;
   const cfg = await configOf(ref, values, io);
@@ -321,9 +232,7 @@ function configOf(ref: string, values: Record<string, unknown>, io: CliContext) 
   });
 }
 
-async function preprocessCommand(args: string[], io: CliContext): Promise<number> {
-  const { values, positionals } = parse('preprocess', args, { ...MODEL_OPTS, out: { type: 'string', short: 'o' } });
-  if (values.help) return help('preprocess', io);
+async function preprocessCommand(values: Values, positionals: string[], io: CliContext): Promise<number> {
   if (positionals.length !== 1) {
     throw new UserError(`preprocess takes exactly one image, got ${positionals.length}${positionals.length ? `: ${positionals.join(' ')}` : ''}`);
   }
@@ -359,11 +268,6 @@ async function preprocessCommand(args: string[], io: CliContext): Promise<number
   return 0;
 }
 
-function help(command: string, io: CliContext): number {
-  io.stdout.write(`${HELP[command]}\n`);
-  return 0;
-}
-
 /** One line per tower: inputs -> output, with dtypes and shapes as the graph states them. */
 function formatSignature(signature: ModelSignature): string[] {
   const t = (x: TensorInfo) => `${x.name} ${x.type} [${x.shape.join(', ')}]`;
@@ -376,17 +280,4 @@ function formatSignature(signature: ModelSignature): string[] {
   return lines;
 }
 
-function isEntryPoint(): boolean {
-  if (!process.argv[1]) return false;
-  try {
-    return realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) {
-  main(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
-}
+startCli(import.meta.url, (argv, io) => main(argv, io));

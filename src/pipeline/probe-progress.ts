@@ -34,13 +34,15 @@ export function createProbeProgress(label: string, tasks: ProbeProgressTask[], o
   let lastLine = start;
 
   const eta = (): string => {
+    if (finished === tasks.length) return '';
     const done = credited.reduce((a, b) => a + b, 0);
     if (done <= 0) return '';
     const secs = ((now() - start) / 1000) * ((totalUnits - done) / done);
     return ` ETA ${formatDuration(secs)}`;
   };
+  const fmtC = (C: number) => (C >= 1e-2 && C < 1e4 ? String(Number(C.toPrecision(3))) : C.toExponential(2));
   const where = (i: number, p: ProbeFitProgress) =>
-    `${tasks[i].shots}-shot seed ${tasks[i].seed}: ${p.phase === 'refit' ? 'refit' : `fit ${p.fit + 1}`} C=${p.C.toPrecision(3)} iter ${p.iteration}`;
+    `${tasks[i].shots}-shot seed ${tasks[i].seed}: ${p.phase === 'refit' ? 'refit' : `fit ${p.fit + 1}`} C=${fmtC(p.C)} iter ${p.iteration}`;
   const status = (detail: string) => `${label}: ${finished}/${tasks.length} seeds done; ${detail}${eta()}`;
 
   if (!options.silent && !interactive) stream.write(`${label}: ${tasks.length} probe seeds to fit (at most ${totalUnits} fits)\n`);
@@ -63,7 +65,7 @@ export function createProbeProgress(label: string, tasks: ProbeProgressTask[], o
       finished++;
       if (options.silent) return;
       lastLine = now();
-      const line = status(`${tasks[i].shots}-shot seed ${tasks[i].seed}: C=${r.C.toPrecision(3)}, top-1 ${(100 * r.metrics.top1).toFixed(1)}% in ${r.seconds.toFixed(1)} s`);
+      const line = status(`${tasks[i].shots}-shot seed ${tasks[i].seed}: C=${fmtC(r.C)}, top-1 ${(100 * r.metrics.top1).toFixed(1)}% in ${r.seconds.toFixed(1)} s`);
       stream.write(interactive ? `\r\x1b[2K${line}${finished === tasks.length ? '\n' : ''}` : `${line}\n`);
     },
   };

@@ -1,14 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { execFile } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { openDataset } from '../../src/datasets/resolve.ts';
 import { BUILTIN_DATASETS, npmTarballUrl } from '../../src/datasets/registry.ts';
-import { main } from '../../src/cli/datasets.ts';
 import { UserError } from '../../src/util/errors.ts';
-import { PROJECT_ROOT } from '../../src/util/paths.ts';
 import { mkdir } from 'node:fs/promises';
 import { IDX_FILES } from '../../src/datasets/convert/mnist.ts';
 import { gz, idxImages, idxLabels, tempDir } from './fixtures.ts';
@@ -19,17 +15,6 @@ beforeAll(async () => {
   dir = await tempDir();
 });
 afterAll(async () => dir.cleanup());
-
-async function run(argv: string[]): Promise<{ code: number; out: string }> {
-  const chunks: string[] = [];
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (chunks.push(String(s)), true));
-  try {
-    const code = await main(argv);
-    return { code, out: chunks.join('') };
-  } finally {
-    spy.mockRestore();
-  }
-}
 
 describe('openDataset', () => {
   it('rejects an unknown name, listing the built-ins', async () => {
@@ -83,35 +68,5 @@ describe('openDataset', () => {
     expect(await ds.size('test')).toBe(359);
     await writeFile(t, 'no placeholder\n');
     await expect(openDataset('digits', { dataDir: dir.path, templatesFile: t })).rejects.toThrow(/has no \{\} placeholder/);
-  });
-});
-
-describe('npm run datasets', () => {
-  it('unknown flags and commands are one-line UserErrors', async () => {
-    await expect(main(['list', '--bogus'])).rejects.toThrow(/Unknown option '--bogus' \(see: npm run datasets -- --help\)/);
-    await expect(main(['frobnicate'])).rejects.toThrow(/unknown command "frobnicate"/);
-    await expect(main(['preview', 'mnist'])).rejects.toThrow('preview needs --out <file.png>');
-    await expect(main(['info', 'mnist', '--out', 'x.png'])).rejects.toThrow('--out does not apply to `info`');
-    await expect(main(['preview', 'mnist', '--out', 'x.png', '--per-class', '0'])).rejects.toThrow('--per-class must be an integer ≥ 1, got "0"');
-  });
-
-  it('--help prints usage with examples', async () => {
-    const { code, out } = await run(['--help']);
-    expect(code).toBe(0);
-    expect(out).toMatch(/Examples:\n {2}npm run datasets -- list/);
-  });
-
-  it.skipIf(!existsSync(DIGITS_CSV))('info prints provenance, identity and per-class counts', async () => {
-    const { out } = await run(['info', 'digits', '--data-dir', dir.path]);
-    expect(out).toMatch(/source: +debian:python3-sklearn/);
-    expect(out).toMatch(/train: +1438 images, identity [0-9a-f]{64}/);
-    expect(out).toMatch(/test: +359 images/);
-    expect(out).toMatch(/0 0 +142 +36\n/);
-  });
-
-  it('exits 2 with "error: …" and no stack on a bad flag', async () => {
-    const r = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'src/cli/datasets.ts'), 'list', '--nope'], { cwd: PROJECT_ROOT }).catch((e) => e);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toBe("error: Unknown option '--nope' (see: npm run datasets -- --help)\n");
   });
 });
