@@ -1,4 +1,5 @@
 /** The files of a combined report: CSV, overlaid few-shot curves, report.html and report.md. */
+import { plural } from '../results/markdown.ts';
 import type { Estimate } from '../results/schema.ts';
 import { renderDeltaBars, renderShotsToMatch } from './charts/across-datasets.ts';
 import { renderFewShot, type CurveSeries } from './charts/few-shot.ts';
@@ -21,7 +22,7 @@ export function combinedPlots(c: Combined): Plot[] {
       const color = colorAt(c.models.indexOf(x.model));
       return { name: x.model, probeColor: color, zeroShotColor: color, ds: x.ds };
     });
-    const sub = [`${cells.length} model(s); solid: linear probe mean with 95% CI band; dashed: zero-shot with its band`];
+    const sub = [`${plural(cells.length, 'model')}; solid: linear probe mean with 95% CI band; dashed: zero-shot with its band`];
     plots.push({ file: `${slug(d)}-few-shot.png`, dataset: d, caption: `${d}: few-shot curves, one colour per model`, png: renderFewShot(`${d}: zero-shot vs few-shot linear probe`, sub, series) });
   }
   for (const model of c.models) {
@@ -94,7 +95,7 @@ function html(c: Combined, plots: Plot[]): string {
   const p = c.runs[0].results.protocol;
   const sections = methods(c).map((m) => `<h3>${esc(methodLabel(m))}</h3>${table(leaderHeader(c), leaderRows(c, m))}`);
   const body = `<h1>${esc(title)}</h1>
-<p>Combined from ${c.runs.length} run(s) without recomputing anything: every number is copied from a results.json. Top-1 in %, mean [95% bootstrap CI]; mean rank over the datasets each model has (1 = best, ties share ranks), as in CLIP_benchmark's leaderboards.</p>
+<p>Combined from ${plural(c.runs.length, 'run')} without recomputing anything: every number is copied from a results.json. Top-1 in %, mean [95% bootstrap CI]; mean rank over the datasets each model has (1 = best, ties share ranks), as in CLIP_benchmark's leaderboards.</p>
 ${mixed.length ? `<div class="banner"><p><strong>Mixed protocols.</strong></p><ul>${mixed.map((m) => `<li>${esc(m)}</li>`).join('')}</ul></div>` : ''}
 <h2>Inputs</h2>${table(['file', 'run', 'model', 'datasets', 'git commit', 'command'], inputRows(c))}
 <p>Protocol: seeds ${esc(p.seeds.join(', '))}; solver ${esc(p.solver)}; C grid ${esc(p.cGrid.join(', '))} + ${esc(p.refineSteps)} refinement steps; ${esc(p.bootstrap.resamples)} bootstrap resamples (seed ${esc(p.bootstrap.seed)}); limit ${esc(p.limit ?? 'none')}. Full provenance is in each run's own report.html beside its results.json.</p>
@@ -109,7 +110,7 @@ ${plots.some((x) => x.dataset === null) ? `<h2>Across datasets</h2>${figures(plo
 
 function markdown(c: Combined): string {
   const md = (header: string[], rows: string[][]) => [`| ${header.join(' | ')} |`, `|${header.map(() => ' --- ').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
-  const out = [`# clip-bench comparison: ${c.models.join(', ')}`, '', `Combined from ${c.runs.length} run(s); top-1 %, mean [95% CI]; mean rank over the datasets each model has.`, ''];
+  const out = [`# clip-bench comparison: ${c.models.join(', ')}`, '', `Combined from ${plural(c.runs.length, 'run')}; top-1 %, mean [95% CI]; mean rank over the datasets each model has.`, ''];
   for (const m of mixedNote(c)) out.push(`> ${m}`);
   for (const m of methods(c)) out.push('', `## ${methodLabel(m)}`, '', md(leaderHeader(c), leaderRows(c, m)));
   if (c.models.length > 1) out.push('', `## Comparison with ${c.models[0]}`, '', COMPARISON_NOTE, '', md(comparisonHeader, comparisonRows(c)));

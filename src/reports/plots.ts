@@ -1,4 +1,5 @@
 /** Every plot of one run, as named PNGs: the list the files and the HTML report are both made from. */
+import { plural } from '../results/markdown.ts';
 import type { BenchResults } from '../results/schema.ts';
 import { renderDeltaBars, renderShotsToMatch } from './charts/across-datasets.ts';
 import { renderConfusion } from './charts/confusion.ts';
@@ -17,7 +18,7 @@ export interface Plot {
   png: Buffer;
 }
 
-const seedsText = (n: number) => `${n} seed${n === 1 ? '' : 's'}`;
+const seedsText = (n: number) => plural(n, 'seed');
 
 export function runPlots(r: BenchResults): Plot[] {
   const plots: Plot[] = [];
@@ -29,7 +30,7 @@ export function runPlots(r: BenchResults): Plot[] {
     const n = zs?.n ?? ds.probes[0]?.perSeed[0].metrics.n;
     const sub = [
       `${model}; top-1 on ${n} test images, ${ds.classes.length} classes`,
-      `probe: mean over ${seedsText(r.protocol.seeds.length)}, band = 95% bootstrap CI${ds.zeroShot.templates ? `; zero-shot: ${ds.zeroShot.templates.length} prompt template${ds.zeroShot.templates.length === 1 ? '' : 's'}` : ''}`,
+      `probe: mean over ${seedsText(r.protocol.seeds.length)}, band = 95% bootstrap CI${ds.zeroShot.templates ? `; zero-shot: ${plural(ds.zeroShot.templates.length, 'prompt template')}` : ''}`,
     ];
     if (ds.probes.length || zs) {
       plots.push({ file: `${base}-few-shot.png`, dataset: label, caption: `${label}: top-1 against shots per class`, png: renderFewShot(`${label}: zero-shot vs few-shot linear probe`, sub, singleRunSeries(ds)) });

@@ -3,6 +3,7 @@
  * names for files and labels, per-class accuracy and confusion counts of a probe over its seeds.
  * Nothing here re-evaluates a classifier; it only picks, pools or averages what the record holds.
  */
+import { plural } from '../results/markdown.ts';
 import type { BenchResults, ClassifierMetrics, DatasetResult, ProbeResult } from '../results/schema.ts';
 
 /** Shot counts in plotting order: numbers ascending, then `all`. */
@@ -77,7 +78,7 @@ export function runWarnings(r: BenchResults): string[] {
     for (const p of ds.probes) {
       if (p.protocol?.note) out.push(`${datasetLabel(ds)}, ${probeKind(p.shots)} probe: ${p.protocol.note}`);
       if (p.shortClasses.length)
-        out.push(`${datasetLabel(ds)}, ${probeKind(p.shots)} probe: ${p.shortClasses.length} class(es) had fewer training examples than requested: ${p.shortClasses.map((c) => `${c.class} (${c.available}/${c.requested})`).join(', ')}.`);
+        out.push(`${datasetLabel(ds)}, ${probeKind(p.shots)} probe: ${plural(p.shortClasses.length, 'class', 'classes')} had fewer training examples than requested: ${p.shortClasses.map((c) => `${c.class} (${c.available}/${c.requested})`).join(', ')}.`);
     }
   }
   return [...out, ...r.warnings];

@@ -1,6 +1,6 @@
 /** report.html for one run: summary, warnings, plots, per-class tables, provenance. */
 import type { BenchResults, DatasetResult } from '../../results/schema.ts';
-import { breakEvenLine, SUMMARY_HEADER, summaryRows } from '../../results/markdown.ts';
+import { breakEvenLine, plural, SUMMARY_HEADER, summaryRows } from '../../results/markdown.ts';
 import { perClassRows, sortRows } from '../charts/per-class.ts';
 import type { Plot } from '../plots.ts';
 import { datasetLabel, largestProbe, probeKind, runWarnings, slug } from '../select.ts';
@@ -22,7 +22,7 @@ function perClassTable(ds: DatasetResult): string {
     ...(k ? [acc(r.probe)] : []),
     ...(hasZs && k ? [r.zeroShot === null || r.probe === null ? '—' : signed(r.probe - r.zeroShot)] : []),
   ]);
-  return `<p>Test top-1 per class${p ? `; the probe's is the mean over its ${p.perSeed.length} seed(s)` : ''}. ${rows.length} classes.</p><div class="scroll">${table(header, body)}</div>`;
+  return `<p>Test top-1 per class${p ? `; the probe's is the mean over its ${plural(p.perSeed.length, 'seed')}` : ''}. ${rows.length} classes.</p><div class="scroll">${table(header, body)}</div>`;
 }
 
 function datasetSection(ds: DatasetResult, plots: Plot[]): string {
