@@ -52,7 +52,10 @@ async function bench(args: BenchArgs, argv: string[], io: Io, deps: BenchDeps): 
     bootstrapResamples: args.bootstrap,
     zeroShot: !args.noZeroShot,
     argv: ['npm', 'run', 'bench', '--', ...argv],
+    runId: newRunId(),
     log,
+    stderr: io.stderr,
+    signal: io.signal,
   };
   // Cheap checks first, in order of cost: output paths, the model reference (a registry name or an
   // existing directory; no weights), then datasets and labels; only then the model loads.
@@ -74,7 +77,6 @@ async function bench(args: BenchArgs, argv: string[], io: Io, deps: BenchDeps): 
   } finally {
     await model.release();
   }
-  results.runId = newRunId();
   const outDir = resolve(args.out ?? join(PROJECT_ROOT, 'reports', results.runId));
   const problems = deps.validateResults(results);
   if (problems.length) {

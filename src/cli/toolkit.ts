@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { isUserError, UserError } from '../util/errors.ts';
 import { HELP_FLAG, parseFlags, type FlagValues, type Flags } from './flags.ts';
 import { flagRows, formatHelp } from './help.ts';
-import { processIo, type Io } from './io.ts';
+import { processIo, stopSignalFromProcess, type Io } from './io.ts';
 
 export { choiceFlag, HELP_FLAG, intFlag, JSON_FLAG, parseFlags, type Flag, type Flags, type FlagValues } from './flags.ts';
 export { formatHelp } from './help.ts';
@@ -163,7 +163,7 @@ export function isEntryPoint(moduleUrl: string): boolean {
 /** Start `main` when `moduleUrl` is the entry point, with the process's streams; sets process.exitCode. */
 export function startCli(moduleUrl: string, main: (argv: string[], io: Io) => Promise<number>): void {
   if (!isEntryPoint(moduleUrl)) return;
-  void main(process.argv.slice(2), processIo()).then((code) => {
+  void main(process.argv.slice(2), { ...processIo(), signal: stopSignalFromProcess() }).then((code) => {
     process.exitCode = code;
   });
 }

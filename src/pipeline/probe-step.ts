@@ -3,12 +3,12 @@ import { identicalDraws, maxFitsPerSeed, type ProbeDraws, type ProbeSeedEvaluati
 import type { KShotSample } from '../evaluation/sampling.ts';
 import { probeEstimates } from '../evaluation/estimates.ts';
 import type { ProbeProtocol, ProbeResult } from '../results/schema.ts';
+import { plural } from '../util/plural.ts';
 import { deriveSeed } from '../util/rng.ts';
 import { runProbeTasks, type ProbeTask } from './probe-pool.ts';
 import { createProbeProgress, type ProbeProgressOptions } from './probe-progress.ts';
 import { BOOTSTRAP_SEED, toRecord, top5Estimate } from './record.ts';
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 const FIXED_REASON = {
   'solver-ignores-C': 'the solver has no C to tune',

@@ -1,7 +1,8 @@
+import { plural } from '../util/plural.ts';
 import type { BenchResults, DatasetResult, Estimate } from './schema.ts';
 
 const pct = (x: number) => (100 * x).toFixed(1);
-export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
 /** "mean ± std [lo, hi]"; a single deterministic classifier (zero-shot) has no seed spread, so no ± part. */
 export const formatEstimate = (e: Estimate, seeds = true) =>
   `${pct(e.mean)}${seeds ? ` ± ${pct(e.std)}` : ''} [${pct(e.ci[0])}, ${pct(e.ci[1])}]`;
