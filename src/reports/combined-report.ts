@@ -1,5 +1,5 @@
 /** The files of a combined report: CSV, overlaid few-shot curves, report.html and report.md. */
-import { plural } from '../results/markdown.ts';
+import { plural } from '../util/plural.ts';
 import type { Estimate } from '../results/schema.ts';
 import { renderDeltaBars, renderShotsToMatch } from './charts/across-datasets.ts';
 import { renderFewShot, type CurveSeries } from './charts/few-shot.ts';

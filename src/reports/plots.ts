@@ -1,5 +1,5 @@
 /** Every plot of one run, as named PNGs: the list the files and the HTML report are both made from. */
-import { plural } from '../results/markdown.ts';
+import { plural } from '../util/plural.ts';
 import type { BenchResults } from '../results/schema.ts';
 import { renderDeltaBars, renderShotsToMatch } from './charts/across-datasets.ts';
 import { renderConfusion } from './charts/confusion.ts';

@@ -3,7 +3,7 @@
  * names for files and labels, per-class accuracy and confusion counts of a probe over its seeds.
  * Nothing here re-evaluates a classifier; it only picks, pools or averages what the record holds.
  */
-import { plural } from '../results/markdown.ts';
+import { plural } from '../util/plural.ts';
 import type { BenchResults, ClassifierMetrics, DatasetResult, ProbeResult } from '../results/schema.ts';
 
 /** Shot counts in plotting order: numbers ascending, then `all`. */

@@ -5,7 +5,7 @@
  * in the HTML table.
  */
 import type { ChartConfiguration } from 'chart.js';
-import { plural } from '../../results/markdown.ts';
+import { plural } from '../../util/plural.ts';
 import type { DatasetResult } from '../../results/schema.ts';
 import { renderChart } from '../render.ts';
 import { largestProbe, probeKind, probePerClass, zeroShotMetrics } from '../select.ts';

@@ -1,6 +1,7 @@
 /** report.html for one run: summary, warnings, plots, per-class tables, provenance. */
 import type { BenchResults, DatasetResult } from '../../results/schema.ts';
-import { breakEvenLine, plural, SUMMARY_HEADER, summaryRows } from '../../results/markdown.ts';
+import { breakEvenLine, SUMMARY_HEADER, summaryRows } from '../../results/markdown.ts';
+import { plural } from '../../util/plural.ts';
 import { perClassRows, sortRows } from '../charts/per-class.ts';
 import type { Plot } from '../plots.ts';
 import { datasetLabel, largestProbe, probeKind, runWarnings, slug } from '../select.ts';
