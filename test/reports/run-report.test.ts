@@ -99,6 +99,24 @@ describe('report.html', () => {
   });
 });
 
+describe('image-only backbones', () => {
+  it('report probes alone when zero-shot is unavailable', async () => {
+    const r = structuredClone(results);
+    for (const ds of r.datasets) {
+      ds.zeroShot = { available: false, reason: 'image-only backbone: no text tower' };
+      ds.breakEvenShots = null;
+      delete ds.breakEvenNote;
+    }
+    await writeRunReport(r, join(dir.path, 'image-only'));
+    expect((await readdir(join(dir.path, 'image-only', 'plots'))).sort()).toEqual([
+      'toy-confusion-all-shot.png', 'toy-few-shot.png', 'toy-per-class.png', 'toy2-confusion-all-shot.png', 'toy2-few-shot.png', 'toy2-per-class.png',
+    ]);
+    const rows = parseCsv(await readFile(join(dir.path, 'image-only', 'results.csv'), 'utf8'));
+    expect(rows.every((x) => x.method === 'linear-probe')).toBe(true);
+    expect(await readFile(join(dir.path, 'image-only', 'report.html'), 'utf8')).toContain('Zero-shot: unavailable (image-only backbone: no text tower)');
+  });
+});
+
 describe('determinism', () => {
   it('the same record gives byte-identical CSV, PNG and HTML files', async () => {
     await writeRunReport(results, join(dir.path, 'two'));

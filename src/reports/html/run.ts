@@ -6,7 +6,7 @@ import { perClassRows, sortRows } from '../charts/per-class.ts';
 import type { Plot } from '../plots.ts';
 import { datasetLabel, largestProbe, probeKind, runWarnings, slug } from '../select.ts';
 import { pct, signed } from '../style.ts';
-import { esc, figures, page, table } from './page.ts';
+import { code, esc, figures, page, table } from './page.ts';
 import { provenanceSection } from './provenance.ts';
 
 const acc = (x: number | null) => (x === null ? '—' : pct(x));
@@ -50,6 +50,7 @@ ${r.model.demo ? `<p class="banner"><strong>Demo model, not CLIP.</strong> ${esc
 ${warnings.length ? `<ul class="warnings">${warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>` : '<p>None.</p>'}
 ${r.datasets.map((ds) => datasetSection(ds, plots.filter((p) => p.dataset === datasetLabel(ds)))).join('\n')}
 ${across.length ? `<h2 id="across">Across datasets</h2>${figures(across)}` : ''}
-${provenanceSection(r)}`;
+${provenanceSection(r)}
+<h2>Files</h2><p>Beside this report: ${code('results.json')} (the record everything here is made from), ${code('results.csv')} and ${code('results-per-seed.csv')} (columns in the README's Reports section), and the plots as PNG under ${code('plots/')}.</p>`;
   return page(title, body);
 }
