@@ -4,7 +4,7 @@
  * one row per fitted classifier. Values are copied from the record, accuracies as fractions in [0, 1].
  */
 import type { BenchResults, DatasetResult, Estimate } from '../results/schema.ts';
-import type { Cell } from './csv.ts';
+import { formatNumber, type Cell } from './csv.ts';
 import { sortedProbes } from './select.ts';
 
 export const SUMMARY_COLUMNS = [
@@ -76,7 +76,7 @@ export function summaryRecords(r: BenchResults): Row[] {
         c_selection: p.protocol?.cSelection,
         c_min: Math.min(...cs),
         c_max: Math.max(...cs),
-        c_per_seed: cs.map((c) => Number(c.toPrecision(6))).join(' '),
+        c_per_seed: cs.map(formatNumber).join(' '),
         distinct_draws: p.protocol?.distinctDraws,
         effective_shots: p.effectiveShots,
         train_count: p.perSeed[0].trainCount,
