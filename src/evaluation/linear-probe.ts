@@ -1,7 +1,8 @@
 import { l2NormalizeRows } from './normalize.ts';
 import { classificationMetrics, correctness, type Metrics } from './metrics.ts';
 import { sampleKShot, type KShotSample } from './sampling.ts';
-import { probeFactory, solverUsesC, sweepC, concatProbeData, type ProbeSolver } from './probe/index.ts';
+import { probeFactory, solverUsesC, sweepC, concatProbeData, type LinearWeights, type ProbeSolver } from './probe/index.ts';
+import { linearScores } from './probe/logistic-regression.ts';
 import { COOP_C_GRID } from './probe/sweep.ts';
 import { deriveSeed } from '../util/rng.ts';
 
@@ -40,6 +41,8 @@ export interface ProbeSeedEvaluation {
   sweep: { C: number; valAccuracy: number }[];
   metrics: Metrics;
   correct: Uint8Array;
+  /** The fitted head, to score further test sets (e.g. shifted ones) without refitting. */
+  weights: LinearWeights;
   seconds: number;
 }
 
@@ -154,6 +157,7 @@ export function evaluateProbeSeed(args: {
     sweep,
     metrics: classificationMetrics(scores, args.testLabels, numClasses),
     correct: correctness(scores, args.testLabels, numClasses),
+    weights: probe.weights!(),
     seconds: (performance.now() - t0) / 1000,
   };
 }
@@ -175,4 +179,9 @@ export function identicalDraws(list: { seed: number; sample: KShotSample }[]): n
 /** Seed for the bootstrap of one (dataset, method, shots) cell: reproducible and independent of others. */
 export function bootstrapSeedFor(base: number, cell: string): number {
   return deriveSeed(base, cell);
+}
+
+/** Scores of a fitted probe on raw (unnormalised) features of another test set, normalised as in training. */
+export function scoreProbe(weights: LinearWeights, feats: Float32Array, n: number): Float32Array {
+  return linearScores(weights, l2NormalizeRows(feats, n, weights.numFeatures), n);
 }

@@ -39,6 +39,9 @@ async function openSession(path: string, threads: number): Promise<ort.Inference
     return await ort.InferenceSession.create(path, {
       intraOpNumThreads: threads,
       graphOptimizationLevel: 'all',
+      // Errors only: the optimiser's warnings (e.g. "Removing initializer … not used") describe the export
+      // file, not this run, and would interleave with progress output; real failures still throw.
+      logSeverityLevel: 3,
     });
   } catch (e) {
     throw new UserError(`${path}: onnxruntime cannot load this model (${(e as Error).message.split('\n')[0]})`);

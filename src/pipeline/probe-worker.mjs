@@ -1,11 +1,12 @@
 // Probe worker: fits k-shot probes off the main thread, so the main thread keeps printing progress and
-// answering SIGINT/SIGTERM while L-BFGS runs. Plain .mjs so it starts under node, tsx or vitest alike;
-// it registers tsx to load the TypeScript evaluation code.
+// answering SIGINT/SIGTERM while L-BFGS runs. Plain .mjs so it starts under node, tsx or vitest alike:
+// compiled (dist/, the library build) it sits next to linear-probe.js's folder; in src/ it registers tsx.
+import { existsSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
-import { register } from 'tsx/esm/api';
 
-register();
-const { evaluateProbeSeed } = await import('../evaluation/linear-probe.ts');
+const compiled = new URL('../evaluation/linear-probe.js', import.meta.url);
+if (!existsSync(compiled)) (await import('tsx/esm/api')).register();
+const { evaluateProbeSeed } = await import(existsSync(compiled) ? compiled.href : '../evaluation/linear-probe.ts');
 
 const PROGRESS_EVERY_MS = 200;
 let job = null;

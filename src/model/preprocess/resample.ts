@@ -1,6 +1,6 @@
 /**
  * Resampling of 8-bit images that reproduces Pillow's `Image.resize` bit for bit
- * (libImaging/Resample.c for bicubic/bilinear, Geometry.c ImagingScaleAffine for nearest):
+ * (libImaging/Resample.c for bicubic/bilinear/box, Geometry.c ImagingScaleAffine for nearest):
  * separable convolution, horizontal pass first, each pass rounded and clipped to uint8;
  * filter support scaled by the shrink factor (antialiasing); weights normalised to sum 1 in
  * double precision, then converted to 22-bit fixed point.
@@ -10,7 +10,7 @@
  */
 import type { RawImage } from '../../datasets/types.ts';
 
-export type ResampleFilter = 'bicubic' | 'bilinear' | 'nearest';
+export type ResampleFilter = 'bicubic' | 'bilinear' | 'box' | 'nearest';
 
 /** Pillow's fixed-point precision: 8 bits of result, 2 bits of head-room for negative lobes. */
 const PRECISION_BITS = 22;
@@ -43,10 +43,16 @@ function bilinear(x: number): number {
   return x < 1 ? 1 - x : 0;
 }
 
+/** Pillow's box_filter: the half-open interval (-0.5, 0.5], not symmetric at the ends. */
+function box(x: number): number {
+  return x > -0.5 && x <= 0.5 ? 1 : 0;
+}
+
+const KERNELS = { bicubic: { fn: bicubic, support: 2 }, bilinear: { fn: bilinear, support: 1 }, box: { fn: box, support: 0.5 } };
+
 /** Resample.c precompute_coeffs + normalize_coeffs_8bpc, for the default box (0, inSize). */
-function convolutionCoefficients(inSize: number, outSize: number, filter: 'bicubic' | 'bilinear'): ResampleCoefficients {
-  const kernel = filter === 'bicubic' ? bicubic : bilinear;
-  const kernelSupport = filter === 'bicubic' ? 2 : 1;
+function convolutionCoefficients(inSize: number, outSize: number, filter: keyof typeof KERNELS): ResampleCoefficients {
+  const { fn: kernel, support: kernelSupport } = KERNELS[filter];
   const scale = inSize / outSize;
   const filterscale = scale < 1 ? 1 : scale;
   const support = kernelSupport * filterscale;

@@ -1,0 +1,23 @@
+import { readFile } from 'node:fs/promises';
+import { UserError } from '../util/errors.ts';
+import type { BenchResults } from './schema.ts';
+import { validateResults } from './validate.ts';
+
+/** Read a results.json and check it against the schema; a missing, malformed or invalid file is a UserError naming it. */
+export async function readResults(path: string): Promise<BenchResults> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new UserError(`cannot read results file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new UserError(`${path}: not valid JSON (${(e as Error).message})`);
+  }
+  const problems = validateResults(value);
+  if (problems.length) throw new UserError(`${path} does not match the results schema: ${problems.slice(0, 5).join('; ')}`);
+  return value as BenchResults;
+}
