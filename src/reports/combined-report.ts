@@ -97,7 +97,7 @@ function html(c: Combined, plots: Plot[]): string {
   const body = `<h1>${esc(title)}</h1>
 <p>Combined from ${plural(c.runs.length, 'run')} without recomputing anything: every number is copied from a results.json. Top-1 in %, mean [95% bootstrap CI]; mean rank over the datasets each model has (1 = best, ties share ranks), as in CLIP_benchmark's leaderboards.</p>
 ${mixed.length ? `<div class="banner"><p><strong>Mixed protocols.</strong></p><ul>${mixed.map((m) => `<li>${esc(m)}</li>`).join('')}</ul></div>` : ''}
-<h2>Inputs</h2>${table(['file', 'run', 'model', 'datasets', 'git commit', 'command'], inputRows(c))}
+<h2>Inputs</h2>${table(['file', 'run', 'model', 'datasets', 'git commit', 'command'], inputRows(c).map(([file, run, model, datasets, commit, command]) => [{ html: code(file) }, run, model, datasets, { html: code(commit) }, { html: code(command) }]))}
 <p>Protocol: seeds ${esc(p.seeds.join(', '))}; solver ${esc(p.solver)}; C grid ${esc(p.cGrid.join(', '))} + ${esc(p.refineSteps)} refinement steps; ${esc(p.bootstrap.resamples)} bootstrap resamples (seed ${esc(p.bootstrap.seed)}); limit ${esc(p.limit ?? 'none')}. Full provenance is in each run's own report.html beside its results.json.</p>
 <h2>Model × dataset</h2>${sections.join('\n')}
 ${c.models.length > 1 ? `<h2>Comparison with ${esc(c.models[0])}</h2><p>${esc(COMPARISON_NOTE)}</p>${table(comparisonHeader, comparisonRows(c))}` : ''}

@@ -5,9 +5,15 @@
 export const esc = (s: unknown) =>
   String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-export function table(header: string[], rows: string[][], cls = ''): string {
-  return `<table${cls ? ` class="${cls}"` : ''}><thead><tr>${header.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
-    .map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`)
+/** Already-escaped HTML for a table cell (e.g. a hash in <code>, which may wrap anywhere). */
+export interface Html {
+  html: string;
+}
+const cell = (c: string | Html) => (typeof c === 'string' ? esc(c) : c.html);
+
+export function table(header: string[], rows: (string | Html)[][]): string {
+  return `<table><thead><tr>${header.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
+    .map((r) => `<tr>${r.map((c) => `<td>${cell(c)}</td>`).join('')}</tr>`)
     .join('')}</tbody></table>`;
 }
 
@@ -39,7 +45,7 @@ h1 { font-size: 1.7rem; margin-bottom: .2rem; } h2 { border-bottom: 2px solid #d
 table { border-collapse: collapse; margin: .6rem 0 1rem; font-variant-numeric: tabular-nums; }
 th, td { border: 1px solid #d0d0d0; padding: .25rem .55rem; text-align: left; vertical-align: top; }
 th { background: #f2f4f7; } tbody tr:nth-child(even) { background: #fafbfc; }
-td { overflow-wrap: anywhere; }
+td { overflow-wrap: break-word; }
 code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .88em; background: #f4f4f4; padding: 0 .2em; overflow-wrap: anywhere; }
 figure { margin: 1rem 0 1.8rem; } figure img { max-width: 100%; height: auto; border: 1px solid #e3e3e3; }
 figcaption { font-size: .9em; color: #555; }

@@ -9,7 +9,7 @@ const value = (v: unknown) => (Array.isArray(v) ? esc(v.join(', ')) : v !== null
 function datasetProvenance(ds: DatasetResult): string {
   const pairs: [string, string][] = Object.entries(ds.provenance).map(([k, v]) => [k, k === 'checksum' ? code(v) : esc(v)]);
   pairs.push(['probe pool', esc(ds.probePool)]);
-  const splits = table(['split', 'identity', 'size', 'used'], Object.entries(ds.splits).map(([s, rec]) => [s, rec!.identity, `${rec!.size}`, `${rec!.used}`]));
+  const splits = table(['split', 'identity', 'size', 'used'], Object.entries(ds.splits).map(([s, rec]) => [s, { html: code(rec!.identity) }, `${rec!.size}`, `${rec!.used}`]));
   const zs = ds.zeroShot;
   const templates = zs.available && zs.templates
     ? `<p>${zs.templates.length} zero-shot prompt template(s):</p><div class="scroll"><ol>${zs.templates.map((t) => `<li>${code(t)}</li>`).join('')}</ol></div>`
@@ -35,7 +35,7 @@ export function provenanceSection(r: BenchResults): string {
     ['preprocess', json(m.preprocess)],
     ['tokenizer', json(m.tokenizer)],
   ]);
-  const files = table(['role', 'path', 'bytes', 'sha256'], m.files.map((f) => [f.role, f.path, `${f.bytes}`, f.sha256]));
+  const files = table(['role', 'path', 'bytes', 'sha256'], m.files.map((f) => [f.role, { html: code(f.path) }, `${f.bytes}`, { html: code(f.sha256) }]));
   const protocol = defs(Object.entries(r.protocol).map(([k, v]) => [k, value(v)]));
   const env = r.environment;
   const environment = defs([
