@@ -137,12 +137,17 @@ describe('loading', () => {
     const r = await readFixture(TINY_A);
     r.datasets[0].probes[0].top1.mean = 1.5;
     const f = await bad('invalid.json', JSON.stringify(r));
-    await expect(loadRuns([f])).rejects.toThrow(/invalid.json: does not match results schema v1: \/datasets\/0\/probes\/0\/top1\/mean must be <= 1/);
+    await expect(loadRuns([f])).rejects.toThrow(/invalid.json does not match the results schema: \/datasets\/0\/probes\/0\/top1\/mean must be <= 1/);
   });
 
   it('refuses JSON that is not a results file', async () => {
     const f = await bad('other.json', '{"name": "package"}');
-    await expect(loadRuns([f])).rejects.toThrow(/other.json: not a clip-bench results file/);
+    await expect(loadRuns([f])).rejects.toThrow(/other.json does not match the results schema: \(root\) must have required property 'schema'/);
+  });
+
+  it('refuses a results file without an integer schemaVersion', async () => {
+    const f = await bad('no-version.json', JSON.stringify({ ...(await readFixture(TINY_A)), schemaVersion: '1' }));
+    await expect(loadRuns([f])).rejects.toThrow(/no-version.json: "schemaVersion" is missing or not an integer/);
   });
 
   it('finds results.json in a run directory and in a directory of runs, and refuses a directory with none', async () => {
