@@ -55,8 +55,8 @@ export function renderDeltaBars(dsets: DatasetResult[], model: string): Buffer |
       ]),
       scales: {
         x: {
-          min: Math.floor(Math.min(0, ...rows.map((r) => 100 * r.delta.ci[0])) / 5) * 5,
-          max: Math.ceil(Math.max(0, ...rows.map((r) => 100 * r.delta.ci[1])) / 5) * 5,
+          min: Math.floor(Math.min(0, ...rows.map((r) => 100 * r.delta.ci[0])) / 10) * 10,
+          max: Math.ceil(Math.max(0, ...rows.map((r) => 100 * r.delta.ci[1])) / 10) * 10,
           title: { display: true, text: `Δ top-1 (zero-shot − ${probeKind(shots)} probe), points` },
         },
         y: { ticks: { autoSkip: false } },
