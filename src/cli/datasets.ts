@@ -7,7 +7,8 @@ import { builtinStatus, resolveSource } from '../datasets/builtin.ts';
 import { BUILTIN_DATASETS, builtinEntry } from '../datasets/registry.ts';
 import { openDataset } from '../datasets/resolve.ts';
 import { SPLITS, type Dataset, type Split } from '../datasets/types.ts';
-import { choiceFlag, defineCommand, defineGroup, formatTable, intFlag, JSON_FLAG, startCli, writeJson, type Flags, type FlagValues, type Io } from './toolkit.ts';
+import { choiceFlag, defineCommand, defineGroup, formatTable, intFlag, JSON_FLAG, plural, startCli, writeJson, type Flags, type FlagValues, type Io } from './toolkit.ts';
+import { checkOutputDir, checkOutputFile } from './output-paths.ts';
 
 const PROG = 'npm run datasets --';
 
@@ -24,7 +25,14 @@ const OPEN = {
 } satisfies Flags;
 
 type OpenValues = FlagValues<typeof OPEN>;
-const openOptions = (v: OpenValues) => ({ dataDir: resolveDataDir(v['data-dir']), source: v.source, skipBad: v['skip-bad'] });
+
+/** The data directory, checked before anything is fetched into it (read-only is fine for reading converted stores). */
+function dataDirOf(v: { 'data-dir'?: string }, writable = false): string {
+  const dir = resolveDataDir(v['data-dir']);
+  checkOutputDir({ flag: v['data-dir'] ? '--data-dir' : 'data dir', path: dir, shown: v['data-dir'] ?? dir, writable });
+  return dir;
+}
+const openOptions = (v: OpenValues) => ({ dataDir: dataDirOf(v), source: v.source, skipBad: v['skip-bad'] });
 
 function one(names: string[], cmd: string): string {
   if (names.length !== 1) throw new UserError(`${cmd} takes exactly one dataset name or path (got ${names.length})`);
@@ -40,7 +48,7 @@ const list = defineCommand({
   examples: [`${PROG} list`, `${PROG} list --source official`, `${PROG} list --json`],
   async run({ values, positionals, io }) {
     if (positionals.length) throw new UserError(`list takes no names (got ${positionals.join(' ')})`);
-    const dataDir = resolveDataDir(values['data-dir']);
+    const dataDir = dataDirOf(values);
     const source = values.source;
     const rows = [];
     for (const entry of Object.values(BUILTIN_DATASETS)) {
@@ -68,8 +76,9 @@ them once into the compact store in the data directory. Already converted datase
   async run({ values, positionals: names, io }) {
     if (names.length === 0) throw new UserError(`fetch needs at least one dataset name, e.g. ${PROG} fetch cifar10`);
     for (const n of names) if (!builtinEntry(n)) throw new UserError(`unknown dataset "${n}": use one of ${Object.keys(BUILTIN_DATASETS).join(', ')}`);
+    const dataDir = dataDirOf(values, true);
     for (const n of names) {
-      const ds = await openDataset(n, { dataDir: resolveDataDir(values['data-dir']), source: values.source });
+      const ds = await openDataset(n, { dataDir, source: values.source });
       const counts = await Promise.all(ds.splits.map(async (s) => `${s} ${await ds.size(s)}`));
       io.stdout.write(`${n}: ready (${counts.join(', ')}) from ${ds.provenance.source}\n`);
     }
@@ -109,6 +118,7 @@ const preview = defineCommand({
     const split = choiceFlag(values.split, '--split', SPLITS) ?? 'test';
     const perClass = intFlag(values['per-class'], '--per-class', 8);
     const seed = intFlag(values.seed, '--seed', 0, 0);
+    checkOutputFile('--out', values.out);
     const ds = await openDataset(name, openOptions(values));
     if (!ds.splits.includes(split)) throw new UserError(`${name} has no ${split} split (it has: ${ds.splits.join(', ')})`);
     const { renderContactSheet } = await import('../datasets/preview.ts');
@@ -151,11 +161,11 @@ function printInfo(d: DatasetInfo, io: Io, json: boolean): void {
     ...(p.notes ? [`notes:     ${p.notes}`] : []),
     `classes:   ${d.classes.length}`,
     `templates: ${d.templates.length} (first: ${d.templates[0]})`,
-    ...d.splits.map((s) => `${(s.split + ':').padEnd(10)} ${s.images} images, identity ${s.identity}`),
+    ...d.splits.map((s) => `${(s.split + ':').padEnd(10)} ${plural(s.images, 'image')}, identity ${s.identity}`),
   ];
   const rows = d.classes.map((name, i) => [`${i} ${name}`, ...d.splits.map((s) => String(s.perClass[i]))]);
   io.stdout.write(`${lines.join('\n')}\n\nper-class counts:\n${formatTable(['class', ...d.splits.map((s) => s.split)], rows)}`);
-  if (d.skipped.length) io.stdout.write(`\nskipped ${d.skipped.length} unreadable image(s) (--skip-bad):\n${d.skipped.map((s) => `  ${s.path}: ${s.reason}`).join('\n')}\n`);
+  if (d.skipped.length) io.stdout.write(`\nskipped ${plural(d.skipped.length, 'unreadable image')} (--skip-bad):\n${d.skipped.map((s) => `  ${s.path}: ${s.reason}`).join('\n')}\n`);
 }
 
 export const datasetsCli = defineGroup({

@@ -12,6 +12,7 @@ import { localFiles, modelsRoot } from '../model/fetch.ts';
 import { modelConfig, openModel, resolveModelRef } from '../model/resolve.ts';
 import { DEFAULT_MODEL, MODEL_REGISTRY, isWeightFile, revisionOf, totalSize, type RegistryEntry } from '../model/registry.ts';
 import { defineCommand, defineGroup, formatTable, JSON_FLAG, startCli, writeJson, type CommandSpec, type Flags, type Io } from './toolkit.ts';
+import { checkOutputDir, checkOutputFile } from './output-paths.ts';
 import { MODEL_FLAGS, MODELS_DIR_FLAG, VARIANT_FLAG, variantFlag } from './model-flags.ts';
 
 export interface CliContext extends Io {
@@ -92,6 +93,13 @@ or the directory of a local export. Default model: ${DEFAULT_MODEL}.`,
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
+/** --models-dir as given, after checking it is not a file (downloads would fail late and raw). */
+function modelsDirOf(values: Values, io: CliContext): string | undefined {
+  const dir = values['models-dir'] as string | undefined;
+  if (dir !== undefined) checkOutputDir({ flag: '--models-dir', path: resolve(io.cwd, dir), shown: dir, writable: false });
+  return dir;
+}
+
 /** Run the CLI in-process; returns the exit code (see src/cli/toolkit.ts). */
 export function main(argv: string[], ctx: Partial<CliContext> = {}): Promise<number> {
   return modelsCli.main(argv, {
@@ -107,7 +115,7 @@ async function listCommand(values: Values, positionals: string[], io: CliContext
   if (positionals.length > 0) throw new UserError(`list takes no arguments, got "${positionals[0]}"`);
   const rows = await Promise.all(
     io.registry.map(async (entry) => {
-      const local = await localFiles(entry, { modelsDir: values['models-dir'] as string | undefined, env: io.env });
+      const local = await localFiles(entry, { modelsDir: modelsDirOf(values, io), env: io.env });
       const have = local.files.filter((f) => f.present).length;
       const weights = local.files.filter((f) => isWeightFile(f.file));
       const configOnly = weights.every((f) => !f.present) && have === local.files.length - weights.length;
@@ -154,7 +162,7 @@ async function inspectCommand(values: Values, positionals: string[], io: CliCont
     cwd: io.cwd,
     registry: io.registry,
     env: io.env,
-    modelsDir: values['models-dir'] as string | undefined,
+    modelsDir: modelsDirOf(values, io),
     allowUnverified: values['allow-unverified'] === true,
     variant,
     progress: { stream: io.stderr },
@@ -220,12 +228,12 @@ async function tokenizeCommand(values: Values, positionals: string[], io: CliCon
 }
 
 /** Preprocessing and tokenizer settings of a model, without its weights. */
-function configOf(ref: string, values: Record<string, unknown>, io: CliContext) {
+function configOf(ref: string, values: Values, io: CliContext) {
   return modelConfig(ref, {
     cwd: io.cwd,
     registry: io.registry,
     env: io.env,
-    modelsDir: values['models-dir'] as string | undefined,
+    modelsDir: modelsDirOf(values, io),
     allowUnverified: values['allow-unverified'] === true,
     progress: { stream: io.stderr },
     log: (line) => io.stderr.write(`${line}\n`),
@@ -239,6 +247,7 @@ async function preprocessCommand(values: Values, positionals: string[], io: CliC
   const out = values.out as string | undefined;
   if (!out) throw new UserError(`preprocess needs --out <file.npy>`);
   if (!out.endsWith('.npy')) throw new UserError(`--out must end in .npy, got "${out}"`);
+  checkOutputFile('--out', resolve(io.cwd, out));
   const imagePath = resolve(io.cwd, positionals[0]);
   const st = statSync(imagePath, { throwIfNoEntry: false });
   if (!st) throw new UserError(`image not found: ${imagePath}`);

@@ -14,6 +14,8 @@ export interface DirCheck {
   /** How the user named it: '--out', '--cache-dir', or '--out (default)'. */
   flag: string;
   path: string;
+  /** The path as the user gave it, for messages (default `path`). */
+  shown?: string;
   /** It will be written to (default true). */
   writable?: boolean;
   /** Refuse an existing directory that already holds files unless `force` (for run directories). */
@@ -53,8 +55,9 @@ function probeWritable(dir: string, c: DirCheck, target: string): void {
 }
 
 /** Check one directory flag; throws a UserError naming the flag and what to do. */
-export function checkOutputDir(c: DirCheck): void {
-  const target = resolve(c.path);
+export function checkOutputDir(check: DirCheck): void {
+  const c = { ...check, path: check.shown ?? check.path };
+  const target = resolve(check.path);
   const st = statOrNull(target, c);
   if (st && !st.isDirectory()) throw new UserError(`${c.flag} ${c.path}: ${target} is a file, not a directory; choose a directory`);
   if (st) {
@@ -81,4 +84,11 @@ export function checkOutputDir(c: DirCheck): void {
   }
   if (ast && !ast.isDirectory()) throw new UserError(`${c.flag} ${c.path}: ${ancestor} is a file, so ${target} cannot be created; choose a directory`);
   if (c.writable !== false) probeWritable(ancestor, c, target);
+}
+
+/** Check an output file flag (`--out sheet.png`): not a directory, and its directory can be created and written. */
+export function checkOutputFile(flag: string, path: string): void {
+  const target = resolve(path);
+  if (statOrNull(target, { flag, path })?.isDirectory()) throw new UserError(`${flag} ${path}: ${target} is a directory; give a file name`);
+  checkOutputDir({ flag, path: dirname(target), shown: path });
 }

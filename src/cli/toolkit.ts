@@ -7,6 +7,7 @@
  *   1   a check or gate failed (the command ran and says what did not hold)
  *   2   usage or input error: bad flag, missing file, corrupt data (a UserError; one `error:` line)
  *   70  a bug: anything else; the stack is printed (70 is EX_SOFTWARE in BSD sysexits.h)
+ *   130 stopped by SIGINT/SIGTERM (128 + SIGINT, as shells report Ctrl-C); what was cached is kept
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +21,7 @@ export { formatHelp } from './help.ts';
 export { plural, processIo, writeJson, type Io, type OutStream } from './io.ts';
 export { formatTable } from './table.ts';
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, bug: 70 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, bug: 70, interrupted: 130 } as const;
 
 /** A check or gate that did not hold: one `error:` line and exit 1 (not a usage error, not a bug). */
 export function checkFailed(message: string): UserError {

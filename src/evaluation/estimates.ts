@@ -1,5 +1,5 @@
 import type { Estimate } from '../results/schema.ts';
-import { balancedAccuracyStatistic, bootstrapMeanCI, bootstrapSeedsCI, mean, sampleStd, type ResampledStatistic } from './statistics.ts';
+import { balancedAccuracyStatistic, bootstrapMeanCI, bootstrapSeedsCI, mean, pairedRatioStatistic, sampleStd, type ResampledStatistic } from './statistics.ts';
 
 /** One deterministic classifier (zero-shot): std 0, CI by bootstrap over test examples. */
 export function singleEstimate(values: ArrayLike<number>, seed: number, resamples: number, statistic?: ResampledStatistic): Estimate {
@@ -26,5 +26,20 @@ export function probeEstimates(correct: Uint8Array[], labels: Int32Array, numCla
   return {
     top1: seedsEstimate(correct, seed, resamples),
     balancedAccuracy: seedsEstimate(correct, seed + 1, resamples, balancedAccuracyStatistic(labels, numClasses)),
+  };
+}
+
+/**
+ * Drop (shifted − clean top-1) and retained fraction (shifted ÷ clean) on the same test rows, with
+ * paired bootstrap CIs: over examples for one classifier, over seeds and examples for probes.
+ * `clean[s]` and `shifted[s]` are seed s's 0/1 correctness on the clean and the shifted rows.
+ */
+export function shiftEstimates(clean: Uint8Array[], shifted: Uint8Array[], seed: number, resamples: number) {
+  const diffs = clean.map((c, s) => Float64Array.from(c, (v, i) => shifted[s][i] - v));
+  const pairs = clean.map((c, s) => Uint8Array.from(c, (v, i) => v + 2 * shifted[s][i]));
+  const one = clean.length === 1;
+  return {
+    drop: one ? singleEstimate(diffs[0], seed, resamples) : seedsEstimate(diffs, seed, resamples),
+    retained: one ? singleEstimate(pairs[0], seed + 1, resamples, pairedRatioStatistic) : seedsEstimate(pairs, seed + 1, resamples, pairedRatioStatistic),
   };
 }

@@ -102,6 +102,34 @@ export function balancedAccuracyStatistic(labels: Int32Array, numClasses: number
 }
 
 /**
+ * Paired ratio mean(after) / mean(before) (e.g. the fraction of clean accuracy retained under a shift),
+ * on values encoded per example as before + 2·after (both 0/1, same test rows), so one resample keeps
+ * each example's pair together.
+ */
+export const pairedRatioStatistic: ResampledStatistic = {
+  full(values) {
+    let b = 0;
+    let a = 0;
+    for (let i = 0; i < values.length; i++) {
+      b += values[i] & 1;
+      a += values[i] >> 1;
+    }
+    return b === 0 ? NaN : a / b;
+  },
+  resampled(values, rng) {
+    const n = values.length;
+    let b = 0;
+    let a = 0;
+    for (let i = 0; i < n; i++) {
+      const v = values[rng.int(n)];
+      b += v & 1;
+      a += v >> 1;
+    }
+    return b === 0 ? NaN : a / b;
+  },
+};
+
+/**
  * Percentile bootstrap of one classifier's statistic over test examples (e.g. zero-shot top-1): resample
  * the n examples with replacement, recompute the statistic, report the α/2 and 1 − α/2 quantiles.
  */

@@ -115,7 +115,7 @@ export async function extractImageFeatures(opts: ExtractOptions): Promise<Extrac
     try {
       let batch: LabeledImage[] = [];
       const submit = () => {
-        const pixels = pool.run({ cfg: encoder.preprocess, shift: shift.id, images: batch.map((b) => b.image), indices: batch.map((b) => b.index) });
+        const pixels = pool.run({ cfg: encoder.preprocess, shift: shift.id, datasetIdentity: dataset.identity(split), split, images: batch.map((b) => b.image), indices: batch.map((b) => b.index) });
         pixels.catch(() => {}); // surfaced when awaited; never an unhandled rejection meanwhile
         inflight.push({ idx: batch.map((b) => b.index), pixels });
         batch = [];

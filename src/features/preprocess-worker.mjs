@@ -7,9 +7,9 @@ const compiled = new URL('./preprocess-batch.js', import.meta.url);
 if (!existsSync(compiled)) (await import('tsx/esm/api')).register();
 const { preprocessBatch } = await import(existsSync(compiled) ? compiled.href : './preprocess-batch.ts');
 
-parentPort.on('message', (msg) => {
+parentPort.on('message', async (msg) => {
   try {
-    const out = preprocessBatch(msg.job);
+    const out = await preprocessBatch(msg.job);
     parentPort.postMessage({ id: msg.id, out }, [out.buffer]);
   } catch (e) {
     parentPort.postMessage({ id: msg.id, error: e instanceof Error ? e.message : String(e) });

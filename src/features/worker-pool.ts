@@ -27,13 +27,7 @@ export class PreprocessPool {
   }
 
   run(job: PreprocessJob): Promise<Float32Array> {
-    if (this.size === 0) {
-      try {
-        return Promise.resolve(preprocessBatch(job));
-      } catch (e) {
-        return Promise.reject(e);
-      }
-    }
+    if (this.size === 0) return preprocessBatch(job);
     const id = this.nextId++;
     // Copy pixel data: a view into a larger buffer would otherwise be cloned whole.
     const images = job.images.map((img) => ({ ...img, data: img.data.slice() }));

@@ -9,13 +9,17 @@ import { DEFAULT_PROBE_SETTINGS, drawnIndices, planProbeDraws, type ProbeSetting
 import { probeBreakEven } from '../evaluation/break-even.ts';
 import { Rng, deriveSeed } from '../util/rng.ts';
 import { UserError } from '../util/errors.ts';
-import type { BenchResults, DatasetResult, ProbeResult } from '../results/schema.ts';
+import type { BenchResults, DatasetResult, ProbeResult, RobustnessRecord } from '../results/schema.ts';
 import { RESULTS_SCHEMA_ID, RESULTS_SCHEMA_VERSION } from '../results/schema.ts';
 import { recordEnvironment } from '../results/environment.ts';
 import { exportFeatures } from './export-features.ts';
 import { modelRecord, protocolRecord } from './record.ts';
-import { zeroShotStep } from './zero-shot-step.ts';
-import { probeStep } from './probe-step.ts';
+import { zeroShotHead, zeroShotOn } from './zero-shot-step.ts';
+import { fitProbes, probeResults, scoreFittedProbes, type FittedProbes } from './probe-step.ts';
+import { robustnessRecord, type ShiftOutcome } from './robustness-step.ts';
+import { corruptionShift, NO_SHIFT, type ImageShift } from '../features/shift.ts';
+import { findCorruption, parseShiftSpec, suiteLabel } from '../shifts/index.ts';
+import { plural } from '../util/plural.ts';
 
 /** A writable text stream (process.stderr, a test's capture). */
 export interface TextSink {
@@ -53,6 +57,10 @@ export interface BenchOptions {
   stderr?: TextSink;
   /** No progress output. */
   quiet?: boolean;
+  /** --shift spec (e.g. "gaussian_noise:3,fog", "corruptions"): every test set is also scored shifted. */
+  shift?: string | null;
+  /** Seed of the seeded corruptions' per-image randomness (default 0). */
+  shiftSeed?: number;
   /** Stops the run (SIGINT/SIGTERM in the CLI): probes stop at once, sealed feature chunks stay cached. */
   signal?: AbortSignal;
 }
@@ -106,9 +114,12 @@ export async function runBench(opts: BenchOptions, model: ClipModel, prepared?: 
   const t0 = performance.now();
   const warnings: string[] = [];
   const results: DatasetResult[] = [];
+  const robustness: RobustnessRecord[] = [];
   for (const p of prepared ?? (await prepareDatasets(opts))) {
     warnings.push(...p.skipped);
-    results.push(await benchDataset(opts, model, p, warnings));
+    const r = await benchDataset(opts, model, p, warnings);
+    results.push(...r.records);
+    if (r.robustness) robustness.push(r.robustness);
   }
   return {
     schema: RESULTS_SCHEMA_ID,
@@ -120,6 +131,7 @@ export async function runBench(opts: BenchOptions, model: ClipModel, prepared?: 
     model: modelRecord(opts.modelRef, model),
     protocol: protocolRecord(opts, model),
     datasets: results,
+    ...(robustness.length ? { robustness } : {}),
     timings: { totalSeconds: (performance.now() - t0) / 1000 },
     warnings,
   };
@@ -131,29 +143,32 @@ export function testIndices(ds: Dataset, testSize: number, limit: number | null)
   return new Rng(deriveSeed(0, `limit/${ds.name}`)).permutation(testSize).slice(0, limit).sort();
 }
 
-/** One dataset: extract test → zero-shot → draw, extract pool, fit and score probes → break-even → record. */
-async function benchDataset(opts: BenchOptions, model: ClipModel, { ds, trainLabels, testLabels: allTestLabels }: PreparedDataset, warnings: string[]): Promise<DatasetResult> {
+/** One dataset: extract test → zero-shot → draw, extract pool, fit and score probes → break-even → record; then each shifted test set. */
+async function benchDataset(opts: BenchOptions, model: ClipModel, { ds, trainLabels, testLabels: allTestLabels }: PreparedDataset, warnings: string[]): Promise<{ records: DatasetResult[]; robustness: RobustnessRecord | null }> {
   const log = logOf(opts);
   const K = ds.classes.length;
   const timings: Record<string, number> = {};
   const featureCache: DatasetResult['featureCache'] = {};
-  const extract = async (split: 'train' | 'test', indices: Int32Array): Promise<ExtractResult> => {
+  const extract = async (split: 'train' | 'test', indices: Int32Array, shift: ImageShift = NO_SHIFT, record = true): Promise<ExtractResult> => {
     const r = await extractImageFeatures({
       encoder: model,
       dataset: ds,
       split,
       indices,
+      shift,
       cacheRoot: opts.cacheRoot,
       batchSize: opts.batchSize,
       workers: opts.workers,
-      label: `${ds.name} ${split} features`,
+      label: `${ds.name} ${split}${shift === NO_SHIFT ? '' : ` ${shift.label}`} features`,
       quiet: opts.quiet,
       progressStream: opts.stderr,
       log,
     });
-    timings[`${split}Features`] = r.seconds;
-    featureCache[split] = { dir: r.cacheDir, cachedRows: r.cachedRows, computedRows: r.computedRows };
-    log(`${ds.name}/${split}: ${indices.length} images (${r.cachedRows} cached, ${r.computedRows} encoded) in ${r.seconds.toFixed(1)} s`);
+    if (record) {
+      timings[`${split}Features`] = r.seconds;
+      featureCache[split] = { dir: r.cacheDir, cachedRows: r.cachedRows, computedRows: r.computedRows };
+    }
+    log(`${ds.name}/${split}${shift === NO_SHIFT ? '' : ` (${shift.label})`}: ${indices.length} images (${r.cachedRows} cached, ${r.computedRows} encoded) in ${r.seconds.toFixed(1)} s`);
     return r;
   };
 
@@ -162,10 +177,12 @@ async function benchDataset(opts: BenchOptions, model: ClipModel, { ds, trainLab
   const test = await extract('test', testIdx);
   const d = test.dim;
 
-  const zs = await zeroShotStep({ model, ds, testFeats: test.features, testLabels, dim: d, enabled: opts.zeroShot, cacheRoot: opts.cacheRoot, bootstrapResamples: opts.bootstrapResamples, warnings });
+  const head = await zeroShotHead({ model, ds, dim: d, enabled: opts.zeroShot, cacheRoot: opts.cacheRoot });
+  const zs = zeroShotOn({ model, ds, head, testFeats: test.features, testLabels, dim: d, bootstrapResamples: opts.bootstrapResamples, warnings });
   const zeroShot = zs.result;
   if (zeroShot.seconds !== undefined) timings.zeroShot = zeroShot.seconds;
 
+  let fitted: FittedProbes | null = null;
   let probes: ProbeResult[] = [];
   let breakEven: { shots: number | null; note?: string } = { shots: null };
   const testPart = { features: test.features, dim: d, indices: testIdx, labels: testLabels };
@@ -174,7 +191,7 @@ async function benchDataset(opts: BenchOptions, model: ClipModel, { ds, trainLab
     const poolIdx = drawnIndices(draws);
     const pool = await extract('train', poolIdx);
     const tp = performance.now();
-    ({ probes } = await probeStep({
+    fitted = await fitProbes({
       ds,
       draws,
       poolLabels: trainLabels,
@@ -184,13 +201,15 @@ async function benchDataset(opts: BenchOptions, model: ClipModel, { ds, trainLab
       testLabels,
       dim: d,
       settings: opts.settings,
-      bootstrapResamples: opts.bootstrapResamples,
       workers: opts.probeWorkers ?? defaultThreads(),
       signal: opts.signal,
       progress: { stream: opts.stderr, silent: opts.quiet },
-      log,
-      warnings,
-    }));
+    });
+    probes = probeResults({ ds, fitted, testLabels, settings: opts.settings, bootstrapResamples: opts.bootstrapResamples });
+    for (const p of probes) {
+      if (p.protocol?.note) warnings.push(`${ds.name}: ${p.protocol.note}`);
+      log(`${ds.name}: ${p.shots}-shot probe top-1 ${(100 * p.top1.mean).toFixed(1)}% over ${plural(p.perSeed.length, 'seed')}`);
+    }
     timings.probes = (performance.now() - tp) / 1000;
     if (zeroShot.available) breakEven = probeBreakEven(probes.map((p) => ({ shots: p.shots, effectiveShots: p.effectiveShots, top1: p.top1.mean })), zeroShot.top1!.mean);
     if (opts.exportFeaturesDir)
@@ -208,7 +227,7 @@ async function benchDataset(opts: BenchOptions, model: ClipModel, { ds, trainLab
 
   const splits: DatasetResult['splits'] = { test: { identity: ds.identity('test'), size: allTestLabels.length, used: testIdx.length } };
   if (trainLabels) splits.train = { identity: ds.identity('train'), size: trainLabels.length, used: featureCache.train ? featureCache.train.cachedRows + featureCache.train.computedRows : 0 };
-  return {
+  const clean: DatasetResult = {
     name: ds.name,
     provenance: { ...ds.provenance },
     classes: [...ds.classes],
@@ -222,6 +241,41 @@ async function benchDataset(opts: BenchOptions, model: ClipModel, { ds, trainLab
     timings,
     featureCache,
   };
+
+  // Shifted test sets: the same zero-shot head and the same fitted probes, scored on shifted features.
+  const specs = opts.shift ? parseShiftSpec(opts.shift) : [];
+  if (specs.length === 0) return { records: [clean], robustness: null };
+  const shiftSeed = opts.shiftSeed ?? 0;
+  const outcomes: ShiftOutcome[] = [];
+  const records: DatasetResult[] = [clean];
+  const cleanOutcome = { zeroShot: zs.correct, probes: fitted ? new Map([...fitted.fits].map(([k, l]) => [k, l.map((f) => f.correct)])) : new Map() };
+  for (const spec of specs) {
+    const shift = corruptionShift(spec, shiftSeed);
+    const entry = findCorruption(spec.corruption)!;
+    const ts = performance.now();
+    const shifted = await extract('test', testIdx, shift, false);
+    const szs = zeroShotOn({ model, ds, head, testFeats: shifted.features, testLabels, dim: d, bootstrapResamples: opts.bootstrapResamples, cell: shift.label, warnings });
+    const scores = fitted ? scoreFittedProbes(fitted, shifted.features, testLabels, K) : null;
+    const sprobes = fitted ? probeResults({ ds, fitted, testLabels, settings: opts.settings, bootstrapResamples: opts.bootstrapResamples, scores: scores!, cell: shift.label }) : [];
+    outcomes.push({ shift: shift.label, group: entry.group, corruption: spec.corruption, severity: spec.severity, zeroShot: szs.correct, probes: scores ? new Map([...scores].map(([k, l]) => [k, l.map((x) => x.correct)])) : new Map() });
+    records.push({
+      ...clean,
+      shift: shift.label,
+      shiftInfo: { kind: 'corruption', corruption: spec.corruption, severity: spec.severity, seed: entry.seeded ? shiftSeed : null, suite: suiteLabel(shiftSeed), fidelity: entry.fidelity, group: entry.group },
+      zeroShot: szs.result,
+      probes: sprobes,
+      breakEvenShots: null,
+      breakEvenNote: undefined,
+      timings: { testFeatures: shifted.seconds, total: (performance.now() - ts) / 1000 },
+      featureCache: { test: { dir: shifted.cacheDir, cachedRows: shifted.cachedRows, computedRows: shifted.computedRows } },
+    });
+    const be = zeroShot.available && sprobes.length ? probeBreakEven(sprobes.map((p) => ({ shots: p.shots, effectiveShots: p.effectiveShots, top1: p.top1.mean })), szs.result.top1!.mean) : { shots: null };
+    const last = records[records.length - 1];
+    last.breakEvenShots = be.shots;
+    if (be.note) last.breakEvenNote = be.note;
+    else delete last.breakEvenNote;
+  }
+  return { records, robustness: robustnessRecord({ ds: ds.name, suite: suiteLabel(shiftSeed), clean, cleanOutcome, outcomes, records: records.slice(1), bootstrapResamples: opts.bootstrapResamples }) };
 }
 
 export const defaultThreads = () => Math.max(1, cpus().length);

@@ -1,5 +1,6 @@
 import type { Dataset } from '../datasets/types.ts';
-import { identicalDraws, maxFitsPerSeed, type ProbeDraws, type ProbeSeedEvaluation, type ProbeSettings } from '../evaluation/linear-probe.ts';
+import { identicalDraws, maxFitsPerSeed, scoreProbe, type ProbeDraws, type ProbeSeedEvaluation, type ProbeSettings, type Shots } from '../evaluation/linear-probe.ts';
+import { classificationMetrics, correctness, type Metrics } from '../evaluation/metrics.ts';
 import type { KShotSample } from '../evaluation/sampling.ts';
 import { probeEstimates } from '../evaluation/estimates.ts';
 import type { ProbeProtocol, ProbeResult } from '../results/schema.ts';
@@ -36,12 +37,17 @@ export function probeProtocol(shots: number | 'all', perSeed: ProbeSeedEvaluatio
   return protocol;
 }
 
+export interface FittedProbes {
+  draws: ProbeDraws;
+  /** Per shot count, one fit per seed in draw order (weights, C, sweep, and clean-test scores). */
+  fits: Map<Shots, ProbeSeedEvaluation[]>;
+}
+
 /**
- * Fits every (shots, seed) probe on the drawn pool features, scores each on the test set, and shapes
- * one ProbeResult per shot count with its CIs and the protocol that actually ran. Fits run on worker
- * threads (`workers` > 0) so progress keeps printing and a stop request is answered at once.
+ * Fits every (shots, seed) probe on the drawn pool features and scores it on the test set. Fits run on
+ * worker threads (`workers` > 0) so progress keeps printing and a stop request is answered at once.
  */
-export async function probeStep(args: {
+export async function fitProbes(args: {
   ds: Dataset;
   draws: ProbeDraws;
   poolLabels: Int32Array;
@@ -51,51 +57,86 @@ export async function probeStep(args: {
   testLabels: Int32Array;
   dim: number;
   settings: ProbeSettings;
-  bootstrapResamples: number;
   workers: number;
   signal?: AbortSignal;
   progress?: ProbeProgressOptions;
-  log: (msg: string) => void;
-  warnings: string[];
-}): Promise<{ probes: ProbeResult[]; correct: Map<number | 'all', Uint8Array[]> }> {
+}): Promise<FittedProbes> {
   const { ds, draws, settings } = args;
-  const K = ds.classes.length;
   const tasks: ProbeTask[] = [...draws].flatMap(([shots, list]) => list.map(({ seed, sample }) => ({ shots, seed, sample })));
   const progress = createProbeProgress(
     `${ds.name} probes`,
     tasks.map((t) => ({ shots: t.shots, seed: t.seed, maxFits: maxFitsPerSeed(settings, t.sample.val.length > 0) })),
     args.progress,
   );
-  const fits = await runProbeTasks(
-    { poolLabels: args.poolLabels, poolIndex: args.poolIndex, poolFeatures: args.poolFeatures, testFeats: args.testFeats, testLabels: args.testLabels, numClasses: K, dim: args.dim, settings },
+  const all = await runProbeTasks(
+    { poolLabels: args.poolLabels, poolIndex: args.poolIndex, poolFeatures: args.poolFeatures, testFeats: args.testFeats, testLabels: args.testLabels, numClasses: ds.classes.length, dim: args.dim, settings },
     tasks,
     { workers: args.workers, signal: args.signal, onProgress: (i, p) => progress.update(i, p), onDone: (i, r) => progress.done(i, r) },
   );
-
-  const probes: ProbeResult[] = [];
-  const correct = new Map<number | 'all', Uint8Array[]>();
+  const fits = new Map<Shots, ProbeSeedEvaluation[]>();
   let t = 0;
   for (const [k, list] of draws) {
-    const perSeed = fits.slice(t, t + list.length);
+    fits.set(k, all.slice(t, t + list.length));
     t += list.length;
-    const est = probeEstimates(perSeed.map((s) => s.correct), args.testLabels, K, deriveSeed(BOOTSTRAP_SEED, `${ds.name}/probe/${k}`), args.bootstrapResamples);
+  }
+  return { draws, fits };
+}
+
+/** Per-example outcomes of one fitted probe on one test set. */
+export interface ProbeScore {
+  metrics: Metrics;
+  correct: Uint8Array;
+}
+
+/** The fitted probes scored on another test set (e.g. a shifted one): no refitting, same heads. */
+export function scoreFittedProbes(fitted: FittedProbes, feats: Float32Array, labels: Int32Array, numClasses: number): Map<Shots, ProbeScore[]> {
+  const n = labels.length;
+  const out = new Map<Shots, ProbeScore[]>();
+  for (const [k, list] of fitted.fits) {
+    out.set(
+      k,
+      list.map((f) => {
+        const scores = scoreProbe(f.weights, feats, n);
+        return { metrics: classificationMetrics(scores, labels, numClasses), correct: correctness(scores, labels, numClasses) };
+      }),
+    );
+  }
+  return out;
+}
+
+/**
+ * One ProbeResult per shot count for one test set, with CIs and the protocol that actually ran.
+ * `scores` defaults to the fits' own clean-test scores; `cell` keys the bootstrap seed (the shift, if any).
+ */
+export function probeResults(args: {
+  ds: Dataset;
+  fitted: FittedProbes;
+  testLabels: Int32Array;
+  settings: ProbeSettings;
+  bootstrapResamples: number;
+  scores?: Map<Shots, ProbeScore[]>;
+  cell?: string;
+}): ProbeResult[] {
+  const { ds, fitted, settings } = args;
+  const K = ds.classes.length;
+  const probes: ProbeResult[] = [];
+  for (const [k, list] of fitted.draws) {
+    const perSeed = fitted.fits.get(k)!;
+    const scored = args.scores?.get(k) ?? perSeed;
+    const est = probeEstimates(scored.map((s) => s.correct), args.testLabels, K, deriveSeed(BOOTSTRAP_SEED, `${ds.name}${args.cell ? `/${args.cell}` : ''}/probe/${k}`), args.bootstrapResamples);
     const short = new Map<number, { available: number; requested: number }>();
     for (const { sample } of list) for (const s of sample.shortClasses) short.set(s.class, { available: s.available, requested: s.requested });
-    const top5s = perSeed.map((s) => s.metrics.top5);
-    const protocol = probeProtocol(k, perSeed, list);
-    if (protocol.note) args.warnings.push(`${ds.name}: ${protocol.note}`);
+    const top5s = scored.map((s) => s.metrics.top5);
     probes.push({
       shots: k,
       solver: settings.solver,
-      perSeed: perSeed.map((s) => ({ seed: s.seed, trainCount: s.trainCount, valCount: s.valCount, C: s.C, cSelection: s.cSelection.method, sweep: s.sweep, metrics: toRecord(s.metrics), seconds: s.seconds })),
+      perSeed: perSeed.map((s, i) => ({ seed: s.seed, trainCount: s.trainCount, valCount: s.valCount, C: s.C, cSelection: s.cSelection.method, sweep: s.sweep, metrics: toRecord(scored[i].metrics), seconds: s.seconds })),
       ...est,
       top5: top5s.every((v) => v !== null) ? top5Estimate(top5s as number[]) : null,
-      protocol,
+      protocol: probeProtocol(k, perSeed, list),
       ...(k === 'all' ? { effectiveShots: perSeed.reduce((a, s) => a + s.trainCount, 0) / perSeed.length / K } : {}),
       shortClasses: [...short].map(([c, v]) => ({ class: ds.classes[c], ...v })),
     });
-    correct.set(k, perSeed.map((s) => s.correct));
-    args.log(`${ds.name}: ${k}-shot probe top-1 ${(100 * est.top1.mean).toFixed(1)}% over ${plural(list.length, 'seed')}`);
   }
-  return { probes, correct };
+  return probes;
 }

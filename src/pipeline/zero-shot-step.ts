@@ -8,31 +8,47 @@ import { deriveSeed } from '../util/rng.ts';
 import { UserError } from '../util/errors.ts';
 import { BOOTSTRAP_SEED, toRecord } from './record.ts';
 
-/** Zero-shot over extracted test features: prompts → class embeddings → logits → metrics with CIs. */
-export async function zeroShotStep(args: {
+/** The zero-shot head of one dataset: its class prompts embedded once, reused for every test set. */
+export type ZeroShotHead = { available: true; textEmb: Float32Array; seconds: number } | { available: false; reason: string };
+
+export async function zeroShotHead(args: { model: ClipModel; ds: Dataset; dim: number; enabled: boolean; cacheRoot: string | null }): Promise<ZeroShotHead> {
+  const { model, ds } = args;
+  if (!args.enabled) return { available: false, reason: 'disabled with --no-zero-shot' };
+  if (!model.hasText) return { available: false, reason: `${model.name} has no text tower (image-only backbone): probes only` };
+  const t0 = performance.now();
+  const text = await embedTexts(model, classPrompts(ds.classes, ds.templates), args.cacheRoot);
+  if (text.dim !== args.dim) throw new UserError(`${model.name}: text embeddings are ${text.dim}-d but image embeddings ${args.dim}-d`);
+  return { available: true, textEmb: text.data, seconds: (performance.now() - t0) / 1000 };
+}
+
+/**
+ * Zero-shot on one test set's features: logits → metrics with CIs. On the clean set (no `cell`) it
+ * also warns about classes the text tower cannot tell apart and about in-domain models.
+ */
+export function zeroShotOn(args: {
   model: ClipModel;
   ds: Dataset;
+  head: ZeroShotHead;
   testFeats: Float32Array;
   testLabels: Int32Array;
   dim: number;
-  enabled: boolean;
-  cacheRoot: string | null;
   bootstrapResamples: number;
+  /** The shift, for shifted test sets: keys the bootstrap seed and silences the clean-set warnings. */
+  cell?: string;
   warnings: string[];
-}): Promise<{ result: ZeroShotResult; correct: Uint8Array | null }> {
-  const { model, ds, dim: d, warnings } = args;
-  if (!args.enabled) return { result: { available: false, reason: 'disabled with --no-zero-shot' }, correct: null };
-  if (!model.hasText) return { result: { available: false, reason: `${model.name} has no text tower (image-only backbone): probes only` }, correct: null };
+}): { result: ZeroShotResult; correct: Uint8Array | null } {
+  const { model, ds, head, warnings } = args;
+  if (!head.available) return { result: { available: false, reason: head.reason }, correct: null };
   const t0 = performance.now();
   const K = ds.classes.length;
-  const text = await embedTexts(model, classPrompts(ds.classes, ds.templates), args.cacheRoot);
-  if (text.dim !== d) throw new UserError(`${model.name}: text embeddings are ${text.dim}-d but image embeddings ${d}-d`);
-  const ev = evaluateZeroShot({ imageFeats: args.testFeats, labels: args.testLabels, textEmb: text.data, numClasses: K, numTemplates: ds.templates.length, dim: d, scale: model.logitScale });
-  const est = zeroShotEstimates(ev.correct, args.testLabels, K, deriveSeed(BOOTSTRAP_SEED, `${ds.name}/zero-shot`), args.bootstrapResamples);
-  for (const g of ev.indistinguishable)
-    warnings.push(`${ds.name}: ${model.name} gives identical text embeddings for classes ${g.map((c) => `"${ds.classes[c]}"`).join(', ')}; zero-shot cannot tell them apart (ties go to the first)`);
+  const ev = evaluateZeroShot({ imageFeats: args.testFeats, labels: args.testLabels, textEmb: head.textEmb, numClasses: K, numTemplates: ds.templates.length, dim: args.dim, scale: model.logitScale });
+  const est = zeroShotEstimates(ev.correct, args.testLabels, K, deriveSeed(BOOTSTRAP_SEED, `${ds.name}${args.cell ? `/${args.cell}` : ''}/zero-shot`), args.bootstrapResamples);
   const inDomain = model.manifest.trainedOn.includes(ds.name);
-  if (inDomain) warnings.push(`${ds.name}: ${model.name} declares it was trained on this dataset's labels; its zero-shot result is in-domain, not transfer`);
-  const seconds = (performance.now() - t0) / 1000;
+  if (!args.cell) {
+    for (const g of ev.indistinguishable)
+      warnings.push(`${ds.name}: ${model.name} gives identical text embeddings for classes ${g.map((c) => `"${ds.classes[c]}"`).join(', ')}; zero-shot cannot tell them apart (ties go to the first)`);
+    if (inDomain) warnings.push(`${ds.name}: ${model.name} declares it was trained on this dataset's labels; its zero-shot result is in-domain, not transfer`);
+  }
+  const seconds = (performance.now() - t0) / 1000 + (args.cell ? 0 : head.seconds);
   return { result: { available: true, templates: [...ds.templates], metrics: toRecord(ev.metrics), ...est, inDomain, seconds }, correct: ev.correct };
 }

@@ -88,11 +88,27 @@ export interface SplitRecord {
   used: number;
 }
 
+/** What a shifted test set is (absent on clean records). */
+export interface ShiftInfo {
+  kind: 'corruption';
+  corruption: string;
+  severity: number;
+  /** The seed of the per-image randomness; null for deterministic corruptions. */
+  seed: number | null;
+  /** e.g. "CIFAR-10-C (re-implementation, seed 0)". */
+  suite: string;
+  /** How faithfully the original corruption is reproduced (exact, encoder, seeded, procedural). */
+  fidelity: string;
+  group: 'corruptions' | 'extra';
+}
+
 export interface DatasetResult {
   name: string;
   provenance: { source: string; checksum: string; license?: string };
   classes: string[];
+  /** 'none' for the clean test set, else the shift's label (e.g. "gaussian_noise:3"). */
   shift: string;
+  shiftInfo?: ShiftInfo;
   splits: Partial<Record<'train' | 'val' | 'test', SplitRecord>>;
   /** Where the probe's train/val pool came from. */
   probePool: 'train' | 'none';
@@ -151,6 +167,53 @@ export interface BenchResults {
     batchSize: number;
   };
   datasets: DatasetResult[];
+  /** With --shift: per dataset, how zero-shot and the adapted probes hold up (from the records above). */
+  robustness?: RobustnessRecord[];
   timings: Record<string, number>;
   warnings: string[];
+}
+
+export interface ShiftedAccuracy {
+  shift: string;
+  top1: number;
+  /** shifted − clean top-1, paired over the same test rows. */
+  drop: Estimate;
+  /** shifted ÷ clean top-1. */
+  retained: Estimate;
+}
+
+export interface RobustnessMethod {
+  method: 'zero-shot' | 'linear probe';
+  shots: number | 'all' | null;
+  clean: number;
+  /** Mean top-1 over every shifted test set of the run. */
+  meanShifted: number;
+  meanDrop: number;
+  meanRetained: number | null;
+  perShift: ShiftedAccuracy[];
+  /** Corruption summary (mean over severities per corruption, mCA, extras, unnormalised mCE). */
+  corruptions: {
+    perCorruption: { corruption: string; group: 'corruptions' | 'extra'; severities: number[]; meanTop1: number }[];
+    mCA: number | null;
+    mCAExtra: number | null;
+    mCE: number | null;
+    corruptionsCovered: number;
+  } | null;
+}
+
+export interface RobustnessRecord {
+  dataset: string;
+  suite: string;
+  shifts: string[];
+  methods: RobustnessMethod[];
+  /**
+   * Zero-shot's effective robustness (Taori et al. 2020) on the mean over shifts: its shifted top-1 minus
+   * the logit-linear trend through the adapted probes' (clean, shifted) points. null without zero-shot.
+   */
+  effectiveRobustness: {
+    value: number | null;
+    predicted: number | null;
+    fit: { slope: number; intercept: number; r2: number; points: number } | null;
+    flag?: string;
+  } | null;
 }

@@ -33,7 +33,7 @@ export function parseShiftSpec(spec: string, flag = '--shift'): CorruptionSpec[]
       continue;
     }
     const m = /^([a-z_]+)(?::(.*))?$/.exec(item);
-    const name = m?.[1] ?? item;
+    const name = m?.[1] ?? item.split(':')[0];
     if (!m || !findCorruption(name)) {
       throw new UserError(`${flag}: unknown corruption '${name}'; known: ${CORRUPTION_NAMES.join(', ')}, or the groups corruptions, corruptions+extra`);
     }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { main } from '../../src/cli/datasets.ts';
@@ -33,6 +33,16 @@ describe('npm run datasets: errors', () => {
     expect(r.code).toBe(2);
     expect(r.err).toBe(`${line}\n`);
     expect(r.out).toBe('');
+  });
+
+  it('checks --out and --data-dir before opening the dataset', async () => {
+    const file = join(dir.path, 'a-file');
+    writeFileSync(file, 'x');
+    expect((await run(['preview', 'no-such-dataset', '--out', join(file, 'x.png')])).err).toBe(`error: --out ${join(file, 'x.png')}: ${file} is a file, not a directory; choose a directory\n`);
+    expect((await run(['preview', 'no-such-dataset', '--out', dir.path])).err).toBe(`error: --out ${dir.path}: ${dir.path} is a directory; give a file name\n`);
+    const r = await run(['info', 'no-such-dataset', '--data-dir', file]);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`error: --data-dir ${file}: ${file} is a file, not a directory; choose a directory\n`);
   });
 
   it('exits 2 with "error: …" and no stack on a bad flag, as a process', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -67,6 +67,21 @@ describe('models CLI: errors', () => {
     expect(r.code).toBe(2);
     expect(r.err).toBe(`error: image not found: ${join(work, 'no-such.png')}\n`);
     expect(r.err).not.toMatch(/\n\s+at /);
+  });
+
+  it('checks preprocess --out before reading the model or the image', async () => {
+    const file = join(work, 'a-file');
+    writeFileSync(file, 'x');
+    const r = await run(['preprocess', '--model', 'no-such-model', 'no-such.png', '--out', 'a-file/x.npy'], { cwd: work, env: offlineEnv });
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`error: --out ${join(work, 'a-file/x.npy')}: ${file} is a file, not a directory; choose a directory\n`);
+  });
+
+  it('refuses a --models-dir that is a file', async () => {
+    writeFileSync(join(work, 'models-file'), 'x');
+    const r = await run(['tokenize', '--models-dir', 'models-file', 'a dog'], { cwd: work, env: offlineEnv });
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`error: --models-dir models-file: ${join(work, 'models-file')} is a file, not a directory; choose a directory\n`);
   });
 
   it('requires --out for preprocess', async () => {
@@ -217,6 +232,15 @@ describe('models CLI: inspect', () => {
   });
   afterAll(async () => {
     await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+  });
+
+  it('inspect --json is one JSON document on stdout with the same facts', async () => {
+    const r = await run(['inspect', twoFileDir, '--json']);
+    expect(r.code).toBe(0);
+    const info = JSON.parse(r.out);
+    expect(info).toMatchObject({ layout: 'two-file', embeddingDim: 8, hasText: true, dir: twoFileDir });
+    expect(info.files.find((f: { role: string }) => f.role === 'vision').sha256).toBe(sha256(served.get('visual.onnx')!));
+    expect(info.signature.vision.input.shape).toEqual(['batch', 3, 224, 224]);
   });
 
   it('inspects a local export directory: layout, files, signature, preprocessing, tokenizer', async () => {

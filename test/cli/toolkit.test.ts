@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { UserError } from '../../src/util/errors.ts';
+import { PROJECT_ROOT } from '../../src/util/paths.ts';
 import { checkFailed, defineCommand, defineGroup, EXIT, formatTable, intFlag, parseFlags, plural, runCli, singleCommandMain } from '../../src/cli/toolkit.ts';
 import { captureIo, runMain } from './capture.ts';
 
@@ -133,6 +136,16 @@ describe('commands and groups', () => {
     const main = singleCommandMain('greeter', greet);
     expect((await runMain(main, ['--help'])).out).toMatch(/^Usage: greeter <name> \[options\]\n/);
     expect(await runMain(main, ['Bo'])).toEqual({ code: 0, out: 'hello Bo\n', err: '' });
+  });
+});
+
+describe('the README exit-code table', () => {
+  it('lists exactly the codes runCli returns', () => {
+    const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
+    const start = readme.indexOf('| exit code | meaning |');
+    const table = readme.slice(start, readme.indexOf('\n\n', start));
+    const codes = [...table.matchAll(/^\| (\d+) \| (\S+)/gm)].map((m) => Number(m[1]));
+    expect(codes).toEqual(Object.values(EXIT));
   });
 });
 

@@ -104,3 +104,50 @@ describe('runBench on an in-memory dataset: the recorded protocol is the one tha
     }
   });
 });
+
+describe('runBench with --shift: probes fitted once on clean features, scored on every shifted test set', () => {
+  let tmp: string;
+  let model: ClipModel;
+  const base = (over: Partial<BenchOptions>): BenchOptions => ({
+    modelRef: 'tiny', datasets: [memoryDataset({ train: 60, test: 30, size: 12 })], shots: [1, 2, 4], seeds: [0, 1], limit: null, templatesFile: null,
+    settings: DEFAULT_PROBE_SETTINGS, threads: 1, workers: 0, probeWorkers: 0, batchSize: 16, cacheRoot: null, exportFeaturesDir: null,
+    dataDir: null, source: null, skipBad: false, bootstrapResamples: 100, zeroShot: true, argv: ['test'], quiet: true, log: () => {},
+    shift: 'contrast:5,gaussian_noise:3', ...over,
+  });
+  beforeAll(async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'cb-shift-'));
+    await writeTinyExport(join(tmp, 'model'), { layout: 'transformers.js', imageSize: 32, dim: 16, seed: 5 });
+    model = await openModel(join(tmp, 'model'), { threads: 1 });
+  });
+  afterAll(async () => {
+    await model.release();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('records one clean and one shifted result per shift, with the same fitted C, and a robustness summary', async () => {
+    const r = await runBench(base({}), model);
+    expect(validateResults(r)).toEqual([]);
+    expect(r.datasets.map((d) => d.shift)).toEqual(['none', 'contrast:5', 'gaussian_noise:3']);
+    const [clean, contrast, noise] = r.datasets;
+    expect(contrast.shiftInfo).toMatchObject({ kind: 'corruption', corruption: 'contrast', severity: 5, seed: null, fidelity: 'exact' });
+    expect(noise.shiftInfo).toMatchObject({ seed: 0, suite: 'CIFAR-10-C (re-implementation, seed 0)' });
+    for (const shifted of [contrast, noise]) expect(shifted.probes.map((p) => p.perSeed.map((s) => s.C))).toEqual(clean.probes.map((p) => p.perSeed.map((s) => s.C)));
+    const outcomes = (d: typeof clean) => JSON.stringify([d.zeroShot.metrics!.confusion, ...d.probes.flatMap((p) => p.perSeed.map((s) => s.metrics.confusion))]);
+    expect(outcomes(contrast)).not.toBe(outcomes(clean));
+    const rob = r.robustness![0];
+    expect(rob.methods.map((m) => `${m.method} ${m.shots ?? ''}`)).toEqual(['zero-shot ', 'linear probe 1', 'linear probe 2', 'linear probe 4']);
+    const zs = rob.methods[0];
+    expect(zs.perShift[0].top1).toBe(contrast.zeroShot.top1!.mean);
+    expect(zs.perShift[0].drop.mean).toBeCloseTo(contrast.zeroShot.top1!.mean - clean.zeroShot.top1!.mean, 12);
+    expect(zs.meanShifted).toBeCloseTo((contrast.zeroShot.top1!.mean + noise.zeroShot.top1!.mean) / 2, 12);
+    expect(zs.corruptions!.corruptionsCovered).toBe(2);
+    expect(rob.effectiveRobustness).not.toBeNull();
+  });
+
+  it('a shifted run repeated gives identical results, whatever the worker counts', async () => {
+    const strip = (r: Awaited<ReturnType<typeof runBench>>) => JSON.parse(JSON.stringify({ d: r.datasets.map((d) => ({ ...d, timings: null, zeroShot: { ...d.zeroShot, seconds: 0 }, probes: d.probes.map((p) => ({ ...p, perSeed: p.perSeed.map((s) => ({ ...s, seconds: 0 })) })) })), rob: r.robustness }));
+    const a = await runBench(base({ shots: [2], shift: 'gaussian_noise:5,shot_noise:2' }), model);
+    const b = await runBench(base({ shots: [2], shift: 'gaussian_noise:5,shot_noise:2', workers: 2, probeWorkers: 2, batchSize: 7 }), model);
+    expect(strip(b)).toEqual(strip(a));
+  });
+});

@@ -61,6 +61,10 @@ describe('parseShiftSpec', () => {
     expect(() => parseShiftSpec('gaussian_nosie:3')).toThrow(/--shift: unknown corruption 'gaussian_nosie'; known: gaussian_noise, .*saturate/);
   });
 
+  it('names only the corruption, not the severity, when the name is unknown', () => {
+    expect(() => parseShiftSpec('Fog:3')).toThrow(/unknown corruption 'Fog';/);
+  });
+
   it.each(['fog:0', 'fog:6', 'fog:2.5', 'fog:', 'fog:x'])('rejects the severity in %s', (spec) => {
     expect(() => parseShiftSpec(spec)).toThrow(/severity .* must be an integer from 1 to 5/);
   });

@@ -4,6 +4,7 @@
  * frost1.png … frost6.jpg photographs, which this project cannot obtain).
  */
 import type { RawImage } from '../../datasets/types.ts';
+import { toRGB } from '../../model/preprocess/convert.ts';
 import type { Rng } from '../../util/rng.ts';
 import { fromByteFloat, fromUnitFloat, toUnitFloat } from '../float-image.ts';
 import { motionBlur } from '../motion-blur.ts';
@@ -90,10 +91,9 @@ export function fog(img: RawImage, p: { amount: number; decay: number }, rng: Rn
 
 /** clip(a·x + b·frost) in 0..255, with a procedurally generated frost texture (see frost-texture.ts). */
 export function frost(img: RawImage, p: { imageWeight: number; frostWeight: number }, rng: Rng): RawImage {
-  const f = toUnitFloat(img);
-  const { width: w, height: h } = f;
-  const tex = frostTexture(w, h, rng);
-  const x = f.data;
-  for (let i = 0; i < x.length; i++) x[i] = p.imageWeight * Math.round(x[i] * 255) + p.frostWeight * tex[i];
-  return fromByteFloat(f);
+  const rgb = toRGB(img);
+  const tex = frostTexture(rgb.width, rgb.height, rng);
+  const x = new Float64Array(tex.length);
+  for (let i = 0; i < x.length; i++) x[i] = p.imageWeight * rgb.data[i] + p.frostWeight * tex[i];
+  return fromByteFloat({ data: x, width: rgb.width, height: rgb.height, channels: 3 });
 }

@@ -1,0 +1,74 @@
+import { shiftEstimates } from '../evaluation/estimates.ts';
+import { corruptionSummary, effectiveRobustness } from '../evaluation/robustness.ts';
+import type { Shots } from '../evaluation/linear-probe.ts';
+import type { DatasetResult, RobustnessMethod, RobustnessRecord } from '../results/schema.ts';
+import { deriveSeed } from '../util/rng.ts';
+import { BOOTSTRAP_SEED } from './record.ts';
+
+/** Per-example outcomes on one test set: zero-shot's, and each probe's per seed. */
+export interface TestSetOutcome {
+  zeroShot: Uint8Array | null;
+  probes: Map<Shots, Uint8Array[]>;
+}
+
+export interface ShiftOutcome extends TestSetOutcome {
+  shift: string;
+  corruption: string;
+  severity: number;
+  group: 'corruptions' | 'extra';
+}
+
+/**
+ * How zero-shot and every adapted probe hold up across the shifted test sets of one dataset: accuracy
+ * per shift with the paired drop and retained fraction, corruption summaries, and zero-shot's effective
+ * robustness against the probes' logit-linear trend (CLIP Fig. 13/14 on the user's data).
+ */
+export function robustnessRecord(args: {
+  ds: string;
+  suite: string;
+  clean: DatasetResult;
+  cleanOutcome: TestSetOutcome;
+  outcomes: ShiftOutcome[];
+  /** The shifted records, in `outcomes` order. */
+  records: DatasetResult[];
+  bootstrapResamples: number;
+}): RobustnessRecord {
+  const { ds, clean, cleanOutcome, outcomes, records } = args;
+  const method = (name: 'zero-shot' | 'linear probe', shots: Shots | null, cleanTop1: number, cleanCorrect: Uint8Array[], shifted: (i: number) => { top1: number; correct: Uint8Array[] }): RobustnessMethod => {
+    const perShift = outcomes.map((o, i) => {
+      const s = shifted(i);
+      const est = shiftEstimates(cleanCorrect, s.correct, deriveSeed(BOOTSTRAP_SEED, `${ds}/${o.shift}/${name}/${shots ?? ''}/shift`), args.bootstrapResamples);
+      return { shift: o.shift, top1: s.top1, drop: est.drop, retained: est.retained };
+    });
+    const meanShifted = perShift.reduce((a, p) => a + p.top1, 0) / perShift.length;
+    return {
+      method: name,
+      shots,
+      clean: cleanTop1,
+      meanShifted,
+      meanDrop: meanShifted - cleanTop1,
+      meanRetained: cleanTop1 > 0 ? meanShifted / cleanTop1 : null,
+      perShift,
+      corruptions: corruptionSummary(outcomes.map((o, i) => ({ corruption: o.corruption, severity: o.severity, group: o.group, top1: perShift[i].top1 }))),
+    } as RobustnessMethod;
+  };
+
+  const methods: RobustnessMethod[] = [];
+  if (cleanOutcome.zeroShot && clean.zeroShot.top1)
+    methods.push(method('zero-shot', null, clean.zeroShot.top1.mean, [cleanOutcome.zeroShot], (i) => ({ top1: records[i].zeroShot.top1!.mean, correct: [outcomes[i].zeroShot!] })));
+  for (const p of clean.probes) {
+    const cleanCorrect = cleanOutcome.probes.get(p.shots)!;
+    methods.push(
+      method('linear probe', p.shots, p.top1.mean, cleanCorrect, (i) => ({ top1: records[i].probes.find((q) => q.shots === p.shots)!.top1.mean, correct: outcomes[i].probes.get(p.shots)! })),
+    );
+  }
+  const zs = methods.find((m) => m.method === 'zero-shot');
+  const baselines = methods.filter((m) => m.method === 'linear probe').map((m) => ({ clean: m.clean, shifted: m.meanShifted }));
+  return {
+    dataset: ds,
+    suite: args.suite,
+    shifts: outcomes.map((o) => o.shift),
+    methods,
+    effectiveRobustness: zs ? effectiveRobustness(baselines, { clean: zs.clean, shifted: zs.meanShifted }) : null,
+  };
+}
