@@ -24,7 +24,7 @@ export interface Combined {
   runs: LoadedRun[];
   /** Model labels, in first-seen order; the first is the comparison baseline. */
   models: string[];
-  /** Dataset labels, in first-seen order. */
+  /** Clean dataset labels, in first-seen order (shifted test sets are in the CSV, not the tables). */
   datasets: string[];
   cells: Cell[];
   /** Every differing field with its values per file (empty when the protocols agree). */
@@ -84,7 +84,7 @@ export function combineRuns(runs: LoadedRun[], allowMixed: boolean): Combined {
     }
   }
   const uniq = (xs: string[]) => [...new Set(xs)];
-  return { runs, models: uniq(cells.map((c) => c.model)), datasets: uniq(cells.map((c) => datasetLabel(c.ds))), cells, differences };
+  return { runs, models: uniq(cells.map((c) => c.model)), datasets: uniq(cells.filter((c) => c.ds.shift === 'none').map((c) => datasetLabel(c.ds))), cells, differences };
 }
 
 /** A method column: zero-shot, or a probe at k shots. */

@@ -26,7 +26,7 @@ export function combinedPlots(c: Combined): Plot[] {
     plots.push({ file: `${slug(d)}-few-shot.png`, dataset: d, caption: `${d}: few-shot curves, one colour per model`, png: renderFewShot(`${d}: zero-shot vs few-shot linear probe`, sub, series) });
   }
   for (const model of c.models) {
-    const dsets = c.cells.filter((x) => x.model === model).map((x) => x.ds);
+    const dsets = c.cells.filter((x) => x.model === model && x.ds.shift === 'none').map((x) => x.ds);
     const delta = renderDeltaBars(dsets, model);
     if (delta) plots.push({ file: `${slug(model)}-zero-shot-minus-probe.png`, dataset: null, caption: `${model}: zero-shot minus k-shot probe per dataset`, png: delta });
     const match = renderShotsToMatch(dsets, model);

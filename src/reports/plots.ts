@@ -5,7 +5,8 @@ import { renderDeltaBars, renderShotsToMatch } from './charts/across-datasets.ts
 import { renderConfusion } from './charts/confusion.ts';
 import { renderFewShot, singleRunSeries } from './charts/few-shot.ts';
 import { renderPerClass } from './charts/per-class.ts';
-import { datasetLabel, datasetSlug, largestProbe, probeConfusion, probeKind, shotsLabel, zeroShotMetrics } from './select.ts';
+import { cleanDatasets, datasetLabel, datasetSlug, largestProbe, probeConfusion, probeKind, shiftedOf, shotsLabel, zeroShotMetrics } from './select.ts';
+import { renderShifts } from './charts/shifts.ts';
 
 export interface Plot {
   /** File name under plots/. */
@@ -15,6 +16,8 @@ export interface Plot {
   dataset: string | null;
   /** Confusion matrices sit two to a row in the HTML; everything else is full width. */
   pair?: boolean;
+  /** Shown in the dataset's distribution-shift section. */
+  shifts?: boolean;
   png: Buffer;
 }
 
@@ -23,7 +26,7 @@ const seedsText = (n: number) => plural(n, 'seed');
 export function runPlots(r: BenchResults): Plot[] {
   const plots: Plot[] = [];
   const model = `${r.model.name}${r.model.demo ? ' (demo model, not CLIP)' : ''}`;
-  for (const ds of r.datasets) {
+  for (const ds of cleanDatasets(r)) {
     const label = datasetLabel(ds);
     const base = datasetSlug(ds);
     const zs = zeroShotMetrics(ds);
@@ -45,10 +48,14 @@ export function runPlots(r: BenchResults): Plot[] {
       const k = shotsLabel(p.shots);
       plots.push({ file: `${base}-confusion-${k}-shot.png`, dataset: label, pair: true, caption: `${label}: ${probeKind(p.shots)} probe confusion matrix`, png: renderConfusion({ title: `${label}: ${probeKind(p.shots)} linear probe confusion`, subtitle: `${model}; counts summed over ${seedsText(p.perSeed.length)}, row-normalised`, classes: ds.classes, counts: probeConfusion(p) }) });
     }
+    const shifted = shiftedOf(r, ds);
+    if (shifted.length) {
+      plots.push({ file: `${base}-shifts.png`, dataset: label, shifts: true, caption: `${label}: top-1 under each distribution shift`, png: renderShifts(ds, shifted, `${label}: accuracy under distribution shift`, `${model}; ${shifted[0].shiftInfo?.suite ?? 'shifted test sets'}`) });
+    }
   }
-  const delta = renderDeltaBars(r.datasets, model);
+  const delta = renderDeltaBars(cleanDatasets(r), model);
   if (delta) plots.push({ file: 'zero-shot-minus-probe.png', dataset: null, caption: 'zero-shot minus k-shot probe per dataset', png: delta });
-  const match = renderShotsToMatch(r.datasets, model);
+  const match = renderShotsToMatch(cleanDatasets(r), model);
   if (match) plots.push({ file: 'shots-to-match-zero-shot.png', dataset: null, caption: 'shots per class to match zero-shot', png: match });
   return plots;
 }

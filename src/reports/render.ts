@@ -53,7 +53,7 @@ export function renderChart(config: ChartConfiguration, size: Size): Buffer {
   const canvas = createCanvas(size.width, size.height);
   const cfg = {
     ...config,
-    options: { ...config.options, responsive: false, animation: false, devicePixelRatio: 1 },
+    options: { layout: { padding: { left: 6, right: 6 } }, ...config.options, responsive: false, animation: false, devicePixelRatio: 1 },
     plugins: [whiteBackground, ...(config.plugins ?? [])],
   } as ChartConfiguration;
   // chart.js accepts any object with a 2D context; Skia's context implements the parts it uses.

@@ -28,6 +28,10 @@ export function sortedProbes(ds: DatasetResult): ProbeResult[] {
   return [...ds.probes].sort((a, b) => shotOrder(a.shots, b.shots));
 }
 
+/** Clean test sets (the run's datasets); shifted copies of a test set follow their clean entry in the record. */
+export const cleanDatasets = (r: BenchResults) => r.datasets.filter((ds) => ds.shift === 'none');
+export const shiftedOf = (r: BenchResults, clean: DatasetResult) => r.datasets.filter((ds) => ds.name === clean.name && ds.shift !== 'none');
+
 export const datasetLabel = (ds: DatasetResult) => (ds.shift === 'none' ? ds.name : `${ds.name} (${ds.shift})`);
 
 /** A file-name-safe slug. */
@@ -73,7 +77,8 @@ export function runWarnings(r: BenchResults): string[] {
   const out: string[] = [];
   if (r.model.demo) out.push(`${r.model.name} is the demo model trained in this repository, not CLIP: its numbers say nothing about CLIP itself.`);
   if (r.protocol.limit !== null) out.push(`--limit ${r.protocol.limit}: test sets were subsampled; numbers are not comparable with full-test-set figures.`);
-  for (const ds of r.datasets) {
+  // Shifted test sets share the clean set's fitted probes and its flags: report those once.
+  for (const ds of cleanDatasets(r)) {
     if (ds.zeroShot.inDomain) out.push(`${datasetLabel(ds)}: the model declares it was trained on this dataset's labels, so zero-shot here is not transfer.`);
     for (const p of ds.probes) {
       if (p.protocol?.note) out.push(`${datasetLabel(ds)}, ${probeKind(p.shots)} probe: ${p.protocol.note}`);

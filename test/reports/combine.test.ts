@@ -5,6 +5,7 @@ import { averageRanks, combineRuns, compareToBaseline, leaderboard } from '../..
 import { deltaOf } from '../../src/reports/delta.ts';
 import { loadRuns, type LoadedRun } from '../../src/reports/load.ts';
 import type { BenchResults } from '../../src/results/schema.ts';
+import { datasetLabel } from '../../src/reports/select.ts';
 import { readFixture, tempDir, TINY_A, TINY_B } from './helpers.ts';
 
 let dir: Awaited<ReturnType<typeof tempDir>>;
@@ -31,6 +32,14 @@ describe('leaderboard', () => {
     const two = leaderboard(c, 2);
     expect(two.map((r) => r.meanRank)).toEqual([1, 2]);
     expect(two[1].perDataset.map((e) => e!.mean)).toEqual([0.8333, 0.8333]);
+  });
+
+  it('tabulates clean test sets only; shifted ones stay in the cells for the CSV', () => {
+    const withShift = variant(runs[0], 'shifted.json', (r) => r.datasets.push({ ...structuredClone(r.datasets[0]), shift: 'fog:1' }));
+    const c = combineRuns([withShift, runs[1]], false);
+    expect(c.datasets).toEqual(['toy', 'toy2']);
+    expect(c.cells.map((x) => datasetLabel(x.ds))).toContain('toy (fog:1)');
+    expect(leaderboard(c, 'zero-shot')[0].perDataset).toHaveLength(2);
   });
 
   it('averageRanks ranks descending and averages ties, as pandas rank(method="average", ascending=False)', () => {

@@ -99,6 +99,26 @@ describe('report.html', () => {
   });
 });
 
+describe('distribution shifts', () => {
+  it('plots and tables shifted test sets in the clean set\'s section, and keeps every row in the CSV', async () => {
+    const r = structuredClone(results);
+    const [toy] = r.datasets;
+    const shifted = structuredClone(toy);
+    shifted.shift = 'gaussian_noise:3';
+    shifted.shiftInfo = { kind: 'corruption', corruption: 'gaussian_noise', severity: 3, seed: 0, suite: 'CIFAR-10-C (re-implementation, seed 0)', fidelity: 'seeded', group: 'corruptions' };
+    shifted.zeroShot.top1 = { mean: 0.3333, std: 0, ci: [0.1, 0.6] };
+    r.datasets.splice(1, 0, shifted);
+    await writeRunReport(r, join(dir.path, 'shifted'));
+    const plots = (await readdir(join(dir.path, 'shifted', 'plots'))).sort();
+    expect(plots.filter((f) => f.startsWith('toy-'))).toEqual(['toy-confusion-all-shot.png', 'toy-confusion-zero-shot.png', 'toy-few-shot.png', 'toy-per-class.png', 'toy-shifts.png']);
+    const html = await readFile(join(dir.path, 'shifted', 'report.html'), 'utf8');
+    expect(html).toMatch(/Distribution shifts[\s\S]*<td>gaussian_noise:3<\/td><td>seeded<\/td><td>33\.3 \[10\.0, 60\.0\]<\/td>/);
+    expect(html).not.toContain('id="ds-toy-gaussian_noise-3"');
+    const rows = parseCsv(await readFile(join(dir.path, 'shifted', 'results.csv'), 'utf8'));
+    expect(rows.filter((x) => x.shift === 'gaussian_noise:3').map((x) => x.method)).toEqual(['zero-shot', 'linear-probe', 'linear-probe', 'linear-probe']);
+  });
+});
+
 describe('image-only backbones', () => {
   it('report probes alone when zero-shot is unavailable', async () => {
     const r = structuredClone(results);

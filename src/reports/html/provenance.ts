@@ -1,6 +1,6 @@
 /** The provenance section: every field of the record that says what exactly was measured, and how. */
 import type { BenchResults, DatasetResult } from '../../results/schema.ts';
-import { sortedProbes, shotsLabel, datasetLabel } from '../select.ts';
+import { cleanDatasets, datasetLabel, shiftedOf, shotsLabel, sortedProbes } from '../select.ts';
 import { code, defs, esc, table } from './page.ts';
 
 const json = (v: unknown) => code(JSON.stringify(v));
@@ -19,6 +19,15 @@ function datasetProvenance(ds: DatasetResult): string {
   );
   const cTable = cRows.length ? `<p>Chosen C per probe fit (validation sweep, then refit on train + val):</p>${table(['shots', 'seed', 'train', 'val', 'C', 'C selection', 'C values tried', 'solver'], cRows)}` : '';
   return `<h3>${esc(datasetLabel(ds))}</h3>${defs(pairs)}${splits}${templates}${cTable}`;
+}
+
+function shiftProvenance(shifted: DatasetResult[]): string {
+  if (!shifted.length) return '';
+  const rows = shifted.map((d) => {
+    const i = d.shiftInfo;
+    return [d.shift, i?.corruption ?? '', i ? `${i.severity}` : '', i?.seed == null ? '—' : `${i.seed}`, i?.fidelity ?? '', i?.group ?? '', { html: code(d.splits.test?.identity ?? '') }];
+  });
+  return `<p>Shifted test sets (${esc(shifted[0].shiftInfo?.suite ?? '')}):</p><div class="scroll">${table(['shift', 'corruption', 'severity', 'seed', 'fidelity', 'group', 'test split identity'], rows)}</div>`;
 }
 
 export function provenanceSection(r: BenchResults): string {
@@ -56,5 +65,5 @@ export function provenanceSection(r: BenchResults): string {
 <h3>Model</h3>${model}${files}
 <h3>Protocol</h3>${protocol}
 <h3>Environment</h3>${environment}
-${r.datasets.map(datasetProvenance).join('\n')}`;
+${cleanDatasets(r).map((ds) => datasetProvenance(ds) + shiftProvenance(shiftedOf(r, ds))).join('\n')}`;
 }
