@@ -12,7 +12,8 @@
  */
 
 // Datasets.
-export { openDataset, readTemplates, readClassNames, type OpenDatasetOptions } from './datasets/resolve.ts';
+export { openDataset, type OpenDatasetOptions } from './datasets/resolve.ts';
+export { readTemplates, readClassNames } from './datasets/list-files.ts';
 export { BUILTIN_NAMES } from './datasets/registry.ts';
 export { SPLITS, type Dataset, type DatasetProvenance, type LabeledImage, type RawImage, type Split } from './datasets/types.ts';
 

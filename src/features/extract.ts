@@ -73,7 +73,7 @@ export async function extractImageFeatures(opts: ExtractOptions): Promise<Extrac
   const log = opts.log ?? (() => {});
   const indices = opts.indices ?? range(await dataset.size(split));
 
-  const store = opts.cacheRoot ? new FeatureStore(opts.cacheRoot, imageFeatureKey(encoder, dataset, split, shift)) : null;
+  const store = opts.cacheRoot ? new FeatureStore(opts.cacheRoot, imageFeatureKey(encoder, dataset, split, shift), { dataset: dataset.name }) : null;
   const loaded = store ? await store.load() : { dim: null, rows: new Map(), corrupt: [] as string[] };
   for (const c of loaded.corrupt) log(`feature cache: discarded corrupt chunk ${c}; recomputing its rows`);
   const missing = indices.filter((i) => !loaded.rows.has(i));

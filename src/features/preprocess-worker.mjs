@@ -3,15 +3,17 @@
 import { existsSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 
-const compiled = new URL('./preprocess-batch.js', import.meta.url);
-if (!existsSync(compiled)) (await import('tsx/esm/api')).register();
-const { preprocessBatch } = await import(existsSync(compiled) ? compiled.href : './preprocess-batch.ts');
+const compiled = existsSync(new URL('./preprocess-batch.js', import.meta.url));
+if (!compiled) (await import('tsx/esm/api')).register();
+const { preprocessBatch } = compiled ? await import('./preprocess-batch.js') : await import('./preprocess-batch.ts');
+const { serializeError } = compiled ? await import('../util/errors.js') : await import('../util/errors.ts');
 
 parentPort.on('message', async (msg) => {
   try {
     const out = await preprocessBatch(msg.job);
     parentPort.postMessage({ id: msg.id, out }, [out.buffer]);
   } catch (e) {
-    parentPort.postMessage({ id: msg.id, error: e instanceof Error ? e.message : String(e) });
+    // Kind and exit code travel explicitly: a cloned Error would arrive as a plain Error.
+    parentPort.postMessage({ id: msg.id, error: serializeError(e) });
   }
 });

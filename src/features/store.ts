@@ -1,4 +1,4 @@
-import { mkdir, readdir, rm, readFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, readFile, utimes } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { stableHash, stableStringify } from '../util/hash.ts';
@@ -36,13 +36,28 @@ export interface LoadedRows {
   corrupt: string[];
 }
 
-/** A directory of sealed chunks for one feature key. Chunks are immutable once written. */
+/** Names of entry directories under a cache root: the first 32 hex digits of the key hash. */
+export const ENTRY_NAME = /^[0-9a-f]{32}$/;
+
+/** Readable facts about an entry that are not part of its key (e.g. the dataset's name). */
+export interface FeatureEntryAbout {
+  dataset?: string;
+}
+
+/**
+ * A directory of sealed chunks for one feature key. Chunks are immutable once written.
+ *   <root>/<hash32>/key.json     the full key (what the hash covers)
+ *   <root>/<hash32>/about.json   readable facts outside the key, for `features list`
+ *   <root>/<hash32>/chunk-*.cbf  sealed chunks (chunk-file.ts)
+ * The directory's mtime is set on every load: it is the entry's "last used" time for pruning.
+ */
 export class FeatureStore {
   readonly dir: string;
 
   constructor(
     root: string,
     readonly key: FeatureKey,
+    readonly about: FeatureEntryAbout = {},
   ) {
     this.dir = join(root, featureKeyHash(key).slice(0, 32));
   }
@@ -51,12 +66,16 @@ export class FeatureStore {
     await mkdir(this.dir, { recursive: true });
     const keyFile = join(this.dir, 'key.json');
     if (!existsSync(keyFile)) await writeFileAtomic(keyFile, JSON.stringify(JSON.parse(stableStringify(this.key)), null, 2));
+    const aboutFile = join(this.dir, 'about.json');
+    if (!existsSync(aboutFile)) await writeFileAtomic(aboutFile, JSON.stringify(this.about, null, 2));
   }
 
   /** Read every chunk; corrupt ones are deleted (and reported) so their rows get recomputed. */
   async load(): Promise<LoadedRows> {
     const out: LoadedRows = { dim: null, rows: new Map(), corrupt: [] };
     if (!existsSync(this.dir)) return out;
+    const now = new Date();
+    await utimes(this.dir, now, now).catch(() => undefined); // last used; a read-only cache still reads
     const names = (await readdir(this.dir)).filter((n) => n.endsWith('.cbf')).sort();
     for (const name of names) {
       const path = join(this.dir, name);

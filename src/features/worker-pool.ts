@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { deserializeError, type SerializedError } from '../util/errors.ts';
 import { preprocessBatch, type PreprocessJob } from './preprocess-batch.ts';
 
 /**
@@ -10,18 +11,23 @@ export class PreprocessPool {
   private readonly pending = new Map<number, { resolve: (a: Float32Array) => void; reject: (e: Error) => void }>();
   private nextId = 0;
   private rr = 0;
+  private closing = false;
 
   constructor(readonly size: number) {
     for (let i = 0; i < size; i++) {
       const w = new Worker(new URL('./preprocess-worker.mjs', import.meta.url));
-      w.on('message', (msg: { id: number; out?: Float32Array; error?: string }) => {
+      w.on('message', (msg: { id: number; out?: Float32Array; error?: SerializedError }) => {
         const p = this.pending.get(msg.id);
         if (!p) return;
         this.pending.delete(msg.id);
-        if (msg.error !== undefined) p.reject(new Error(msg.error));
+        if (msg.error !== undefined) p.reject(deserializeError(msg.error));
         else p.resolve(msg.out!);
       });
       w.on('error', (e) => this.failAll(e));
+      // A worker that dies without an 'error' event (killed, out of memory) must not leave its jobs hanging.
+      w.on('exit', (code) => {
+        if (!this.closing) this.failAll(new Error(`preprocessing worker exited with code ${code}`));
+      });
       this.workers.push(w);
     }
   }
@@ -44,6 +50,7 @@ export class PreprocessPool {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }

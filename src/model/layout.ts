@@ -1,6 +1,7 @@
 /**
  * Which files in a model directory are the encoders, and what the side files say about
- * preprocessing and tokenization (REFERENCE.md "Export layouts"):
+ * preprocessing and tokenization, for the layouts exports use (e.g. Xenova/clip-vit-base-patch32
+ * on the Hugging Face hub for transformers.js / Optimum; jina-ai/clip-as-service for two files):
  * - transformers.js / Optimum: onnx/vision_model{,_quantized,_fp16}.onnx, onnx/text_model*.onnx,
  *   preprocessor_config.json, tokenizer.json, tokenizer_config.json, config.json
  * - two-file (clip-as-service / OpenAI style): visual.onnx + textual.onnx

@@ -1,6 +1,7 @@
 /**
  * loadModel: directory → ClipModel. Finds the encoders (layout.ts), opens ONNX sessions, reads
- * their signatures from the sessions (REFERENCE.md: never assume names or dtypes), checks that
+ * their signatures from the sessions (exports name and type their tensors differently, so nothing
+ * is assumed), checks that
  * the towers agree with each other and with the preprocessing, and hashes the files.
  */
 import { stat } from 'node:fs/promises';

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { evaluateProbeSeed, type ProbeFitProgress, type ProbeSeedEvaluation, type ProbeSettings, type Shots } from '../evaluation/linear-probe.ts';
 import type { KShotSample } from '../evaluation/sampling.ts';
-import { UserError } from '../util/errors.ts';
+import { deserializeError, isUserError, UserError, type SerializedError } from '../util/errors.ts';
 
 /** What every probe fit of one dataset shares: the drawn pool's features and the test set. */
 export interface ProbeJob {
@@ -92,7 +92,7 @@ export async function runProbeTasks(job: ProbeJob, tasks: ProbeTask[], opts: Pro
         w.postMessage({ type: 'task', id, seed: tasks[id].seed, sample: tasks[id].sample });
       };
       for (const w of workers) {
-        w.on('message', (msg: { type: string; id: number; progress?: ProbeFitProgress; result?: ProbeSeedEvaluation; message?: string; stack?: string }) => {
+        w.on('message', (msg: { type: string; id: number; progress?: ProbeFitProgress; result?: ProbeSeedEvaluation; error?: SerializedError }) => {
           if (failed) return;
           if (msg.type === 'progress') opts.onProgress?.(msg.id, msg.progress!);
           else if (msg.type === 'done') {
@@ -103,8 +103,8 @@ export async function runProbeTasks(job: ProbeJob, tasks: ProbeTask[], opts: Pro
               resolve();
             } else feed(w);
           } else if (msg.type === 'error') {
-            const e = new Error(`probe fit (${tasks[msg.id].shots}-shot, seed ${tasks[msg.id].seed}) failed: ${msg.message}`);
-            if (msg.stack) e.stack = `${e.message}\n${msg.stack}`;
+            const e = deserializeError(msg.error!);
+            if (!isUserError(e)) e.message = `probe fit (${tasks[msg.id].shots}-shot, seed ${tasks[msg.id].seed}) failed: ${e.message}`;
             fail(e);
           }
         });

@@ -4,9 +4,10 @@
 import { existsSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 
-const compiled = new URL('../evaluation/linear-probe.js', import.meta.url);
-if (!existsSync(compiled)) (await import('tsx/esm/api')).register();
-const { evaluateProbeSeed } = await import(existsSync(compiled) ? compiled.href : '../evaluation/linear-probe.ts');
+const compiled = existsSync(new URL('../evaluation/linear-probe.js', import.meta.url));
+if (!compiled) (await import('tsx/esm/api')).register();
+const { evaluateProbeSeed } = compiled ? await import('../evaluation/linear-probe.js') : await import('../evaluation/linear-probe.ts');
+const { serializeError } = compiled ? await import('../util/errors.js') : await import('../util/errors.ts');
 
 const PROGRESS_EVERY_MS = 200;
 let job = null;
@@ -27,6 +28,6 @@ parentPort.on('message', (msg) => {
     const result = evaluateProbeSeed({ ...job, seed: msg.seed, sample: msg.sample, onProgress });
     parentPort.postMessage({ type: 'done', id: msg.id, result }, [result.correct.buffer]);
   } catch (e) {
-    parentPort.postMessage({ type: 'error', id: msg.id, message: e instanceof Error ? e.message : String(e), stack: e instanceof Error ? e.stack : undefined });
+    parentPort.postMessage({ type: 'error', id: msg.id, error: serializeError(e) });
   }
 });

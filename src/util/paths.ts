@@ -13,3 +13,8 @@ export function resolveDataDir(flag?: string, env: NodeJS.ProcessEnv = process.e
   if (env.CLIP_BENCH_DATA) return resolve(env.CLIP_BENCH_DATA);
   return resolve(PROJECT_ROOT, 'datasets');
 }
+
+/** The feature cache root: `--cache-dir` flag > `<project root>/.cache/features/` (git-ignored). */
+export function resolveFeatureCacheDir(flag?: string | null): string {
+  return flag ? resolve(flag) : resolve(PROJECT_ROOT, '.cache', 'features');
+}

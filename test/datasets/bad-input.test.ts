@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { mkdir, open, readdir, readFile, truncate, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, stat, truncate, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openBuiltin } from '../../src/datasets/builtin.ts';
 import { convertTfjsCifar10 } from '../../src/datasets/convert/cifar10.ts';
@@ -163,15 +163,20 @@ describe('the converted store', () => {
     }
   });
 
-  it('a same-size corruption is caught by the checksum once the file changed since verification', async () => {
+  it('a same-size edit with its mtime put back is caught by the checksum on the next open', async () => {
     const e = await idxEntry('flip');
     const dataDir = join(dir.path, 'd-flip');
     const ds = await openBuiltin(e, { dataDir, progress: quiet });
     const labels = join(ds.storeDir, 'test.labels.i32');
+    // A whole-second mtime survives utimes() exactly, so the edit below leaves size and mtime as they were.
+    const t = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000);
+    await utimes(labels, t, t);
+    await openBuiltin(e, { dataDir, progress: quiet }); // opened (and checked) with that mtime
     const fh = await open(labels, 'r+');
     await fh.write(Buffer.from([9]), 0, 1, 0);
     await fh.close();
-    await utimes(labels, new Date(), new Date(Date.now() + 5000));
+    await utimes(labels, t, t);
+    expect((await stat(labels)).mtimeMs).toBe(t.getTime());
     const warn = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
       const again = await openBuiltin(e, { dataDir, progress: quiet });

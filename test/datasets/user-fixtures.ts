@@ -28,3 +28,16 @@ export async function writeTree(root: string, files: Record<string, Uint8Array |
 
 /** Bytes that no decoder accepts. */
 export const NOT_AN_IMAGE = Buffer.from('this is not an image\n');
+
+/**
+ * A PNG whose header (IHDR) is intact but whose pixel data (IDAT) is cut short: the file is
+ * encoded with sharp from seeded noise (which deflate cannot shrink much) and then truncated to
+ * half its length, so `metadata()` succeeds and decoding the rows fails.
+ */
+export async function truncatedPng(w = 32, h = 32): Promise<Buffer> {
+  const data = Buffer.alloc(w * h * 3);
+  let s = 12345;
+  for (let i = 0; i < data.length; i++) data[i] = (s = (s * 1103515245 + 12345) >>> 0) >>> 24;
+  const png = await sharp(data, { raw: { width: w, height: h, channels: 3 } }).png().toBuffer();
+  return png.subarray(0, Math.floor(png.length / 2));
+}

@@ -1,10 +1,11 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openUserDataset } from '../../src/datasets/user/index.ts';
 import { UserError } from '../../src/util/errors.ts';
 import { tempDir } from './fixtures.ts';
-import { encodeImage, NOT_AN_IMAGE, writeTree } from './user-fixtures.ts';
+import sharp from 'sharp';
+import { encodeImage, NOT_AN_IMAGE, truncatedPng, writeTree } from './user-fixtures.ts';
 
 let dir: { path: string; cleanup: () => Promise<void> };
 beforeEach(async () => {
@@ -83,6 +84,51 @@ describe('image folder', () => {
 
   it('a missing path is a UserError', async () => {
     await expect(openUserDataset(join(dir.path, 'nope'))).rejects.toThrow(/does not exist/);
+  });
+});
+
+describe('nested folders inside class folders (ImageFolder rule)', () => {
+  it('images in subfolders of a class folder belong to that class, at any depth', async () => {
+    const px = await encodeImage();
+    await writeTree(dir.path, { 'cat/1.png': px, 'cat/indoor/2.png': px, 'cat/indoor/dark/3.png': px, 'dog/4.png': px });
+    const ds = await openUserDataset(dir.path);
+    expect(ds.classes).toEqual(['cat', 'dog']);
+    expect([...(await ds.labels('test'))]).toEqual([0, 0, 0, 1]);
+    expect((await collect(ds, 'test')).map((r) => r.source!.slice(dir.path.length + 1))).toEqual(['cat/1.png', 'cat/indoor/2.png', 'cat/indoor/dark/3.png', 'dog/4.png']);
+  });
+
+  it('applies inside split folders too', async () => {
+    const px = await encodeImage();
+    await writeTree(dir.path, { 'train/cat/a/1.png': px, 'train/dog/2.png': px, 'test/cat/3.png': px, 'test/dog/b/c/4.png': px });
+    const ds = await openUserDataset(dir.path);
+    expect(await ds.size('train')).toBe(2);
+    expect([...(await ds.labels('test'))]).toEqual([0, 1]);
+  });
+
+  it('skips hidden subfolders', async () => {
+    const px = await encodeImage();
+    await writeTree(dir.path, { 'cat/1.png': px, 'cat/.thumbnails/1.png': px, 'dog/2.png': px });
+    const ds = await openUserDataset(dir.path);
+    expect(await ds.size('test')).toBe(2);
+  });
+
+  it('does not follow a symlink back into the class folder or up to the dataset root', async () => {
+    const px = await encodeImage();
+    await writeTree(dir.path, { 'cat/1.png': px, 'dog/2.png': px });
+    await symlink('.', join(dir.path, 'cat/loop'));
+    await symlink('..', join(dir.path, 'cat/root'));
+    const ds = await openUserDataset(dir.path);
+    expect((await collect(ds, 'test')).map((r) => r.source!.slice(dir.path.length + 1))).toEqual(['cat/1.png', 'dog/2.png']);
+  });
+
+  it('a root one level too high (one class folder, images only in its subfolders) is an error naming the right path', async () => {
+    const px = await encodeImage();
+    await writeTree(dir.path, { 'animals/cat/1.png': px, 'animals/dog/2.png': px });
+    const err = await openUserDataset(dir.path).catch((e) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect(err.message).toBe(
+      `${dir.path} has a single class folder, animals/, whose images are all in its subfolders (cat/, dog/); if those are the classes, pass ${join(dir.path, 'animals')} as the dataset path instead`,
+    );
   });
 });
 
@@ -187,6 +233,37 @@ describe('unreadable images', () => {
     expect(err).toBeInstanceOf(UserError);
     expect(err.message).toContain(join(dir.path, 'cat/1.png'));
     expect(err.message).toContain('--skip-bad');
+  });
+
+  it('a PNG with a readable header but truncated pixel data is skipped with skipBad, with the reason', async () => {
+    const cut = await truncatedPng();
+    expect((await sharp(cut).metadata()).width).toBe(32); // the header alone looks fine
+    await writeTree(dir.path, { 'cat/1.png': cut, 'cat/2.png': await encodeImage() });
+    const ds = await openUserDataset(dir.path, { skipBad: true });
+    expect(ds.skipped).toEqual([{ path: join(dir.path, 'cat/1.png'), reason: expect.stringMatching(/^header readable but pixel data damaged or truncated( \(.+\))?$/) }]);
+    expect(await ds.size('test')).toBe(1);
+    expect((await collect(ds, 'test')).map((r) => r.source)).toEqual([join(dir.path, 'cat/2.png')]);
+  });
+
+  it('a large truncated PNG (checked through a thumbnail) is skipped with skipBad too', async () => {
+    await writeTree(dir.path, { 'cat/big.png': await truncatedPng(1100, 1000), 'cat/ok.png': await encodeImage() });
+    const ds = await openUserDataset(dir.path, { skipBad: true });
+    expect(ds.skipped.map((s) => s.path)).toEqual([join(dir.path, 'cat/big.png')]);
+    expect(ds.skipped[0].reason).toMatch(/^header readable but pixel data damaged or truncated/);
+  });
+
+  it('a PNG with truncated pixel data, without skipBad, fails at read naming the file and --skip-bad', async () => {
+    await writeTree(dir.path, { 'cat/1.png': await truncatedPng(), 'cat/2.png': await encodeImage() });
+    const ds = await openUserDataset(dir.path);
+    const err = await collect(ds, 'test').catch((e) => e);
+    expect(err).toBeInstanceOf(UserError);
+    // The decoder's own words in the parentheses vary, or are missing (libvips keeps one error buffer for all threads).
+    expect(err.message).toMatch(
+      new RegExp(
+        `^cannot decode image ${join(dir.path, 'cat/1.png')}: header readable but pixel data damaged or truncated( \\(.+\\))?; ` +
+          'fix or remove it, or pass --skip-bad to skip unreadable images$',
+      ),
+    );
   });
 
   it('a truncated JPEG is caught at open', async () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { extractImageFeatures, type ImageEncoder } from '../../src/features/extract.ts';
 import type { PreprocessConfig } from '../../src/model/preprocess/config.ts';
+import { UserError } from '../../src/util/errors.ts';
 import { memoryDataset } from '../helpers/memory-dataset.ts';
 
 const cfg: PreprocessConfig = {
@@ -136,5 +137,13 @@ describe('feature extraction', () => {
     const inline = await extractImageFeatures({ encoder: fakeEncoder(), dataset: ds, split: 'test', cacheRoot: null, batchSize: 5, workers: 0, quiet: true });
     const pooled = await extractImageFeatures({ encoder: fakeEncoder(), dataset: ds, split: 'test', cacheRoot: null, batchSize: 5, workers: 2, quiet: true });
     expect(Array.from(pooled.features)).toEqual(Array.from(inline.features));
+  });
+
+  it('a UserError raised in a preprocessing worker stops extraction as a UserError, not a crash', async () => {
+    const ds = memoryDataset({ test: 8 });
+    const shift = { id: 'not-registered', label: 'not-registered', apply: (img: never) => img };
+    const err = await extractImageFeatures({ encoder: fakeEncoder(), dataset: ds, split: 'test', cacheRoot: null, shift, workers: 1, quiet: true }).catch((e) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect(err.message).toBe('unknown shift id "not-registered"');
   });
 });

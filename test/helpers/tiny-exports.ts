@@ -1,6 +1,7 @@
 /**
  * Tiny CLIP-format exports for tests: the real file layouts and tensor signatures
- * (REFERENCE.md "Export layouts") around a few-kilobyte graph whose output can be computed by hand.
+ * (transformers.js / Optimum and two-file, as src/model/layout.ts describes) around a few-kilobyte
+ * graph whose output can be computed by hand.
  *
  * Vision graph: pixels [batch, 3, H, W] → concat(GlobalAveragePool, GlobalMaxPool) → [batch, 6]
  *   → MatMul Wv [6, dim] → Add bv → Tanh → image embedding [batch, dim].

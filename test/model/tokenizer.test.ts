@@ -51,7 +51,7 @@ describe('CLIP BPE vs the reference vectors (bench/dev/gen-tokenizer-vectors.py)
     expect(new Set(vectors.cases.map((c) => c.group)).size).toBeGreaterThanOrEqual(10);
   });
 
-  it('DATA.md example: "a photo of a dog"', () => {
+  it('"a photo of a dog" gives the ids of OpenAI clip.tokenize, zero padded to 77', () => {
     const row = Array.from(tok.tokenize(['a photo of a dog']).ids);
     expect(row).toHaveLength(77);
     expect(row.slice(0, 8)).toEqual([49406, 320, 1125, 539, 320, 1929, 49407, 0]);

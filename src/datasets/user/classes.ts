@@ -8,7 +8,7 @@
  *   n02099601<TAB>golden retriever   a folder/label key, a tab, then the class name
  * Blank lines and lines starting with `#` are skipped; a JSON array of names also works.
  */
-import { readListFile } from '../resolve.ts';
+import { readListFile } from '../list-files.ts';
 import { UserError } from '../../util/errors.ts';
 
 export interface ClassSpec {

@@ -108,9 +108,10 @@ export class UserFilesDataset implements UserDataset {
     try {
       return await decodeImageBuffer(buf, file.path);
     } catch (e) {
-      // The header passed at open, so the pixel data itself is damaged (e.g. a truncated JPEG).
+      // The header passed at open but the pixel data is damaged. With --skip-bad every pixel was
+      // decoded at open, so the file changed since.
       const hint = this.skipBad
-        ? 'its header is readable but its pixel data is not, so --skip-bad could not catch it; re-encode or remove the file'
+        ? 'it decoded when the dataset was opened, so it changed since; re-encode or remove it and run again'
         : 'fix or remove it, or pass --skip-bad to skip unreadable images';
       throw new UserError(`${(e as Error).message}; ${hint}`);
     }

@@ -2,12 +2,16 @@
  * Image-folder layout (torchvision ImageFolder style):
  *   root/<class>/*.{png,jpg,jpeg,webp}                      everything is the `test` split
  *   root/{train,val,test}/<class>/*.{png,jpg,jpeg,webp}     one folder per split
- * Extensions are case-insensitive; other files, hidden entries and deeper subfolders are ignored.
- * Split folders and class folders cannot be mixed at the root. Files are listed in sorted
- * relative-path order, so indices are the same on every machine.
+ * Images in subfolders of a class folder (root/<class>/a/b/x.png) belong to that class, at any
+ * depth, as in torchvision's ImageFolder (`make_dataset` walks each class folder with
+ * `os.walk(followlinks=True)`); a symlink loop is followed once. One case is an error instead: a
+ * single class folder whose images are all in subfolders, the mark of a root one level too high.
+ * Extensions are case-insensitive; other files and hidden entries are ignored. Split folders and
+ * class folders cannot be mixed at the root. Files are listed in sorted relative-path order, so
+ * indices are the same on every machine.
  */
-import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, realpath, stat } from 'node:fs/promises';
+import { join, sep } from 'node:path';
 import { UserError } from '../../util/errors.ts';
 import { SPLITS, type Split } from '../types.ts';
 import { assignClasses, compareCodeUnits, type ClassSpec } from './classes.ts';
@@ -38,6 +42,7 @@ export async function listImageFolder(root: string, specs: ClassSpec[] | undefin
   }
 
   const found: { split: Split; key: string; rel: string; dir: string }[] = [];
+  const walk = { rootReal: await realpath(root), seen: new Set<string>() };
   for (const { split, prefix } of layout) {
     const splitRoot = prefix ? join(root, prefix) : root;
     const classDirs = prefix ? await subfolders(splitRoot) : top;
@@ -46,9 +51,14 @@ export async function listImageFolder(root: string, specs: ClassSpec[] | undefin
     }
     for (const key of classDirs) {
       const dir = join(splitRoot, key);
-      const names = (await readdir(dir)).filter(isImageName).sort(compareCodeUnits);
+      const names = await imagesUnder(dir, walk);
       if (names.length === 0) {
         throw new UserError(`class folder ${dir} has no images (${IMAGE_EXTENSIONS.join(', ')}); add images or remove the folder`);
+      }
+      if (classDirs.length === 1 && names.every((n) => n.includes('/'))) {
+        const inner = (await subfolders(dir)).slice(0, 3).join('/, ');
+        const fix = prefix ? `move them up into ${splitRoot}` : `pass ${dir} as the dataset path instead`;
+        throw new UserError(`${splitRoot} has a single class folder, ${key}/, whose images are all in its subfolders (${inner}/); if those are the classes, ${fix}`);
       }
       for (const name of names) found.push({ split, key, dir, rel: [prefix, key, name].filter(Boolean).join('/') });
     }
@@ -66,6 +76,26 @@ export async function listImageFolder(root: string, specs: ClassSpec[] | undefin
     .map((f) => ({ split: f.split, rel: f.rel, path: join(root, f.rel), label: indexOf.get(f.key)! }))
     .sort((a, b) => compareCodeUnits(a.rel, b.rel));
   return { classes, files };
+}
+
+/**
+ * Image files under `dir` at any depth, as `/`-separated paths relative to it. Hidden entries
+ * are skipped. A folder is read once: a symlink back to a folder already read (a loop), to the
+ * dataset root or to a folder above it is not followed.
+ */
+async function imagesUnder(dir: string, walk: { rootReal: string; seen: Set<string> }, prefix = ''): Promise<string[]> {
+  const real = await realpath(dir);
+  if (walk.seen.has(real) || walk.rootReal === real || walk.rootReal.startsWith(real + sep)) return [];
+  walk.seen.add(real);
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    if (e.name.startsWith('.')) continue;
+    const path = join(dir, e.name);
+    const isDir = e.isDirectory() || (e.isSymbolicLink() && (await stat(path).catch(() => undefined))?.isDirectory());
+    if (isDir) out.push(...(await imagesUnder(path, walk, `${prefix}${e.name}/`)));
+    else if (isImageName(e.name)) out.push(prefix + e.name);
+  }
+  return out;
 }
 
 /** Non-hidden subfolders (symlinks to folders count), sorted. */

@@ -14,7 +14,7 @@ import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { UserError } from '../../util/errors.ts';
 import type { ProgressOptions } from '../../util/progress.ts';
-import { readTemplates } from '../resolve.ts';
+import { readTemplates } from '../list-files.ts';
 import { readClassesFile, type ClassSpec } from './classes.ts';
 import { listCsvManifest } from './csv.ts';
 import { UserFilesDataset, type UserDataset } from './dataset.ts';

@@ -3,12 +3,15 @@
  * (SHA-256) and its header checked with sharp. Content hashing makes the identity exact (a
  * re-saved or replaced image changes it, a `touch` does not); it costs one read of the data,
  * a few seconds for 10k typical images, paid once per open, nothing cached between runs.
+ * With `skipBad` every image is also decoded in full, because a header check cannot see damaged
+ * pixel data (a truncated PNG) and skipping must be decided before indices are assigned; without
+ * it a damaged image fails when read, with an error naming it and suggesting --skip-bad.
  */
 import { readFile } from 'node:fs/promises';
 import { UserError } from '../../util/errors.ts';
 import { sha256 } from '../../util/hash.ts';
 import { createProgress, type ProgressOptions } from '../../util/progress.ts';
-import { probeImageBuffer } from '../decode.ts';
+import { checkImageBuffer } from '../decode.ts';
 import type { Split } from '../types.ts';
 
 export interface ListedFile {
@@ -37,8 +40,9 @@ const PARALLEL_READS = 8;
 const PROGRESS_MIN_FILES = 2000;
 
 /**
- * Hash and header-check every file, in list order. An unreadable file is dropped and reported in
- * `skipped` when `skipBad`, else it stops the open with an error naming it.
+ * Hash and check every file, in list order (header only, or every pixel when `skipBad`). An
+ * unreadable file is dropped and reported in `skipped` when `skipBad`, else it stops the open
+ * with an error naming it.
  */
 export async function fingerprintFiles(
   files: readonly ListedFile[],
@@ -51,7 +55,7 @@ export async function fingerprintFiles(
   const worker = async () => {
     while (next < files.length) {
       const i = next++;
-      results[i] = await fingerprint(files[i]);
+      results[i] = await fingerprint(files[i], opts.skipBad);
       progress.tick();
     }
   };
@@ -75,7 +79,7 @@ export async function fingerprintFiles(
   return { files: out, skipped };
 }
 
-async function fingerprint(file: ListedFile): Promise<FingerprintedFile | SkippedFile> {
+async function fingerprint(file: ListedFile, decodePixels: boolean): Promise<FingerprintedFile | SkippedFile> {
   let buf: Buffer;
   try {
     buf = await readFile(file.path);
@@ -83,7 +87,7 @@ async function fingerprint(file: ListedFile): Promise<FingerprintedFile | Skippe
     const code = (e as NodeJS.ErrnoException).code;
     return { path: file.path, reason: code === 'EISDIR' ? 'a folder, not an image file' : (code ?? (e as Error).message) };
   }
-  const bad = await probeImageBuffer(buf);
+  const bad = await checkImageBuffer(buf, { pixels: decodePixels });
   if (bad) return { path: file.path, reason: bad };
   return { ...file, size: buf.length, sha256: sha256(buf) };
 }

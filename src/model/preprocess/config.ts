@@ -18,7 +18,11 @@ export interface PreprocessConfig {
   std: [number, number, number];
 }
 
-/** OpenAI CLIP ViT-B/32, B/16, L/14 at 224 (REFERENCE.md). */
+/**
+ * OpenAI CLIP ViT-B/32, B/16, L/14 at 224: openai/CLIP `clip/clip.py` `_transform` (Resize(224,
+ * BICUBIC), CenterCrop(224), ToTensor, Normalize with these mean/std); transformers.js exports
+ * state the same in `preprocessor_config.json`.
+ */
 export const CLIP_224: PreprocessConfig = {
   resizeMode: 'shortest',
   size: 224,

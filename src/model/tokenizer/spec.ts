@@ -1,4 +1,8 @@
-/** How an export expects its text ids. Exports differ (REFERENCE.md "Tokenizer"). */
+/**
+ * How an export expects its text ids. Exports differ: OpenAI's `clip.tokenize` (openai/CLIP
+ * `clip/clip.py`) pads with 0; Hugging Face `CLIPTokenizer` and transformers.js pad with
+ * <|endoftext|> and pass an attention mask; ids are int32 or int64 as the graph declares.
+ */
 export interface TokenizerSpec {
   kind: 'clip-bpe';
   /** Context length (77 for CLIP). */
