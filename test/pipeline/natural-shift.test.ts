@@ -6,7 +6,8 @@ import sharp from 'sharp';
 import { writeTinyExport } from '../helpers/tiny-exports.ts';
 import { openModel } from '../../src/model/resolve.ts';
 import type { ClipModel } from '../../src/model/clip-model.ts';
-import { DEFAULT_PROBE_SETTINGS, prepareDatasets, runBench, type BenchOptions } from '../../src/pipeline/bench.ts';
+import { prepareDatasets, runBench, type BenchOptions } from '../../src/pipeline/bench.ts';
+import { testBenchOptions } from '../helpers/bench-options.ts';
 import { validateResults } from '../../src/results/validate.ts';
 import { UserError } from '../../src/util/errors.ts';
 
@@ -26,11 +27,7 @@ async function folder(root: string, splits: Record<string, Record<string, number
 describe('natural shifts: the source dataset\'s probes and head tested on another dataset through a class map', () => {
   let tmp: string;
   let model: ClipModel;
-  const opts = (over: Partial<BenchOptions>): BenchOptions => ({
-    modelRef: 'tiny', datasets: [join(tmp, 'photos')], shots: [2], seeds: [0, 1], limit: null, templatesFile: null, settings: DEFAULT_PROBE_SETTINGS,
-    threads: 1, workers: 0, probeWorkers: 0, batchSize: 16, cacheRoot: null, exportFeaturesDir: null, dataDir: null, source: null, skipBad: false,
-    bootstrapResamples: 100, zeroShot: true, argv: ['test'], quiet: true, log: () => {}, ...over,
-  });
+  const opts = (over: Partial<BenchOptions>) => testBenchOptions({ datasets: [join(tmp, 'photos')], ...over });
   beforeAll(async () => {
     tmp = mkdtempSync(join(tmpdir(), 'cb-natural-'));
     const hue = { red: [200, 40, 40], green: [40, 200, 40], blue: [40, 40, 200], rouge: [190, 50, 50], vert: [50, 190, 50], violet: [120, 40, 160] } as Record<string, [number, number, number]>;
