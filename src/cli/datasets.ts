@@ -4,6 +4,7 @@ import { writeFileAtomic } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 import { resolveDataDir } from '../util/paths.ts';
 import { corruptionShift } from '../features/shift.ts';
+import { isNaturalShiftItem, NATURAL_SHIFTS } from '../datasets/natural-shifts.ts';
 import { parseShiftSpec, suiteLabel } from '../shifts/index.ts';
 import { builtinStatus, resolveSource } from '../datasets/builtin.ts';
 import { BUILTIN_DATASETS, builtinEntry } from '../datasets/registry.ts';
@@ -153,6 +154,12 @@ function previewShifts(v: { shift?: string; 'shift-seed'?: string; images?: stri
     return undefined;
   }
   if (v['per-class'] !== undefined) throw new UserError('--per-class does not apply with --shift; choose how many images with --images <n>');
+  const natural = v.shift.split(',').map((s) => s.trim()).find(isNaturalShiftItem);
+  if (natural) {
+    const target = NATURAL_SHIFTS.find((s) => s.name === natural)?.target;
+    const how = target ? `${PROG} preview ${target} --out ${target}.png` : `${PROG} preview <target dataset> --out target.png`;
+    throw new UserError(`--shift ${natural}: preview --shift shows corruptions; a natural shift is another dataset, see it with ${how}`);
+  }
   const seed = intFlag(v['shift-seed'], '--shift-seed', 0, 0);
   const images = intFlag(v.images, '--images', 8, 1, 100);
   return { seed, images, shifts: parseShiftSpec(v.shift).map((spec) => corruptionShift(spec, seed)) };

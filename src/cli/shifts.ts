@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import sharp from 'sharp';
 import { decodeImageFile } from '../datasets/decode.ts';
+import { NATURAL_SHIFTS } from '../datasets/natural-shifts.ts';
 import { applyCorruption, CORRUPTION_NAMES, CORRUPTIONS, corruptionSeed, findCorruption, SOURCE, suiteLabel, type CorruptionEntry } from '../shifts/index.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
@@ -20,7 +21,7 @@ const paramNames = (c: CorruptionEntry) => Object.keys(c.severities[0]);
 
 const list = defineCommand({
   name: 'list',
-  summary: 'the 19 corruptions: group, fidelity, parameters of each severity, source',
+  summary: 'the 19 corruptions (group, fidelity, parameters of each severity, source) and the natural shifts',
   usage: '[options]',
   description: `Lists the CIFAR-10-C corruptions (Hendrycks & Dietterich, ICLR 2019) as re-implemented here: the 15
 of the benchmark and the 4 extras, each with its parameters at severities 1-5 (as in make_cifar_c.py), the
@@ -28,7 +29,8 @@ function it follows and its fidelity:
   exact       no randomness; the original's uint8 output within 1 level
   encoder     no randomness; JPEG through sharp instead of Pillow
   seeded      the original's distributions, drawn from this project's seeded generator
-  procedural  seeded, and stands in for data the original used that is not available (frost images)`,
+  procedural  seeded, and stands in for data the original used that is not available (frost images)
+Then the built-in natural shifts: another dataset's images of the source dataset's classes.`,
   flags: { ...JSON_FLAG },
   examples: [`${PROG} list`, `npm run -s shifts -- list --json`],
   async run({ values, positionals, io }) {
@@ -47,6 +49,7 @@ function it follows and its fidelity:
           severities: c.severities.map((params, i) => ({ severity: i + 1, params })),
           ...(c.notes ? { notes: c.notes } : {}),
         })),
+        natural: NATURAL_SHIFTS.map((n) => ({ name: n.name, source: n.source, target: n.target, mapping: n.mapping, note: n.note })),
       });
     }
     // One line per parameter, its five severities side by side: the table stays narrow for snow's seven.
@@ -61,7 +64,9 @@ function it follows and its fidelity:
       `${SUITE}\n` +
         `source: ${SOURCE}, the function of the same name (e.g. fog())\n\n` +
         formatTable(['name', 'group', 'fidelity', 'parameter', 'sev 1', 'sev 2', 'sev 3', 'sev 4', 'sev 5'], rows) +
-        `\nnotes:\n${notes.join('\n')}\n`,
+        `\nnotes:\n${notes.join('\n')}\n\n` +
+        `natural shifts (bench --dataset <source> --shift <name>; or map:<file.json> for your own pair):\n` +
+        formatTable(['name', 'source', 'target', 'classes', 'note'], NATURAL_SHIFTS.map((n) => [n.name, n.source, n.target, String(Object.keys(n.mapping).length), n.note])),
     );
   },
 });

@@ -47,6 +47,8 @@ describe('npm run datasets -- preview --shift', () => {
   it.each([
     [['--shift', 'fogg:2'], /^error: --shift: unknown corruption 'fogg'/],
     [['--shift', 'fog:9'], /^error: --shift: severity '9' of fog must be an integer from 1 to 5/],
+    [['--shift', 'fog:1,quickdraw'], /^error: --shift quickdraw: preview --shift shows corruptions; a natural shift is another dataset, see it with npm run datasets -- preview quickdraw --out quickdraw\.png\n$/],
+    [['--shift', 'map:pairs.json'], /^error: --shift map:pairs\.json: preview --shift shows corruptions; .* preview <target dataset>/],
     [['--shift', 'fog:2', '--per-class', '3'], /^error: --per-class does not apply with --shift; choose how many images with --images <n>\n$/],
     [['--images', '3'], /^error: --images only applies with --shift <spec>\n$/],
     [['--shift-seed', '3'], /^error: --shift-seed only applies with --shift <spec>\n$/],

@@ -46,6 +46,14 @@ describe('shifts list', () => {
     expect(r.out).toMatch(/frost: PROCEDURAL frost texture/);
   });
 
+  it('lists the built-in natural shifts with their source and target datasets', async () => {
+    const { out } = await run(['list']);
+    expect(out).toMatch(/^quickdraw\s+cifar10\s+quickdraw\s+9\s+photos/m);
+    expect(out).toMatch(/^digits\s+mnist\s+digits\s+10\s/m);
+    const doc = JSON.parse((await run(['list', '--json'])).out);
+    expect(doc.natural.find((n: { name: string }) => n.name === 'quickdraw').mapping.ship).toEqual(['cruise ship', 'sailboat']);
+  });
+
   it('--json gives the 15 and the 4 extras with parameters per severity and the source function', async () => {
     const r = await run(['list', '--json']);
     expect(r.code).toBe(0);
