@@ -1,10 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { main } from '../../src/cli/shifts.ts';
 import { applyCorruption, corruptionSeed } from '../../src/shifts/index.ts';
 import { sha256 } from '../../src/util/hash.ts';
+import { PROJECT_ROOT } from '../../src/util/paths.ts';
 import { tempDir } from '../datasets/fixtures.ts';
 import { runMain } from './capture.ts';
 
@@ -136,5 +139,13 @@ describe('shifts apply: bad input', () => {
     expect(r.err.split('\n')).toHaveLength(2);
     expect(r.out).toBe('');
     expect(readdirSync(out)).toEqual(['not-an-image.png']);
+  });
+});
+
+describe('npm run shifts as a process', () => {
+  it('exits 2 with one error line and no stack on a bad severity', async () => {
+    const r = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'src/cli/shifts.ts'), 'apply', 'fog:9', photo, '--out', join(dir.path, 'p.png')], { cwd: PROJECT_ROOT }).catch((e) => e);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("error: severity '9' of fog must be an integer from 1 to 5 (e.g. fog:3)\n");
   });
 });
