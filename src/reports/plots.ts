@@ -5,7 +5,7 @@ import { renderDeltaBars, renderShotsToMatch } from './charts/across-datasets.ts
 import { renderConfusion } from './charts/confusion.ts';
 import { renderFewShot, singleRunSeries } from './charts/few-shot.ts';
 import { renderPerClass } from './charts/per-class.ts';
-import { cleanDatasets, datasetLabel, datasetSlug, largestProbe, probeConfusion, probeKind, shiftedOf, shotsLabel, zeroShotMetrics } from './select.ts';
+import { cleanDatasets, datasetLabel, datasetSlug, largestProbe, probeConfusion, probeKind, shiftedOf, shiftSuite, shotsLabel, zeroShotMetrics } from './select.ts';
 import { renderShifts } from './charts/shifts.ts';
 
 export interface Plot {
@@ -50,7 +50,7 @@ export function runPlots(r: BenchResults): Plot[] {
     }
     const shifted = shiftedOf(r, ds);
     if (shifted.length) {
-      plots.push({ file: `${base}-shifts.png`, dataset: label, shifts: true, caption: `${label}: top-1 under each distribution shift`, png: renderShifts(ds, shifted, `${label}: accuracy under distribution shift`, `${model}; ${shifted[0].shiftInfo?.suite ?? 'shifted test sets'}`) });
+      plots.push({ file: `${base}-shifts.png`, dataset: label, shifts: true, caption: `${label}: top-1 under each distribution shift`, png: renderShifts(ds, shifted, `${label}: accuracy under distribution shift`, `${model}; ${[...new Set(shifted.map(shiftSuite))].join('; ')}`) });
     }
   }
   const delta = renderDeltaBars(cleanDatasets(r), model);

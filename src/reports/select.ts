@@ -88,3 +88,9 @@ export function runWarnings(r: BenchResults): string[] {
   }
   return [...out, ...r.warnings];
 }
+
+/** How a shifted test set was made, in a word: the corruption's fidelity, or "natural" for another dataset's images. */
+export const shiftFidelity = (ds: DatasetResult) => (ds.shiftInfo?.kind === 'corruption' ? ds.shiftInfo.fidelity : ds.shiftInfo?.kind === 'natural' ? `natural (${ds.shiftInfo.target})` : '');
+
+/** The suite a shifted test set belongs to ("CIFAR-10-C (re-implementation, seed 0)", "cifar10→quickdraw"). */
+export const shiftSuite = (ds: DatasetResult) => (ds.shiftInfo?.kind === 'corruption' ? ds.shiftInfo.suite : ds.shiftInfo?.kind === 'natural' ? `${ds.name}→${ds.shiftInfo.target}` : '');

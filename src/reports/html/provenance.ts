@@ -1,5 +1,5 @@
 /** The provenance section: every field of the record that says what exactly was measured, and how. */
-import type { BenchResults, DatasetResult } from '../../results/schema.ts';
+import type { BenchResults, DatasetResult, CorruptionShiftInfo, NaturalShiftInfo } from '../../results/schema.ts';
 import { cleanDatasets, datasetLabel, shiftedOf, shotsLabel, sortedProbes } from '../select.ts';
 import { code, defs, esc, table } from './page.ts';
 
@@ -22,12 +22,25 @@ function datasetProvenance(ds: DatasetResult): string {
 }
 
 function shiftProvenance(shifted: DatasetResult[]): string {
-  if (!shifted.length) return '';
-  const rows = shifted.map((d) => {
-    const i = d.shiftInfo;
-    return [d.shift, i?.corruption ?? '', i ? `${i.severity}` : '', i?.seed == null ? '—' : `${i.seed}`, i?.fidelity ?? '', i?.group ?? '', { html: code(d.splits.test?.identity ?? '') }];
-  });
-  return `<p>Shifted test sets (${esc(shifted[0].shiftInfo?.suite ?? '')}):</p><div class="scroll">${table(['shift', 'corruption', 'severity', 'seed', 'fidelity', 'group', 'test split identity'], rows)}</div>`;
+  const corrupted = shifted.filter((d) => d.shiftInfo?.kind === 'corruption');
+  const natural = shifted.filter((d) => d.shiftInfo?.kind === 'natural');
+  let out = '';
+  if (corrupted.length) {
+    const rows = corrupted.map((d) => {
+      const i = d.shiftInfo as CorruptionShiftInfo;
+      return [d.shift, i.corruption, `${i.severity}`, i.seed == null ? '—' : `${i.seed}`, i.fidelity, i.group, { html: code(d.splits.test?.identity ?? '') }];
+    });
+    out += `<p>Shifted test sets (${esc((corrupted[0].shiftInfo as CorruptionShiftInfo).suite)}):</p><div class="scroll">${table(['shift', 'corruption', 'severity', 'seed', 'fidelity', 'group', 'test split identity'], rows)}</div>`;
+  }
+  if (natural.length) {
+    const rows = natural.map((d) => {
+      const i = d.shiftInfo as NaturalShiftInfo;
+      const mapping = Object.entries(i.mapping).map(([s, t]) => `${s} ← ${t.join(' + ')}`).join('; ');
+      return [d.shift, i.target, i.restricted ? `restricted to ${i.classesPresent.length} classes` : 'all classes', mapping, { html: code(d.splits.test?.identity ?? '') }];
+    });
+    out += `<p>Natural shifts (another dataset's images through a class map):</p><div class="scroll">${table(['shift', 'test images from', 'classifier', 'class map', 'test split identity'], rows)}</div>`;
+  }
+  return out;
 }
 
 export function provenanceSection(r: BenchResults): string {

@@ -4,7 +4,7 @@ import { breakEvenLine, SUMMARY_HEADER, summaryRows } from '../../results/markdo
 import { plural } from '../../util/plural.ts';
 import { perClassRows, sortRows } from '../charts/per-class.ts';
 import type { Plot } from '../plots.ts';
-import { cleanDatasets, datasetLabel, largestProbe, probeKind, runWarnings, shiftedOf, slug, sortedProbes } from '../select.ts';
+import { cleanDatasets, datasetLabel, largestProbe, probeKind, runWarnings, shiftFidelity, shiftedOf, shiftSuite, slug, sortedProbes } from '../select.ts';
 import { pct, signed } from '../style.ts';
 import { code, esc, figures, page, table } from './page.ts';
 import { provenanceSection } from './provenance.ts';
@@ -36,26 +36,26 @@ function shiftSection(r: BenchResults, ds: DatasetResult, plots: Plot[]): string
   const header = ['test set', 'fidelity', 'zero-shot top-1 %', ...shots.map((s) => `${probeKind(s)} probe top-1 %`)];
   const row = (d: DatasetResult) => [
     d.shift === 'none' ? 'clean' : d.shift,
-    d.shiftInfo?.fidelity ?? '',
+    shiftFidelity(d),
     est(d.zeroShot.available ? d.zeroShot.top1 : null),
     ...shots.map((s) => est(d.probes.find((p) => p.shots === s)?.top1)),
   ];
-  const rob = r.robustness?.find((x) => x.dataset === ds.name);
-  const robTable = rob
-    ? table(
+  const robs = r.robustness?.filter((x) => x.dataset === ds.name) ?? [];
+  const robTable = (rob: (typeof robs)[number]) =>
+    `<p>${esc(rob.suite)} (${plural(rob.shifts.length, 'shifted test set')}):</p>` +
+    table(
         ['method', 'clean %', 'mean shifted %', 'mean drop (points)', 'mean retained %', 'mCA %', 'mCE (unnormalised)'],
         rob.methods.map((m) => [
           m.method === 'zero-shot' ? 'zero-shot' : `${probeKind(m.shots ?? 'all')} probe`,
           pct(m.clean), pct(m.meanShifted), signed(m.meanDrop), m.meanRetained === null ? '—' : pct(m.meanRetained),
           m.corruptions?.mCA == null ? '—' : pct(m.corruptions.mCA), m.corruptions?.mCE == null ? '—' : m.corruptions.mCE.toFixed(3),
         ]),
-      )
-    : '';
-  const er = rob?.effectiveRobustness;
-  const erLine = er ? `<p>Zero-shot effective robustness (Taori et al. 2020, against the probes' logit-linear trend): ${er.value === null ? 'not measurable' : `${signed(er.value)} points`}${er.flag ? ` (${esc(er.flag)})` : ''}.</p>` : '';
+      ) +
+    erLine(rob.effectiveRobustness);
+  const erLine = (er: (typeof robs)[number]['effectiveRobustness']) => er ? `<p>Zero-shot effective robustness (Taori et al. 2020, against the probes' logit-linear trend): ${er.value === null ? 'not measurable' : `${signed(er.value)} points`}${er.flag ? ` (${esc(er.flag)})` : ''}.</p>` : '';
   return `<h3>Distribution shifts</h3>
-<p>${esc(rob?.suite ?? shifted[0].shiftInfo?.suite ?? '')}: the same zero-shot head and fitted probes, scored on each shifted copy of the test set. Top-1 %, mean [95% CI].</p>
-<div class="scroll">${table(header, [ds, ...shifted].map(row))}</div>${robTable}${erLine}
+<p>${esc([...new Set(shifted.map(shiftSuite))].join('; '))}: the same zero-shot head and fitted probes, scored on each shifted test set. Top-1 %, mean [95% CI].</p>
+<div class="scroll">${table(header, [ds, ...shifted].map(row))}</div>${robs.map(robTable).join('')}
 ${figures(plots)}`;
 }
 
