@@ -19,7 +19,9 @@ import { zeroShotHead, zeroShotOn } from './zero-shot-step.ts';
 import { fitProbes, probeResults, scoreFittedProbes, type FittedProbes } from './probe-step.ts';
 import { robustnessRecord, type ShiftOutcome, type TestSetOutcome } from './robustness-step.ts';
 import { corruptionShift, NO_SHIFT, type ImageShift } from '../features/shift.ts';
-import { checkCorruptible, findCorruption, parseShiftSpec, suiteLabel, type CorruptionSpec } from '../shifts/index.ts';
+import { checkCorruptible, CORRUPTION_NAMES, findCorruption, parseShiftSpec, SEVERITIES, suiteLabel, type CorruptionSpec } from '../shifts/index.ts';
+import { openCifar10CFolder } from '../datasets/cifar10c-folder.ts';
+import { readdir } from 'node:fs/promises';
 import { findNaturalShift, isNaturalShiftItem, mappedTestSet, NATURAL_SHIFTS, readMappingFile, type MappedTestSet, type NaturalShift } from '../datasets/natural-shifts.ts';
 import { plural } from '../util/plural.ts';
 
@@ -76,13 +78,39 @@ export interface PreparedDataset {
   shifts: PreparedShift[];
 }
 
-export type PreparedShift = { kind: 'corruption'; spec: CorruptionSpec } | { kind: 'natural'; shift: NaturalShift; set: MappedTestSet };
+export type PreparedShift =
+  | { kind: 'corruption'; spec: CorruptionSpec }
+  | { kind: 'released'; spec: CorruptionSpec; dir: string; set: Dataset }
+  | { kind: 'natural'; shift: NaturalShift; set: MappedTestSet };
+
+/** `released:<dir>`: every `<corruption>.npy` of a released CIFAR-10-C folder, at its 5 severities. */
+async function prepareReleased(item: string, ds: Dataset): Promise<PreparedShift[]> {
+  const dir = item.slice('released:'.length);
+  if (ds.name !== 'cifar10') throw new UserError(`--shift ${item}: the released CIFAR-10-C files are shifted copies of cifar10's test set, not of ${ds.name}`);
+  let names: string[];
+  try {
+    names = (await readdir(dir)).filter((f) => f.endsWith('.npy') && f !== 'labels.npy').map((f) => f.slice(0, -4));
+  } catch {
+    throw new UserError(`--shift ${item}: cannot read the folder ${dir}; give the folder holding <corruption>.npy and labels.npy`);
+  }
+  const known = names.filter((n) => findCorruption(n)).sort((a, b) => CORRUPTION_NAMES.indexOf(a) - CORRUPTION_NAMES.indexOf(b));
+  if (known.length === 0) throw new UserError(`--shift ${item}: no <corruption>.npy of a known corruption in ${dir} (known: ${CORRUPTION_NAMES.join(', ')})`);
+  const out: PreparedShift[] = [];
+  for (const corruption of known)
+    for (const severity of SEVERITIES) {
+      const set = await openCifar10CFolder(dir, corruption, severity);
+      if ((await set.size('test')) !== (await ds.size('test'))) throw new UserError(`--shift ${item}: ${corruption}.npy holds ${await set.size('test')} images per severity, cifar10's test set ${await ds.size('test')}`);
+      out.push({ kind: 'released', spec: { corruption, severity }, dir, set });
+    }
+  return out;
+}
 
 /** --shift items for one dataset: natural shifts opened and mapped, corruptions parsed and checked against its image size. */
 async function prepareShifts(opts: BenchOptions, ds: Dataset): Promise<PreparedShift[]> {
   if (!opts.shift) return [];
   const items = opts.shift.split(',').map((s) => s.trim());
   const out: PreparedShift[] = [];
+  for (const item of items.filter((i) => i.startsWith('released:'))) out.push(...(await prepareReleased(item, ds)));
   for (const item of items.filter(isNaturalShiftItem)) {
     const shift = item.startsWith('map:') ? await readMappingFile(item.slice(4), ds.name) : findNaturalShift(ds.name, item);
     if (!shift)
@@ -90,7 +118,7 @@ async function prepareShifts(opts: BenchOptions, ds: Dataset): Promise<PreparedS
     const target = await openDataset(shift.target, { dataDir: opts.dataDir ?? undefined, skipBad: opts.skipBad });
     out.push({ kind: 'natural', shift, set: await mappedTestSet(shift, ds.classes, target) });
   }
-  const corruptionItems = items.filter((s) => !isNaturalShiftItem(s));
+  const corruptionItems = items.filter((s) => !isNaturalShiftItem(s) && !s.startsWith('released:'));
   if (corruptionItems.length) {
     const specs = parseShiftSpec(corruptionItems.join(','));
     for await (const first of ds.read('test', [0])) checkCorruptible(first.image.width, first.image.height, `--shift on ${ds.name}`);
@@ -306,25 +334,35 @@ async function benchDatasetWith(
 
   const corruptions: ShiftOutcome[] = [];
   const corruptionRecords: DatasetResult[] = [];
+  const releasedOutcomes: ShiftOutcome[] = [];
+  const releasedRecords: DatasetResult[] = [];
   const robustness: RobustnessRecord[] = [];
   for (const s of shifts) {
     const ts = performance.now();
-    if (s.kind === 'corruption') {
+    if (s.kind === 'corruption' || s.kind === 'released') {
+      const released = s.kind === 'released';
       const shift = corruptionShift(s.spec, shiftSeed);
+      const label = released ? `${shift.label} (released)` : shift.label;
       const entry = findCorruption(s.spec.corruption)!;
-      const shifted = await extract('test', testIdx, shift, false);
-      const { record, outcome } = score(shift.label, shifted.features, testLabels);
-      corruptions.push({ ...outcome, shift: shift.label, corruption: s.spec.corruption, severity: s.spec.severity, group: entry.group });
+      // The released files hold the same test images, severity-major: the same rows, so still paired.
+      const shifted = released
+        ? await extractImageFeatures({ pool, encoder: model, dataset: s.set, split: 'test', indices: testIdx, cacheRoot: opts.cacheRoot, batchSize: opts.batchSize, workers: opts.workers, label: `cifar10-c ${label} features`, quiet: opts.quiet, progressStream: opts.stderr, log })
+        : await extract('test', testIdx, shift, false);
+      const { record, outcome } = score(label, shifted.features, testLabels);
+      (released ? releasedOutcomes : corruptions).push({ ...outcome, shift: label, corruption: s.spec.corruption, severity: s.spec.severity, group: entry.group });
       const rec: DatasetResult = {
         ...cleanBase(),
-        shift: shift.label,
-        shiftInfo: { kind: 'corruption', corruption: s.spec.corruption, severity: s.spec.severity, seed: entry.seeded ? shiftSeed : null, suite: suiteLabel(shiftSeed), fidelity: entry.fidelity, group: entry.group },
+        shift: label,
+        shiftInfo: released
+          ? { kind: 'corruption', corruption: s.spec.corruption, severity: s.spec.severity, seed: null, suite: RELEASED_SUITE, fidelity: 'released', group: entry.group }
+          : { kind: 'corruption', corruption: s.spec.corruption, severity: s.spec.severity, seed: entry.seeded ? shiftSeed : null, suite: suiteLabel(shiftSeed), fidelity: entry.fidelity, group: entry.group },
+        ...(released ? { provenance: { ...s.set.provenance } } : {}),
         ...record,
         timings: { testFeatures: shifted.seconds, total: (performance.now() - ts) / 1000 },
         featureCache: { test: { dir: shifted.cacheDir, cachedRows: shifted.cachedRows, computedRows: shifted.computedRows } },
       };
       records.push(rec);
-      corruptionRecords.push(rec);
+      (released ? releasedRecords : corruptionRecords).push(rec);
       continue;
     }
     // Natural shift: another dataset's test images of these classes (its own --limit subset).
@@ -360,10 +398,14 @@ async function benchDatasetWith(
     }
     if (missing) warnings.push(`${ds.name}: --shift ${s.shift.name} has no test images of ${ds.classes.filter((_, c) => !s.set.present[c]).join(', ')}; reported both with the full classifier and restricted to the ${classesPresent.length} classes present`);
   }
+  if (releasedOutcomes.length)
+    robustness.unshift(robustnessRecord({ ds: ds.name, suite: RELEASED_SUITE, clean, cleanOutcome, outcomes: releasedOutcomes, records: releasedRecords, bootstrapResamples: opts.bootstrapResamples }));
   if (corruptions.length)
     robustness.unshift(robustnessRecord({ ds: ds.name, suite: suiteLabel(shiftSeed), clean, cleanOutcome, outcomes: corruptions, records: corruptionRecords, bootstrapResamples: opts.bootstrapResamples }));
   return { records, robustness };
 }
+
+const RELEASED_SUITE = 'CIFAR-10-C (the released files of Hendrycks & Dietterich 2019)';
 
 export const defaultThreads = () => Math.max(1, cpus().length);
 export { DEFAULT_PROBE_SETTINGS };

@@ -1,9 +1,15 @@
 import { shiftEstimates, unpairedShiftEstimates } from '../evaluation/estimates.ts';
 import { corruptionSummary, effectiveRobustness } from '../evaluation/robustness.ts';
 import type { Shots } from '../evaluation/linear-probe.ts';
-import type { DatasetResult, RobustnessMethod, RobustnessRecord } from '../results/schema.ts';
+import type { DatasetResult, Estimate, RobustnessMethod, RobustnessRecord } from '../results/schema.ts';
 import { deriveSeed } from '../util/rng.ts';
 import { BOOTSTRAP_SEED } from './record.ts';
+
+/** An estimate with undefined parts (a ratio over a clean accuracy of 0) stored as null, as JSON would. */
+const finite = (e: Estimate): Estimate => {
+  const f = (x: number) => (Number.isFinite(x) ? x : null) as number;
+  return { mean: f(e.mean), std: f(e.std), ci: [f(e.ci[0]), f(e.ci[1])] };
+};
 
 /** Per-example outcomes on one test set: zero-shot's, and each probe's per seed. */
 export interface TestSetOutcome {
@@ -41,7 +47,7 @@ export function robustnessRecord(args: {
       const seed = deriveSeed(BOOTSTRAP_SEED, `${ds}/${o.shift}/${name}/${shots ?? ''}/shift`);
       // Corruptions shift the same rows (paired); a natural shift brings other images (unpaired).
       const est = o.corruption ? shiftEstimates(cleanCorrect, s.correct, seed, args.bootstrapResamples) : unpairedShiftEstimates(cleanCorrect, s.correct, seed, args.bootstrapResamples);
-      return { shift: o.shift, top1: s.top1, drop: est.drop, retained: est.retained };
+      return { shift: o.shift, top1: s.top1, drop: finite(est.drop), retained: finite(est.retained) };
     });
     const meanShifted = perShift.reduce((a, p) => a + p.top1, 0) / perShift.length;
     return {

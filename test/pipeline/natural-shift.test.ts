@@ -10,6 +10,8 @@ import { prepareDatasets, runBench, type BenchOptions } from '../../src/pipeline
 import { testBenchOptions } from '../helpers/bench-options.ts';
 import { validateResults } from '../../src/results/validate.ts';
 import { UserError } from '../../src/util/errors.ts';
+import { encodeNpy } from '../../src/util/npy.ts';
+import { memoryDataset } from '../helpers/memory-dataset.ts';
 
 /** An image folder root/<split>/<class>/<i>.png of solid-ish 8×8 colours, one hue per class. */
 async function folder(root: string, splits: Record<string, Record<string, number>>, hue: Record<string, [number, number, number]>) {
@@ -71,5 +73,39 @@ describe('natural shifts: the source dataset\'s probes and head tested on anothe
     expect((await fails('gaussian_noise:6')).message).toMatch(/severity '6' of gaussian_noise must be an integer from 1 to 5/);
     expect((await fails('fogg')).message).toMatch(/unknown corruption 'fogg'/);
     expect((await fails(`map:${join(tmp, 'nope.json')}`)).message).toMatch(/no such file/);
+  });
+});
+
+describe('--shift released:<dir>: the released CIFAR-10-C files as shifted copies of the cifar10 test set', () => {
+  let tmp: string;
+  let model: ClipModel;
+  const CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
+  const N = 10; // test images; the folder holds 5 × N rows, severity-major
+  beforeAll(async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'cb-released-'));
+    mkdirSync(join(tmp, 'c10c'));
+    const images = Uint8Array.from({ length: 5 * N * 32 * 32 * 3 }, (_, i) => (i * 7 + Math.floor(i / 3072) * 31) % 256);
+    writeFileSync(join(tmp, 'c10c', 'fog.npy'), encodeNpy(images, [5 * N, 32, 32, 3]));
+    writeFileSync(join(tmp, 'c10c', 'labels.npy'), encodeNpy(Uint8Array.from({ length: 5 * N }, (_, i) => i % 10), [5 * N]));
+    await writeTinyExport(join(tmp, 'model'), { layout: 'transformers.js', imageSize: 32, dim: 16, seed: 5 });
+    model = await openModel(join(tmp, 'model'), { threads: 1 });
+  });
+  afterAll(async () => {
+    await model.release();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('scores every severity of every corruption file, paired with the clean rows, labelled as the released files', async () => {
+    const cifar = { ...memoryDataset({ train: 40, test: N, classes: CLASSES, size: 32 }), name: 'cifar10' };
+    const r = await runBench(testBenchOptions({ datasets: [cifar], shots: [1], shift: `released:${join(tmp, 'c10c')}` }), model);
+    expect(validateResults(r)).toEqual([]);
+    expect(r.datasets.map((d) => d.shift)).toEqual(['none', ...[1, 2, 3, 4, 5].map((s) => `fog:${s} (released)`)]);
+    expect(r.datasets[1].shiftInfo).toMatchObject({ kind: 'corruption', fidelity: 'released', seed: null });
+    expect(r.robustness![0].suite).toMatch(/released files/);
+  });
+
+  it('refuses the released files for another dataset, before encoding', async () => {
+    const err = await prepareDatasets(testBenchOptions({ datasets: [memoryDataset({ test: 4 })], shift: `released:${join(tmp, 'c10c')}` })).catch((e) => e);
+    expect(err.message).toMatch(/shifted copies of cifar10's test set, not of memory/);
   });
 });
