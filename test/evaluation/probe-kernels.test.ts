@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LogisticRegressionProbe, lossAndGradient } from '../../src/evaluation/probe/logistic-regression.ts';
+import { jsGemm, LogisticRegressionProbe, lossAndGradient, rowSpaceBasis, type Gemm } from '../../src/evaluation/probe/logistic-regression.ts';
+import { ortGemm } from '../../src/evaluation/probe/ort-native.ts';
 import { ortAvailable, ortObjective } from '../../src/evaluation/probe/ort-objective.ts';
 import { Rng } from '../../src/util/rng.ts';
 
@@ -110,5 +111,26 @@ describe('probe loss/gradient kernels', () => {
     const large = make(2000, 64);
     expect(new LogisticRegressionProbe({ maxIter: 2 }).fit(small.X, small.y, 30, 8, 3).fitInfo().kernel).toBe('js');
     expect(new LogisticRegressionProbe({ maxIter: 2 }).fit(large.X, large.y, 2000, 64, 3).fitInfo().kernel).toBe('onnxruntime');
+  });
+
+  it.each([
+    ['JS', jsGemm],
+    ['onnxruntime', ((A, B, p, q, k, t, acc) => ortGemm(A, B, p, q, k, t, 1, acc)) as Gemm],
+  ] as const)('the blocked row-space basis (%s products) is orthonormal, spans every row and skips dependent rows', (_, gemm) => {
+    // 150 rows over three blocks, rank 100: rows 100.. are combinations of earlier rows (small integers,
+    // so the combinations are exact in float32).
+    const rng = new Rng(3);
+    const [n, d, rank] = [150, 120, 100];
+    const X = new Float32Array(n * d);
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < d; j++) X[i * d + j] = i < rank ? rng.int(7) - 3 : X[(i - rank) * d + j] - 2 * X[(i - rank + 1) * d + j];
+    const { Q, rank: r } = rowSpaceBasis(X, n, d, gemm);
+    expect(r).toBe(rank);
+    const QQt = jsGemm(Q, Q, r, r, d, true);
+    for (let a = 0; a < r; a++) for (let b = 0; b < r; b++) expect(Math.abs(QQt[a * r + b] - (a === b ? 1 : 0))).toBeLessThan(1e-12);
+    // Each row equals its projection (X Qᵀ) Q.
+    const X64 = Float64Array.from(X);
+    const back = jsGemm(jsGemm(X64, Q, n, r, d, true), Q, n, d, r, false);
+    for (let t = 0; t < n * d; t++) expect(Math.abs(back[t] - X64[t])).toBeLessThan(1e-9);
   });
 });

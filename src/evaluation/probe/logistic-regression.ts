@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { minimizeLbfgs, type LbfgsStop } from './lbfgs.ts';
-import { ortAvailable, ortObjective } from './ort-objective.ts';
+import { ortAvailable, ortGemm } from './ort-native.ts';
+import { ortObjective } from './ort-objective.ts';
 import type { LinearProbe, LinearWeights } from './types.ts';
 
 export interface LogisticRegressionOptions {
@@ -110,7 +111,7 @@ export class LogisticRegressionProbe implements LinearProbe {
       return this;
     }
 
-    const basis = this.reduceToRowSpace && n < d ? cachedRowSpace(X, n, d) : undefined;
+    const basis = this.reduceToRowSpace && n < d ? cachedRowSpace(X, n, d, this.threads) : undefined;
     const r = basis ? basis.rank : d;
     const Xr = basis ? basis.Xr : cachedFloat64(X);
 
@@ -342,36 +343,73 @@ export function argmaxRows(scores: Float32Array, n: number, K: number): Int32Arr
 }
 
 /**
- * Orthonormal basis (rows of Q, [rank, d]) of the span of X's rows: modified Gram–Schmidt with one
+ * Orthonormal basis (rows of Q, [rank, d]) of the span of X's rows: Gram–Schmidt with one
  * re-orthogonalisation pass ("twice is enough"); rows that add < 1e-10 of their norm are dependent.
+ * Blocked (BCGS2, Barlow & Smoktunowicz 2013): each block of rows is projected off the basis so far
+ * with two matrix products (`gemm`: onnxruntime's for large X), then orthogonalised within the block
+ * by modified Gram–Schmidt, twice.
  */
-export function rowSpaceBasis(X: Float32Array, n: number, d: number): { Q: Float64Array; rank: number } {
+export function rowSpaceBasis(X: Float32Array, n: number, d: number, gemm: Gemm = jsGemm): { Q: Float64Array; rank: number } {
   const Q = new Float64Array(Math.min(n, d) * d);
-  const v = new Float64Array(d);
+  const V = new Float64Array(Math.min(n, BASIS_BLOCK) * d);
+  const norm0 = new Float64Array(BASIS_BLOCK);
   let rank = 0;
-  for (let i = 0; i < n && rank < d; i++) {
-    let norm0 = 0;
-    for (let j = 0; j < d; j++) {
-      v[j] = X[i * d + j];
-      norm0 += v[j] * v[j];
+  for (let s = 0; s < n && rank < d; s += BASIS_BLOCK) {
+    const bb = Math.min(BASIS_BLOCK, n - s);
+    for (let t = 0; t < bb; t++) {
+      let ss = 0;
+      for (let j = 0; j < d; j++) {
+        const v = X[(s + t) * d + j];
+        V[t * d + j] = v;
+        ss += v * v;
+      }
+      norm0[t] = Math.sqrt(ss);
     }
-    norm0 = Math.sqrt(norm0);
-    if (norm0 === 0) continue;
-    for (let pass = 0; pass < 2; pass++) {
-      for (let a = 0; a < rank; a++) {
-        const c = dotRows(Q, a * d, v, 0, d);
-        for (let j = 0; j < d; j++) v[j] -= c * Q[a * d + j];
+    if (rank > 0) {
+      for (let pass = 0; pass < 2; pass++) {
+        const coeffs = gemm(V, Q, bb, rank, d, true);
+        V.set(gemm(coeffs, Q, bb, d, rank, false, { C: V, alpha: -1 }).subarray(0, bb * d));
       }
     }
-    let norm = 0;
-    for (let j = 0; j < d; j++) norm += v[j] * v[j];
-    norm = Math.sqrt(norm);
-    if (norm <= 1e-10 * norm0) continue;
-    for (let j = 0; j < d; j++) Q[rank * d + j] = v[j] / norm;
-    rank++;
+    const first = rank;
+    for (let t = 0; t < bb && rank < d; t++) {
+      if (norm0[t] === 0) continue;
+      const vo = t * d;
+      for (let pass = 0; pass < 2; pass++) {
+        for (let a = first; a < rank; a++) {
+          const c = dotRows(Q, a * d, V, vo, d);
+          for (let j = 0; j < d; j++) V[vo + j] -= c * Q[a * d + j];
+        }
+      }
+      let norm = 0;
+      for (let j = 0; j < d; j++) norm += V[vo + j] * V[vo + j];
+      norm = Math.sqrt(norm);
+      if (norm <= 1e-10 * norm0[t]) continue;
+      for (let j = 0; j < d; j++) Q[rank * d + j] = V[vo + j] / norm;
+      rank++;
+    }
   }
   return { Q, rank };
 }
+
+const BASIS_BLOCK = 64;
+
+/** alpha·A·op(B) (+ C): A [p, k]; B [q, k] when transB, else [k, q]; result [p, q]. */
+export type Gemm = (A: Float64Array, B: Float64Array, p: number, q: number, k: number, transB: boolean, acc?: { C: Float64Array; alpha: number }) => Float64Array;
+
+export const jsGemm: Gemm = (A, B, p, q, k, transB, acc) => {
+  const out = new Float64Array(p * q);
+  if (acc) out.set(acc.C.subarray(0, p * q));
+  const alpha = acc ? acc.alpha : 1;
+  for (let i = 0; i < p; i++) {
+    if (transB) for (let c = 0; c < q; c++) out[i * q + c] += alpha * dotRows(A, i * k, B, c * k, k);
+    else for (let t = 0; t < k; t++) axpyFrom(out.subarray(i * q, (i + 1) * q), alpha * A[i * k + t], B, t * q, q);
+  }
+  return out;
+};
+
+/** onnxruntime's GEMM once the basis costs this many multiply-adds (n²·d); below it JS is as fast. */
+const ORT_MIN_BASIS_WORK = 1 << 22;
 
 interface RowSpace {
   n: number;
@@ -398,20 +436,15 @@ function cachedFloat64(X: Float32Array): Float64Array {
   return hit;
 }
 
-function cachedRowSpace(X: Float32Array, n: number, d: number): RowSpace {
+function cachedRowSpace(X: Float32Array, n: number, d: number, threads: number): RowSpace {
   const hit = rowSpaceCache.get(X);
   if (hit && hit.n === n && hit.d === d) return hit;
-  const { Q, rank } = rowSpaceBasis(X, n, d);
-  const entry = { n, d, Q, rank, Xr: projectRows(X, n, d, Q, rank) };
+  const gemm: Gemm = n * n * d >= ORT_MIN_BASIS_WORK && ortAvailable() ? (A, B, p, q, k, t, acc) => ortGemm(A, B, p, q, k, t, threads, acc) : jsGemm;
+  const { Q, rank } = rowSpaceBasis(X, n, d, gemm);
+  // X Qᵀ: coordinates of each row in the basis, [n, rank].
+  const entry = { n, d, Q, rank, Xr: gemm(cachedFloat64(X), Q, n, rank, d, true) };
   rowSpaceCache.set(X, entry);
   return entry;
-}
-
-/** X Qᵀ: coordinates of each row in the basis, [n, r]. */
-function projectRows(X: Float32Array, n: number, d: number, Q: Float64Array, r: number): Float64Array {
-  const out = new Float64Array(n * r);
-  for (let i = 0; i < n; i++) for (let a = 0; a < r; a++) out[i * r + a] = dotMixedAt(Q, a * d, X, i * d, d);
-  return out;
 }
 
 function checkShapes(X: Float32Array, y: Int32Array, n: number, d: number, numClasses: number): void {

@@ -3,50 +3,12 @@
  * onnxruntime's CPU GEMM (MLAS: vectorised, optionally multi-threaded), in float64 throughout so the
  * iterates match the JS kernel to rounding. X and the labels are bound once per training set; each
  * evaluation passes only W and b, so a C sweep reuses everything but the parameters.
- *
- * L-BFGS calls the objective synchronously, and onnxruntime-node's public `InferenceSession.run` is a
- * Promise around its native binding's synchronous `run` (onnxruntime-node 1.30 `dist/backend.js`), so
- * this module calls that binding directly. If a future onnxruntime-node moves it, `ortAvailable()` is
- * false and the probe uses the JS kernel (same answers, slower).
+ * Runs synchronously on the native binding (see ort-native.ts).
  */
-import { createRequire } from 'node:module';
 import { GraphBuilder } from '../../model/onnx/builder.ts';
+import { loadOrt, nativeSession, type NativeSession } from './ort-native.ts';
 
-interface NativeSession {
-  loadModel(buffer: ArrayBuffer, byteOffset: number, byteLength: number, options: object): void;
-  run(feeds: Record<string, unknown>, fetches: Record<string, null>, options: object): Record<string, { data: Float64Array }>;
-}
-
-interface OrtModule {
-  Tensor: new (type: string, data: Float64Array | BigInt64Array, dims: number[]) => unknown;
-  native: { InferenceSession: new () => NativeSession };
-}
-
-let loaded: OrtModule | null | undefined;
-
-function loadOrt(): OrtModule | null {
-  if (loaded !== undefined) return loaded;
-  try {
-    const require = createRequire(import.meta.url);
-    const { Tensor } = require('onnxruntime-node') as { Tensor: OrtModule['Tensor'] };
-    const ortMain = require.resolve('onnxruntime-node');
-    const { binding, initOrt } = require(ortMain.replace(/index\.js$/, 'binding.js')) as {
-      binding: OrtModule['native'];
-      initOrt: () => void;
-    };
-    if (typeof initOrt !== 'function' || typeof binding?.InferenceSession !== 'function') throw new Error('unexpected binding shape');
-    initOrt();
-    loaded = { Tensor, native: binding };
-  } catch {
-    loaded = null;
-  }
-  return loaded;
-}
-
-/** Whether the onnxruntime kernel can run here (the native binding loads). */
-export function ortAvailable(): boolean {
-  return loadOrt() !== null;
-}
+export { ortAvailable } from './ort-native.ts';
 
 /**
  * z = X Wᵀ + b; logp = log_softmax(z); nll = −Σ_i logp[i, y_i]; R = softmax(z) − onehot(y) (scattered
@@ -81,19 +43,10 @@ function lossGraph(): Uint8Array {
 // every training set.
 const sessions = new Map<number, NativeSession>();
 
-function sessionFor(ort: OrtModule, threads: number): NativeSession {
+function sessionFor(threads: number): NativeSession {
   let s = sessions.get(threads);
   if (!s) {
-    const bytes = lossGraph();
-    s = new ort.native.InferenceSession();
-    s.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, {
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
-      // Spinning threads steal the core from other probe workers between evaluations.
-      extra: { session: { intra_op: { allow_spinning: '0' } } },
-    });
+    s = nativeSession(lossGraph(), threads);
     sessions.set(threads, s);
   }
   return s;
@@ -109,7 +62,7 @@ export type BoundObjective = (params: Float64Array, invC: number, grad: Float64A
 export function ortObjective(X: Float64Array, y: Int32Array, n: number, d: number, m: number, threads: number): BoundObjective {
   const ort = loadOrt();
   if (!ort) throw new Error('onnxruntime kernel unavailable: the onnxruntime-node native binding did not load');
-  const session = sessionFor(ort, threads);
+  const session = sessionFor(threads);
   const tX = new ort.Tensor('float64', X, [n, d]);
   const tY = new ort.Tensor('int64', BigInt64Array.from(y, (v) => BigInt(v)), [n, 1]);
   const fetches = { nll: null, grad_W: null, grad_b: null };
