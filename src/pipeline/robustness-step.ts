@@ -1,4 +1,4 @@
-import { shiftEstimates } from '../evaluation/estimates.ts';
+import { shiftEstimates, unpairedShiftEstimates } from '../evaluation/estimates.ts';
 import { corruptionSummary, effectiveRobustness } from '../evaluation/robustness.ts';
 import type { Shots } from '../evaluation/linear-probe.ts';
 import type { DatasetResult, RobustnessMethod, RobustnessRecord } from '../results/schema.ts';
@@ -13,9 +13,10 @@ export interface TestSetOutcome {
 
 export interface ShiftOutcome extends TestSetOutcome {
   shift: string;
-  corruption: string;
-  severity: number;
-  group: 'corruptions' | 'extra';
+  /** Corruption shifts only (natural ones have no severity). */
+  corruption?: string;
+  severity?: number;
+  group?: 'corruptions' | 'extra';
 }
 
 /**
@@ -37,7 +38,9 @@ export function robustnessRecord(args: {
   const method = (name: 'zero-shot' | 'linear probe', shots: Shots | null, cleanTop1: number, cleanCorrect: Uint8Array[], shifted: (i: number) => { top1: number; correct: Uint8Array[] }): RobustnessMethod => {
     const perShift = outcomes.map((o, i) => {
       const s = shifted(i);
-      const est = shiftEstimates(cleanCorrect, s.correct, deriveSeed(BOOTSTRAP_SEED, `${ds}/${o.shift}/${name}/${shots ?? ''}/shift`), args.bootstrapResamples);
+      const seed = deriveSeed(BOOTSTRAP_SEED, `${ds}/${o.shift}/${name}/${shots ?? ''}/shift`);
+      // Corruptions shift the same rows (paired); a natural shift brings other images (unpaired).
+      const est = o.corruption ? shiftEstimates(cleanCorrect, s.correct, seed, args.bootstrapResamples) : unpairedShiftEstimates(cleanCorrect, s.correct, seed, args.bootstrapResamples);
       return { shift: o.shift, top1: s.top1, drop: est.drop, retained: est.retained };
     });
     const meanShifted = perShift.reduce((a, p) => a + p.top1, 0) / perShift.length;
@@ -49,7 +52,9 @@ export function robustnessRecord(args: {
       meanDrop: meanShifted - cleanTop1,
       meanRetained: cleanTop1 > 0 ? meanShifted / cleanTop1 : null,
       perShift,
-      corruptions: corruptionSummary(outcomes.map((o, i) => ({ corruption: o.corruption, severity: o.severity, group: o.group, top1: perShift[i].top1 }))),
+      corruptions: outcomes.every((o) => o.corruption)
+        ? corruptionSummary(outcomes.map((o, i) => ({ corruption: o.corruption!, severity: o.severity!, group: o.group!, top1: perShift[i].top1 })))
+        : null,
     } as RobustnessMethod;
   };
 
