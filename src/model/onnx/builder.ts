@@ -16,10 +16,10 @@ import { endianness } from 'node:os';
 import { AttributeType, DataType, encodeModel } from './schema.ts';
 import type { AttributeProto, GraphProto, ModelProto, NodeProto, TensorProto, ValueInfoProto } from './schema.ts';
 
-export type OnnxDtype = 'float32' | 'float16' | 'int32' | 'int64' | 'uint8' | 'int8' | 'bool';
+export type OnnxDtype = 'float64' | 'float32' | 'float16' | 'int32' | 'int64' | 'uint8' | 'int8' | 'bool';
 
 /** Typed array holding initializer data; Uint16Array carries float16 bit patterns. */
-export type TensorData = Float32Array | Int32Array | BigInt64Array | Uint8Array | Int8Array | Uint16Array;
+export type TensorData = Float64Array | Float32Array | Int32Array | BigInt64Array | Uint8Array | Int8Array | Uint16Array;
 
 export interface TensorValue {
   data: TensorData;
@@ -59,6 +59,7 @@ export interface ModelOptions {
 }
 
 const DTYPE_CODE: Record<OnnxDtype, number> = {
+  float64: DataType.DOUBLE,
   float32: DataType.FLOAT,
   float16: DataType.FLOAT16,
   int32: DataType.INT32,
@@ -70,6 +71,7 @@ const DTYPE_CODE: Record<OnnxDtype, number> = {
 
 /** Bytes per element of each dtype, as stored in raw_data. */
 const DTYPE_BYTES: Record<OnnxDtype, number> = {
+  float64: 8,
   float32: 4,
   float16: 2,
   int32: 4,
@@ -95,6 +97,7 @@ function irVersionFor(opset: number): number {
 }
 
 function inferDtype(data: TensorData): OnnxDtype {
+  if (data instanceof Float64Array) return 'float64';
   if (data instanceof Float32Array) return 'float32';
   if (data instanceof Int32Array) return 'int32';
   if (data instanceof BigInt64Array) return 'int64';

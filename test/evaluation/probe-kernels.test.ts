@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import { jsGemm, LogisticRegressionProbe, lossAndGradient, rowSpaceBasis, type Gemm } from '../../src/evaluation/probe/logistic-regression.ts';
+import { ortGemm } from '../../src/evaluation/probe/ort-native.ts';
+import { ortAvailable, ortObjective } from '../../src/evaluation/probe/ort-objective.ts';
+import { Rng } from '../../src/util/rng.ts';
+
+/** The objective written as its definition, loop by loop: the reference both fast kernels must equal. */
+function referenceLossAndGradient(params: Float64Array, X: Float64Array, y: Int32Array, n: number, d: number, m: number, invC: number, grad: Float64Array): number {
+  const bOff = m * d;
+  let loss = 0;
+  for (let t = 0; t < bOff; t++) {
+    grad[t] = params[t] * invC;
+    loss += (0.5 * invC * params[t] * params[t]);
+  }
+  for (let k = 0; k < m; k++) grad[bOff + k] = 0;
+  const z = new Float64Array(m);
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < m; k++) {
+      let s = params[bOff + k];
+      for (let j = 0; j < d; j++) s += params[k * d + j] * X[i * d + j];
+      z[k] = s;
+    }
+    const zmax = Math.max(...z);
+    let sum = 0;
+    for (let k = 0; k < m; k++) sum += Math.exp(z[k] - zmax);
+    loss += zmax + Math.log(sum) - z[y[i]];
+    for (let k = 0; k < m; k++) {
+      const r = Math.exp(z[k] - zmax) / sum - (k === y[i] ? 1 : 0);
+      grad[bOff + k] += r;
+      for (let j = 0; j < d; j++) grad[k * d + j] += r * X[i * d + j];
+    }
+  }
+  return loss;
+}
+
+function randomProblem(seed: number, n: number, d: number, m: number) {
+  const rng = new Rng(seed);
+  return {
+    X: Float64Array.from({ length: n * d }, () => rng.normal()),
+    y: Int32Array.from({ length: n }, () => rng.int(m)),
+    params: Float64Array.from({ length: m * d + m }, () => 0.3 * rng.normal()),
+  };
+}
+
+function maxRelativeError(a: Float64Array, b: Float64Array): number {
+  let scale = 0;
+  for (const v of b) scale = Math.max(scale, Math.abs(v));
+  let e = 0;
+  for (let i = 0; i < a.length; i++) e = Math.max(e, Math.abs(a[i] - b[i]) / scale);
+  return e;
+}
+
+// Shapes that exercise the blocked loops' remainders (m, n not multiples of 4) and many classes.
+const SHAPES: [number, number, number][] = [
+  [37, 13, 3],
+  [101, 64, 10],
+  [250, 33, 45],
+];
+
+describe('probe loss/gradient kernels', () => {
+  it.each(SHAPES)('the JS kernel equals the reference objective and gradient (n=%i, d=%i, m=%i)', (n, d, m) => {
+    const { X, y, params } = randomProblem(n + d + m, n, d, m);
+    const gRef = new Float64Array(params.length);
+    const gJs = new Float64Array(params.length);
+    const fRef = referenceLossAndGradient(params, X, y, n, d, m, 1 / 0.3, gRef);
+    const fJs = lossAndGradient(params, X, y, n, d, m, 1 / 0.3, new Float64Array(n * m), gJs);
+    expect(Math.abs(fJs - fRef) / Math.abs(fRef)).toBeLessThan(1e-12);
+    expect(maxRelativeError(gJs, gRef)).toBeLessThan(1e-12);
+  });
+
+  it.skipIf(!ortAvailable()).each(SHAPES)('the onnxruntime kernel equals the reference objective and gradient (n=%i, d=%i, m=%i)', (n, d, m) => {
+    const { X, y, params } = randomProblem(7 * n + m, n, d, m);
+    const gRef = new Float64Array(params.length);
+    const gOrt = new Float64Array(params.length);
+    const fRef = referenceLossAndGradient(params, X, y, n, d, m, 1 / 20, gRef);
+    const fOrt = ortObjective(X, y, n, d, m, 1)(params, 1 / 20, gOrt);
+    expect(Math.abs(fOrt - fRef) / Math.abs(fRef)).toBeLessThan(1e-9);
+    expect(maxRelativeError(gOrt, gRef)).toBeLessThan(1e-9);
+  });
+
+  it('the onnxruntime kernel is available with the installed onnxruntime-node', () => {
+    // If an upgrade moves the native binding, fits silently fall back to the slower JS kernel: fail here instead.
+    expect(ortAvailable()).toBe(true);
+  });
+
+  it.each([1e-2, 1, 1e2])('fits with the onnxruntime and JS kernels predict the same classes at C = %s', (C) => {
+    const rng = new Rng(11);
+    const [n, d, K] = [400, 24, 6];
+    const means = Array.from({ length: K }, () => Array.from({ length: d }, () => rng.normal()));
+    const X = new Float32Array(n * d);
+    const y = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      y[i] = i % K;
+      for (let j = 0; j < d; j++) X[i * d + j] = 0.4 * means[y[i]][j] + rng.normal();
+    }
+    const js = new LogisticRegressionProbe({ C, kernel: 'js' }).fit(X, y, n, d, K);
+    const fast = new LogisticRegressionProbe({ C, kernel: 'onnxruntime', threads: 1 }).fit(X, y, n, d, K);
+    expect(js.fitInfo().kernel).toBe('js');
+    expect(fast.fitInfo().kernel).toBe('onnxruntime');
+    expect(Math.abs(fast.fitInfo().objective - js.fitInfo().objective) / js.fitInfo().objective).toBeLessThan(1e-6);
+    expect(Array.from(fast.predict(X, n))).toEqual(Array.from(js.predict(X, n)));
+  });
+
+  it('chooses the JS kernel for a small problem and onnxruntime for a large one', () => {
+    const rng = new Rng(5);
+    const make = (n: number, d: number) => ({
+      X: Float32Array.from({ length: n * d }, () => rng.normal()),
+      y: Int32Array.from({ length: n }, (_, i) => i % 3),
+    });
+    const small = make(30, 8);
+    const large = make(2000, 64);
+    expect(new LogisticRegressionProbe({ maxIter: 2 }).fit(small.X, small.y, 30, 8, 3).fitInfo().kernel).toBe('js');
+    expect(new LogisticRegressionProbe({ maxIter: 2 }).fit(large.X, large.y, 2000, 64, 3).fitInfo().kernel).toBe('onnxruntime');
+  });
+
+  it.each([
+    ['JS', jsGemm],
+    ['onnxruntime', ((A, B, p, q, k, t, acc) => ortGemm(A, B, p, q, k, t, 1, acc)) as Gemm],
+  ] as const)('the blocked row-space basis (%s products) is orthonormal, spans every row and skips dependent rows', (_, gemm) => {
+    // 150 rows over three blocks, rank 100: rows 100.. are combinations of earlier rows (small integers,
+    // so the combinations are exact in float32).
+    const rng = new Rng(3);
+    const [n, d, rank] = [150, 120, 100];
+    const X = new Float32Array(n * d);
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < d; j++) X[i * d + j] = i < rank ? rng.int(7) - 3 : X[(i - rank) * d + j] - 2 * X[(i - rank + 1) * d + j];
+    const { Q, rank: r } = rowSpaceBasis(X, n, d, gemm);
+    expect(r).toBe(rank);
+    const QQt = jsGemm(Q, Q, r, r, d, true);
+    for (let a = 0; a < r; a++) for (let b = 0; b < r; b++) expect(Math.abs(QQt[a * r + b] - (a === b ? 1 : 0))).toBeLessThan(1e-12);
+    // Each row equals its projection (X Qᵀ) Q.
+    const X64 = Float64Array.from(X);
+    const back = jsGemm(jsGemm(X64, Q, n, r, d, true), Q, n, d, r, false);
+    for (let t = 0; t < n * d; t++) expect(Math.abs(back[t] - X64[t])).toBeLessThan(1e-9);
+  });
+});
