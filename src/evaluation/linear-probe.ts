@@ -51,6 +51,8 @@ export interface ProbeSettings {
   maxIter: number;
   grid: readonly number[];
   refineSteps: number;
+  /** onnxruntime threads per fit for large problems; the pipeline splits the cores among probe workers. */
+  threads?: number;
 }
 
 export const DEFAULT_PROBE_SETTINGS: ProbeSettings = { solver: 'lbfgs', maxIter: 1000, grid: COOP_C_GRID, refineSteps: 8 };
@@ -119,6 +121,7 @@ export function evaluateProbeSeed(args: ProbeJob & { seed: number; sample: KShot
   const where: ProbeFitProgress = { phase: 'sweep', C: FIXED_C, fit: 0, iteration: 0 };
   const makeProbe = probeFactory(settings.solver, {
     maxIter: settings.maxIter,
+    threads: settings.threads,
     onIteration: onProgress
       ? (iteration) => {
           where.iteration = iteration;

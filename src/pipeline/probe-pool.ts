@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
 import { evaluateProbeSeed, type ProbeFitProgress, type ProbeJob, type ProbeSeedEvaluation, type Shots } from '../evaluation/linear-probe.ts';
 import type { KShotSample } from '../evaluation/sampling.ts';
 import { deserializeError, isUserError, UserError, type SerializedError } from '../util/errors.ts';
@@ -43,6 +44,8 @@ export async function runProbeTasks(job: ProbeJob, tasks: ProbeTask[], opts: Pro
   if (opts.signal?.aborted) throw new RunInterrupted('fitting probes');
   const results: ProbeSeedEvaluation[] = new Array(tasks.length);
   const size = Math.min(opts.workers, tasks.length);
+  // Split the cores among the workers, so parallel fits do not oversubscribe them.
+  if (size > 1 && job.settings.threads === undefined) job = { ...job, settings: { ...job.settings, threads: Math.max(1, Math.floor(availableParallelism() / size)) } };
   if (size <= 0) {
     for (let i = 0; i < tasks.length; i++) {
       // Let pending signals and I/O run between fits.

@@ -15,13 +15,15 @@ export interface ProbeSolverOptions {
   learningRate?: number;
   /** lbfgs only: called after every iteration (progress reporting). */
   onIteration?: (iteration: number) => void;
+  /** lbfgs only: onnxruntime threads for the large-problem kernel (default: all cores). */
+  threads?: number;
 }
 
 /** The `--solver` dispatch point: a factory of unfitted probes for a given C (and warm start). */
 export function probeFactory(solver: ProbeSolver, options: ProbeSolverOptions = {}): ProbeFactory {
   switch (solver) {
     case 'lbfgs':
-      return (C, init) => new LogisticRegressionProbe({ C, maxIter: options.maxIter, tol: options.tol, init, onIteration: options.onIteration });
+      return (C, init) => new LogisticRegressionProbe({ C, maxIter: options.maxIter, tol: options.tol, init, onIteration: options.onIteration, threads: options.threads });
     case 'ml-logistic-regression':
       return (C) => new MlLogisticRegressionProbe({ C, numSteps: options.numSteps, learningRate: options.learningRate });
     default:
