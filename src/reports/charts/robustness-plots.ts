@@ -17,6 +17,13 @@ const shiftedText = (rob: RobustnessRecord) => (rob.shifts.length === 1 ? rob.sh
 /** File-name part of a record: `corruptions`, or the natural shift's label. */
 const recordSlug = (rob: RobustnessRecord) => (isCorruptionRecord(rob) ? 'corruptions' : slug(rob.shifts.join('-')));
 
+/** A natural shift to a dataset the model declares it was trained on: zero-shot there is not transfer. */
+function inDomainNote(r: BenchResults, shifted: DatasetResult[], rob: RobustnessRecord): string | null {
+  const info = shifted.find((d) => d.shift === rob.shifts[0])?.shiftInfo;
+  if (rob.shifts.length !== 1 || info?.kind !== 'natural' || !r.model.trainedOn.includes(info.target)) return null;
+  return `zero-shot is in-domain here: ${r.model.name} was trained on ${info.target}'s labels, so its point is not transfer`;
+}
+
 export function robustnessPlots(r: BenchResults, ds: DatasetResult, model: string): Plot[] {
   const label = datasetLabel(ds);
   const base = datasetSlug(ds);
@@ -39,9 +46,11 @@ export function robustnessPlots(r: BenchResults, ds: DatasetResult, model: strin
     for (let i = 2; used.has(name); i++) name = `${base}-robustness-${recordSlug(rob)}-${i}`;
     used.add(name);
     const title = `${label}: effective robustness, ${isCorruptionRecord(rob) ? 'corruptions' : rob.shifts.join(', ')}`;
-    const png = renderRobustnessScatter(rob, title, [`${model}; ${rob.suite}`, `y: ${shiftedText(rob)}; both axes logit-scaled (Taori et al. 2020; CLIP Fig. 13/14)`]);
+    const inDomain = inDomainNote(r, shifted, rob);
+    const png = renderRobustnessScatter(rob, title, [`${model}; ${rob.suite}`, `y: ${shiftedText(rob)}; both axes logit-scaled (Taori et al. 2020; CLIP Fig. 13/14)`, ...(inDomain ? [inDomain] : [])]);
+    const notes = [...scatterNotes(scatterData(rob)), ...(inDomain ? [inDomain] : [])];
     if (png)
-      plots.push({ file: `${name}.png`, dataset: label, shifts: true, caption: `${label}, ${rob.suite}: clean vs shifted top-1 (${shiftedText(rob)}) on logit axes, probes' logit-linear fit and y = x; ${scatterNotes(scatterData(rob)).join('; ')}`, png });
+      plots.push({ file: `${name}.png`, dataset: label, shifts: true, caption: `${label}, ${rob.suite}: clean vs shifted top-1 (${shiftedText(rob)}) on logit axes, probes' logit-linear fit and y = x; ${notes.join('; ')}`, png });
   }
   return plots;
 }

@@ -58,8 +58,11 @@ export function gridColumns(n: number): number {
 
 const WIDTH = 1100;
 const HEADER = 118;
+/** Room for the shared axis titles (one for the figure, so every panel has the same plot area). */
+const LEFT = 26;
+const FOOTER = 30;
 
-function panelConfig(panel: SeverityPanel, yMax: number, showX: boolean, showY: boolean): ChartConfiguration<'line'> {
+function panelConfig(panel: SeverityPanel, yMax: number, step: number, cleanLabel: string): ChartConfiguration<'line'> {
   return {
     type: 'line',
     data: {
@@ -86,10 +89,9 @@ function panelConfig(panel: SeverityPanel, yMax: number, showX: boolean, showY: 
           min: -0.2,
           max: 5.2,
           afterBuildTicks: (scale) => void (scale.ticks = [0, 1, 2, 3, 4, 5].map((value) => ({ value }))),
-          ticks: { font: { size: 12 }, callback: (v) => (Number(v) === 0 ? 'clean' : `${v}`) },
-          title: { display: showX, text: 'severity', font: { size: 13 } },
+          ticks: { font: { size: 12 }, maxRotation: 0, callback: (v) => (Number(v) === 0 ? cleanLabel : `${v}`) },
         },
-        y: { min: 0, max: yMax, ticks: { font: { size: 12 }, stepSize: yMax > 50 ? 20 : 10 }, title: { display: showY, text: 'top-1 (%)', font: { size: 13 } } },
+        y: { min: 0, max: yMax, ticks: { font: { size: 12 }, stepSize: step } },
       },
     },
   };
@@ -128,22 +130,42 @@ function drawHeader(ctx: SKRSContext2D, title: string, subtitle: string, lines: 
   }
 }
 
+function drawAxisTitles(ctx: SKRSContext2D, height: number): void {
+  ctx.fillStyle = '#222';
+  ctx.font = font(14);
+  ctx.textAlign = 'center';
+  ctx.textBaseline = 'bottom';
+  ctx.fillText('severity', LEFT + (WIDTH - LEFT) / 2, height - 6);
+  ctx.save();
+  ctx.translate(6, HEADER + (height - HEADER - FOOTER) / 2);
+  ctx.rotate(-Math.PI / 2);
+  ctx.textBaseline = 'top';
+  ctx.fillText('top-1 (%)', 0, 0);
+  ctx.restore();
+}
+
 /** Small multiples of top-1 against severity; null when no corruption ran. */
 export function renderSeverity(clean: DatasetResult, shifted: DatasetResult[], title: string, subtitle: string): Buffer | null {
   const panels = severityPanels(clean, shifted);
   if (!panels.length || !panels[0].lines.length) return null;
   const cols = gridColumns(panels.length);
   const rows = Math.ceil(panels.length / cols);
-  const pw = Math.floor(WIDTH / cols);
+  const pw = Math.floor((WIDTH - LEFT) / cols);
   const ph = cols === 1 ? 440 : cols <= 3 ? 340 : 260;
   const top = Math.max(...panels.flatMap((p) => p.lines.flatMap((l) => l.points.map((q) => q.top1))));
-  const yMax = Math.min(100, Math.ceil((100 * top + 5) / 10) * 10);
-  const layout: Panel[] = panels.map((p, i) => {
-    const col = i % cols;
-    const row = Math.floor(i / cols);
-    // x title under the lowest panel of each column, y title on the first column.
-    const lowest = row === rows - 1 || i + cols >= panels.length;
-    return { config: panelConfig(p, yMax, lowest, col === 0) as ChartConfiguration, x: col * pw, y: HEADER + row * ph, size: { width: pw, height: ph } };
+  const step = top > 0.45 ? 20 : 10;
+  const yMax = Math.min(100, Math.ceil((100 * top + 5) / step) * step);
+  // Narrow panels have no room for the word under severity 0; the subtitle says what 0 is.
+  const cleanLabel = cols <= 3 ? 'clean' : '0';
+  const layout: Panel[] = panels.map((p, i) => ({
+    config: panelConfig(p, yMax, step, cleanLabel) as ChartConfiguration,
+    x: LEFT + (i % cols) * pw,
+    y: HEADER + Math.floor(i / cols) * ph,
+    size: { width: pw, height: ph },
+  }));
+  const height = HEADER + rows * ph + FOOTER;
+  return renderPanels({ width: WIDTH, height }, layout, (ctx) => {
+    drawHeader(ctx, title, subtitle, panels[0].lines);
+    drawAxisTitles(ctx, height);
   });
-  return renderPanels({ width: WIDTH, height: HEADER + rows * ph + 8 }, layout, (ctx) => drawHeader(ctx, title, subtitle, panels[0].lines));
 }
