@@ -27,3 +27,9 @@ export function probeShade(i: number, n: number): string {
   const t = i / (n - 1);
   return `#${light.map((a, j) => Math.round(a + t * (dark[j] - a)).toString(16).padStart(2, '0')).join('')}`;
 }
+
+/** chart.js title and subtitle options in the shared look (bold 20 px title, 14 px subtitle lines). */
+export const headings = (title: string, subtitle: string | string[]) => ({
+  title: { display: true, text: title, font: { size: 20, weight: 'bold' as const } },
+  subtitle: { display: subtitle.length > 0, text: subtitle, font: { size: 14 }, padding: { bottom: 10 } },
+});

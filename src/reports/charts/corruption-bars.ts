@@ -7,7 +7,7 @@ import type { Chart, ChartConfiguration, Plugin } from 'chart.js';
 import type { RobustnessMethod, RobustnessRecord } from '../../results/schema.ts';
 import { renderChart } from '../render.ts';
 import { methodLabel, shotOrder } from '../select.ts';
-import { pct, PROBE_COLOR, withAlpha, ZERO_SHOT_COLOR } from '../style.ts';
+import { headings, pct, PROBE_COLOR, withAlpha, ZERO_SHOT_COLOR } from '../style.ts';
 
 type PerCorruption = NonNullable<RobustnessMethod['corruptions']>['perCorruption'][number];
 
@@ -93,13 +93,7 @@ export function renderCorruptionBars(rob: RobustnessRecord, title: string, subti
     options: {
       indexAxis: 'y',
       plugins: {
-        title: { display: true, text: title, font: { size: 20, weight: 'bold' } },
-        subtitle: {
-          display: true,
-          text: [subtitle, 'bars: mean top-1 over the severities run ([s…] when not all 5); dashed: clean top-1; lighter: extras, outside mCA'],
-          font: { size: 14 },
-          padding: { bottom: 10 },
-        },
+        ...headings(title, [subtitle, 'bars: mean top-1 over the severities run ([s…] when not all 5); dashed: clean top-1; lighter: extras, outside mCA']),
         legend: { position: 'top', labels: { generateLabels: (chart) => chart.data.datasets.map((d, i) => ({ text: String(d.label), fillStyle: series[i].color, strokeStyle: series[i].color, lineWidth: 0, datasetIndex: i })) } },
       },
       scales: {

@@ -11,7 +11,7 @@ import type { RobustnessMethod, RobustnessRecord } from '../../results/schema.ts
 import { plural } from '../../util/plural.ts';
 import { font, renderChart } from '../render.ts';
 import { methodLabel, shotOrder } from '../select.ts';
-import { pct, probeShade, signed, withAlpha, ZERO_SHOT_COLOR } from '../style.ts';
+import { headings, pct, probeShade, signed, withAlpha, ZERO_SHOT_COLOR } from '../style.ts';
 import { logitAxis } from './logit-axis.ts';
 
 type Point = { x: number; y: number };
@@ -218,8 +218,7 @@ export function renderRobustnessScatter(rob: RobustnessRecord, title: string, su
     options: {
       parsing: false,
       plugins: {
-        title: { display: true, text: title, font: { size: 20, weight: 'bold' } },
-        subtitle: { display: true, text: [...subtitle, ...figureNotes(d)], font: { size: 14 }, padding: { bottom: 10 } },
+        ...headings(title, [...subtitle, ...figureNotes(d)]),
         legend: { position: 'bottom', labels: { filter: (item) => item.text !== '', usePointStyle: true, boxWidth: 28 } },
       },
       scales: { x: axisOptions('clean top-1 (logit scale)'), y: axisOptions('shifted top-1 (logit scale)') },
