@@ -7,6 +7,7 @@ import { renderFewShot, singleRunSeries } from './charts/few-shot.ts';
 import { renderPerClass } from './charts/per-class.ts';
 import { cleanDatasets, datasetLabel, datasetSlug, largestProbe, probeConfusion, probeKind, shiftedOf, shiftSuite, shotsLabel, zeroShotMetrics } from './select.ts';
 import { renderShifts } from './charts/shifts.ts';
+import { robustnessPlots } from './charts/robustness-plots.ts';
 
 export interface Plot {
   /** File name under plots/. */
@@ -51,6 +52,7 @@ export function runPlots(r: BenchResults): Plot[] {
     const shifted = shiftedOf(r, ds);
     if (shifted.length) {
       plots.push({ file: `${base}-shifts.png`, dataset: label, shifts: true, caption: `${label}: top-1 under each distribution shift`, png: renderShifts(ds, shifted, `${label}: accuracy under distribution shift`, `${model}; ${[...new Set(shifted.map(shiftSuite))].join('; ')}`) });
+      plots.push(...robustnessPlots(r, ds, model));
     }
   }
   const delta = renderDeltaBars(cleanDatasets(r), model);

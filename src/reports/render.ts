@@ -7,7 +7,7 @@
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { createCanvas, GlobalFonts, type SKRSContext2D } from '@napi-rs/canvas';
+import { createCanvas, GlobalFonts, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
 import { Chart, registerables, type ChartConfiguration, type Plugin } from 'chart.js';
 
 export const FONT_FAMILY = 'clip-bench DejaVu Sans';
@@ -47,8 +47,8 @@ export interface Size {
   height: number;
 }
 
-/** Render a chart.js configuration to PNG bytes. */
-export function renderChart(config: ChartConfiguration, size: Size): Buffer {
+/** Draw a chart.js configuration on a fresh canvas of `size` and hand it to `use` (destroying the chart clears it). */
+function withChart<T>(config: ChartConfiguration, size: Size, use: (canvas: Canvas) => T): T {
   setUp();
   const canvas = createCanvas(size.width, size.height);
   const cfg = {
@@ -59,10 +59,34 @@ export function renderChart(config: ChartConfiguration, size: Size): Buffer {
   // chart.js accepts any object with a 2D context; Skia's context implements the parts it uses.
   const chart = new Chart(canvas.getContext('2d') as unknown as CanvasRenderingContext2D, cfg);
   try {
-    return canvas.encodeSync('png');
+    return use(canvas);
   } finally {
     chart.destroy();
   }
+}
+
+/** Render a chart.js configuration to PNG bytes. */
+export function renderChart(config: ChartConfiguration, size: Size): Buffer {
+  return withChart(config, size, (canvas) => canvas.encodeSync('png'));
+}
+
+export interface Panel {
+  config: ChartConfiguration;
+  /** Top-left corner and size on the figure. */
+  x: number;
+  y: number;
+  size: Size;
+}
+
+/**
+ * Small multiples: several charts on one figure (chart.js draws one chart per canvas, so each panel is
+ * drawn on its own canvas and copied into place), plus `decorate` for the shared title and legend.
+ */
+export function renderPanels(size: Size, panels: Panel[], decorate: (ctx: SKRSContext2D) => void): Buffer {
+  return renderCanvas(size, (ctx) => {
+    for (const p of panels) withChart(p.config, p.size, (canvas) => ctx.drawImage(canvas, p.x, p.y));
+    decorate(ctx);
+  });
 }
 
 /** Draw directly on a canvas (for plots chart.js has no type for, e.g. heat maps) and encode it. */

@@ -4,7 +4,7 @@
  * Nothing here re-evaluates a classifier; it only picks, pools or averages what the record holds.
  */
 import { plural } from '../util/plural.ts';
-import type { BenchResults, ClassifierMetrics, DatasetResult, ProbeResult } from '../results/schema.ts';
+import type { BenchResults, ClassifierMetrics, DatasetResult, ProbeResult, RobustnessMethod, RobustnessRecord } from '../results/schema.ts';
 
 /** Shot counts in plotting order: numbers ascending, then `all`. */
 export function shotOrder(a: number | 'all', b: number | 'all'): number {
@@ -94,3 +94,12 @@ export const shiftFidelity = (ds: DatasetResult) => (ds.shiftInfo?.kind === 'cor
 
 /** The suite a shifted test set belongs to ("CIFAR-10-C (re-implementation, seed 0)", "cifar10→quickdraw"). */
 export const shiftSuite = (ds: DatasetResult) => (ds.shiftInfo?.kind === 'corruption' ? ds.shiftInfo.suite : ds.shiftInfo?.kind === 'natural' ? `${ds.name}→${ds.shiftInfo.target}` : '');
+
+/** The robustness records of one clean test set (the corruption suite first, then each natural shift). */
+export const robustnessOf = (r: BenchResults, clean: DatasetResult): RobustnessRecord[] => r.robustness?.filter((x) => x.dataset === clean.name) ?? [];
+
+/** A robustness record over corruptions (it has per-corruption summaries) rather than a natural shift. */
+export const isCorruptionRecord = (rob: RobustnessRecord) => rob.methods.some((m) => m.corruptions !== null);
+
+/** "zero-shot", "4-shot probe", "full-data probe". */
+export const methodLabel = (m: RobustnessMethod) => (m.method === 'zero-shot' ? 'zero-shot' : `${probeKind(m.shots ?? 'all')} probe`);

@@ -6,6 +6,8 @@ import type { BenchResults } from '../../src/results/schema.ts';
 export const FIXTURES = join(import.meta.dirname, '../fixtures/reports');
 export const TINY_A = join(FIXTURES, 'tiny-a.json');
 export const TINY_B = join(FIXTURES, 'tiny-b.json');
+/** One clean test set with corruptions (one extra, partial severities), a natural shift and both robustness records. */
+export const SHIFTED = join(FIXTURES, 'shifted.json');
 
 export async function readFixture(file: string): Promise<BenchResults> {
   return JSON.parse(await readFile(file, 'utf8'));

@@ -110,7 +110,7 @@ describe('distribution shifts', () => {
     r.datasets.splice(1, 0, shifted);
     await writeRunReport(r, join(dir.path, 'shifted'));
     const plots = (await readdir(join(dir.path, 'shifted', 'plots'))).sort();
-    expect(plots.filter((f) => f.startsWith('toy-'))).toEqual(['toy-confusion-all-shot.png', 'toy-confusion-zero-shot.png', 'toy-few-shot.png', 'toy-per-class.png', 'toy-shifts.png']);
+    expect(plots.filter((f) => f.startsWith('toy-'))).toEqual(['toy-confusion-all-shot.png', 'toy-confusion-zero-shot.png', 'toy-few-shot.png', 'toy-per-class.png', 'toy-severity.png', 'toy-shifts.png']);
     const html = await readFile(join(dir.path, 'shifted', 'report.html'), 'utf8');
     expect(html).toMatch(/Distribution shifts[\s\S]*<td>gaussian_noise:3<\/td><td>seeded<\/td><td>33\.3 \[10\.0, 60\.0\]<\/td>/);
     expect(html).not.toContain('id="ds-toy-gaussian_noise-3"');

@@ -7,7 +7,7 @@ import type { ChartConfiguration, ChartDataset } from 'chart.js';
 import type { DatasetResult } from '../../results/schema.ts';
 import { renderChart } from '../render.ts';
 import { breakEvenOf, sortedProbes } from '../select.ts';
-import { pct, PROBE_COLOR, withAlpha, ZERO_SHOT_COLOR } from '../style.ts';
+import { headings, pct, PROBE_COLOR, withAlpha, ZERO_SHOT_COLOR } from '../style.ts';
 
 export interface CurveSeries {
   /** Legend prefix: '' for a single run, the model's name when overlaid. */
@@ -98,8 +98,7 @@ export function fewShotConfig(title: string, subtitle: string[], series: CurveSe
     options: {
       parsing: false,
       plugins: {
-        title: { display: true, text: title, font: { size: 20, weight: 'bold' } },
-        subtitle: { display: subtitle.length > 0, text: subtitle, font: { size: 14 }, padding: { bottom: 10 } },
+        ...headings(title, subtitle),
         legend: { position: 'bottom', labels: { filter: (item) => item.text !== '', boxWidth: 28 } },
       },
       scales: {

@@ -9,7 +9,7 @@ import { plural } from '../../util/plural.ts';
 import type { DatasetResult } from '../../results/schema.ts';
 import { renderChart } from '../render.ts';
 import { largestProbe, probeKind, probePerClass, zeroShotMetrics } from '../select.ts';
-import { PROBE_COLOR, ZERO_SHOT_COLOR } from '../style.ts';
+import { headings, PROBE_COLOR, ZERO_SHOT_COLOR } from '../style.ts';
 
 export const MAX_ROWS = 40;
 
@@ -60,8 +60,7 @@ export function renderPerClass(ds: DatasetResult, title: string): Buffer | null 
     options: {
       indexAxis: 'y',
       plugins: {
-        title: { display: true, text: title, font: { size: 20, weight: 'bold' } },
-        subtitle: { display: true, text: subtitle, font: { size: 14 }, padding: { bottom: 10 } },
+        ...headings(title, subtitle),
         legend: { position: 'top' },
       },
       scales: {

@@ -7,7 +7,7 @@ import type { DatasetResult, Estimate } from '../../results/schema.ts';
 import { errorBars } from '../chart-plugins.ts';
 import { renderChart } from '../render.ts';
 import { largestProbe, probeKind } from '../select.ts';
-import { PROBE_COLOR, ZERO_SHOT_COLOR } from '../style.ts';
+import { headings, PROBE_COLOR, ZERO_SHOT_COLOR } from '../style.ts';
 
 export function renderShifts(clean: DatasetResult, shifted: DatasetResult[], title: string, subtitle: string): Buffer {
   const rows = [clean, ...shifted];
@@ -27,8 +27,7 @@ export function renderShifts(clean: DatasetResult, shifted: DatasetResult[], tit
     options: {
       indexAxis: 'y',
       plugins: {
-        title: { display: true, text: title, font: { size: 20, weight: 'bold' } },
-        subtitle: { display: true, text: [subtitle, 'whiskers: 95% bootstrap CI'], font: { size: 14 }, padding: { bottom: 10 } },
+        ...headings(title, [subtitle, 'whiskers: 95% bootstrap CI']),
         legend: { position: 'top' },
       },
       scales: {

@@ -4,7 +4,7 @@ import { breakEvenLine, SUMMARY_HEADER, summaryRows } from '../../results/markdo
 import { plural } from '../../util/plural.ts';
 import { perClassRows, sortRows } from '../charts/per-class.ts';
 import type { Plot } from '../plots.ts';
-import { cleanDatasets, datasetLabel, largestProbe, probeKind, runWarnings, shiftFidelity, shiftedOf, shiftSuite, slug, sortedProbes } from '../select.ts';
+import { cleanDatasets, datasetLabel, largestProbe, methodLabel, probeKind, robustnessOf, runWarnings, shiftFidelity, shiftedOf, shiftSuite, slug, sortedProbes } from '../select.ts';
 import { pct, signed } from '../style.ts';
 import { code, esc, figures, page, table } from './page.ts';
 import { provenanceSection } from './provenance.ts';
@@ -28,6 +28,11 @@ function perClassTable(ds: DatasetResult): string {
 
 const est = (e: Estimate | null | undefined) => (e ? `${pct(e.mean)} [${pct(e.ci[0])}, ${pct(e.ci[1])}]` : '—');
 
+const ROBUSTNESS_PLOTS =
+  'How to read the robustness scatters (Taori et al. 2020; CLIP Fig. 13/14): each probe is a point at its clean and shifted top-1 on logit axes, ' +
+  'where the probes of one feature extractor tend to fall on a line; a model on y = x loses nothing under the shift. Zero-shot\'s effective ' +
+  'robustness is its vertical distance above (+) or below (−) the probes\' line at its own clean accuracy, in points of top-1.';
+
 /** Distribution shifts of one test set: top-1 per shift, and the robustness record's summary. */
 function shiftSection(r: BenchResults, ds: DatasetResult, plots: Plot[]): string {
   const shifted = shiftedOf(r, ds);
@@ -40,13 +45,13 @@ function shiftSection(r: BenchResults, ds: DatasetResult, plots: Plot[]): string
     est(d.zeroShot.available ? d.zeroShot.top1 : null),
     ...shots.map((s) => est(d.probes.find((p) => p.shots === s)?.top1)),
   ];
-  const robs = r.robustness?.filter((x) => x.dataset === ds.name) ?? [];
+  const robs = robustnessOf(r, ds);
   const robTable = (rob: (typeof robs)[number]) =>
     `<p>${esc(rob.suite)} (${plural(rob.shifts.length, 'shifted test set')}):</p>` +
     table(
         ['method', 'clean %', 'mean shifted %', 'mean drop (points)', 'mean retained %', 'mCA %', 'mCE (unnormalised)'],
         rob.methods.map((m) => [
-          m.method === 'zero-shot' ? 'zero-shot' : `${probeKind(m.shots ?? 'all')} probe`,
+          methodLabel(m),
           pct(m.clean), pct(m.meanShifted), signed(m.meanDrop), m.meanRetained === null ? '—' : pct(m.meanRetained),
           m.corruptions?.mCA == null ? '—' : pct(m.corruptions.mCA), m.corruptions?.mCE == null ? '—' : m.corruptions.mCE.toFixed(3),
         ]),
@@ -56,6 +61,7 @@ function shiftSection(r: BenchResults, ds: DatasetResult, plots: Plot[]): string
   return `<h3>Distribution shifts</h3>
 <p>${esc([...new Set(shifted.map(shiftSuite))].join('; '))}: the same zero-shot head and fitted probes, scored on each shifted test set. Top-1 %, mean [95% CI].</p>
 <div class="scroll">${table(header, [ds, ...shifted].map(row))}</div>${robs.map(robTable).join('')}
+${robs.length ? `<p>${esc(ROBUSTNESS_PLOTS)}</p>` : ''}
 ${figures(plots)}`;
 }
 
