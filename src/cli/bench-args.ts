@@ -33,6 +33,14 @@ export interface BenchArgs {
   shiftSeed: number;
 }
 
+/** Flags every command that extracts features shares: --force for --out, and where caches live. */
+export const STORAGE_FLAGS = {
+  force: { type: 'boolean', help: 'write into an --out directory that already holds files' },
+  'no-cache': { type: 'boolean', help: 'do not read or write the feature cache' },
+  'cache-dir': { type: 'string', value: '<dir>', help: 'feature cache (default .cache/features)' },
+  'data-dir': { type: 'string', value: '<dir>', help: 'dataset cache (default datasets/)' },
+} satisfies Flags;
+
 export const BENCH_FLAGS = {
   dataset: {
     type: 'string',
@@ -53,11 +61,8 @@ export const BENCH_FLAGS = {
   'batch-size': { type: 'string', value: '<n>', help: 'images per encoder call (default 32)' },
   bootstrap: { type: 'string', value: '<n>', help: 'bootstrap resamples for confidence intervals (default 1000)' },
   out: { type: 'string', value: '<dir>', help: 'output directory (default reports/<run-id>); must be new or empty' },
-  force: { type: 'boolean', help: 'write into an --out directory that already holds files' },
   'export-features': { type: 'string', value: '<dir>', help: 'also write the features and labels used as .npy' },
-  'no-cache': { type: 'boolean', help: 'do not read or write the feature cache' },
-  'cache-dir': { type: 'string', value: '<dir>', help: 'feature cache (default .cache/features)' },
-  'data-dir': { type: 'string', value: '<dir>', help: 'dataset cache (default datasets/)' },
+  ...STORAGE_FLAGS,
   source: { type: 'string', value: '<name>', help: 'dataset source variant (e.g. official)' },
   'skip-bad': { type: 'boolean', help: 'skip unreadable images in a user folder (they are listed)' },
   'no-zero-shot': { type: 'boolean', help: 'probes only' },

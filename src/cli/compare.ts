@@ -14,7 +14,7 @@ import { recordEnvironment } from '../results/environment.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 import { PROJECT_ROOT, resolveFeatureCacheDir } from '../util/paths.ts';
-import { parseShots } from './bench-args.ts';
+import { parseShots, STORAGE_FLAGS } from './bench-args.ts';
 import { checkOutputDir } from './output-paths.ts';
 import { variantFlag } from './model-flags.ts';
 import { choiceFlag, defineCommand, formatTable, intFlag, singleCommandMain, startCli, type Flags, type Io } from './toolkit.ts';
@@ -37,10 +37,7 @@ const FLAGS = {
   'min-cosine': { type: 'string', value: '<c>', help: 'smallest allowed mean image-embedding cosine (fp16: 0.999, int8: 0.98)' },
   bootstrap: { type: 'string', value: '<n>', help: 'bootstrap resamples (default 1000)' },
   out: { type: 'string', value: '<dir>', help: 'where compare.json and compare.md go (default reports/compare-<id>)' },
-  force: { type: 'boolean', help: 'write into an --out directory that already holds files' },
-  'cache-dir': { type: 'string', value: '<dir>', help: 'feature cache (default .cache/features)' },
-  'no-cache': { type: 'boolean', help: 'do not read or write the feature cache' },
-  'data-dir': { type: 'string', value: '<dir>', help: 'dataset cache (default datasets/)' },
+  ...STORAGE_FLAGS,
   threads: { type: 'string', value: '<n>', help: 'ONNX intra-op threads, the same for both (default: all cores)' },
 } satisfies Flags;
 
