@@ -154,6 +154,8 @@ export function quantizeDynamic(model: ModelProto, opts: QuantizeOptions = {}): 
           }
           bias = fresh(`${c}_beta`);
           newInits.push(makeTensor(bias, Float32Array.from(floatValues(ct), (v) => v * beta), ct.dims ?? []));
+          uses.set(c, (uses.get(c) ?? 1) - 1);
+          replaced.add(c);
         } else bias = c;
       }
     }
