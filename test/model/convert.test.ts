@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClipModel } from '../../src/model/clip-model.ts';
+import { rowCosines } from '../../src/evaluation/normalize.ts';
 import { convertExport } from '../../src/model/convert.ts';
 import { loadModel } from '../../src/model/load.ts';
 import { readManifest } from '../../src/model/manifest.ts';
@@ -39,21 +40,7 @@ async function embeddings(dir: string, variant?: 'fp32' | 'fp16' | 'quantized') 
 }
 
 /** Smallest per-row cosine between two [n, d] embedding matrices. */
-function minCosine(a: Float32Array, b: Float32Array, d: number): number {
-  let min = Infinity;
-  for (let r = 0; r < a.length / d; r++) {
-    let ab = 0;
-    let aa = 0;
-    let bb = 0;
-    for (let j = r * d; j < (r + 1) * d; j++) {
-      ab += a[j] * b[j];
-      aa += a[j] * a[j];
-      bb += b[j] * b[j];
-    }
-    min = Math.min(min, ab / Math.sqrt(aa * bb));
-  }
-  return min;
-}
+const minCosine = (a: Float32Array, b: Float32Array, d: number) => Math.min(...rowCosines(a, b, d));
 
 const opTypes = async (path: string) => decodeModel(await readFile(path)).graph.node.map((n) => n.op_type);
 
