@@ -200,7 +200,9 @@ async function fileInfo(role: 'vision' | 'text', path: string): Promise<ModelFil
  */
 async function externalDataPaths(path: string): Promise<string[]> {
   const paths: string[] = [];
-  for (const location of await readExternalDataLocations(path)) {
+  // A file that does not even parse is left to onnxruntime, whose error names what is wrong.
+  const locations = await readExternalDataLocations(path).catch(() => [] as string[]);
+  for (const location of locations) {
     const file = resolve(dirname(path), location);
     if (relative(dirname(path), file).startsWith('..')) {
       throw new UserError(`${path}: external data location "${location}" is outside the model's directory; re-export it`);

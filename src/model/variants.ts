@@ -26,7 +26,8 @@ export interface ExportVariant {
 
 async function towerFiles(dir: string, role: 'vision' | 'text', file: string): Promise<VariantFile[]> {
   const path = join(dir, file);
-  const data = (await readExternalDataLocations(path)).map((l) => resolve(dirname(path), l));
+  // An unparsable file is listed as it is; loading it is what reports the damage.
+  const data = (await readExternalDataLocations(path).catch(() => [] as string[])).map((l) => resolve(dirname(path), l));
   const out: VariantFile[] = [];
   for (const p of [path, ...data]) {
     const st = await stat(p).catch(() => undefined);

@@ -42,6 +42,17 @@ describe('models convert: bad input', () => {
     expect(readdirSync(join(work, 'full'))).toEqual(['keep.txt']);
   });
 
+  it('reports a source tower onnxruntime cannot load with exit 2, naming the file', async () => {
+    await writeTinyExport(join(work, 'corrupt'), { layout: 'transformers.js' });
+    writeFileSync(join(work, 'corrupt', 'onnx', 'text_model.onnx'), 'garbage');
+    const r = await run(['convert', './corrupt', '--to', 'int8-dynamic', '--out', 'corrupt-int8']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(new RegExp(`^error: ${join(work, 'corrupt', 'onnx', 'text_model.onnx')}: onnxruntime cannot load this model`));
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(existsSync(join(work, 'corrupt-int8'))).toBe(false);
+    expect(readdirSync(work).filter((f) => f.includes('.tmp'))).toEqual([]);
+  });
+
   it('refuses --per-channel with --to fp16', async () => {
     const r = await run(['convert', 'tiny', '--to', 'fp16', '--per-channel', '--out', 'y']);
     expect(r.code).toBe(2);
