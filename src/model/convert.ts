@@ -85,6 +85,9 @@ function convertedManifest(source: Manifest | undefined, resolved: ResolvedManif
 export async function convertExport(sourceDir: string, outDir: string, opts: ConvertOptions): Promise<ConvertResult> {
   const log = opts.log ?? (() => {});
   const found = await detectLayout(sourceDir);
+  if (found.variant && found.variant !== 'fp32') {
+    throw new UserError(`${sourceDir}: no fp32 files to convert (onnx/vision_model.onnx); this export holds only its ${found.variant} variant`);
+  }
   // Loading checks the source is a working export and gives its resolved tensor names and hashes.
   const source = await loadModel(sourceDir, { threads: 1 });
   const resolved = source.manifest;

@@ -170,6 +170,30 @@ describe('models convert: int8-dynamic', () => {
   });
 });
 
+describe('models convert: other layouts and sources', () => {
+  it.each(['manifest', 'two-file'] as const)('converts a %s export, keeping its tensor names and tokenizer', async (layout) => {
+    const src = join(root, `src-${layout}`);
+    await writeTinyExport(src, { layout, dim: 16, seed: 3 });
+    const ref = await embeddings(src);
+    const out = join(root, `${layout}-fp16`);
+    await convertExport(src, out, { to: 'fp16' });
+    const r = await embeddings(out, 'fp16');
+    expect(r.model.layout).toBe('transformers.js');
+    expect(r.model.signature.vision.output.name).toBe(ref.model.signature.vision.output.name);
+    expect(r.model.tokenizer).toEqual(ref.model.tokenizer);
+    expect(minCosine(r.images, ref.images, 16)).toBeGreaterThan(0.9999);
+    expect(minCosine(r.texts, ref.texts, 16)).toBeGreaterThan(0.9999);
+  });
+
+  it('refuses a source that holds no fp32 variant', async () => {
+    const fp16Only = join(root, 'fp16-only');
+    await convertExport(source, fp16Only, { to: 'fp16' });
+    const err = await convertExport(fp16Only, join(root, 'fp16-again'), { to: 'int8-dynamic' }).catch((e) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect(err.message).toMatch(/no fp32 files to convert .* only its fp16 variant/);
+  });
+});
+
 describe('quantizeDynamic: Gemm', () => {
   it('folds alpha, transB and beta·C and matches the float Gemm to int8 precision', async () => {
     const rng = new Rng(7);
