@@ -51,7 +51,9 @@ async function convertTower(src: string, dest: string, opts: ConvertOptions): Pr
     const opset = model.opset_import.find((o) => (o.domain ?? '') === '')?.version ?? 0;
     if (opset < 11) throw new UserError(`${src}: opset ${opset} has no DynamicQuantizeLinear (opset 11+); re-export with opset 11 or newer`);
     const r = quantizeDynamic(model, { perChannel: opts.perChannel });
-    stats = { matmulsQuantized: r.quantized.length, matmulsSkipped: r.skipped.length };
+    stats = {};
+    for (const q of r.quantized) stats[`quantized${q.op}`] = (stats[`quantized${q.op}`] ?? 0) + 1;
+    stats.skipped = r.skipped.length;
   }
   model.producer_name = 'clip-bench convert';
   model.producer_version = harnessVersion();

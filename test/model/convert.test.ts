@@ -146,7 +146,7 @@ describe('models convert: int8-dynamic', () => {
 
   it('records the method and per-tower counts in model.json', async () => {
     const m = await readManifest(join(out, 'model.json'));
-    expect(m.conversion).toMatchObject({ method: 'int8-dynamic', perChannel: false, towers: { vision: { matmulsQuantized: 1 }, text: { matmulsQuantized: 1 } } });
+    expect(m.conversion).toMatchObject({ method: 'int8-dynamic', perChannel: false, towers: { vision: { quantizedMatMul: 1 }, text: { quantizedMatMul: 1 } } });
     expect(m.name).toBe('source-int8');
   });
 
@@ -222,6 +222,37 @@ describe('quantizeDynamic: Gemm', () => {
     const got = await run(encodeModel(model));
     const scale = Math.max(...Array.from(want, Math.abs));
     for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i])).toBeLessThan(0.05 * scale);
+  });
+});
+
+describe('quantizeDynamic: Conv', () => {
+  it.each([false, true])('rewrites Conv as ConvInteger with a float bias and matches the float Conv (perChannel %s)', async (perChannel) => {
+    const rng = new Rng(11);
+    const M = 4;
+    const W = Float32Array.from({ length: M * 3 * 2 * 2 }, (_, i) => rng.normal() * (1 + (i % M))); // channels of different ranges
+    const bias = Float32Array.from({ length: M }, () => rng.normal());
+    const g = new GraphBuilder('conv');
+    g.input('x', 'float32', [2, 3, 8, 8]);
+    g.initializer('W', W, [M, 3, 2, 2]);
+    g.initializer('bias', bias, [M]);
+    g.node('Conv', ['x', 'W', 'bias'], ['y'], { strides: [2, 2] });
+    g.output('y', 'float32', [2, M, 4, 4]);
+    const floatBytes = g.toModelBytes();
+    const model = decodeModel(floatBytes);
+    expect(quantizeDynamic(model, { perChannel }).quantized).toEqual([{ node: 'Conv_0', op: 'Conv' }]);
+    expect(model.graph.node.map((n) => n.op_type)).toEqual(['DynamicQuantizeLinear', 'ConvInteger', 'Cast', 'Mul', 'Mul', 'Add']);
+    expect(model.graph.initializer!.find((t) => t.name === 'W_scale')?.dims ?? []).toEqual(perChannel ? [M, 1, 1] : []);
+    expect(model.graph.initializer!.some((t) => t.name === 'W' || t.name === 'bias')).toBe(false);
+    const x = Float32Array.from({ length: 2 * 3 * 64 }, () => rng.normal());
+    const run = async (bytes: Uint8Array) => {
+      const s = await ort.InferenceSession.create(bytes);
+      const y = (await s.run({ x: new ort.Tensor('float32', x, [2, 3, 8, 8]) })).y.data as Float32Array;
+      await s.release();
+      return y;
+    };
+    const want = await run(floatBytes);
+    const got = await run(encodeModel(model));
+    expect(Math.min(...rowCosines(got, want, want.length))).toBeGreaterThan(0.999);
   });
 });
 

@@ -11,7 +11,9 @@
  * quantized once. onnxruntime fuses this pattern into DynamicQuantizeMatMul at session load.
  *
  * Quantized: MatMul whose B is a 2-D float32 initializer; Gemm with transA = 0 and a constant B (alpha
- * folds into the scale, transB into the stored weight, C becomes an Add). Anything else is left float.
+ * folds into the scale, transB into the stored weight, C becomes an Add); Conv with a constant weight,
+ * as ConvInteger (operators/conv.py). Anything else (Gather tables, activation × activation MatMuls)
+ * is left float.
  */
 import { makeTensor } from './builder.ts';
 import { AttributeType, DataType } from './schema.ts';
@@ -24,9 +26,9 @@ export interface QuantizeOptions {
 }
 
 export interface QuantizeResult {
-  /** Names of the MatMul/Gemm nodes rewritten. */
-  quantized: string[];
-  /** MatMul/Gemm nodes left in float, with why. */
+  /** The MatMul/Gemm/Conv nodes rewritten. */
+  quantized: { node: string; op: string }[];
+  /** MatMul/Gemm/Conv nodes left in float, with why. */
   skipped: { node: string; reason: string }[];
 }
 
@@ -42,27 +44,32 @@ function rint(x: number): number {
   return Math.abs(x - Math.trunc(x)) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
-/** Symmetric int8 quantization of a row-major [K, N] weight; per column when perChannel. */
-export function quantizeWeight(w: Float32Array, k: number, n: number, perChannel: boolean): QuantizedWeight {
-  const groups = perChannel ? n : 1;
+/**
+ * Symmetric int8 quantization of `w`, one scale per group (`groupOf(i)` is element i's group).
+ * compute_scale_zp: scale = (rmax - rmin) / (qmax - qmin) = 2·max|w| / 254; a zero range gets scale 1.
+ */
+function quantizeSymmetric(w: Float32Array, groups: number, groupOf: (i: number) => number): QuantizedWeight {
   const absMax = new Float32Array(groups);
-  for (let i = 0; i < k; i++) {
-    for (let j = 0; j < n; j++) {
-      const g = perChannel ? j : 0;
-      const a = Math.abs(w[i * n + j]);
-      if (a > absMax[g]) absMax[g] = a;
-    }
+  for (let i = 0; i < w.length; i++) {
+    const g = groupOf(i);
+    const a = Math.abs(w[i]);
+    if (a > absMax[g]) absMax[g] = a;
   }
-  // compute_scale_zp: scale = (rmax - rmin) / (qmax - qmin) = 2·max|w| / 254; a zero range gets scale 1.
   const scale = Float32Array.from(absMax, (m) => (m > 0 ? Math.fround((2 * m) / 254) : 1));
-  const q = new Int8Array(k * n);
-  for (let i = 0; i < k; i++) {
-    for (let j = 0; j < n; j++) {
-      const s = scale[perChannel ? j : 0];
-      q[i * n + j] = Math.max(-127, Math.min(127, rint(w[i * n + j] / s)));
-    }
-  }
+  const q = new Int8Array(w.length);
+  for (let i = 0; i < w.length; i++) q[i] = Math.max(-127, Math.min(127, rint(w[i] / scale[groupOf(i)])));
   return { q, scale };
+}
+
+/** A row-major [K, N] MatMul weight; per output column when perChannel. */
+export function quantizeWeight(w: Float32Array, k: number, n: number, perChannel: boolean): QuantizedWeight {
+  return perChannel ? quantizeSymmetric(w, n, (i) => i % n) : quantizeSymmetric(w, 1, () => 0);
+}
+
+/** A Conv weight [M, C/group, kH, kW, …]; per output channel (axis 0, as onnxruntime) when perChannel. */
+export function quantizeConvWeight(w: Float32Array, m: number, perChannel: boolean): QuantizedWeight {
+  const per = w.length / m;
+  return perChannel ? quantizeSymmetric(w, m, (i) => Math.floor(i / per)) : quantizeSymmetric(w, 1, () => 0);
 }
 
 function attr(node: NodeProto, name: string): AttributeProto | undefined {
@@ -110,8 +117,71 @@ export function quantizeDynamic(model: ModelProto, opts: QuantizeOptions = {}): 
   const dynamicQuant = new Map<string, { q: string; scale: string; zero: string }>();
   const out: NodeProto[] = [];
 
+  /** DynamicQuantizeLinear of activation `a`, once per activation. */
+  const quantizedActivation = (a: string) => {
+    let dq = dynamicQuant.get(a);
+    if (!dq) {
+      dq = { q: fresh(`${a}_quantized`), scale: fresh(`${a}_scale`), zero: fresh(`${a}_zero_point`) };
+      out.push({ name: fresh(`${a}_QuantizeLinear`), op_type: 'DynamicQuantizeLinear', domain: '', input: [a], output: [dq.q, dq.scale, dq.zero] });
+      dynamicQuant.set(a, dq);
+    }
+    return dq;
+  };
+  const release = (name: string) => {
+    uses.set(name, (uses.get(name) ?? 1) - 1);
+    replaced.add(name);
+  };
+
+  /**
+   * Conv → ConvInteger (operators/conv.py): the same scales as MatMul, the per-channel scale shaped
+   * [M, 1, …] to broadcast over the output's channel axis. The weight zero point is a scalar 0 (the
+   * weights are symmetric, so one zero serves every channel). The bias stays float, added after the
+   * rescale, rather than quantized to int32.
+   */
+  const quantizeConv = (node: NodeProto, a: string, wName: string, bias: string | undefined, w: TensorProto) => {
+    const dims = w.dims as number[];
+    const m = dims[0];
+    const spatial = dims.length - 2;
+    const qw = quantizeConvWeight(floatValues(w), m, perChannel);
+    const stem = fresh(`${wName}_quantized`);
+    const wScale = fresh(`${wName}_scale`);
+    const wZero = fresh(`${wName}_zero_point`);
+    const channelShape = [m, ...new Array(spatial).fill(1)];
+    newInits.push(makeTensor(stem, qw.q, dims, 'int8'));
+    newInits.push(makeTensor(wScale, qw.scale, perChannel ? channelShape : []));
+    newInits.push(makeTensor(wZero, new Int8Array(1), []));
+    const dq = quantizedActivation(a);
+    const base = node.name || node.output[0];
+    const convOut = fresh(`${node.output[0]}_output_quantized`);
+    const castOut = fresh(`${convOut}_cast_output`);
+    const scales = fresh(`${base}_quant_scales_mul:0`);
+    let biasShaped: string | undefined;
+    if (bias) {
+      const bt = inits.get(bias);
+      if (bt && bt.data_type === DataType.FLOAT) {
+        biasShaped = fresh(`${bias}_channels`);
+        newInits.push(makeTensor(biasShaped, floatValues(bt), channelShape));
+        release(bias);
+      } else {
+        // A computed bias: reshape it in the graph.
+        const shape = fresh(`${bias}_channel_shape`);
+        newInits.push(makeTensor(shape, BigInt64Array.from(channelShape, BigInt), [channelShape.length]));
+        biasShaped = fresh(`${bias}_channels`);
+        out.push({ name: fresh(`${base}_bias_reshape`), op_type: 'Reshape', domain: '', input: [bias, shape], output: [biasShaped] });
+      }
+    }
+    const y = biasShaped ? fresh(`${node.output[0]}_before_bias`) : node.output[0];
+    out.push({ name: fresh(`${base}_quant`), op_type: 'ConvInteger', domain: '', input: [dq.q, stem, dq.zero, wZero], output: [convOut], attribute: node.attribute ?? [] });
+    out.push({ name: fresh(`${convOut}_cast`), op_type: 'Cast', domain: '', input: [convOut], output: [castOut], attribute: [castToFloat] });
+    out.push({ name: fresh(`${base}_quant_scales_mul`), op_type: 'Mul', domain: '', input: [dq.scale, wScale], output: [scales] });
+    out.push({ name: fresh(`${base}_quant_output_scale_mul`), op_type: 'Mul', domain: '', input: [castOut, scales], output: [y] });
+    if (biasShaped) out.push({ name: fresh(`${base}_bias_add`), op_type: 'Add', domain: '', input: [y, biasShaped], output: [node.output[0]] });
+    result.quantized.push({ node: node.name || node.output[0], op: 'Conv' });
+    release(wName);
+  };
+
   for (const node of g.node) {
-    if ((node.domain ?? '') !== '' || (node.op_type !== 'MatMul' && node.op_type !== 'Gemm')) {
+    if ((node.domain ?? '') !== '' || !['MatMul', 'Gemm', 'Conv'].includes(node.op_type)) {
       out.push(node);
       continue;
     }
@@ -124,6 +194,14 @@ export function quantizeDynamic(model: ModelProto, opts: QuantizeOptions = {}): 
     const w = inits.get(b);
     if (!w || graphInputs.has(b)) {
       skip('B is not a constant initializer');
+      continue;
+    }
+    if (node.op_type === 'Conv') {
+      if (w.data_type !== DataType.FLOAT || (w.dims ?? []).length < 3) {
+        skip('W is not a float32 convolution weight');
+        continue;
+      }
+      quantizeConv(node, a, b, c, w);
       continue;
     }
     if (w.data_type !== DataType.FLOAT || (w.dims ?? []).length !== 2) {
@@ -154,8 +232,7 @@ export function quantizeDynamic(model: ModelProto, opts: QuantizeOptions = {}): 
           }
           bias = fresh(`${c}_beta`);
           newInits.push(makeTensor(bias, Float32Array.from(floatValues(ct), (v) => v * beta), ct.dims ?? []));
-          uses.set(c, (uses.get(c) ?? 1) - 1);
-          replaced.add(c);
+          release(c);
         } else bias = c;
       }
     }
@@ -168,12 +245,7 @@ export function quantizeDynamic(model: ModelProto, opts: QuantizeOptions = {}): 
     newInits.push(makeTensor(wScale, scale, perChannel ? [n] : []));
     newInits.push(makeTensor(wZero, new Int8Array(perChannel ? n : 1), perChannel ? [n] : []));
 
-    let dq = dynamicQuant.get(a);
-    if (!dq) {
-      dq = { q: fresh(`${a}_quantized`), scale: fresh(`${a}_scale`), zero: fresh(`${a}_zero_point`) };
-      out.push({ name: fresh(`${a}_QuantizeLinear`), op_type: 'DynamicQuantizeLinear', domain: '', input: [a], output: [dq.q, dq.scale, dq.zero] });
-      dynamicQuant.set(a, dq);
-    }
+    const dq = quantizedActivation(a);
     const base = node.name || node.output[0];
     const mmOut = fresh(`${node.output[0]}_output_quantized`);
     const castOut = fresh(`${mmOut}_cast_output`);
@@ -184,9 +256,8 @@ export function quantizeDynamic(model: ModelProto, opts: QuantizeOptions = {}): 
     out.push({ name: fresh(`${base}_quant_scales_mul`), op_type: 'Mul', domain: '', input: [dq.scale, wScale], output: [scales] });
     out.push({ name: fresh(`${base}_quant_output_scale_mul`), op_type: 'Mul', domain: '', input: [castOut, scales], output: [y] });
     if (bias) out.push({ name: fresh(`${base}_bias_add`), op_type: 'Add', domain: '', input: [y, bias], output: [node.output[0]] });
-    result.quantized.push(label);
-    uses.set(b, (uses.get(b) ?? 1) - 1);
-    replaced.add(b);
+    result.quantized.push({ node: label, op: node.op_type });
+    release(b);
   }
   g.node = out;
   // Float weights no node reads any more are dropped (the file would otherwise keep both copies).
