@@ -42,11 +42,12 @@ const list = command({
 
 const inspect = command({
   name: 'inspect',
-  summary: 'layout, files, ONNX signature, preprocessing, tokenizer',
+  summary: 'layout, files, variants, ONNX signature, preprocessing, tokenizer',
   usage: '<model> [options]',
   description: `Loads the model (downloading a registry model's files if needed) and prints its layout, files
-with SHA-256 and sizes, the ONNX input/output signature of each tower, the preprocessing,
-the tokenizer and the embedding size.`,
+with SHA-256 and sizes, the variants the export holds (fp32, quantized, fp16: files, sizes,
+SHA-256), how it was converted if it was, the ONNX input/output signature of each tower, the
+preprocessing, the tokenizer and the embedding size.`,
   flags: {
     ...MODEL_OPTS,
     model: { ...MODEL_OPTS.model, help: `the model, instead of the positional argument (default ${DEFAULT_MODEL})` },
@@ -91,7 +92,8 @@ const convert = command({
   description: `Rewrites the export's ONNX graphs and writes a transformers.js-layout export to --out:
 onnx/{vision,text}_model_fp16.onnx (float16 weights cast up in the graph, inputs and outputs
 float32) or onnx/{vision,text}_model_quantized.onnx (onnxruntime quantize_dynamic's pattern:
-DynamicQuantizeLinear → MatMulInteger with symmetric int8 weights → Cast → Mul by the scales),
+DynamicQuantizeLinear → MatMulInteger or ConvInteger with symmetric int8 weights → Cast → Mul
+by the scales),
 the side files, and a model.json whose "conversion" records the source files' SHA-256 and the
 method. Load it with --variant fp16 or --variant quantized. Weights in ONNX external-data files
 are read, and written the same way. The directory appears whole or not at all.`,
@@ -99,7 +101,7 @@ are read, and written the same way. The directory appears whole or not at all.`,
     ...MODEL_OPTS,
     model: { ...MODEL_OPTS.model, help: 'the fp32 export, instead of the positional argument' },
     to: { type: 'string', value: '<method>', help: 'fp16 or int8-dynamic (required)' },
-    'per-channel': { type: 'boolean', help: 'int8-dynamic: one weight scale per output column instead of per tensor' },
+    'per-channel': { type: 'boolean', help: 'int8-dynamic: one weight scale per output column (Conv: per output channel)\ninstead of one per tensor' },
     out: { type: 'string', short: 'o', value: '<dir>', help: 'where to write the converted export (required; new or empty)' },
     force: { type: 'boolean', help: 'replace --out even if it already holds files' },
   },
