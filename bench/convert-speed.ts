@@ -1,6 +1,6 @@
 /**
  * `models convert` on real-size graphs: the ViT-B/32-shaped random export (bench/vit-graph.ts) and the
- * demo model, each converted to fp16 and int8-dynamic (per tensor and per channel). Per variant:
+ * demo model, each converted to fp16 and int8-dynamic (per tensor, per channel, and with Conv too). Per variant:
  * conversion time, file size, image-encode speed against fp32 on the same threads, and image-embedding
  * cosine against fp32 over CIFAR-10 test images (preprocessed by the model's own pipeline).
  *
@@ -46,11 +46,13 @@ interface Variant {
   id: string;
   to: ConversionMethod;
   perChannel: boolean;
+  conv?: boolean;
 }
 const VARIANTS: Variant[] = [
   { id: 'fp16', to: 'fp16', perChannel: false },
   { id: 'int8', to: 'int8-dynamic', perChannel: false },
   { id: 'int8-per-channel', to: 'int8-dynamic', perChannel: true },
+  { id: 'int8-with-conv', to: 'int8-dynamic', perChannel: false, conv: true },
 ];
 
 /** An encoder that keeps the preprocessed pixels it is given, so every variant sees the very same input. */
@@ -100,7 +102,7 @@ async function benchSource(name: string, dir: string) {
     const out = join(OUT_ROOT, `${name}-${v.id}`);
     await mkdir(OUT_ROOT, { recursive: true });
     const t0 = performance.now();
-    const conv = await convertExport(dir, out, { to: v.to, perChannel: v.perChannel });
+    const conv = await convertExport(dir, out, { to: v.to, perChannel: v.perChannel, conv: v.conv });
     const convertSeconds = (performance.now() - t0) / 1000;
     const model = await loadModel(out, { threads: THREADS, variant: conv.variant });
     const emb = await model.encodeImages(pixels, N);

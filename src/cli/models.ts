@@ -92,8 +92,8 @@ const convert = command({
   description: `Rewrites the export's ONNX graphs and writes a transformers.js-layout export to --out:
 onnx/{vision,text}_model_fp16.onnx (float16 weights cast up in the graph, inputs and outputs
 float32) or onnx/{vision,text}_model_quantized.onnx (onnxruntime quantize_dynamic's pattern:
-DynamicQuantizeLinear → MatMulInteger or ConvInteger with symmetric int8 weights → Cast → Mul
-by the scales),
+DynamicQuantizeLinear → MatMulInteger (and ConvInteger with --conv) with symmetric int8
+weights → Cast → Mul by the scales),
 the side files, and a model.json whose "conversion" records the source files' SHA-256 and the
 method. Load it with --variant fp16 or --variant quantized. Weights in ONNX external-data files
 are read, and written the same way. The directory appears whole or not at all.`,
@@ -102,6 +102,7 @@ are read, and written the same way. The directory appears whole or not at all.`,
     model: { ...MODEL_OPTS.model, help: 'the fp32 export, instead of the positional argument' },
     to: { type: 'string', value: '<method>', help: 'fp16 or int8-dynamic (required)' },
     'per-channel': { type: 'boolean', help: 'int8-dynamic: one weight scale per output column (Conv: per output channel)\ninstead of one per tensor' },
+    conv: { type: 'boolean', help: 'int8-dynamic: also quantize Conv (ConvInteger); slower than float Conv on CPU\nin bench/convert-speed.ts, so off by default' },
     out: { type: 'string', short: 'o', value: '<dir>', help: 'where to write the converted export (required; new or empty)' },
     force: { type: 'boolean', help: 'replace --out even if it already holds files' },
   },
@@ -262,7 +263,9 @@ async function convertCommand(values: Values, positionals: string[], io: CliCont
   if (!ref) throw new UserError(`convert needs the fp32 export to convert, e.g. ${PROG} convert ${DEFAULT_MODEL} --to fp16 --out exports/demo-fp16`);
   if (values.to === undefined) throw new UserError(`convert needs --to fp16 or --to int8-dynamic`);
   const to = choiceFlag(values.to as string, '--to', CONVERSION_METHODS)!;
-  if (values['per-channel'] && to !== 'int8-dynamic') throw new UserError(`--per-channel applies to --to int8-dynamic only`);
+  for (const flag of ['per-channel', 'conv'] as const) {
+    if (values[flag] && to !== 'int8-dynamic') throw new UserError(`--${flag} applies to --to int8-dynamic only`);
+  }
   const out = values.out as string | undefined;
   if (!out) throw new UserError(`convert needs --out <dir> for the converted export`);
   const outDir = resolve(io.cwd, out);
@@ -273,7 +276,7 @@ async function convertCommand(values: Values, positionals: string[], io: CliCont
   if (resolve(sourceDir) === outDir) throw new UserError(`--out ${out} is the source export itself; choose a new directory`);
   const { convertExport } = await import('../model/convert.ts');
   const started = Date.now();
-  const result = await convertExport(sourceDir, outDir, { to, perChannel: values['per-channel'] === true, log: opts.log });
+  const result = await convertExport(sourceDir, outDir, { to, perChannel: values['per-channel'] === true, conv: values.conv === true, log: opts.log });
   const shown = (p: string) => (relative(io.cwd, p).startsWith('..') ? p : relative(io.cwd, p));
   for (const f of result.files) io.stdout.write(`wrote ${shown(f.path)}  ${formatCount(f.bytes, 'B')}\n`);
   for (const [role, stats] of Object.entries(result.conversion.towers ?? {})) {

@@ -24,6 +24,8 @@ import { allInitializers } from './onnx/external-data.ts';
 export interface ConvertOptions {
   to: ConversionMethod;
   perChannel?: boolean;
+  /** int8-dynamic: also quantize Conv (ConvInteger). */
+  conv?: boolean;
   /** Progress lines (one per tower). */
   log?: (line: string) => void;
 }
@@ -50,7 +52,7 @@ async function convertTower(src: string, dest: string, opts: ConvertOptions): Pr
   } else {
     const opset = model.opset_import.find((o) => (o.domain ?? '') === '')?.version ?? 0;
     if (opset < 11) throw new UserError(`${src}: opset ${opset} has no DynamicQuantizeLinear (opset 11+); re-export with opset 11 or newer`);
-    const r = quantizeDynamic(model, { perChannel: opts.perChannel });
+    const r = quantizeDynamic(model, { perChannel: opts.perChannel, conv: opts.conv });
     stats = {};
     for (const q of r.quantized) stats[`quantized${q.op}`] = (stats[`quantized${q.op}`] ?? 0) + 1;
     stats.skipped = r.skipped.length;
@@ -122,7 +124,7 @@ export async function convertExport(sourceDir: string, outDir: string, opts: Con
     }
     const conversion: ConversionRecord = {
       method: opts.to,
-      ...(opts.to === 'int8-dynamic' ? { perChannel: opts.perChannel ?? false } : {}),
+      ...(opts.to === 'int8-dynamic' ? { perChannel: opts.perChannel ?? false, ops: ['MatMul', 'Gemm', ...(opts.conv ? ['Conv'] : [])] } : {}),
       tool: `clip-bench ${harnessVersion()}`,
       source: {
         name: resolved.name,

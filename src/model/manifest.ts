@@ -72,6 +72,8 @@ export type ConversionMethod = (typeof CONVERSION_METHODS)[number];
 export interface ConversionRecord {
   method: ConversionMethod;
   perChannel?: boolean;
+  /** int8-dynamic: the op types quantized (MatMul, Gemm, and Conv when asked). */
+  ops?: string[];
   /** 'clip-bench <version>'. */
   tool: string;
   source: { name: string; files: { role: 'vision' | 'text'; file: string; sha256: string; bytes: number }[] };
@@ -216,7 +218,8 @@ function parseTokenizer(c: Check, v: unknown): Partial<TokenizerSpec> {
 
 function parseConversion(c: Check, v: unknown): ConversionRecord {
   const o = c.object(v, 'conversion');
-  c.keys(o, 'conversion', ['method', 'perChannel', 'tool', 'source', 'towers']);
+  c.keys(o, 'conversion', ['method', 'perChannel', 'ops', 'tool', 'source', 'towers']);
+  if (o.ops !== undefined && !(Array.isArray(o.ops) && o.ops.every((x) => typeof x === 'string'))) c.fail('conversion.ops', 'must be a list of op types');
   if (!(CONVERSION_METHODS as readonly unknown[]).includes(o.method)) c.fail('conversion.method', `must be ${CONVERSION_METHODS.join(' or ')}`);
   if (o.perChannel !== undefined && typeof o.perChannel !== 'boolean') c.fail('conversion.perChannel', 'must be true or false');
   if (c.string(o, 'tool', 'conversion.tool') === undefined) c.fail('conversion.tool', 'is required');

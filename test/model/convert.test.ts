@@ -146,7 +146,7 @@ describe('models convert: int8-dynamic', () => {
 
   it('records the method and per-tower counts in model.json', async () => {
     const m = await readManifest(join(out, 'model.json'));
-    expect(m.conversion).toMatchObject({ method: 'int8-dynamic', perChannel: false, towers: { vision: { quantizedMatMul: 1 }, text: { quantizedMatMul: 1 } } });
+    expect(m.conversion).toMatchObject({ method: 'int8-dynamic', perChannel: false, ops: ['MatMul', 'Gemm'], towers: { vision: { quantizedMatMul: 1 }, text: { quantizedMatMul: 1 } } });
     expect(m.name).toBe('source-int8');
   });
 
@@ -239,7 +239,8 @@ describe('quantizeDynamic: Conv', () => {
     g.output('y', 'float32', [2, M, 4, 4]);
     const floatBytes = g.toModelBytes();
     const model = decodeModel(floatBytes);
-    expect(quantizeDynamic(model, { perChannel }).quantized).toEqual([{ node: 'Conv_0', op: 'Conv' }]);
+    expect(quantizeDynamic(decodeModel(floatBytes)).quantized).toEqual([]); // Conv only when asked
+    expect(quantizeDynamic(model, { perChannel, conv: true }).quantized).toEqual([{ node: 'Conv_0', op: 'Conv' }]);
     expect(model.graph.node.map((n) => n.op_type)).toEqual(['DynamicQuantizeLinear', 'ConvInteger', 'Cast', 'Mul', 'Mul', 'Add']);
     expect(model.graph.initializer!.find((t) => t.name === 'W_scale')?.dims ?? []).toEqual(perChannel ? [M, 1, 1] : []);
     expect(model.graph.initializer!.some((t) => t.name === 'W' || t.name === 'bias')).toBe(false);

@@ -11,8 +11,8 @@
  * quantized once. onnxruntime fuses this pattern into DynamicQuantizeMatMul at session load.
  *
  * Quantized: MatMul whose B is a 2-D float32 initializer; Gemm with transA = 0 and a constant B (alpha
- * folds into the scale, transB into the stored weight, C becomes an Add); Conv with a constant weight,
- * as ConvInteger (operators/conv.py). Anything else (Gather tables, activation × activation MatMuls)
+ * folds into the scale, transB into the stored weight, C becomes an Add); with `conv`, Conv with a
+ * constant weight, as ConvInteger (operators/conv.py). Anything else (Gather tables, activation × activation MatMuls)
  * is left float.
  */
 import { makeTensor } from './builder.ts';
@@ -21,8 +21,14 @@ import type { AttributeProto, GraphProto, ModelProto, NodeProto, TensorProto } f
 import { floatValues } from './tensor-data.ts';
 
 export interface QuantizeOptions {
-  /** One scale per output column instead of one per tensor. */
+  /** One scale per output column (Conv: output channel) instead of one per tensor. */
   perChannel?: boolean;
+  /**
+   * Also Conv → ConvInteger. Off by default: on onnxruntime's CPU provider ConvInteger is not fused and
+   * ran slower than the float Conv in bench/convert-speed.ts, and quantizing raw pixels per tensor cost
+   * the demo model accuracy (min cosine 0.95).
+   */
+  conv?: boolean;
 }
 
 export interface QuantizeResult {
@@ -87,6 +93,7 @@ const castToFloat: AttributeProto = { name: 'to', type: AttributeType.INT, i: Da
 /** Rewrite `model` in place. Needs default-domain opset ≥ 11 (DynamicQuantizeLinear). */
 export function quantizeDynamic(model: ModelProto, opts: QuantizeOptions = {}): QuantizeResult {
   const perChannel = opts.perChannel ?? false;
+  const ops = ['MatMul', 'Gemm', ...(opts.conv ? ['Conv'] : [])];
   const opset = model.opset_import.find((o) => (o.domain ?? '') === '')?.version ?? 0;
   if (opset < 11) throw new Error(`opset ${opset}: DynamicQuantizeLinear needs opset 11 or newer`);
   const g = model.graph;
@@ -181,7 +188,7 @@ export function quantizeDynamic(model: ModelProto, opts: QuantizeOptions = {}): 
   };
 
   for (const node of g.node) {
-    if ((node.domain ?? '') !== '' || !['MatMul', 'Gemm', 'Conv'].includes(node.op_type)) {
+    if ((node.domain ?? '') !== '' || !ops.includes(node.op_type)) {
       out.push(node);
       continue;
     }
