@@ -66,5 +66,8 @@ export { renderMarkdown } from './results/markdown.ts';
 export { RESULTS_SCHEMA_ID, RESULTS_SCHEMA_VERSION } from './results/schema.ts';
 export type { BenchResults, ClassifierMetrics, DatasetResult, Estimate, ProbeResult, ZeroShotResult } from './results/schema.ts';
 
+// Reports: CSV, PNG plots and a self-contained HTML page from results alone; combining runs.
+export { writeRunReport } from './reports/write.ts';
+
 // Errors: expected failures (bad input) are UserErrors with a one-line message.
 export { UserError, isUserError } from './util/errors.ts';

@@ -29,6 +29,8 @@ export interface BenchArgs {
   bootstrap: number;
   variant: ModelVariant | undefined;
   noZeroShot: boolean;
+  shift: string | null;
+  shiftSeed: number;
 }
 
 export const BENCH_FLAGS = {
@@ -59,6 +61,12 @@ export const BENCH_FLAGS = {
   source: { type: 'string', value: '<name>', help: 'dataset source variant (e.g. official)' },
   'skip-bad': { type: 'boolean', help: 'skip unreadable images in a user folder (they are listed)' },
   'no-zero-shot': { type: 'boolean', help: 'probes only' },
+  shift: {
+    type: 'string',
+    value: '<spec>',
+    help: 'also score on shifted test sets: name:severity[,…], a corruption name (5 severities),\ncorruptions (the 15), corruptions+extra (19), a natural shift (quickdraw for cifar10,\ndigits for mnist, mnist for digits), map:<file.json>, or released:<dir> (the released\nCIFAR-10-C .npy files, cifar10 only); list: npm run shifts -- list',
+  },
+  'shift-seed': { type: 'string', value: '<n>', help: 'seed of the seeded corruptions (default 0)' },
 } satisfies Flags;
 
 export const BENCH_EXAMPLES = [
@@ -67,6 +75,8 @@ export const BENCH_EXAMPLES = [
   `${BENCH_PROG} --model clip-vit-b32 --dataset cifar10 --shots 1,2,4,8,16,all`,
   `${BENCH_PROG} --model clip-vit-b16 --allow-unverified --dataset cifar10 --shots 4`,
   `${BENCH_PROG} --model ./my-export --dataset ./photos --templates prompts.json --limit 500`,
+  `${BENCH_PROG} --dataset cifar10 --shots 1,4,16 --shift corruptions --limit 1000`,
+  `${BENCH_PROG} --dataset cifar10 --shots 4,16 --shift quickdraw,gaussian_noise:3`,
 ];
 
 export function parseShots(v: string): (number | 'all')[] {
@@ -112,6 +122,8 @@ export function benchArgsFrom(v: FlagValues<typeof BENCH_FLAGS>, positionals: st
     bootstrap: intFlag(v.bootstrap, '--bootstrap', 1000, 1, 100_000),
     variant: variantFlag(v.variant),
     noZeroShot: v['no-zero-shot'] === true,
+    shift: v.shift ?? null,
+    shiftSeed: intFlag(v['shift-seed'], '--shift-seed', 0, 0),
   };
 }
 

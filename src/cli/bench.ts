@@ -6,10 +6,11 @@ import { openModel, resolveModelRef } from '../model/resolve.ts';
 import { DEFAULT_PROBE_SETTINGS, defaultThreads, newRunId, prepareDatasets, runBench } from '../pipeline/bench.ts';
 import { PROJECT_ROOT, resolveDataDir } from '../util/paths.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
-import { breakEvenLine, renderMarkdown, SUMMARY_HEADER, summaryRows } from '../results/markdown.ts';
+import { breakEvenLine, effectiveRobustnessLine, renderMarkdown, ROBUSTNESS_HEADER, robustnessRows, SUMMARY_HEADER, summaryRows } from '../results/markdown.ts';
 import { validateResults } from '../results/validate.ts';
 import type { BenchResults } from '../results/schema.ts';
 import { checkOutputDir } from './output-paths.ts';
+import { writeRunReport } from '../reports/write.ts';
 import { checkFailed, defineCommand, formatTable, singleCommandMain, startCli, type Io } from './toolkit.ts';
 
 export interface BenchDeps {
@@ -51,6 +52,8 @@ async function bench(args: BenchArgs, argv: string[], io: Io, deps: BenchDeps): 
     skipBad: args.skipBad,
     bootstrapResamples: args.bootstrap,
     zeroShot: !args.noZeroShot,
+    shift: args.shift,
+    shiftSeed: args.shiftSeed,
     argv: ['npm', 'run', 'bench', '--', ...argv],
     runId: newRunId(),
     log,
@@ -87,14 +90,28 @@ async function bench(args: BenchArgs, argv: string[], io: Io, deps: BenchDeps): 
   }
   await writeFileAtomic(join(outDir, 'results.json'), JSON.stringify(results, null, 2));
   await writeFileAtomic(join(outDir, 'results.md'), renderMarkdown(results));
+  // results.json is on disk already: a rendering failure costs the plots, never the run.
+  let reportError: string | null = null;
+  try {
+    await writeRunReport(results, outDir);
+  } catch (e) {
+    reportError = `the run is saved in ${join(outDir, 'results.json')}, but its report could not be rendered: ${(e as Error).message}; retry with: npm run report -- ${outDir} --out <dir>`;
+  }
   for (const ds of results.datasets) {
-    io.stdout.write(`\n${ds.name} — ${results.model.name}${results.model.demo ? ' (demo model, not CLIP)' : ''}, test n=${ds.splits.test!.used}\n`);
+    io.stdout.write(`\n${ds.name}${ds.shift !== 'none' ? ` [shift: ${ds.shift}]` : ''} — ${results.model.name}${results.model.demo ? ' (demo model, not CLIP)' : ''}, test n=${ds.splits.test!.used}\n`);
     io.stdout.write(formatTable(SUMMARY_HEADER, summaryRows(ds)));
     const be = breakEvenLine(ds);
     if (be) io.stdout.write(`${be}\n`);
   }
+  for (const r of results.robustness ?? []) {
+    io.stdout.write(`\nrobustness — ${r.dataset}, ${r.suite}, ${r.shifts.length} shifted test set${r.shifts.length === 1 ? '' : 's'}\n`);
+    io.stdout.write(formatTable(ROBUSTNESS_HEADER, robustnessRows(r)));
+    const er = effectiveRobustnessLine(r);
+    if (er) io.stdout.write(`${er}\n`);
+  }
   for (const w of results.warnings) io.stdout.write(`warning: ${w}\n`);
-  io.stdout.write(`\nwrote ${join(outDir, 'results.json')} and results.md (${results.timings.totalSeconds.toFixed(1)} s)\n`);
+  if (reportError) throw checkFailed(reportError);
+  io.stdout.write(`\nwrote ${join(outDir, 'results.json')}, results.md, results.csv, report.html and plots/ (${results.timings.totalSeconds.toFixed(1)} s)\n`);
   return 0;
 }
 

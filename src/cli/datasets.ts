@@ -1,8 +1,11 @@
-/** `npm run datasets -- list | fetch <name…> | info <name> | preview <name> --out file.png` */
+/** `npm run datasets -- list | fetch <name…> | info <name> | preview <name> [--shift <spec>] --out file.png` */
 import { resolve } from 'node:path';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 import { resolveDataDir } from '../util/paths.ts';
+import { corruptionShift } from '../features/shift.ts';
+import { isNaturalShiftItem, NATURAL_SHIFTS } from '../datasets/natural-shifts.ts';
+import { parseShiftSpec, suiteLabel } from '../shifts/index.ts';
 import { builtinStatus, resolveSource } from '../datasets/builtin.ts';
 import { BUILTIN_DATASETS, builtinEntry } from '../datasets/registry.ts';
 import { openDataset } from '../datasets/resolve.ts';
@@ -103,31 +106,64 @@ const preview = defineCommand({
   name: 'preview',
   summary: 'write a contact sheet PNG (--out required)',
   usage: '<name|path> --out <file.png> [options]',
-  description: 'Writes a contact sheet: one labelled row of images per class, drawn with a seed.',
+  description: `Writes a contact sheet: one labelled row of images per class, drawn with a seed. With --shift, a few
+images instead (one per class in turn), each clean and under every shift, one labelled row per shift:
+exactly the pixels bench encodes with the same --shift and seed.`,
   flags: {
     ...OPEN,
     out: { type: 'string', value: '<file.png>', help: 'output file (required)' },
     split: { type: 'string', value: '<train|val|test>', help: 'split (default test)' },
     'per-class': { type: 'string', value: '<n>', help: 'images per class (default 8)' },
     seed: { type: 'string', value: '<n>', help: 'which images (default 0)' },
+    shift: { type: 'string', value: '<spec>', help: 'show a few images clean and under each shift: name:severity[,…], name (its 5\nseverities), corruptions or corruptions+extra (see: npm run shifts -- list)' },
+    'shift-seed': { type: 'string', value: '<n>', help: "with --shift: seed of the random corruptions, as bench's (default 0)" },
+    images: { type: 'string', value: '<n>', help: 'with --shift: images shown, one column each (default 8)' },
   },
-  examples: [`${PROG} preview quickdraw --out quickdraw.png --per-class 4`, `${PROG} preview ./photos --split train --out sheet.png`],
+  examples: [
+    `${PROG} preview quickdraw --out quickdraw.png --per-class 4`,
+    `${PROG} preview ./photos --split train --out sheet.png`,
+    `${PROG} preview cifar10 --shift gaussian_noise:3,fog:5,contrast --out shifted.png`,
+  ],
   async run({ values, positionals, io }) {
     const name = one(positionals, 'preview');
     if (!values.out) throw new UserError('preview needs --out <file.png>');
     const split = choiceFlag(values.split, '--split', SPLITS) ?? 'test';
     const perClass = intFlag(values['per-class'], '--per-class', 8);
     const seed = intFlag(values.seed, '--seed', 0, 0);
+    const shifted = previewShifts(values);
     checkOutputFile('--out', values.out);
     const ds = await openDataset(name, openOptions(values));
     if (!ds.splits.includes(split)) throw new UserError(`${name} has no ${split} split (it has: ${ds.splits.join(', ')})`);
-    const { renderContactSheet } = await import('../datasets/preview.ts');
-    const png = await renderContactSheet(ds, split, { perClass, seed });
+    const { renderContactSheet, renderShiftSheet } = await import('../datasets/preview.ts');
+    const png = shifted
+      ? await renderShiftSheet(ds, split, shifted.shifts, { images: shifted.images, seed, caption: suiteLabel(shifted.seed) })
+      : await renderContactSheet(ds, split, { perClass, seed });
     const out = resolve(values.out);
     await writeFileAtomic(out, png);
     io.stdout.write(`wrote ${out}\n`);
   },
 });
+
+/**
+ * preview --shift: the corruptions as the pipeline builds them (corruptionShift), so each cell holds the
+ * pixels bench encodes for that (image, split, --shift-seed). Checked before the dataset is opened.
+ */
+function previewShifts(v: { shift?: string; 'shift-seed'?: string; images?: string; 'per-class'?: string }) {
+  if (v.shift === undefined) {
+    for (const flag of ['shift-seed', 'images'] as const) if (v[flag] !== undefined) throw new UserError(`--${flag} only applies with --shift <spec>`);
+    return undefined;
+  }
+  if (v['per-class'] !== undefined) throw new UserError('--per-class does not apply with --shift; choose how many images with --images <n>');
+  const natural = v.shift.split(',').map((s) => s.trim()).find(isNaturalShiftItem);
+  if (natural) {
+    const target = NATURAL_SHIFTS.find((s) => s.name === natural)?.target;
+    const how = target ? `${PROG} preview ${target} --out ${target}.png` : `${PROG} preview <target dataset> --out target.png`;
+    throw new UserError(`--shift ${natural}: preview --shift shows corruptions; a natural shift is another dataset, see it with ${how}`);
+  }
+  const seed = intFlag(v['shift-seed'], '--shift-seed', 0, 0);
+  const images = intFlag(v.images, '--images', 8, 1, 100);
+  return { seed, images, shifts: parseShiftSpec(v.shift).map((spec) => corruptionShift(spec, seed)) };
+}
 
 interface DatasetInfo {
   name: string;

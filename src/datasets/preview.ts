@@ -2,6 +2,7 @@
  * A contact sheet of a dataset split, for a human to check that images, labels and class names
  * line up: one row per class (name and count at the left), a seeded sample of its images, and a
  * title. Text uses the built-in bitmap font, so it renders on machines without system fonts.
+ * `renderShiftSheet` shows a few images clean and under each requested shift, side by side.
  */
 import sharp from 'sharp';
 import { Rng } from '../util/rng.ts';
@@ -42,13 +43,8 @@ export async function renderContactSheet(dataset: Dataset, split: Split, opts: C
   const labels = await dataset.labels(split);
   const shown = Math.min(dataset.classes.length, maxClasses);
 
-  // Seeded sample per class, shown in index order.
-  const byClass: number[][] = Array.from({ length: shown }, () => []);
-  labels.forEach((l, i) => {
-    if (l < shown) byClass[l].push(i);
-  });
-  const rng = new Rng(opts.seed ?? 0);
-  const picks = byClass.map((idx) => rng.shuffle([...idx]).slice(0, perClass).sort((a, b) => a - b));
+  const byClass = indicesByClass(labels, shown);
+  const picks = sampleByClass(byClass, perClass, opts.seed ?? 0).map((p) => p.sort((a, b) => a - b));
   const slot = new Map<number, { row: number; col: number }>();
   picks.forEach((p, row) => p.forEach((i, col) => slot.set(i, { row, col })));
 
@@ -68,14 +64,7 @@ export async function renderContactSheet(dataset: Dataset, split: Split, opts: C
   const titleWidth = Math.min(MAX_TITLE_WIDTH, Math.max(textWidth(dataset.name, TEXT_SCALE), textWidth(facts, TEXT_SCALE)));
   const width = Math.max(gridX + perClass * cell + (perClass - 1) * GAP + MARGIN, titleWidth + 2 * MARGIN);
   const height = gridY + shown * cell + Math.max(0, shown - 1) * GAP + MARGIN;
-  const canvas: RgbCanvas = { data: new Uint8Array(width * height * 3), width, height };
-  fillRect(canvas, 0, 0, width, height, PAPER);
-
-  // Title: dataset name (its end kept when cut: for paths the last folders say most), then facts.
-  const textRoom = width - 2 * MARGIN;
-  drawText(canvas, fitTail(dataset.name, textRoom), MARGIN, MARGIN, TEXT_SCALE, INK);
-  drawText(canvas, fitText(facts, textRoom, TEXT_SCALE), MARGIN, MARGIN + LINE + 6, TEXT_SCALE, MUTED);
-  fillRect(canvas, MARGIN, gridY - 8, width - 2 * MARGIN, 1, RULE);
+  const canvas = titledCanvas(width, height, dataset.name, facts, gridY);
 
   for (let row = 0; row < shown; row++) {
     const y = gridY + row * (cell + GAP);
@@ -90,13 +79,137 @@ export async function renderContactSheet(dataset: Dataset, split: Split, opts: C
   if (wanted.length > 0) {
     for await (const ex of dataset.read(split, wanted)) {
       const at = slot.get(ex.index)!;
-      const thumb = fitToCell(toRgbOnWhite(ex.image), cell);
-      const x = gridX + at.col * (cell + GAP) + Math.floor((cell - thumb.width) / 2);
-      const y = gridY + at.row * (cell + GAP) + Math.floor((cell - thumb.height) / 2);
-      blit(canvas, thumb, x, y);
+      drawCell(canvas, ex.image, gridX + at.col * (cell + GAP), gridY + at.row * (cell + GAP), cell);
     }
   }
-  return sharp(canvas.data, { raw: { width, height, channels: 3 } }).png().toBuffer();
+  return toPng(canvas);
+}
+
+/** Indices of each of the first `shown` classes, in index order. */
+function indicesByClass(labels: Int32Array, shown: number): number[][] {
+  const byClass: number[][] = Array.from({ length: shown }, () => []);
+  labels.forEach((l, i) => {
+    if (l < shown) byClass[l].push(i);
+  });
+  return byClass;
+}
+
+/** A seeded sample of up to `perClass` indices of each class, in draw order (a smaller sample is a prefix of a larger one). */
+function sampleByClass(byClass: number[][], perClass: number, seed: number): number[][] {
+  const rng = new Rng(seed);
+  return byClass.map((idx) => rng.shuffle([...idx]).slice(0, perClass));
+}
+
+/** A white canvas with the title (dataset name, its end kept when cut: for paths the last folders say most), a facts line and a rule above the grid. */
+function titledCanvas(width: number, height: number, name: string, facts: string, gridY: number): RgbCanvas {
+  const canvas: RgbCanvas = { data: new Uint8Array(width * height * 3), width, height };
+  fillRect(canvas, 0, 0, width, height, PAPER);
+  const textRoom = width - 2 * MARGIN;
+  drawText(canvas, fitTail(name, textRoom), MARGIN, MARGIN, TEXT_SCALE, INK);
+  drawText(canvas, fitText(facts, textRoom, TEXT_SCALE), MARGIN, MARGIN + LINE + 6, TEXT_SCALE, MUTED);
+  fillRect(canvas, MARGIN, gridY - 8, width - 2 * MARGIN, 1, RULE);
+  return canvas;
+}
+
+/** An image fitted and centred in the cell whose top-left is (x, y). */
+function drawCell(canvas: RgbCanvas, image: RawImage, x: number, y: number, cell: number): void {
+  const thumb = fitToCell(toRgbOnWhite(image), cell);
+  blit(canvas, thumb, x + Math.floor((cell - thumb.width) / 2), y + Math.floor((cell - thumb.height) / 2));
+}
+
+const toPng = (canvas: RgbCanvas) => sharp(canvas.data, { raw: { width: canvas.width, height: canvas.height, channels: 3 } }).png().toBuffer();
+
+/**
+ * A shift as the feature pipeline applies it (the ImageShift of src/features/shift.ts): passed in by
+ * the caller, so the sheet shows exactly the pixels bench encodes for each (image, index, split).
+ */
+export interface PreviewShift {
+  label: string;
+  apply(img: RawImage, index: number, ctx: { datasetIdentity: string; split: string }): RawImage | Promise<RawImage>;
+}
+
+export interface ShiftSheetOptions {
+  /** Images shown, one column each (default 8), drawn round-robin over the classes. */
+  images?: number;
+  /** Seed of which images are shown (default 0); the shifts carry their own seed. */
+  seed?: number;
+  /** Side of the square cell, in pixels (default 64). */
+  cell?: number;
+  /** A line under the title, e.g. the suite's name with its seed. */
+  caption?: string;
+}
+
+export interface ShiftGrid {
+  /** Split indices of the columns. */
+  indices: number[];
+  labels: number[];
+  /** rows[0]: the clean images; rows[1 + s]: under shifts[s]. */
+  rows: RawImage[][];
+}
+
+/** The images of a shift sheet: a seeded pick of `images` examples (one per class in turn), clean and under each shift. */
+export async function shiftGrid(dataset: Dataset, split: Split, shifts: readonly PreviewShift[], opts: ShiftSheetOptions = {}): Promise<ShiftGrid> {
+  const n = Math.max(1, Math.floor(opts.images ?? 8));
+  const picks = sampleByClass(indicesByClass(await dataset.labels(split), dataset.classes.length), n, opts.seed ?? 0);
+  const indices: number[] = [];
+  for (let round = 0; indices.length < n && picks.some((p) => p.length > round); round++) {
+    for (const p of picks) if (round < p.length && indices.length < n) indices.push(p[round]);
+  }
+  const column = new Map(indices.map((idx, col) => [idx, col]));
+  const rows: RawImage[][] = Array.from({ length: shifts.length + 1 }, () => new Array<RawImage>(indices.length));
+  const labels = new Array<number>(indices.length);
+  const ctx = { datasetIdentity: dataset.identity(split), split };
+  for await (const ex of dataset.read(split, [...indices].sort((a, b) => a - b))) {
+    const col = column.get(ex.index)!;
+    labels[col] = ex.label;
+    rows[0][col] = ex.image;
+    for (let s = 0; s < shifts.length; s++) rows[s + 1][col] = await shifts[s].apply(ex.image, ex.index, ctx);
+  }
+  return { indices, labels, rows };
+}
+
+/**
+ * Clean vs shifted: one row per shift (labelled at the left, "clean" first), one column per image
+ * (its class and index above). Rows rather than columns per shift, so a long list (the 95 of
+ * corruptions+extra) grows downwards and every label stays readable.
+ */
+export async function renderShiftSheet(dataset: Dataset, split: Split, shifts: readonly PreviewShift[], opts: ShiftSheetOptions = {}): Promise<Buffer> {
+  const cell = Math.max(32, Math.floor(opts.cell ?? 64));
+  const grid = await shiftGrid(dataset, split, shifts, opts);
+  const rowLabels = ['clean', ...shifts.map((s) => s.label)];
+  const cols = grid.indices.length;
+
+  // Room for the longest corruption label, elastic_transform:N.
+  const labelChars = Math.min(MAX_LABEL_CHARS + 2, Math.max(MIN_LABEL_CHARS, ...rowLabels.map((l) => [...l].length)));
+  const labelWidth = labelChars * GLYPH_ADVANCE * TEXT_SCALE;
+  const gridX = MARGIN + labelWidth + LABEL_GAP;
+  const small = GLYPH_HEIGHT; // column captions at scale 1
+  const textBottom = MARGIN + 2 * LINE + 6 + (opts.caption ? LINE + 6 : 0);
+  const ruleY = textBottom + 6;
+  const gridY = ruleY + 6 + 2 * small + 2 + 4;
+  const facts = `split ${split}  ${cols} images  clean + ${shifts.length} shifts`;
+  const titleWidth = Math.min(MAX_TITLE_WIDTH, Math.max(...[dataset.name, facts, opts.caption ?? ''].map((t) => textWidth(t, TEXT_SCALE))));
+  const width = Math.max(gridX + cols * cell + (cols - 1) * GAP + MARGIN, titleWidth + 2 * MARGIN);
+  const rows = rowLabels.length;
+  const height = gridY + rows * cell + (rows - 1) * GAP + MARGIN;
+  const canvas = titledCanvas(width, height, dataset.name, facts, ruleY + 8);
+  if (opts.caption) drawText(canvas, fitText(opts.caption, width - 2 * MARGIN, TEXT_SCALE), MARGIN, MARGIN + 2 * (LINE + 6), TEXT_SCALE, MUTED);
+
+  for (let col = 0; col < cols; col++) {
+    const x = gridX + col * (cell + GAP);
+    drawText(canvas, fitText(dataset.classes[grid.labels[col]] ?? '', cell, 1), x, ruleY + 6, 1, INK);
+    drawText(canvas, fitText(`#${grid.indices[col]}`, cell, 1), x, ruleY + 6 + small + 2, 1, MUTED);
+  }
+  for (let row = 0; row < rows; row++) {
+    const y = gridY + row * (cell + GAP);
+    drawText(canvas, fitText(rowLabels[row], labelWidth, TEXT_SCALE), MARGIN, y + Math.floor((cell - LINE) / 2), TEXT_SCALE, row === 0 ? MUTED : INK);
+    for (let col = 0; col < cols; col++) {
+      const x = gridX + col * (cell + GAP);
+      fillRect(canvas, x, y, cell, cell, CELL_BG);
+      drawCell(canvas, grid.rows[row][col], x, y, cell);
+    }
+  }
+  return toPng(canvas);
 }
 
 /** Keep the end of `text` when it does not fit: "...datasets/pets/test". */

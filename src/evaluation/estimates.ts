@@ -1,5 +1,6 @@
 import type { Estimate } from '../results/schema.ts';
-import { balancedAccuracyStatistic, bootstrapMeanCI, bootstrapSeedsCI, mean, pairedRatioStatistic, sampleStd, type ResampledStatistic } from './statistics.ts';
+import { balancedAccuracyStatistic, bootstrapMeanCI, bootstrapSeedsCI, mean, pairedRatioStatistic, quantileSorted, sampleStd, type ResampledStatistic } from './statistics.ts';
+import { Rng } from '../util/rng.ts';
 
 /** One deterministic classifier (zero-shot): std 0, CI by bootstrap over test examples. */
 export function singleEstimate(values: ArrayLike<number>, seed: number, resamples: number, statistic?: ResampledStatistic): Estimate {
@@ -42,4 +43,40 @@ export function shiftEstimates(clean: Uint8Array[], shifted: Uint8Array[], seed:
     drop: one ? singleEstimate(diffs[0], seed, resamples) : seedsEstimate(diffs, seed, resamples),
     retained: one ? singleEstimate(pairs[0], seed + 1, resamples, pairedRatioStatistic) : seedsEstimate(pairs, seed + 1, resamples, pairedRatioStatistic),
   };
+}
+
+/**
+ * Drop and retained fraction when the shifted test set has other rows than the clean one (a natural
+ * shift: another dataset's images): each resample draws a seed, then the clean and the shifted rows
+ * independently, so the interval covers both test sets' sampling error.
+ */
+export function unpairedShiftEstimates(clean: Uint8Array[], shifted: Uint8Array[], seed: number, resamples: number) {
+  const rng = new Rng(seed);
+  const drops = new Float64Array(resamples);
+  const ratios = new Float64Array(resamples);
+  const resampledMean = (v: Uint8Array) => {
+    let s = 0;
+    for (let i = 0; i < v.length; i++) s += v[rng.int(v.length)];
+    return s / v.length;
+  };
+  for (let b = 0; b < resamples; b++) {
+    const s = rng.int(clean.length);
+    const c = resampledMean(clean[s]);
+    const a = resampledMean(shifted[s]);
+    drops[b] = a - c;
+    ratios[b] = c > 0 ? a / c : NaN;
+  }
+  const cleanMeans = clean.map((v) => mean(v));
+  const shiftedMeans = shifted.map((v) => mean(v));
+  const perSeedDrop = shiftedMeans.map((a, s) => a - cleanMeans[s]);
+  const perSeedRatio = shiftedMeans.map((a, s) => a / cleanMeans[s]);
+  const est = (values: number[], stats: Float64Array): Estimate => {
+    const finite = Float64Array.from(stats.filter((x) => Number.isFinite(x))).sort();
+    return {
+      mean: mean(values),
+      std: values.length > 1 ? sampleStd(values) : 0,
+      ci: [quantileSorted(finite, 0.025), quantileSorted(finite, 0.975)],
+    };
+  };
+  return { drop: est(perSeedDrop, drops), retained: est(perSeedRatio, ratios) };
 }

@@ -94,9 +94,8 @@ export function gatherPoolRows(features: Float32Array, poolIndex: Int32Array, id
  * validation examples (every class used up by train) or the solver ignores C, C is fixed and the
  * record says so. `poolFeatures` holds raw feature rows for the sorted pool indices `poolIndex`.
  */
-export function evaluateProbeSeed(args: {
-  seed: number;
-  sample: KShotSample;
+/** What every probe fit of one dataset shares: the drawn pool's features and the test set. */
+export interface ProbeJob {
   poolLabels: Int32Array;
   poolIndex: Int32Array;
   poolFeatures: Float32Array;
@@ -105,8 +104,9 @@ export function evaluateProbeSeed(args: {
   numClasses: number;
   dim: number;
   settings: ProbeSettings;
-  onProgress?: (p: ProbeFitProgress) => void;
-}): ProbeSeedEvaluation {
+}
+
+export function evaluateProbeSeed(args: ProbeJob & { seed: number; sample: KShotSample; onProgress?: (p: ProbeFitProgress) => void }): ProbeSeedEvaluation {
   const t0 = performance.now();
   const { sample, dim: d, numClasses, settings, onProgress } = args;
   const take = (idx: Int32Array) => ({

@@ -114,3 +114,13 @@ function checkLabels(labels: Int32Array, n: number, numClasses: number): void {
   for (let i = 0; i < n; i++)
     if (!(labels[i] >= 0 && labels[i] < numClasses)) throw new Error(`metrics: label ${labels[i]} at row ${i} is outside 0..${numClasses - 1}`);
 }
+
+/**
+ * Scores with the classes not in `present` ruled out (−∞): the classifier restricted to the classes a
+ * shifted test set has, as CLIP scores ImageNet-R/ObjectNet on their class subsets.
+ */
+export function restrictToClasses(scores: Float32Array, numClasses: number, present: readonly boolean[]): Float32Array {
+  const out = scores.slice();
+  for (let i = 0; i < out.length; i += numClasses) for (let c = 0; c < numClasses; c++) if (!present[c]) out[i + c] = -Infinity;
+  return out;
+}

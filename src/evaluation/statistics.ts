@@ -176,7 +176,9 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
   return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
 }
 
-function interval(estimate: number, stats: Float64Array, level: number): BootstrapInterval {
+function interval(estimate: number, all: Float64Array, level: number): BootstrapInterval {
+  // A ratio is undefined on resamples whose denominator is 0: the interval is over the others.
+  const stats = all.some((x) => !Number.isFinite(x)) ? all.filter((x) => Number.isFinite(x)) : all;
   stats.sort();
   const alpha = 1 - level;
   return {

@@ -24,6 +24,8 @@ export interface ExtractOptions {
   batchSize?: number;
   /** Preprocessing worker threads (0 = inline on the main thread). */
   workers?: number;
+  /** A running pool to use (and leave running) instead of starting `workers` new threads. */
+  pool?: PreprocessPool;
   /** Rows per sealed cache chunk: what an interruption can lose at most. */
   chunkRows?: number;
   /** Seal a chunk at least this often (ms) on slow models, so a kill loses at most this much work. */
@@ -81,7 +83,8 @@ export async function extractImageFeatures(opts: ExtractOptions): Promise<Extrac
 
   if (missing.length > 0) {
     if (store) await store.init();
-    const pool = new PreprocessPool(opts.workers ?? 1);
+    // A caller extracting many test sets (shifts) passes one pool, so workers start once, not per set.
+    const pool = opts.pool ?? new PreprocessPool(opts.workers ?? 1);
     const progress = createProgress(opts.label ?? `features ${dataset.name}/${split}`, missing.length, { unit: 'img', silent: opts.quiet, stream: opts.progressStream });
     let pendingRows: { idx: number[]; feats: Float32Array[] } = { idx: [], feats: [] };
     let dim = loaded.dim;
@@ -132,7 +135,7 @@ export async function extractImageFeatures(opts: ExtractOptions): Promise<Extrac
       await flush();
     } finally {
       progress.done();
-      await pool.close();
+      if (!opts.pool) await pool.close();
     }
   }
 

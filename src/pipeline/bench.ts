@@ -5,6 +5,7 @@ import type { Dataset } from '../datasets/types.ts';
 import { openDataset, readTemplates } from '../datasets/resolve.ts';
 import type { ClipModel } from '../model/clip-model.ts';
 import { extractImageFeatures, type ExtractResult } from '../features/extract.ts';
+import { PreprocessPool } from '../features/worker-pool.ts';
 import { DEFAULT_PROBE_SETTINGS, drawnIndices, planProbeDraws, type ProbeSettings, type Shots } from '../evaluation/linear-probe.ts';
 import { probeBreakEven } from '../evaluation/break-even.ts';
 import { Rng, deriveSeed } from '../util/rng.ts';
@@ -16,9 +17,12 @@ import { exportFeatures } from './export-features.ts';
 import { modelRecord, protocolRecord } from './record.ts';
 import { zeroShotHead, zeroShotOn } from './zero-shot-step.ts';
 import { fitProbes, probeResults, scoreFittedProbes, type FittedProbes } from './probe-step.ts';
-import { robustnessRecord, type ShiftOutcome } from './robustness-step.ts';
+import { robustnessRecord, type ShiftOutcome, type TestSetOutcome } from './robustness-step.ts';
 import { corruptionShift, NO_SHIFT, type ImageShift } from '../features/shift.ts';
-import { findCorruption, parseShiftSpec, suiteLabel } from '../shifts/index.ts';
+import { checkCorruptible, CORRUPTION_NAMES, findCorruption, parseShiftSpec, SEVERITIES, suiteLabel, type CorruptionSpec } from '../shifts/index.ts';
+import { openCifar10CFolder } from '../datasets/cifar10c-folder.ts';
+import { readdir } from 'node:fs/promises';
+import { findNaturalShift, isNaturalShiftItem, mappedTestSet, NATURAL_SHIFTS, readMappingFile, type MappedTestSet, type NaturalShift } from '../datasets/natural-shifts.ts';
 import { plural } from '../util/plural.ts';
 
 /** A writable text stream (process.stderr, a test's capture). */
@@ -70,6 +74,57 @@ export interface PreparedDataset {
   trainLabels: Int32Array | null;
   testLabels: Int32Array;
   skipped: string[];
+  /** The --shift test sets for this dataset, resolved and checked before any encoding. */
+  shifts: PreparedShift[];
+}
+
+export type PreparedShift =
+  | { kind: 'corruption'; spec: CorruptionSpec }
+  | { kind: 'released'; spec: CorruptionSpec; dir: string; set: Dataset }
+  | { kind: 'natural'; shift: NaturalShift; set: MappedTestSet };
+
+/** `released:<dir>`: every `<corruption>.npy` of a released CIFAR-10-C folder, at its 5 severities. */
+async function prepareReleased(item: string, ds: Dataset): Promise<PreparedShift[]> {
+  const dir = item.slice('released:'.length);
+  if (ds.name !== 'cifar10') throw new UserError(`--shift ${item}: the released CIFAR-10-C files are shifted copies of cifar10's test set, not of ${ds.name}`);
+  let names: string[];
+  try {
+    names = (await readdir(dir)).filter((f) => f.endsWith('.npy') && f !== 'labels.npy').map((f) => f.slice(0, -4));
+  } catch {
+    throw new UserError(`--shift ${item}: cannot read the folder ${dir}; give the folder holding <corruption>.npy and labels.npy`);
+  }
+  const known = names.filter((n) => findCorruption(n)).sort((a, b) => CORRUPTION_NAMES.indexOf(a) - CORRUPTION_NAMES.indexOf(b));
+  if (known.length === 0) throw new UserError(`--shift ${item}: no <corruption>.npy of a known corruption in ${dir} (known: ${CORRUPTION_NAMES.join(', ')})`);
+  const out: PreparedShift[] = [];
+  for (const corruption of known)
+    for (const severity of SEVERITIES) {
+      const set = await openCifar10CFolder(dir, corruption, severity);
+      if ((await set.size('test')) !== (await ds.size('test'))) throw new UserError(`--shift ${item}: ${corruption}.npy holds ${await set.size('test')} images per severity, cifar10's test set ${await ds.size('test')}`);
+      out.push({ kind: 'released', spec: { corruption, severity }, dir, set });
+    }
+  return out;
+}
+
+/** --shift items for one dataset: natural shifts opened and mapped, corruptions parsed and checked against its image size. */
+async function prepareShifts(opts: BenchOptions, ds: Dataset): Promise<PreparedShift[]> {
+  if (!opts.shift) return [];
+  const items = opts.shift.split(',').map((s) => s.trim());
+  const out: PreparedShift[] = [];
+  for (const item of items.filter((i) => i.startsWith('released:'))) out.push(...(await prepareReleased(item, ds)));
+  for (const item of items.filter(isNaturalShiftItem)) {
+    const shift = item.startsWith('map:') ? await readMappingFile(item.slice(4), ds.name) : findNaturalShift(ds.name, item);
+    if (!shift)
+      throw new UserError(`--shift ${item}: no built-in natural shift from ${ds.name}; built-in: ${NATURAL_SHIFTS.map((s) => `${s.source}→${s.name}`).join(', ')}; or map:<file.json> for your own pair`);
+    const target = await openDataset(shift.target, { dataDir: opts.dataDir ?? undefined, skipBad: opts.skipBad });
+    out.push({ kind: 'natural', shift, set: await mappedTestSet(shift, ds.classes, target) });
+  }
+  const corruptionItems = items.filter((s) => !isNaturalShiftItem(s) && !s.startsWith('released:'));
+  if (corruptionItems.length) {
+    const specs = parseShiftSpec(corruptionItems.join(','));
+    for await (const first of ds.read('test', [0])) checkCorruptible(first.image.width, first.image.height, `--shift on ${ds.name}`);
+    out.push(...specs.map((spec) => ({ kind: 'corruption' as const, spec })));
+  }
+  return out;
 }
 
 export function newRunId(now = new Date()): string {
@@ -104,7 +159,7 @@ export async function prepareDatasets(opts: BenchOptions): Promise<PreparedDatas
     // --skip-bad: user folders list what they dropped; say it now and record it in the results.
     const skipped = ((ds as { skipped?: { path: string; reason: string }[] }).skipped ?? []).map((s) => `${name}: skipped unreadable image ${s.path} (${s.reason})`);
     for (const s of skipped) log(s);
-    out.push({ ds, trainLabels, testLabels, skipped });
+    out.push({ ds, trainLabels, testLabels, skipped, shifts: await prepareShifts(opts, ds) });
   }
   return out;
 }
@@ -119,7 +174,7 @@ export async function runBench(opts: BenchOptions, model: ClipModel, prepared?: 
     warnings.push(...p.skipped);
     const r = await benchDataset(opts, model, p, warnings);
     results.push(...r.records);
-    if (r.robustness) robustness.push(r.robustness);
+    robustness.push(...r.robustness);
   }
   return {
     schema: RESULTS_SCHEMA_ID,
@@ -144,13 +199,29 @@ export function testIndices(ds: Dataset, testSize: number, limit: number | null)
 }
 
 /** One dataset: extract test → zero-shot → draw, extract pool, fit and score probes → break-even → record; then each shifted test set. */
-async function benchDataset(opts: BenchOptions, model: ClipModel, { ds, trainLabels, testLabels: allTestLabels }: PreparedDataset, warnings: string[]): Promise<{ records: DatasetResult[]; robustness: RobustnessRecord | null }> {
+async function benchDataset(opts: BenchOptions, model: ClipModel, prepared: PreparedDataset, warnings: string[]): Promise<{ records: DatasetResult[]; robustness: RobustnessRecord[] }> {
+  const pool = new PreprocessPool(opts.workers);
+  try {
+    return await benchDatasetWith(opts, model, prepared, warnings, pool);
+  } finally {
+    await pool.close();
+  }
+}
+
+async function benchDatasetWith(
+  opts: BenchOptions,
+  model: ClipModel,
+  { ds, trainLabels, testLabels: allTestLabels, shifts }: PreparedDataset,
+  warnings: string[],
+  pool: PreprocessPool,
+): Promise<{ records: DatasetResult[]; robustness: RobustnessRecord[] }> {
   const log = logOf(opts);
   const K = ds.classes.length;
   const timings: Record<string, number> = {};
   const featureCache: DatasetResult['featureCache'] = {};
   const extract = async (split: 'train' | 'test', indices: Int32Array, shift: ImageShift = NO_SHIFT, record = true): Promise<ExtractResult> => {
     const r = await extractImageFeatures({
+      pool,
       encoder: model,
       dataset: ds,
       split,
@@ -243,40 +314,98 @@ async function benchDataset(opts: BenchOptions, model: ClipModel, { ds, trainLab
   };
 
   // Shifted test sets: the same zero-shot head and the same fitted probes, scored on shifted features.
-  const specs = opts.shift ? parseShiftSpec(opts.shift) : [];
-  if (specs.length === 0) return { records: [clean], robustness: null };
-  const shiftSeed = opts.shiftSeed ?? 0;
-  const outcomes: ShiftOutcome[] = [];
   const records: DatasetResult[] = [clean];
-  const cleanOutcome = { zeroShot: zs.correct, probes: fitted ? new Map([...fitted.fits].map(([k, l]) => [k, l.map((f) => f.correct)])) : new Map() };
-  for (const spec of specs) {
-    const shift = corruptionShift(spec, shiftSeed);
-    const entry = findCorruption(spec.corruption)!;
-    const ts = performance.now();
-    const shifted = await extract('test', testIdx, shift, false);
-    const szs = zeroShotOn({ model, ds, head, testFeats: shifted.features, testLabels, dim: d, bootstrapResamples: opts.bootstrapResamples, cell: shift.label, warnings });
-    const scores = fitted ? scoreFittedProbes(fitted, shifted.features, testLabels, K) : null;
-    const sprobes = fitted ? probeResults({ ds, fitted, testLabels, settings: opts.settings, bootstrapResamples: opts.bootstrapResamples, scores: scores!, cell: shift.label }) : [];
-    outcomes.push({ shift: shift.label, group: entry.group, corruption: spec.corruption, severity: spec.severity, zeroShot: szs.correct, probes: scores ? new Map([...scores].map(([k, l]) => [k, l.map((x) => x.correct)])) : new Map() });
-    records.push({
-      ...clean,
-      shift: shift.label,
-      shiftInfo: { kind: 'corruption', corruption: spec.corruption, severity: spec.severity, seed: entry.seeded ? shiftSeed : null, suite: suiteLabel(shiftSeed), fidelity: entry.fidelity, group: entry.group },
-      zeroShot: szs.result,
-      probes: sprobes,
-      breakEvenShots: null,
-      breakEvenNote: undefined,
-      timings: { testFeatures: shifted.seconds, total: (performance.now() - ts) / 1000 },
-      featureCache: { test: { dir: shifted.cacheDir, cachedRows: shifted.cachedRows, computedRows: shifted.computedRows } },
-    });
+  if (shifts.length === 0) return { records, robustness: [] };
+  const shiftSeed = opts.shiftSeed ?? 0;
+  const cleanOutcome: TestSetOutcome = { zeroShot: zs.correct, probes: fitted ? new Map([...fitted.fits].map(([k, l]) => [k, l.map((f) => f.correct)])) : new Map() };
+  const score = (label: string, feats: Float32Array, labels: Int32Array, present?: boolean[]) => {
+    const szs = zeroShotOn({ model, ds, head, testFeats: feats, testLabels: labels, dim: d, bootstrapResamples: opts.bootstrapResamples, cell: label, present, warnings });
+    const scores = fitted ? scoreFittedProbes(fitted, feats, labels, K, present) : null;
+    const sprobes = fitted && scores ? probeResults({ ds, fitted, testLabels: labels, settings: opts.settings, bootstrapResamples: opts.bootstrapResamples, scores, cell: label }) : [];
     const be = zeroShot.available && sprobes.length ? probeBreakEven(sprobes.map((p) => ({ shots: p.shots, effectiveShots: p.effectiveShots, top1: p.top1.mean })), szs.result.top1!.mean) : { shots: null };
-    const last = records[records.length - 1];
-    last.breakEvenShots = be.shots;
-    if (be.note) last.breakEvenNote = be.note;
-    else delete last.breakEvenNote;
+    const outcome: TestSetOutcome = { zeroShot: szs.correct, probes: scores ? new Map([...scores].map(([k, l]) => [k, l.map((x) => x.correct)])) : new Map() };
+    const record = { zeroShot: szs.result, probes: sprobes, breakEvenShots: be.shots, ...(be.note ? { breakEvenNote: be.note } : {}) };
+    return { record, outcome };
+  };
+  const cleanBase = () => {
+    const { breakEvenNote: _drop, ...rest } = clean;
+    return rest;
+  };
+
+  const corruptions: ShiftOutcome[] = [];
+  const corruptionRecords: DatasetResult[] = [];
+  const releasedOutcomes: ShiftOutcome[] = [];
+  const releasedRecords: DatasetResult[] = [];
+  const robustness: RobustnessRecord[] = [];
+  for (const s of shifts) {
+    const ts = performance.now();
+    if (s.kind === 'corruption' || s.kind === 'released') {
+      const released = s.kind === 'released';
+      const shift = corruptionShift(s.spec, shiftSeed);
+      const label = released ? `${shift.label} (released)` : shift.label;
+      const entry = findCorruption(s.spec.corruption)!;
+      // The released files hold the same test images, severity-major: the same rows, so still paired.
+      const shifted = released
+        ? await extractImageFeatures({ pool, encoder: model, dataset: s.set, split: 'test', indices: testIdx, cacheRoot: opts.cacheRoot, batchSize: opts.batchSize, workers: opts.workers, label: `cifar10-c ${label} features`, quiet: opts.quiet, progressStream: opts.stderr, log })
+        : await extract('test', testIdx, shift, false);
+      const { record, outcome } = score(label, shifted.features, testLabels);
+      (released ? releasedOutcomes : corruptions).push({ ...outcome, shift: label, corruption: s.spec.corruption, severity: s.spec.severity, group: entry.group });
+      const rec: DatasetResult = {
+        ...cleanBase(),
+        shift: label,
+        shiftInfo: released
+          ? { kind: 'corruption', corruption: s.spec.corruption, severity: s.spec.severity, seed: null, suite: RELEASED_SUITE, fidelity: 'released', group: entry.group }
+          : { kind: 'corruption', corruption: s.spec.corruption, severity: s.spec.severity, seed: entry.seeded ? shiftSeed : null, suite: suiteLabel(shiftSeed), fidelity: entry.fidelity, group: entry.group },
+        ...(released ? { provenance: { ...s.set.provenance } } : {}),
+        ...record,
+        timings: { testFeatures: shifted.seconds, total: (performance.now() - ts) / 1000 },
+        featureCache: { test: { dir: shifted.cacheDir, cachedRows: shifted.cachedRows, computedRows: shifted.computedRows } },
+      };
+      records.push(rec);
+      (released ? releasedRecords : corruptionRecords).push(rec);
+      continue;
+    }
+    // Natural shift: another dataset's test images of these classes (its own --limit subset).
+    const set = s.set.dataset;
+    const size = await set.size('test');
+    const idx = testIndices(set, size, opts.limit);
+    const all = await set.labels('test');
+    const labels = Int32Array.from(idx, (i) => all[i]);
+    const feats = await extractImageFeatures({ pool, encoder: model, dataset: set, split: 'test', indices: idx, cacheRoot: opts.cacheRoot, batchSize: opts.batchSize, workers: opts.workers, label: `${set.name} test features`, quiet: opts.quiet, progressStream: opts.stderr, log });
+    log(`${set.name}/test: ${idx.length} images (${feats.cachedRows} cached, ${feats.computedRows} encoded) in ${feats.seconds.toFixed(1)} s`);
+    if (model.manifest.trainedOn.includes(s.shift.target) && zeroShot.available)
+      warnings.push(`${ds.name}: ${model.name} declares it was trained on ${s.shift.target}'s labels; its zero-shot result on --shift ${s.shift.name} is in-domain, not transfer`);
+    const classesPresent = ds.classes.filter((_, c) => s.set.present[c]);
+    const missing = classesPresent.length < K;
+    const variants = missing ? [false, true] : [false];
+    for (const restricted of variants) {
+      const label = restricted ? `${s.shift.name} (${classesPresent.length} classes)` : s.shift.name;
+      const { record, outcome } = score(label, feats.features, labels, restricted ? s.set.present : undefined);
+      const rec: DatasetResult = {
+        ...cleanBase(),
+        shift: label,
+        shiftInfo: { kind: 'natural', target: s.shift.target, mapping: s.shift.mapping, classesPresent, restricted, note: s.shift.note },
+        provenance: { ...set.provenance },
+        splits: { test: { identity: set.identity('test'), size, used: idx.length } },
+        ...record,
+        timings: { testFeatures: feats.seconds, total: (performance.now() - ts) / 1000 },
+        featureCache: { test: { dir: feats.cacheDir, cachedRows: feats.cachedRows, computedRows: feats.computedRows } },
+      };
+      records.push(rec);
+      // Robustness on the natural shift is read from the variant CLIP reports: restricted when classes are missing.
+      if (restricted === missing)
+        robustness.push(robustnessRecord({ ds: ds.name, suite: `${ds.name}→${s.shift.target} (${s.shift.note})`, clean, cleanOutcome, outcomes: [{ ...outcome, shift: label }], records: [rec], bootstrapResamples: opts.bootstrapResamples }));
+    }
+    if (missing) warnings.push(`${ds.name}: --shift ${s.shift.name} has no test images of ${ds.classes.filter((_, c) => !s.set.present[c]).join(', ')}; reported both with the full classifier and restricted to the ${classesPresent.length} classes present`);
   }
-  return { records, robustness: robustnessRecord({ ds: ds.name, suite: suiteLabel(shiftSeed), clean, cleanOutcome, outcomes, records: records.slice(1), bootstrapResamples: opts.bootstrapResamples }) };
+  if (releasedOutcomes.length)
+    robustness.unshift(robustnessRecord({ ds: ds.name, suite: RELEASED_SUITE, clean, cleanOutcome, outcomes: releasedOutcomes, records: releasedRecords, bootstrapResamples: opts.bootstrapResamples }));
+  if (corruptions.length)
+    robustness.unshift(robustnessRecord({ ds: ds.name, suite: suiteLabel(shiftSeed), clean, cleanOutcome, outcomes: corruptions, records: corruptionRecords, bootstrapResamples: opts.bootstrapResamples }));
+  return { records, robustness };
 }
+
+const RELEASED_SUITE = 'CIFAR-10-C (the released files of Hendrycks & Dietterich 2019)';
 
 export const defaultThreads = () => Math.max(1, cpus().length);
 export { DEFAULT_PROBE_SETTINGS };

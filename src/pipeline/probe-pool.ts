@@ -1,19 +1,9 @@
 import { Worker } from 'node:worker_threads';
-import { evaluateProbeSeed, type ProbeFitProgress, type ProbeSeedEvaluation, type ProbeSettings, type Shots } from '../evaluation/linear-probe.ts';
+import { evaluateProbeSeed, type ProbeFitProgress, type ProbeJob, type ProbeSeedEvaluation, type Shots } from '../evaluation/linear-probe.ts';
 import type { KShotSample } from '../evaluation/sampling.ts';
 import { deserializeError, isUserError, UserError, type SerializedError } from '../util/errors.ts';
 
-/** What every probe fit of one dataset shares: the drawn pool's features and the test set. */
-export interface ProbeJob {
-  poolLabels: Int32Array;
-  poolIndex: Int32Array;
-  poolFeatures: Float32Array;
-  testFeats: Float32Array;
-  testLabels: Int32Array;
-  numClasses: number;
-  dim: number;
-  settings: ProbeSettings;
-}
+export type { ProbeJob };
 
 /** One (shots, seed) fit. */
 export interface ProbeTask {

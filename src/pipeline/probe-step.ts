@@ -1,6 +1,6 @@
 import type { Dataset } from '../datasets/types.ts';
 import { identicalDraws, maxFitsPerSeed, scoreProbe, type ProbeDraws, type ProbeSeedEvaluation, type ProbeSettings, type Shots } from '../evaluation/linear-probe.ts';
-import { classificationMetrics, correctness, type Metrics } from '../evaluation/metrics.ts';
+import { classificationMetrics, correctness, restrictToClasses, type Metrics } from '../evaluation/metrics.ts';
 import type { KShotSample } from '../evaluation/sampling.ts';
 import { probeEstimates } from '../evaluation/estimates.ts';
 import type { ProbeProtocol, ProbeResult } from '../results/schema.ts';
@@ -89,14 +89,15 @@ export interface ProbeScore {
 }
 
 /** The fitted probes scored on another test set (e.g. a shifted one): no refitting, same heads. */
-export function scoreFittedProbes(fitted: FittedProbes, feats: Float32Array, labels: Int32Array, numClasses: number): Map<Shots, ProbeScore[]> {
+export function scoreFittedProbes(fitted: FittedProbes, feats: Float32Array, labels: Int32Array, numClasses: number, present?: readonly boolean[]): Map<Shots, ProbeScore[]> {
   const n = labels.length;
   const out = new Map<Shots, ProbeScore[]>();
   for (const [k, list] of fitted.fits) {
     out.set(
       k,
       list.map((f) => {
-        const scores = scoreProbe(f.weights, feats, n);
+        const raw = scoreProbe(f.weights, feats, n);
+        const scores = present ? restrictToClasses(raw, numClasses, present) : raw;
         return { metrics: classificationMetrics(scores, labels, numClasses), correct: correctness(scores, labels, numClasses) };
       }),
     );

@@ -1,9 +1,15 @@
-import { shiftEstimates } from '../evaluation/estimates.ts';
+import { shiftEstimates, unpairedShiftEstimates } from '../evaluation/estimates.ts';
 import { corruptionSummary, effectiveRobustness } from '../evaluation/robustness.ts';
 import type { Shots } from '../evaluation/linear-probe.ts';
-import type { DatasetResult, RobustnessMethod, RobustnessRecord } from '../results/schema.ts';
+import type { DatasetResult, Estimate, RobustnessMethod, RobustnessRecord } from '../results/schema.ts';
 import { deriveSeed } from '../util/rng.ts';
 import { BOOTSTRAP_SEED } from './record.ts';
+
+/** An estimate with undefined parts (a ratio over a clean accuracy of 0) stored as null, as JSON would. */
+const finite = (e: Estimate): Estimate => {
+  const f = (x: number) => (Number.isFinite(x) ? x : null) as number;
+  return { mean: f(e.mean), std: f(e.std), ci: [f(e.ci[0]), f(e.ci[1])] };
+};
 
 /** Per-example outcomes on one test set: zero-shot's, and each probe's per seed. */
 export interface TestSetOutcome {
@@ -13,9 +19,10 @@ export interface TestSetOutcome {
 
 export interface ShiftOutcome extends TestSetOutcome {
   shift: string;
-  corruption: string;
-  severity: number;
-  group: 'corruptions' | 'extra';
+  /** Corruption shifts only (natural ones have no severity). */
+  corruption?: string;
+  severity?: number;
+  group?: 'corruptions' | 'extra';
 }
 
 /**
@@ -37,8 +44,10 @@ export function robustnessRecord(args: {
   const method = (name: 'zero-shot' | 'linear probe', shots: Shots | null, cleanTop1: number, cleanCorrect: Uint8Array[], shifted: (i: number) => { top1: number; correct: Uint8Array[] }): RobustnessMethod => {
     const perShift = outcomes.map((o, i) => {
       const s = shifted(i);
-      const est = shiftEstimates(cleanCorrect, s.correct, deriveSeed(BOOTSTRAP_SEED, `${ds}/${o.shift}/${name}/${shots ?? ''}/shift`), args.bootstrapResamples);
-      return { shift: o.shift, top1: s.top1, drop: est.drop, retained: est.retained };
+      const seed = deriveSeed(BOOTSTRAP_SEED, `${ds}/${o.shift}/${name}/${shots ?? ''}/shift`);
+      // Corruptions shift the same rows (paired); a natural shift brings other images (unpaired).
+      const est = o.corruption ? shiftEstimates(cleanCorrect, s.correct, seed, args.bootstrapResamples) : unpairedShiftEstimates(cleanCorrect, s.correct, seed, args.bootstrapResamples);
+      return { shift: o.shift, top1: s.top1, drop: finite(est.drop), retained: finite(est.retained) };
     });
     const meanShifted = perShift.reduce((a, p) => a + p.top1, 0) / perShift.length;
     return {
@@ -49,7 +58,9 @@ export function robustnessRecord(args: {
       meanDrop: meanShifted - cleanTop1,
       meanRetained: cleanTop1 > 0 ? meanShifted / cleanTop1 : null,
       perShift,
-      corruptions: corruptionSummary(outcomes.map((o, i) => ({ corruption: o.corruption, severity: o.severity, group: o.group, top1: perShift[i].top1 }))),
+      corruptions: outcomes.every((o) => o.corruption)
+        ? corruptionSummary(outcomes.map((o, i) => ({ corruption: o.corruption!, severity: o.severity!, group: o.group!, top1: perShift[i].top1 })))
+        : null,
     } as RobustnessMethod;
   };
 

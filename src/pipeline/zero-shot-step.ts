@@ -3,6 +3,7 @@ import type { ClipModel } from '../model/clip-model.ts';
 import { embedTexts } from '../features/text.ts';
 import { classPrompts, evaluateZeroShot } from '../evaluation/zeroshot.ts';
 import { zeroShotEstimates } from '../evaluation/estimates.ts';
+import { classificationMetrics, correctness, restrictToClasses } from '../evaluation/metrics.ts';
 import type { ZeroShotResult } from '../results/schema.ts';
 import { deriveSeed } from '../util/rng.ts';
 import { UserError } from '../util/errors.ts';
@@ -35,6 +36,8 @@ export function zeroShotOn(args: {
   bootstrapResamples: number;
   /** The shift, for shifted test sets: keys the bootstrap seed and silences the clean-set warnings. */
   cell?: string;
+  /** Restrict the classifier to these classes (a shifted set that lacks some). */
+  present?: readonly boolean[];
   warnings: string[];
 }): { result: ZeroShotResult; correct: Uint8Array | null } {
   const { model, ds, head, warnings } = args;
@@ -42,6 +45,10 @@ export function zeroShotOn(args: {
   const t0 = performance.now();
   const K = ds.classes.length;
   const ev = evaluateZeroShot({ imageFeats: args.testFeats, labels: args.testLabels, textEmb: head.textEmb, numClasses: K, numTemplates: ds.templates.length, dim: args.dim, scale: model.logitScale });
+  if (args.present) {
+    const scores = restrictToClasses(ev.scores, K, args.present);
+    Object.assign(ev, { scores, metrics: classificationMetrics(scores, args.testLabels, K), correct: correctness(scores, args.testLabels, K) });
+  }
   const est = zeroShotEstimates(ev.correct, args.testLabels, K, deriveSeed(BOOTSTRAP_SEED, `${ds.name}${args.cell ? `/${args.cell}` : ''}/zero-shot`), args.bootstrapResamples);
   const inDomain = model.manifest.trainedOn.includes(ds.name);
   if (!args.cell) {

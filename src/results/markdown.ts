@@ -1,4 +1,5 @@
 import { plural } from '../util/plural.ts';
+import type { RobustnessRecord } from './schema.ts';
 import type { BenchResults, DatasetResult, Estimate } from './schema.ts';
 
 const pct = (x: number) => (100 * x).toFixed(1);
@@ -47,6 +48,31 @@ export function breakEvenLine(ds: DatasetResult): string | null {
   return null;
 }
 
+export const ROBUSTNESS_HEADER = ['method', 'clean %', 'shifted % (mean)', 'drop (points)', 'retained %', 'mCA %', 'mCE % (unnorm.)'];
+
+/** Rows of the robustness table of one dataset's shifts (shared by the terminal and results.md). */
+export function robustnessRows(r: RobustnessRecord): string[][] {
+  const opt = (x: number | null | undefined) => (x === null || x === undefined ? '–' : pct(x));
+  return r.methods.map((m) => [
+    m.method === 'zero-shot' ? 'zero-shot' : `linear probe ${m.shots}-shot`,
+    pct(m.clean),
+    pct(m.meanShifted),
+    (100 * m.meanDrop).toFixed(1),
+    opt(m.meanRetained),
+    opt(m.corruptions?.mCA),
+    opt(m.corruptions?.mCE),
+  ]);
+}
+
+/** One sentence on zero-shot's effective robustness (Taori et al. 2020) against the probes' trend. */
+export function effectiveRobustnessLine(r: RobustnessRecord): string | null {
+  const er = r.effectiveRobustness;
+  if (!er) return null;
+  if (er.value === null) return `effective robustness of zero-shot: not estimated (${er.flag})`;
+  const v = 100 * er.value;
+  return `effective robustness of zero-shot: ${v >= 0 ? '+' : ''}${v.toFixed(1)} points (shifted top-1 ${v >= 0 ? 'above' : 'below'} the ${pct(er.predicted!)}% that the adapted probes' logit-linear trend predicts)${er.flag ? ` — ${er.flag}` : ''}`;
+}
+
 export const SUMMARY_HEADER = ['method', 'setting', 'top-1 % (mean ± std [95% CI])', 'top-5 %', 'balanced acc. %'];
 
 function mdTable(header: string[], rows: string[][]): string {
@@ -82,6 +108,16 @@ export function renderMarkdown(r: BenchResults): string {
       if (p.protocol?.note) out.push(`\n**Protocol:** ${p.protocol.note}`);
       if (p.shortClasses.length) out.push(`\n${p.shots}-shot: classes with too few training examples: ${p.shortClasses.map((c) => `${c.class} (${c.available}/${c.requested})`).join(', ')}`);
     }
+  }
+  for (const rob of r.robustness ?? []) {
+    out.push('');
+    out.push(`## Robustness: ${rob.dataset}, ${rob.suite}`);
+    out.push('');
+    out.push(`${plural(rob.shifts.length, 'shifted test set')}: ${rob.shifts.length > 12 ? `${rob.shifts.slice(0, 12).join(', ')}, …` : rob.shifts.join(', ')}`);
+    out.push('');
+    out.push(mdTable(ROBUSTNESS_HEADER, robustnessRows(rob)));
+    const er = effectiveRobustnessLine(rob);
+    if (er) out.push(`\n${er}`);
   }
   if (r.warnings.length) {
     out.push('');

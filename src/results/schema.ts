@@ -89,7 +89,23 @@ export interface SplitRecord {
 }
 
 /** What a shifted test set is (absent on clean records). */
-export interface ShiftInfo {
+export type ShiftInfo = CorruptionShiftInfo | NaturalShiftInfo;
+
+/** Another dataset's test images of the same classes, through a class mapping. */
+export interface NaturalShiftInfo {
+  kind: 'natural';
+  /** The dataset the test images come from. */
+  target: string;
+  /** Source class → target classes. */
+  mapping: Record<string, string[]>;
+  /** Source classes with test images in the shifted set. */
+  classesPresent: string[];
+  /** true: scored by the classifier restricted to the classes present (CLIP's ImageNet-R/ObjectNet protocol). */
+  restricted: boolean;
+  note: string;
+}
+
+export interface CorruptionShiftInfo {
   kind: 'corruption';
   corruption: string;
   severity: number;

@@ -55,8 +55,21 @@ const CTORS = {
   '<i8': BigInt64Array,
 } as const;
 
-/** Parse an .npy file. Big-endian, Fortran-order, object and other dtypes are refused. */
-export function decodeNpy(buf: Buffer, fileForErrors: string): { data: NpyArray; shape: number[]; dtype: NpyDtype } {
+/** The header of an .npy file: what the data is and where it starts. */
+export interface NpyHeader {
+  shape: number[];
+  dtype: NpyDtype;
+  /** Byte offset of the first data element. */
+  dataOffset: number;
+  /** Bytes the data takes (product of the shape × element size). */
+  dataBytes: number;
+}
+
+/**
+ * Parse the header only; `buf` needs to hold the header, not the data, so large files can be read
+ * in parts. Big-endian, Fortran-order, object and other dtypes are refused.
+ */
+export function decodeNpyHeader(buf: Buffer, fileForErrors: string): NpyHeader {
   checkLittleEndian();
   const bad = (why: string): never => {
     throw new UserError(`${fileForErrors}: not a readable .npy file (${why})`);
@@ -88,15 +101,20 @@ export function decodeNpy(buf: Buffer, fileForErrors: string): { data: NpyArray;
     .map((t) => t.trim())
     .filter((t) => t.length > 0)
     .map((t) => (/^\d+$/.test(t) ? Number(t) : bad(`bad shape entry '${t}'`)));
-  const Ctor = CTORS[descr as keyof typeof CTORS];
   const count = shape.reduce((a, b) => a * b, 1);
-  const dataStart = start + headerLen;
-  const byteLen = count * Ctor.BYTES_PER_ELEMENT;
-  if (buf.length - dataStart < byteLen) bad(`expected ${byteLen} data bytes for shape (${shape.join(', ')}), found ${buf.length - dataStart}`);
-  // Copy: the data in a Node Buffer need not be aligned for a typed-array view.
-  const bytes = new Uint8Array(byteLen);
-  bytes.set(buf.subarray(dataStart, dataStart + byteLen));
-  const data = new Ctor(bytes.buffer, 0, count);
   const dtype = (descr === '<u1' ? '|u1' : descr) as NpyDtype;
-  return { data, shape, dtype };
+  return { shape, dtype, dataOffset: start + headerLen, dataBytes: count * CTORS[dtype].BYTES_PER_ELEMENT };
+}
+
+/** Parse an .npy file. Big-endian, Fortran-order, object and other dtypes are refused. */
+export function decodeNpy(buf: Buffer, fileForErrors: string): { data: NpyArray; shape: number[]; dtype: NpyDtype } {
+  const { shape, dtype, dataOffset, dataBytes } = decodeNpyHeader(buf, fileForErrors);
+  if (buf.length - dataOffset < dataBytes) {
+    throw new UserError(`${fileForErrors}: not a readable .npy file (expected ${dataBytes} data bytes for shape (${shape.join(', ')}), found ${buf.length - dataOffset})`);
+  }
+  const Ctor = CTORS[dtype];
+  // Copy: the data in a Node Buffer need not be aligned for a typed-array view.
+  const bytes = new Uint8Array(dataBytes);
+  bytes.set(buf.subarray(dataOffset, dataOffset + dataBytes));
+  return { data: new Ctor(bytes.buffer, 0, dataBytes / Ctor.BYTES_PER_ELEMENT), shape, dtype };
 }

@@ -7,6 +7,7 @@ import { memoryDataset } from '../helpers/memory-dataset.ts';
 import { openModel } from '../../src/model/resolve.ts';
 import type { ClipModel } from '../../src/model/clip-model.ts';
 import { DEFAULT_PROBE_SETTINGS, runBench, type BenchOptions } from '../../src/pipeline/bench.ts';
+import { testBenchOptions } from '../helpers/bench-options.ts';
 import { summaryRows } from '../../src/results/markdown.ts';
 import { validateResults } from '../../src/results/validate.ts';
 
@@ -15,29 +16,8 @@ describe('runBench on an in-memory dataset: the recorded protocol is the one tha
   let tmp: string;
   let model: ClipModel;
   const sink = { text: '', write(s: string) { this.text += s; return true; }, isTTY: false };
-  const options = (over: Partial<BenchOptions>): BenchOptions => ({
-    modelRef: 'tiny',
-    datasets: [memoryDataset({ train: 60, test: 30 })],
-    shots: [20],
-    seeds: [0, 1, 2],
-    limit: null,
-    templatesFile: null,
-    settings: DEFAULT_PROBE_SETTINGS,
-    threads: 1,
-    workers: 0,
-    probeWorkers: 0,
-    batchSize: 16,
-    cacheRoot: null,
-    exportFeaturesDir: null,
-    dataDir: null,
-    source: null,
-    skipBad: false,
-    bootstrapResamples: 100,
-    zeroShot: true,
-    argv: ['test'],
-    stderr: sink,
-    ...over,
-  });
+  const options = (over: Partial<BenchOptions>) =>
+    testBenchOptions({ datasets: [memoryDataset({ train: 60, test: 30 })], shots: [20], seeds: [0, 1, 2], quiet: false, log: undefined, stderr: sink, ...over });
   beforeAll(async () => {
     tmp = mkdtempSync(join(tmpdir(), 'cb-proto-'));
     await writeTinyExport(join(tmp, 'model'), { layout: 'transformers.js', imageSize: 32, dim: 16, seed: 5 });
@@ -108,12 +88,8 @@ describe('runBench on an in-memory dataset: the recorded protocol is the one tha
 describe('runBench with --shift: probes fitted once on clean features, scored on every shifted test set', () => {
   let tmp: string;
   let model: ClipModel;
-  const base = (over: Partial<BenchOptions>): BenchOptions => ({
-    modelRef: 'tiny', datasets: [memoryDataset({ train: 60, test: 30, size: 12 })], shots: [1, 2, 4], seeds: [0, 1], limit: null, templatesFile: null,
-    settings: DEFAULT_PROBE_SETTINGS, threads: 1, workers: 0, probeWorkers: 0, batchSize: 16, cacheRoot: null, exportFeaturesDir: null,
-    dataDir: null, source: null, skipBad: false, bootstrapResamples: 100, zeroShot: true, argv: ['test'], quiet: true, log: () => {},
-    shift: 'contrast:5,gaussian_noise:3', ...over,
-  });
+  const base = (over: Partial<BenchOptions>) =>
+    testBenchOptions({ datasets: [memoryDataset({ train: 60, test: 30, size: 12 })], shots: [1, 2, 4], shift: 'contrast:5,gaussian_noise:3', ...over });
   beforeAll(async () => {
     tmp = mkdtempSync(join(tmpdir(), 'cb-shift-'));
     await writeTinyExport(join(tmp, 'model'), { layout: 'transformers.js', imageSize: 32, dim: 16, seed: 5 });

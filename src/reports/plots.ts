@@ -1,0 +1,61 @@
+/** Every plot of one run, as named PNGs: the list the files and the HTML report are both made from. */
+import { plural } from '../util/plural.ts';
+import type { BenchResults } from '../results/schema.ts';
+import { renderDeltaBars, renderShotsToMatch } from './charts/across-datasets.ts';
+import { renderConfusion } from './charts/confusion.ts';
+import { renderFewShot, singleRunSeries } from './charts/few-shot.ts';
+import { renderPerClass } from './charts/per-class.ts';
+import { cleanDatasets, datasetLabel, datasetSlug, largestProbe, probeConfusion, probeKind, shiftedOf, shiftSuite, shotsLabel, zeroShotMetrics } from './select.ts';
+import { renderShifts } from './charts/shifts.ts';
+
+export interface Plot {
+  /** File name under plots/. */
+  file: string;
+  caption: string;
+  /** Dataset label, or null for plots across datasets. */
+  dataset: string | null;
+  /** Confusion matrices sit two to a row in the HTML; everything else is full width. */
+  pair?: boolean;
+  /** Shown in the dataset's distribution-shift section. */
+  shifts?: boolean;
+  png: Buffer;
+}
+
+const seedsText = (n: number) => plural(n, 'seed');
+
+export function runPlots(r: BenchResults): Plot[] {
+  const plots: Plot[] = [];
+  const model = `${r.model.name}${r.model.demo ? ' (demo model, not CLIP)' : ''}`;
+  for (const ds of cleanDatasets(r)) {
+    const label = datasetLabel(ds);
+    const base = datasetSlug(ds);
+    const zs = zeroShotMetrics(ds);
+    const n = zs?.n ?? ds.probes[0]?.perSeed[0].metrics.n;
+    const sub = [
+      `${model}; top-1 on ${n} test images, ${ds.classes.length} classes`,
+      `probe: mean over ${seedsText(r.protocol.seeds.length)}, band = 95% bootstrap CI${ds.zeroShot.templates ? `; zero-shot: ${plural(ds.zeroShot.templates.length, 'prompt template')}` : ''}`,
+    ];
+    if (ds.probes.length || zs) {
+      plots.push({ file: `${base}-few-shot.png`, dataset: label, caption: `${label}: top-1 against shots per class`, png: renderFewShot(`${label}: zero-shot vs few-shot linear probe`, sub, singleRunSeries(ds)) });
+    }
+    const perClass = renderPerClass(ds, `${label}: per-class accuracy`);
+    if (perClass) plots.push({ file: `${base}-per-class.png`, dataset: label, caption: `${label}: per-class top-1`, png: perClass });
+    if (zs) {
+      plots.push({ file: `${base}-confusion-zero-shot.png`, dataset: label, pair: true, caption: `${label}: zero-shot confusion matrix`, png: renderConfusion({ title: `${label}: zero-shot confusion`, subtitle: `${model}; row-normalised, % of each true class`, classes: ds.classes, counts: zs.confusion }) });
+    }
+    const p = largestProbe(ds);
+    if (p) {
+      const k = shotsLabel(p.shots);
+      plots.push({ file: `${base}-confusion-${k}-shot.png`, dataset: label, pair: true, caption: `${label}: ${probeKind(p.shots)} probe confusion matrix`, png: renderConfusion({ title: `${label}: ${probeKind(p.shots)} linear probe confusion`, subtitle: `${model}; counts summed over ${seedsText(p.perSeed.length)}, row-normalised`, classes: ds.classes, counts: probeConfusion(p) }) });
+    }
+    const shifted = shiftedOf(r, ds);
+    if (shifted.length) {
+      plots.push({ file: `${base}-shifts.png`, dataset: label, shifts: true, caption: `${label}: top-1 under each distribution shift`, png: renderShifts(ds, shifted, `${label}: accuracy under distribution shift`, `${model}; ${[...new Set(shifted.map(shiftSuite))].join('; ')}`) });
+    }
+  }
+  const delta = renderDeltaBars(cleanDatasets(r), model);
+  if (delta) plots.push({ file: 'zero-shot-minus-probe.png', dataset: null, caption: 'zero-shot minus k-shot probe per dataset', png: delta });
+  const match = renderShotsToMatch(cleanDatasets(r), model);
+  if (match) plots.push({ file: 'shots-to-match-zero-shot.png', dataset: null, caption: 'shots per class to match zero-shot', png: match });
+  return plots;
+}

@@ -1,0 +1,29 @@
+/**
+ * Results files of older schema versions are lifted to the current one before use, so old runs keep
+ * reporting; newer or unknown versions are refused by name.
+ */
+import { UserError } from '../util/errors.ts';
+import { RESULTS_SCHEMA_ID, RESULTS_SCHEMA_VERSION } from './schema.ts';
+
+/**
+ * Upgrades from schemaVersion v to v + 1. Version 1 is the first, so none exist yet; when the schema
+ * changes, add the step that lifts the previous version here.
+ */
+const MIGRATIONS: Record<number, (record: Record<string, unknown>) => Record<string, unknown>> = {};
+
+/** A parsed results file at the current schemaVersion; anything that is not a clip-bench record passes through to validation. */
+export function migrateResults(value: unknown, path: string): unknown {
+  if (value === null || typeof value !== 'object' || (value as Record<string, unknown>).schema !== RESULTS_SCHEMA_ID) return value;
+  let record = value as Record<string, unknown>;
+  const declared = record.schemaVersion;
+  if (typeof declared !== 'number' || !Number.isInteger(declared)) throw new UserError(`${path}: "schemaVersion" is missing or not an integer; this is not a results file clip-bench wrote`);
+  let v: number = declared;
+  if (v > RESULTS_SCHEMA_VERSION) throw new UserError(`${path}: schemaVersion ${v} is newer than this clip-bench reads (${RESULTS_SCHEMA_VERSION}); update clip-bench (git pull && npm ci)`);
+  while (v < RESULTS_SCHEMA_VERSION) {
+    const step = MIGRATIONS[v];
+    if (!step) throw new UserError(`${path}: unknown schemaVersion ${v} (this clip-bench reads ${RESULTS_SCHEMA_VERSION}); rerun the bench that wrote it`);
+    record = step(record);
+    v = record.schemaVersion as number;
+  }
+  return record;
+}

@@ -1,0 +1,59 @@
+import { describe, expect, it, beforeAll, afterAll } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { writeTinyExport } from '../helpers/tiny-exports.ts';
+import { main } from '../../src/cli/compare.ts';
+import { resolveDataDir } from '../../src/util/paths.ts';
+
+const haveCifar = existsSync(join(resolveDataDir(), 'cifar10'));
+
+function capture() {
+  const io = { out: '', err: '', stdout: { write: (s: string) => ((io.out += s), true) }, stderr: { write: (s: string) => ((io.err += s), true) } };
+  return io;
+}
+
+describe.skipIf(!haveCifar)('npm run compare (tiny exports, real CIFAR-10 rows)', () => {
+  let tmp: string;
+  const run = async (...args: string[]) => {
+    const io = capture();
+    const code = await main(['--dataset', 'cifar10', '--limit', '200', '--bootstrap', '200', '--cache-dir', join(tmp, 'cache'), '--force', ...args], io);
+    return { code, ...io };
+  };
+  beforeAll(async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'cb-compare-'));
+    await writeTinyExport(join(tmp, 'a'), { layout: 'transformers.js', imageSize: 32, dim: 16, seed: 3 });
+    await writeTinyExport(join(tmp, 'b'), { layout: 'transformers.js', imageSize: 32, dim: 16, seed: 4 });
+  });
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('an export compared with itself passes with agreement 1 and cosine 1; the verdict is the last line', async () => {
+    const r = await run('--reference', join(tmp, 'a'), '--candidate', join(tmp, 'a'), '--shots', '2', '--out', join(tmp, 'same'));
+    expect(r.code).toBe(0);
+    expect(r.out.trim().split('\n').at(-1)).toMatch(/^verdict: PASS \(\d+ gate checks\)$/);
+    const rec = JSON.parse(readFileSync(join(tmp, 'same', 'compare.json'), 'utf8'));
+    const [ds] = rec.datasets;
+    expect(ds.n).toBe(200);
+    expect(ds.zeroShot).toMatchObject({ agreement: 1, delta: 0, negativeFlipRate: 0 });
+    expect(ds.embeddings.imageCosine.min).toBeCloseTo(1, 9);
+    expect(ds.probes[0].perSeed[0]).toMatchObject({ agreement: 1, delta: 0 });
+    expect(readFileSync(join(tmp, 'same', 'compare.md'), 'utf8')).toMatch(/verdict: PASS/);
+  });
+
+  it('a gate the candidate cannot meet exits 1, naming the gate and its measured value', async () => {
+    const r = await run('--reference', join(tmp, 'a'), '--candidate', join(tmp, 'b'), '--min-agreement', '1', '--out', join(tmp, 'diff'));
+    expect(r.code).toBe(1);
+    const last = r.out.trim().split('\n').at(-1)!;
+    expect(last).toMatch(/^verdict: FAIL — /);
+    expect(last).toMatch(/cifar10 zero-shot: min-agreement 0\.\d{4} < 1/);
+    expect(last).toMatch(/min-cosine/);
+  });
+
+  it('bad gates and missing exports are usage errors (exit 2) before any encoding', async () => {
+    expect((await run('--reference', join(tmp, 'a'), '--candidate', join(tmp, 'a'), '--min-agreement', '1.5', '--out', join(tmp, 'x'))).err).toMatch(/--min-agreement 1.5 is outside \[0, 1\]/);
+    const missing = await run('--reference', join(tmp, 'a'), '--candidate', join(tmp, 'nope'), '--out', join(tmp, 'y'));
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/nope/);
+    expect((await run('--reference', join(tmp, 'a'), '--out', join(tmp, 'z'))).code).toBe(2);
+  });
+});
