@@ -16,7 +16,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openDataset } from '../src/datasets/resolve.ts';
-import { rowCosines } from '../src/evaluation/normalize.ts';
+import { rowCosines } from '../src/evaluation/paired.ts';
 import { extractImageFeatures, type ImageEncoder } from '../src/features/extract.ts';
 import type { ClipModel } from '../src/model/clip-model.ts';
 import { convertExport } from '../src/model/convert.ts';
@@ -106,7 +106,7 @@ async function benchSource(name: string, dir: string) {
     const convertSeconds = (performance.now() - t0) / 1000;
     const model = await loadModel(out, { threads: THREADS, variant: conv.variant });
     const emb = await model.encodeImages(pixels, N);
-    const cos = Array.from(rowCosines(emb, ref, fp32.embeddingDim));
+    const cos = rowCosines(emb, ref, fp32.embeddingDim);
     await model.encodeImages(batch, BATCH); // warm-up
     const ratios: number[] = [];
     const speeds: { fp32: number; variant: number }[] = [];
@@ -135,8 +135,8 @@ async function benchSource(name: string, dir: string) {
       speedRatioMedian: +median(ratios).toFixed(3),
       speedRatios: ratios.map((x) => +x.toFixed(3)),
       imgPerSec: speeds.map((s) => ({ fp32: +s.fp32.toFixed(2), variant: +s.variant.toFixed(2) })),
-      cosineMean: +(cos.reduce((a, c) => a + c, 0) / cos.length).toFixed(6),
-      cosineMin: +Math.min(...cos).toFixed(6),
+      cosineMean: +cos.mean.toFixed(6),
+      cosineMin: +cos.min.toFixed(6),
     };
     rows.push(row);
     console.log(`${name} ${v.id.padEnd(17)} speed ×${row.speedRatioMedian.toFixed(2)} vs fp32 (rounds ${row.speedRatios.join(', ')})  cosine mean ${row.cosineMean} min ${row.cosineMin}  vision ${(visionBytes / 1e6).toFixed(1)} MB (×${row.visionBytesRatio})  converted in ${row.convertSeconds} s`);

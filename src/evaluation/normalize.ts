@@ -9,21 +9,3 @@ export function l2NormalizeRows(x: Float32Array, n: number, d: number): Float32A
   }
   return out;
 }
-
-/** Cosine similarity of each row pair of two row-major [n, d] matrices (0 where a row is zero). */
-export function rowCosines(a: Float32Array, b: Float32Array, d: number): Float64Array {
-  const n = a.length / d;
-  const out = new Float64Array(n);
-  for (let r = 0; r < n; r++) {
-    let ab = 0;
-    let aa = 0;
-    let bb = 0;
-    for (let j = r * d; j < (r + 1) * d; j++) {
-      ab += a[j] * b[j];
-      aa += a[j] * a[j];
-      bb += b[j] * b[j];
-    }
-    out[r] = aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : 0;
-  }
-  return out;
-}
