@@ -8,10 +8,12 @@ import { writeFileAtomic } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 import { formatCount } from '../util/progress.ts';
 import type { ModelSignature, TensorInfo } from '../model/clip-model.ts';
-import { localFiles, modelsRoot } from '../model/fetch.ts';
+import { ensureModel, localFiles, modelsRoot } from '../model/fetch.ts';
+import { CONVERSION_METHODS } from '../model/manifest.ts';
+import { listVariants } from '../model/variants.ts';
 import { modelConfig, openModel, resolveModelRef } from '../model/resolve.ts';
 import { DEFAULT_MODEL, MODEL_REGISTRY, isWeightFile, revisionOf, totalSize, type RegistryEntry } from '../model/registry.ts';
-import { defineCommand, defineGroup, formatTable, JSON_FLAG, startCli, writeJson, type CommandSpec, type Flags, type Io } from './toolkit.ts';
+import { choiceFlag, defineCommand, defineGroup, formatTable, JSON_FLAG, startCli, writeJson, type CommandSpec, type Flags, type Io } from './toolkit.ts';
 import { checkOutputDir, checkOutputFile } from './output-paths.ts';
 import { MODEL_FLAGS, MODELS_DIR_FLAG, VARIANT_FLAG, variantFlag } from './model-flags.ts';
 
@@ -40,11 +42,12 @@ const list = command({
 
 const inspect = command({
   name: 'inspect',
-  summary: 'layout, files, ONNX signature, preprocessing, tokenizer',
+  summary: 'layout, files, variants, ONNX signature, preprocessing, tokenizer',
   usage: '<model> [options]',
   description: `Loads the model (downloading a registry model's files if needed) and prints its layout, files
-with SHA-256 and sizes, the ONNX input/output signature of each tower, the preprocessing,
-the tokenizer and the embedding size.`,
+with SHA-256 and sizes, the variants the export holds (fp32, quantized, fp16: files, sizes,
+SHA-256), how it was converted if it was, the ONNX input/output signature of each tower, the
+preprocessing, the tokenizer and the embedding size.`,
   flags: {
     ...MODEL_OPTS,
     model: { ...MODEL_OPTS.model, help: `the model, instead of the positional argument (default ${DEFAULT_MODEL})` },
@@ -82,10 +85,39 @@ Registry models need only their small JSON files, not the weights.`,
   run: ({ values, positionals, io }) => preprocessCommand(values, positionals, io),
 });
 
+const convert = command({
+  name: 'convert',
+  summary: 'write the fp16 or dynamic-int8 variant of an fp32 export',
+  usage: '<model> --to fp16|int8-dynamic [--per-channel] --out <dir>',
+  description: `Rewrites the export's ONNX graphs and writes a transformers.js-layout export to --out:
+onnx/{vision,text}_model_fp16.onnx (float16 weights cast up in the graph, inputs and outputs
+float32) or onnx/{vision,text}_model_quantized.onnx (onnxruntime quantize_dynamic's pattern:
+DynamicQuantizeLinear → MatMulInteger (and ConvInteger with --conv) with symmetric int8
+weights → Cast → Mul by the scales),
+the side files, and a model.json whose "conversion" records the source files' SHA-256 and the
+method. Load it with --variant fp16 or --variant quantized. Weights in ONNX external-data files
+are read, and written the same way. The directory appears whole or not at all.`,
+  flags: {
+    ...MODEL_OPTS,
+    model: { ...MODEL_OPTS.model, help: 'the fp32 export, instead of the positional argument' },
+    to: { type: 'string', value: '<method>', help: 'fp16 or int8-dynamic (required)' },
+    'per-channel': { type: 'boolean', help: 'int8-dynamic: one weight scale per output column (Conv: per output channel)\ninstead of one per tensor' },
+    conv: { type: 'boolean', help: 'int8-dynamic: also quantize Conv (ConvInteger); slower than float Conv on CPU\nin bench/convert-speed.ts, so off by default' },
+    out: { type: 'string', short: 'o', value: '<dir>', help: 'where to write the converted export (required; new or empty)' },
+    force: { type: 'boolean', help: 'replace --out even if it already holds files' },
+  },
+  examples: [
+    `${PROG} convert models/demo-clip --to int8-dynamic --out exports/demo-int8`,
+    `${PROG} convert ./exports/my-clip --to fp16 --out exports/my-clip-fp16`,
+    `npm run bench -- --model exports/demo-int8 --variant quantized --dataset cifar10`,
+  ],
+  run: ({ values, positionals, io }) => convertCommand(values, positionals, io),
+});
+
 export const modelsCli = defineGroup<CliContext>({
   prog: PROG,
-  description: 'Registry models and local exports: list, inspect, and run the tokenizer or image preprocessing alone.',
-  commands: [list, inspect, tokenize, preprocess],
+  description: 'Registry models and local exports: list, inspect, convert, and run the tokenizer or image preprocessing alone.',
+  commands: [list, inspect, tokenize, preprocess, convert],
   footer: `<model> is a registry name (downloaded on first use into .cache/models, or $CLIP_BENCH_MODELS)
 or the directory of a local export. Default model: ${DEFAULT_MODEL}.`,
   examples: [`${PROG} list`, `${PROG} inspect clip-vit-b32`, `${PROG} tokenize --help`],
@@ -185,6 +217,8 @@ async function inspectCommand(values: Values, positionals: string[], io: CliCont
       signature: model.signature,
       preprocess: model.preprocess,
       tokenizer: model.tokenizer ?? null,
+      variants: await listVariants(model.dir),
+      conversion: model.manifest.conversion ?? null,
     };
     if (values.json) {
       writeJson(io, info);
@@ -202,6 +236,16 @@ async function inspectCommand(values: Values, positionals: string[], io: CliCont
     for (const f of model.files) {
       w(`  ${f.role.padEnd(6)} ${relative(model.dir, f.path)}  ${formatCount(f.bytes, 'B')}  sha256 ${f.sha256}`);
     }
+    w(`variants:`);
+    for (const v of info.variants) {
+      w(`  ${v.variant.padEnd(9)} ${formatCount(v.bytes, 'B')}`);
+      for (const f of v.files) w(`    ${f.role.padEnd(6)} ${f.file}  ${formatCount(f.bytes, 'B')}  sha256 ${f.sha256}`);
+    }
+    if (info.conversion) {
+      const c = info.conversion;
+      w(`conversion:    ${c.method}${c.perChannel ? ' (per channel)' : ''} of ${c.source.name} by ${c.tool}`);
+      for (const f of c.source.files) w(`  source ${f.role.padEnd(6)} ${f.file}  sha256 ${f.sha256}`);
+    }
     w(`signature:`);
     for (const line of formatSignature(model.signature)) w(`  ${line}`);
     w(`preprocess:    ${JSON.stringify(model.preprocess)}`);
@@ -210,6 +254,36 @@ async function inspectCommand(values: Values, positionals: string[], io: CliCont
   } finally {
     await model.release();
   }
+}
+
+async function convertCommand(values: Values, positionals: string[], io: CliContext): Promise<number> {
+  if (positionals.length > 1) throw new UserError(`convert takes one model, got ${positionals.length}: ${positionals.join(' ')}`);
+  if (positionals.length === 1 && values.model) throw new UserError(`give the model either as an argument or with --model, not both`);
+  const ref = positionals[0] ?? (values.model as string | undefined);
+  if (!ref) throw new UserError(`convert needs the fp32 export to convert, e.g. ${PROG} convert ${DEFAULT_MODEL} --to fp16 --out exports/demo-fp16`);
+  if (values.to === undefined) throw new UserError(`convert needs --to fp16 or --to int8-dynamic`);
+  const to = choiceFlag(values.to as string, '--to', CONVERSION_METHODS)!;
+  for (const flag of ['per-channel', 'conv'] as const) {
+    if (values[flag] && to !== 'int8-dynamic') throw new UserError(`--${flag} applies to --to int8-dynamic only`);
+  }
+  const out = values.out as string | undefined;
+  if (!out) throw new UserError(`convert needs --out <dir> for the converted export`);
+  const outDir = resolve(io.cwd, out);
+  checkOutputDir({ flag: '--out', path: outDir, shown: out, mustBeEmpty: true, force: values.force === true });
+  const resolved = resolveModelRef(ref, { cwd: io.cwd, registry: io.registry });
+  const opts = { modelsDir: modelsDirOf(values, io), env: io.env, allowUnverified: values['allow-unverified'] === true, registry: io.registry, progress: { stream: io.stderr }, log: (line: string) => io.stderr.write(`${line}\n`) };
+  const sourceDir = resolved.kind === 'dir' ? resolved.dir : await ensureModel(resolved.entry.name, { ...opts, entry: resolved.entry });
+  if (resolve(sourceDir) === outDir) throw new UserError(`--out ${out} is the source export itself; choose a new directory`);
+  const { convertExport } = await import('../model/convert.ts');
+  const started = Date.now();
+  const result = await convertExport(sourceDir, outDir, { to, perChannel: values['per-channel'] === true, conv: values.conv === true, log: opts.log });
+  const shown = (p: string) => (relative(io.cwd, p).startsWith('..') ? p : relative(io.cwd, p));
+  for (const f of result.files) io.stdout.write(`wrote ${shown(f.path)}  ${formatCount(f.bytes, 'B')}\n`);
+  for (const [role, stats] of Object.entries(result.conversion.towers ?? {})) {
+    io.stdout.write(`${role}: ${Object.entries(stats).map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
+  }
+  io.stdout.write(`converted ${ref} to ${to} in ${((Date.now() - started) / 1000).toFixed(1)} s; load it with --model ${out} --variant ${result.variant}\n`);
+  return 0;
 }
 
 async function tokenizeCommand(values: Values, positionals: string[], io: CliContext): Promise<number> {

@@ -22,7 +22,7 @@ import type { TokenizerSpec } from './tokenizer/spec.ts';
 export type LayoutName = 'transformers.js' | 'two-file' | 'manifest';
 export type Variant = 'fp32' | 'quantized' | 'fp16';
 
-const VARIANT_SUFFIX: Record<Variant, string> = { fp32: '', quantized: '_quantized', fp16: '_fp16' };
+export const VARIANT_SUFFIX: Record<Variant, string> = { fp32: '', quantized: '_quantized', fp16: '_fp16' };
 
 export interface DetectedLayout {
   dir: string;
@@ -92,7 +92,8 @@ export async function detectLayout(dir: string, opts: { variant?: Variant } = {}
     found = { layout: 'manifest', visionFile: manifest.vision.file, textFile: manifest.text?.file };
   } else if ((await transformersJsVariants(dir)).length > 0) {
     const variants = await transformersJsVariants(dir);
-    const variant = opts.variant ?? 'fp32';
+    // Unasked, fp32; an export holding only other variants (e.g. one written by `models convert`) gets its first.
+    const variant = opts.variant ?? (variants.includes('fp32') ? 'fp32' : variants[0]);
     if (!variants.includes(variant)) {
       throw new UserError(
         `${join(dir, 'onnx')}: no ${variant} vision model (onnx/vision_model${VARIANT_SUFFIX[variant]}.onnx); ` +

@@ -6,7 +6,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { UserError } from '../util/errors.ts';
 import { sha256File } from '../util/hash.ts';
@@ -15,7 +15,7 @@ import type { ClipModel, ModelFile, TensorInfo, TextSignature, Tokenizer, Vision
 import { detectLayout, modelName, resolvePreprocess, resolveTokenizerSpec } from './layout.ts';
 import type { DetectedLayout, Variant } from './layout.ts';
 import type { ResolvedManifest } from './manifest.ts';
-import { readGraphSignature } from './onnx/signature.ts';
+import { readExternalDataLocations, readGraphSignature } from './onnx/signature.ts';
 import type { PreprocessConfig } from './preprocess/config.ts';
 import { loadTokenizer as loadClipTokenizer } from './tokenizer/index.ts';
 import type { TokenizerSpec } from './tokenizer/spec.ts';
@@ -193,6 +193,27 @@ async function fileInfo(role: 'vision' | 'text', path: string): Promise<ModelFil
   return { role, path, sha256, bytes: st.size };
 }
 
+/**
+ * The ONNX external-data files a tower's initializers name (models over 2 GB), checked to exist
+ * before onnxruntime opens the model. They are part of the tower: hashed with it, so the feature
+ * cache notices new weights even when the .onnx file itself is unchanged.
+ */
+async function externalDataPaths(path: string): Promise<string[]> {
+  const paths: string[] = [];
+  // A file that does not even parse is left to onnxruntime, whose error names what is wrong.
+  const locations = await readExternalDataLocations(path).catch(() => [] as string[]);
+  for (const location of locations) {
+    const file = resolve(dirname(path), location);
+    if (relative(dirname(path), file).startsWith('..')) {
+      throw new UserError(`${path}: external data location "${location}" is outside the model's directory; re-export it`);
+    }
+    const st = await stat(file).catch(() => undefined);
+    if (!st?.isFile()) throw new UserError(`${path}: its weights are in ${file}, which is missing; copy it next to the model`);
+    paths.push(file);
+  }
+  return paths;
+}
+
 export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<ClipModel> {
   const found = await detectLayout(dir, { variant: opts.variant });
   const preprocess = await resolvePreprocess(found);
@@ -200,6 +221,8 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Cl
   const visionPath = join(found.dir, found.visionFile);
   const textPath = found.textFile ? join(found.dir, found.textFile) : undefined;
 
+  const visionData = await externalDataPaths(visionPath);
+  const textData = textPath ? await externalDataPaths(textPath) : [];
   const visionSession = await openSession(visionPath, threads);
   let textSession: ort.InferenceSession | undefined;
   try {
@@ -256,8 +279,8 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Cl
       );
     }
 
-    const files = [await fileInfo('vision', visionPath)];
-    if (textPath) files.push(await fileInfo('text', textPath));
+    const files = [await fileInfo('vision', visionPath), ...(await Promise.all(visionData.map((p) => fileInfo('vision', p))))];
+    if (textPath) files.push(await fileInfo('text', textPath), ...(await Promise.all(textData.map((p) => fileInfo('text', p)))));
     const m = found.manifest ?? {};
     const manifest: ResolvedManifest = {
       name: modelName(found),
@@ -280,6 +303,7 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Cl
       demo: m.demo ?? false,
       trainedOn: m.trainedOn ?? [],
       ...(m.notes !== undefined ? { notes: m.notes } : {}),
+      ...(m.conversion !== undefined ? { conversion: m.conversion } : {}),
       fromFile: found.manifest !== undefined,
     };
 

@@ -22,7 +22,11 @@
  *   "demo": true,                        // a synthetic model for trying the harness, not a result
  *   "trainedOn": ["cifar10"],            // datasets whose labels the model saw: zero-shot on them
  *                                        // is in-domain and reports flag it
- *   "notes": "free text"
+ *   "notes": "free text",
+ *   "conversion": { "method": "int8-dynamic", "perChannel": false, "tool": "clip-bench 0.1.0",
+ *                   "source": { "name": "demo-clip", "files": [{ "role", "file", "sha256", "bytes" }] },
+ *                   "towers": { "vision": { … what was rewritten } } }
+ *                                        // written by `models convert` (src/model/convert.ts)
  * }
  */
 import { readFile } from 'node:fs/promises';
@@ -58,6 +62,23 @@ export interface Manifest {
   demo?: boolean;
   trainedOn?: string[];
   notes?: string;
+  conversion?: ConversionRecord;
+}
+
+export const CONVERSION_METHODS = ['fp16', 'int8-dynamic'] as const;
+export type ConversionMethod = (typeof CONVERSION_METHODS)[number];
+
+/** Where a converted export came from and how it was made (`models convert`). */
+export interface ConversionRecord {
+  method: ConversionMethod;
+  perChannel?: boolean;
+  /** int8-dynamic: the op types quantized (MatMul, Gemm, and Conv when asked). */
+  ops?: string[];
+  /** 'clip-bench <version>'. */
+  tool: string;
+  source: { name: string; files: { role: 'vision' | 'text'; file: string; sha256: string; bytes: number }[] };
+  /** Per tower: what the rewrite did (counts of tensors or nodes). */
+  towers?: Record<string, Record<string, number>>;
 }
 
 /** The manifest after layout detection and introspection: what the model actually is. */
@@ -74,6 +95,8 @@ export interface ResolvedManifest {
   demo: boolean;
   trainedOn: string[];
   notes?: string;
+  /** How this export was made from another (`models convert`). */
+  conversion?: ConversionRecord;
   /** Whether a model.json was present. */
   fromFile: boolean;
 }
@@ -193,12 +216,30 @@ function parseTokenizer(c: Check, v: unknown): Partial<TokenizerSpec> {
   return out;
 }
 
+function parseConversion(c: Check, v: unknown): ConversionRecord {
+  const o = c.object(v, 'conversion');
+  c.keys(o, 'conversion', ['method', 'perChannel', 'ops', 'tool', 'source', 'towers']);
+  if (o.ops !== undefined && !(Array.isArray(o.ops) && o.ops.every((x) => typeof x === 'string'))) c.fail('conversion.ops', 'must be a list of op types');
+  if (!(CONVERSION_METHODS as readonly unknown[]).includes(o.method)) c.fail('conversion.method', `must be ${CONVERSION_METHODS.join(' or ')}`);
+  if (o.perChannel !== undefined && typeof o.perChannel !== 'boolean') c.fail('conversion.perChannel', 'must be true or false');
+  if (c.string(o, 'tool', 'conversion.tool') === undefined) c.fail('conversion.tool', 'is required');
+  const src = c.object(o.source, 'conversion.source');
+  if (c.string(src, 'name', 'conversion.source.name') === undefined) c.fail('conversion.source.name', 'is required');
+  const files = src.files;
+  const fileOk = (f: any) =>
+    typeof f === 'object' && f !== null && (f.role === 'vision' || f.role === 'text') && typeof f.file === 'string' &&
+    typeof f.sha256 === 'string' && /^[0-9a-f]{64}$/.test(f.sha256) && Number.isInteger(f.bytes);
+  if (!Array.isArray(files) || !files.every(fileOk)) c.fail('conversion.source.files', 'must list { role, file, sha256, bytes } per source file');
+  if (o.towers !== undefined) c.object(o.towers, 'conversion.towers');
+  return o as unknown as ConversionRecord;
+}
+
 /** Validate a parsed model.json. `file` names it in errors. */
 export function parseManifest(json: unknown, file: string): Manifest {
   const c: Check = new Check(file);
   const o = c.object(json, '(top level)');
   c.keys(o, '', [
-    'name', 'kind', 'vision', 'text', 'preprocess', 'tokenizer', 'embeddingDim', 'logitScale', 'demo', 'trainedOn', 'notes',
+    'name', 'kind', 'vision', 'text', 'preprocess', 'tokenizer', 'embeddingDim', 'logitScale', 'demo', 'trainedOn', 'notes', 'conversion',
   ]);
   const m: Manifest = {};
   const name = c.string(o, 'name', 'name');
@@ -250,6 +291,7 @@ export function parseManifest(json: unknown, file: string): Manifest {
   }
   const notes = c.string(o, 'notes', 'notes');
   if (notes !== undefined) m.notes = notes;
+  if (o.conversion !== undefined) m.conversion = parseConversion(c, o.conversion);
   return m;
 }
 

@@ -42,6 +42,7 @@ const TYPE_NAMES: Record<number, string> = {
 
 const ValueInfoType = onnxRoot.lookupType('onnx.ValueInfoProto');
 const OpsetType = onnxRoot.lookupType('onnx.OperatorSetIdProto');
+const EntryType = onnxRoot.lookupType('onnx.StringStringEntryProto');
 
 export function tensorSignature(vi: ValueInfoProto): TensorSignature {
   const t = vi.type?.tensor_type;
@@ -142,6 +143,34 @@ export async function readGraphSignature(path: string): Promise<GraphSignature> 
     });
     if (!sawGraph) throw new Error('no graph in file (is it an ONNX model?)');
     return sig;
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * The external-data files the graph's initializers name (their `location`, relative to the model
+ * file), without loading any weights: nodes are skipped, and inside each initializer only its
+ * external_data entries (field 13) are decoded; raw_data is skipped by its length.
+ */
+export async function readExternalDataLocations(path: string): Promise<string[]> {
+  const fh = await open(path, 'r');
+  try {
+    const size = (await fh.stat()).size;
+    const w = new FileWindow(fh, size);
+    const found = new Set<string>();
+    await walk(w, 0, size, async (field, wire, pos, len) => {
+      if (field !== 7 || wire !== 2) return;
+      await walk(w, pos, pos + len, async (gf, gw, gp, gl) => {
+        if (gf !== 5 || gw !== 2) return;
+        await walk(w, gp, gp + gl, async (tf, tw, tp, tl) => {
+          if (tf !== 13 || tw !== 2) return;
+          const e = EntryType.toObject(EntryType.decode(await w.bytes(tp, tl))) as { key?: string; value?: string };
+          if (e.key === 'location' && e.value) found.add(e.value);
+        });
+      });
+    });
+    return [...found].sort();
   } finally {
     await fh.close();
   }
