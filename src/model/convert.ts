@@ -6,7 +6,7 @@
  */
 import { copyFile, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
-import { harnessVersion } from '../results/environment.ts';
+import { harnessVersion } from '../util/version.ts';
 import { tempPathFor } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 import { detectLayout, VARIANT_SUFFIX } from './layout.ts';

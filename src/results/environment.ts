@@ -1,3 +1,4 @@
+import { harnessVersion } from '../util/version.ts';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { execFileSync } from 'node:child_process';
@@ -24,10 +25,6 @@ function gitCommit(): string | null {
   } catch {
     return null;
   }
-}
-
-export function harnessVersion(): string {
-  return JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')).version;
 }
 
 export function recordEnvironment() {
