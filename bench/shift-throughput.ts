@@ -8,12 +8,12 @@
  * Target (issue 10): cheap corruptions keep ≥ 85% of the clean pipeline's throughput; the full suite
  * over CIFAR-10 test with the demo model in < 30 min on 2 cores.
  *
- *   npx tsx bench/shift-throughput.ts [--n 1000] [--rounds 2] [--model models/demo-clip] [--workers 1]
- *   → bench/results/shift-throughput.json and a table on stdout
+ *   npx tsx bench/shift-throughput.ts [--n 1000] [--rounds 2] [--model models/demo-clip] [--workers 1] [--out file]
+ *   → bench/results/shift-throughput.json (or --out) and a table on stdout
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openDataset } from '../src/datasets/resolve.ts';
 import { extractImageFeatures } from '../src/features/extract.ts';
@@ -30,6 +30,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '2' },
     model: { type: 'string', default: join(PROJECT_ROOT, 'models', 'demo-clip') },
     workers: { type: 'string', default: '1' },
+    out: { type: 'string', default: join('bench', 'results', 'shift-throughput.json') },
   },
 });
 const N = Number(values.n);
@@ -77,8 +78,9 @@ async function main(): Promise<void> {
   // 5 severities of every corruption over the 10,000 test images, at each corruption's measured rate.
   const suiteSeconds = rows.reduce((a, r) => a + (5 * 10_000) / r.shiftedImgPerSec, 0);
   const out = { machine: machineInfo(), loadavg: loadavg(), n: N, rounds: ROUNDS, model: values.model, severity: 3, rows, projectedFullSuiteMinutes: suiteSeconds / 60 };
-  await mkdir(join(PROJECT_ROOT, 'bench', 'results'), { recursive: true });
-  await writeFile(join(PROJECT_ROOT, 'bench', 'results', 'shift-throughput.json'), `${JSON.stringify(out, null, 2)}\n`);
+  const file = join(PROJECT_ROOT, values.out!);
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, `${JSON.stringify(out, null, 2)}\n`);
   process.stdout.write(`projected full suite (19 × 5 × 10,000 images): ${(suiteSeconds / 60).toFixed(1)} min at these rates (load average ${loadavg()[0].toFixed(1)})\n`);
 }
 
