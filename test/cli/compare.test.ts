@@ -49,6 +49,28 @@ describe.skipIf(!haveCifar)('npm run compare (tiny exports, real CIFAR-10 rows)'
     expect(last).toMatch(/min-cosine/);
   });
 
+  it('a saved baseline gives the live verdict and the same statistics without the reference model', async () => {
+    const file = join(tmp, 'baseline.json');
+    const save = await run('--reference', join(tmp, 'a'), '--shots', '2', '--save-baseline', file, '--out', join(tmp, 'save'));
+    expect(save.code).toBe(0);
+    const live = await run('--reference', join(tmp, 'a'), '--candidate', join(tmp, 'b'), '--shots', '2', '--min-agreement', '0.5', '--out', join(tmp, 'live'));
+    const stored = await run('--baseline', file, '--candidate', join(tmp, 'b'), '--shots', '2', '--min-agreement', '0.5', '--out', join(tmp, 'stored'));
+    expect(stored.code).toBe(live.code);
+    expect(stored.out.trim().split('\n').at(-1)).toBe(live.out.trim().split('\n').at(-1));
+    const read = (d: string) => JSON.parse(readFileSync(join(tmp, d, 'compare.json'), 'utf8'));
+    expect(read('stored').datasets).toEqual(read('live').datasets);
+    expect(read('stored').gates).toEqual(read('live').gates);
+  });
+
+  it('a baseline from another protocol is refused, naming what differs (exit 2)', async () => {
+    const file = join(tmp, 'baseline-200.json');
+    expect((await run('--reference', join(tmp, 'a'), '--save-baseline', file, '--out', join(tmp, 's2'))).code).toBe(0);
+    const io = capture();
+    const code = await main(['--dataset', 'cifar10', '--limit', '100', '--cache-dir', join(tmp, 'cache'), '--baseline', file, '--candidate', join(tmp, 'b'), '--out', join(tmp, 'm')], io);
+    expect(code).toBe(2);
+    expect(io.err).toMatch(/does not match this comparison: --limit 100 vs the baseline's 200/);
+  });
+
   it('bad gates and missing exports are usage errors (exit 2) before any encoding', async () => {
     expect((await run('--reference', join(tmp, 'a'), '--candidate', join(tmp, 'a'), '--min-agreement', '1.5', '--out', join(tmp, 'x'))).err).toMatch(/--min-agreement 1.5 is outside \[0, 1\]/);
     const missing = await run('--reference', join(tmp, 'a'), '--candidate', join(tmp, 'nope'), '--out', join(tmp, 'y'));
