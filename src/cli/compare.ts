@@ -8,6 +8,9 @@ import { planProbeDraws } from '../evaluation/linear-probe.ts';
 import { PreprocessPool } from '../features/worker-pool.ts';
 import { compareOutcomes, type CompareDataset } from '../compare/compare.ts';
 import { runExport } from '../compare/run-export.ts';
+import { corruptionShift } from '../features/shift.ts';
+import { parseShiftSpec } from '../shifts/index.ts';
+import { isNaturalShiftItem } from '../datasets/natural-shifts.ts';
 import { BASELINE_SCHEMA, BASELINE_VERSION, baselineDataset, baselineMismatches, embeddingRows, outcomesFromBaseline, readBaseline, takeRows, type Baseline, type BaselineDataset } from '../compare/baseline.ts';
 import { checkGateRanges, evaluateGates, GATE_PRESETS, verdictLine, type Gates } from '../compare/gates.ts';
 import { renderCompareMarkdown } from '../compare/markdown.ts';
@@ -37,6 +40,8 @@ const FLAGS = {
   'max-negative-flips': { type: 'string', value: '<f>', help: 'largest allowed negative-flip rate (fp16: 0.005, int8: 0.02)' },
   'min-cosine': { type: 'string', value: '<c>', help: 'smallest allowed mean image-embedding cosine (fp16: 0.999, int8: 0.98)' },
   bootstrap: { type: 'string', value: '<n>', help: 'bootstrap resamples (default 1000)' },
+  shift: { type: 'string', value: '<spec>', help: 'also compare on corrupted copies of the same rows (as bench --shift; corruptions only)' },
+  'shift-seed': { type: 'string', value: '<n>', help: 'seed of the seeded corruptions (default 0)' },
   'save-baseline': { type: 'string', value: '<file>', help: "store the reference's outcomes for later comparisons without it" },
   baseline: { type: 'string', value: '<file>', help: 'compare the candidate against a stored baseline instead of --reference' },
   out: { type: 'string', value: '<dir>', help: 'where compare.json and compare.md go (default reports/compare-<id>)' },
@@ -75,6 +80,12 @@ async function compare(v: Record<string, string | string[] | boolean | undefined
   const cacheRoot = v['no-cache'] ? null : resolveFeatureCacheDir(str('cache-dir'));
   if (str('save-baseline')) checkOutputDir({ flag: '--save-baseline', path: dirname(resolve(str('save-baseline')!)) });
   const baseline = str('baseline') ? await readBaseline(str('baseline')!) : null;
+  const shiftItems = (str('shift') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const natural = shiftItems.filter((s) => isNaturalShiftItem(s) || s.startsWith('released:'));
+  if (natural.length) throw new UserError(`compare --shift takes corruptions (e.g. gaussian_noise:3, corruptions); ${natural.join(', ')} is not supported in compare yet`);
+  if (shiftItems.length && (baseline || str('save-baseline'))) throw new UserError('--shift cannot be combined with --baseline or --save-baseline yet: baselines store clean outcomes only');
+  const shiftSeed = intFlag(str('shift-seed'), '--shift-seed', 0, 0);
+  const shifts = shiftItems.length ? parseShiftSpec(shiftItems.join(',')).map((spec) => corruptionShift(spec, shiftSeed)) : [];
   if (str('reference')) resolveModelRef(str('reference')!);
   if (str('candidate')) resolveModelRef(str('candidate')!);
 
@@ -106,10 +117,10 @@ async function compare(v: Record<string, string | string[] | boolean | undefined
         const testIdx = testIndices(p.ds, p.testLabels.length, opts.limit);
         const labels = Int32Array.from(testIdx, (i) => p.testLabels[i]);
         const draws = shots.length && p.trainLabels ? planProbeDraws(p.trainLabels, p.ds.classes.length, shots, opts.seeds) : null;
-        const live = reference ? await runExport({ model: reference, prepared: p, testIdx, testLabels: labels, draws, opts, pool }) : null;
+        const live = reference ? await runExport({ model: reference, prepared: p, testIdx, testLabels: labels, draws, opts, pool, shifts }) : null;
         if (live && str('save-baseline')) saved.push(baselineDataset({ dataset: p.ds.name, testIdentity: p.ds.identity('test'), testIdx, labels, classes: p.ds.classes, outcomes: live }));
         if (!candidate) continue;
-        const cand = await runExport({ model: candidate, prepared: p, testIdx, testLabels: labels, draws, opts, pool });
+        const cand = await runExport({ model: candidate, prepared: p, testIdx, testLabels: labels, draws, opts, pool, shifts });
         speed[`${p.ds.name} reference`] = live?.imagesPerSecond ?? null;
         speed[`${p.ds.name} candidate`] = cand.imagesPerSecond;
         // Embeddings are compared on a fixed seeded subset of rows, the one a stored baseline keeps.
@@ -118,6 +129,11 @@ async function compare(v: Record<string, string | string[] | boolean | undefined
         const ts = performance.now();
         results.push(compareOutcomes(p.ds.name, p.ds.classes, labels, ref, { ...cand, testFeats: takeRows(cand.testFeats, cand.dim, rows) }, opts.bootstrapResamples));
         statsSeconds[p.ds.name] = (performance.now() - ts) / 1000;
+        // Each corrupted copy of the rows: the same paired statistics, named "dataset [shift]".
+        live?.shifted.forEach((s, i) => {
+          const c = cand.shifted[i].outcomes;
+          results.push(compareOutcomes(`${p.ds.name} [${s.label}]`, p.ds.classes, labels, { ...s.outcomes, testFeats: takeRows(s.outcomes.testFeats, s.outcomes.dim, rows) }, { ...c, testFeats: takeRows(c.testFeats, c.dim, rows) }, opts.bootstrapResamples));
+        });
       }
     } finally {
       await pool.close();
@@ -146,7 +162,7 @@ async function compare(v: Record<string, string | string[] | boolean | undefined
     environment: recordEnvironment(),
     reference: { ...referenceRecord, ...(baseline ? { baseline: str('baseline') } : {}) },
     candidate: { ref: str('candidate')!, variant: str('candidate-variant') ?? null, name: candidate.name, files: candidate.files.map((f) => ({ role: f.role, sha256: f.sha256, bytes: f.bytes })) },
-    protocol: { limit: opts.limit, shots, seeds: opts.seeds, bootstrap: opts.bootstrapResamples, threads, preset, gates },
+    protocol: { limit: opts.limit, shots, seeds: opts.seeds, bootstrap: opts.bootstrapResamples, threads, preset, gates, shifts: shifts.map((s) => s.label), shiftSeed: shifts.length ? shiftSeed : null },
     speed,
     statsSeconds,
     datasets: results,

@@ -94,6 +94,7 @@ export function outcomesFromBaseline(b: Baseline, d: BaselineDataset): ExportOut
     zeroShot: d.zeroShot ? { predictions: i32(d.zeroShot.predictions), scores: f32(d.zeroShot.scores) } : null,
     probes: new Map(d.probes.map((p) => [p.shots, p.seeds.map((s) => ({ seed: s.seed, C: s.C, predictions: i32(s.predictions) }))])),
     imagesPerSecond: null,
+    shifted: [],
   };
 }
 

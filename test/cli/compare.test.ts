@@ -71,6 +71,22 @@ describe.skipIf(!haveCifar)('npm run compare (tiny exports, real CIFAR-10 rows)'
     expect(io.err).toMatch(/does not match this comparison: --limit 100 vs the baseline's 200/);
   });
 
+  it('--shift compares the same heads on corrupted copies of the same rows', async () => {
+    const r = await run('--reference', join(tmp, 'a'), '--candidate', join(tmp, 'a'), '--shift', 'gaussian_noise:2,contrast:4', '--out', join(tmp, 'shift'));
+    expect(r.code).toBe(0);
+    const rec = JSON.parse(readFileSync(join(tmp, 'shift', 'compare.json'), 'utf8'));
+    expect(rec.datasets.map((d: { dataset: string }) => d.dataset)).toEqual(['cifar10', 'cifar10 [gaussian_noise:2]', 'cifar10 [contrast:4]']);
+    expect(rec.protocol.shifts).toEqual(['gaussian_noise:2', 'contrast:4']);
+    // The same export on the same corrupted rows (seeded per row): identical predictions and embeddings.
+    expect(rec.datasets[1].zeroShot).toMatchObject({ agreement: 1, delta: 0 });
+    expect(rec.datasets[1].embeddings.imageCosine.min).toBeCloseTo(1, 9);
+    // …while the corruption really changed the features the heads saw.
+    expect(rec.datasets[2].zeroShot.referenceTop1 === rec.datasets[0].zeroShot.referenceTop1 && rec.datasets[1].zeroShot.referenceTop1 === rec.datasets[0].zeroShot.referenceTop1).toBe(false);
+    const natural = await run('--reference', join(tmp, 'a'), '--candidate', join(tmp, 'b'), '--shift', 'quickdraw', '--out', join(tmp, 'nat'));
+    expect(natural.code).toBe(2);
+    expect(natural.err).toMatch(/compare --shift takes corruptions/);
+  });
+
   it('bad gates and missing exports are usage errors (exit 2) before any encoding', async () => {
     expect((await run('--reference', join(tmp, 'a'), '--candidate', join(tmp, 'a'), '--min-agreement', '1.5', '--out', join(tmp, 'x'))).err).toMatch(/--min-agreement 1.5 is outside \[0, 1\]/);
     const missing = await run('--reference', join(tmp, 'a'), '--candidate', join(tmp, 'nope'), '--out', join(tmp, 'y'));
