@@ -43,6 +43,7 @@ async function bench(args: BenchArgs, argv: string[], io: Io, deps: BenchDeps): 
     templatesFile: args.templatesFile,
     settings: { ...DEFAULT_PROBE_SETTINGS, solver: args.solver },
     threads,
+    device: args.device,
     workers: args.workers ?? 1,
     batchSize: args.batchSize,
     cacheRoot: args.cache ? resolve(args.cacheDir ?? DEFAULT_CACHE) : null,
@@ -67,6 +68,7 @@ async function bench(args: BenchArgs, argv: string[], io: Io, deps: BenchDeps): 
   const prepared = await prepareDatasets(opts);
   const model = await openModel(modelRef, {
     threads,
+    device: args.device,
     variant: args.variant,
     modelsDir: args.modelsDir,
     allowUnverified: args.allowUnverified,

@@ -20,7 +20,7 @@ import { UserError } from '../util/errors.ts';
 import { PROJECT_ROOT, resolveFeatureCacheDir } from '../util/paths.ts';
 import { parseShots, STORAGE_FLAGS } from './bench-args.ts';
 import { checkOutputDir } from './output-paths.ts';
-import { variantFlag } from './model-flags.ts';
+import { DEVICE_FLAG, deviceFlag, variantFlag } from './model-flags.ts';
 import { choiceFlag, defineCommand, plural, formatTable, intFlag, singleCommandMain, startCli, type Flags, type Io } from './toolkit.ts';
 
 const PROG = 'npm run compare --';
@@ -47,6 +47,7 @@ const FLAGS = {
   out: { type: 'string', value: '<dir>', help: 'where compare.json and compare.md go (default reports/compare-<id>)' },
   ...STORAGE_FLAGS,
   threads: { type: 'string', value: '<n>', help: 'ONNX intra-op threads, the same for both (default: all cores)' },
+  ...DEVICE_FLAG,
 } satisfies Flags;
 
 const numberFlag = (v: string | undefined, flag: string): number | undefined => {
@@ -73,6 +74,7 @@ async function compare(v: Record<string, string | string[] | boolean | undefined
   };
   checkGateRanges(gates);
   const threads = str('threads') !== undefined ? intFlag(str('threads'), '--threads', 1, 1, 256) : defaultThreads();
+  const device = deviceFlag(str('device'));
   const shots = str('shots') ? parseShots(str('shots')!) : [];
   const nSeeds = intFlag(str('seeds'), '--seeds', 1, 1, 100);
   const out = resolve(str('out') ?? join(PROJECT_ROOT, 'reports', `compare-${newRunId()}`));
@@ -91,7 +93,7 @@ async function compare(v: Record<string, string | string[] | boolean | undefined
 
   const opts: BenchOptions = {
     modelRef: str('reference')!, datasets, shots, seeds: Array.from({ length: nSeeds }, (_, i) => i), limit: str('limit') ? intFlag(str('limit'), '--limit', 0) : null,
-    templatesFile: null, settings: DEFAULT_PROBE_SETTINGS, threads, workers: 1, batchSize: 32, cacheRoot, exportFeaturesDir: null, dataDir: str('data-dir') ?? null,
+    templatesFile: null, settings: DEFAULT_PROBE_SETTINGS, threads, device, workers: 1, batchSize: 32, cacheRoot, exportFeaturesDir: null, dataDir: str('data-dir') ?? null,
     source: null, skipBad: false, bootstrapResamples: intFlag(str('bootstrap'), '--bootstrap', 1000, 1, 100_000), zeroShot: true, argv: ['npm', 'run', 'compare', '--', ...argv],
     stderr: io.stderr, signal: io.signal,
   };
@@ -100,7 +102,7 @@ async function compare(v: Record<string, string | string[] | boolean | undefined
     const problems = prepared.flatMap((p) => baselineMismatches(baseline, opts, { dataset: p.ds.name, testIdentity: p.ds.identity('test'), testIdx: testIndices(p.ds, p.testLabels.length, opts.limit), classes: p.ds.classes }));
     if (problems.length) throw new UserError(`--baseline ${str('baseline')} does not match this comparison: ${problems.join('; ')}`);
   }
-  const open = (ref: string, variant: string | undefined) => openModel(ref, { threads, variant: variantFlag(variant), progress: { stream: io.stderr } });
+  const open = (ref: string, variant: string | undefined) => openModel(ref, { threads, device, variant: variantFlag(variant), progress: { stream: io.stderr } });
   let reference: ClipModel | null = null;
   let candidate: ClipModel | null = null;
   const saved: BaselineDataset[] = [];
@@ -162,7 +164,7 @@ async function compare(v: Record<string, string | string[] | boolean | undefined
     environment: recordEnvironment(),
     reference: { ...referenceRecord, ...(baseline ? { baseline: str('baseline') } : {}) },
     candidate: { ref: str('candidate')!, variant: str('candidate-variant') ?? null, name: candidate.name, files: candidate.files.map((f) => ({ role: f.role, sha256: f.sha256, bytes: f.bytes })) },
-    protocol: { limit: opts.limit, shots, seeds: opts.seeds, bootstrap: opts.bootstrapResamples, threads, preset, gates, shifts: shifts.map((s) => s.label), shiftSeed: shifts.length ? shiftSeed : null },
+    protocol: { limit: opts.limit, shots, seeds: opts.seeds, bootstrap: opts.bootstrapResamples, threads, device, preset, gates, shifts: shifts.map((s) => s.label), shiftSeed: shifts.length ? shiftSeed : null },
     speed,
     statsSeconds,
     datasets: results,

@@ -1,4 +1,5 @@
 /** The flags that choose and open a model, shared by every command that loads one (bench, models). */
+import { checkDevice, DEVICES, type Device } from '../model/device.ts';
 import { DEFAULT_MODEL } from '../model/registry.ts';
 import { choiceFlag, type Flags } from './flags.ts';
 
@@ -20,3 +21,15 @@ export const VARIANT_FLAG = {
 } satisfies Flags;
 
 export const variantFlag = (v: string | undefined): ModelVariant | undefined => choiceFlag(v, '--variant', MODEL_VARIANTS);
+
+/** `--device`: the onnxruntime execution provider that runs the encoders (bench, compare, features, perf). */
+export const DEVICE_FLAG = {
+  device: { type: 'string', value: '<d>', help: `onnxruntime execution provider: ${DEVICES.join(', ')} (default cpu);\ncuda and tensorrt need onnxruntime-node's CUDA 12 build (see README)` },
+} satisfies Flags;
+
+/** The --device value, checked to be installed here before any work starts (one error line saying how to get it). */
+export function deviceFlag(v: string | undefined): Device {
+  const device = choiceFlag(v, '--device', DEVICES) ?? 'cpu';
+  checkDevice(device);
+  return device;
+}

@@ -10,6 +10,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { UserError } from '../util/errors.ts';
 import { sha256File } from '../util/hash.ts';
+import { checkDevice, deviceStartError, executionProviders, type Device } from './device.ts';
 import { OnnxClipModel } from './clip-model.ts';
 import type { ClipModel, ModelFile, TensorInfo, TextSignature, Tokenizer, VisionSignature } from './clip-model.ts';
 import { detectLayout, modelName, resolvePreprocess, resolveTokenizerSpec } from './layout.ts';
@@ -25,6 +26,8 @@ export interface LoadOptions {
   threads?: number;
   /** transformers.js exports: which weights (default fp32). */
   variant?: Variant;
+  /** onnxruntime execution provider for both towers (default cpu). */
+  device?: Device;
 }
 
 const INT_TYPES = ['int64', 'int32'];
@@ -35,9 +38,10 @@ interface GraphIO {
   outputs: TensorInfo[];
 }
 
-async function openSession(path: string, threads: number): Promise<ort.InferenceSession> {
+async function openSession(path: string, threads: number, device: Device): Promise<ort.InferenceSession> {
   try {
     return await ort.InferenceSession.create(path, {
+      executionProviders: executionProviders(device),
       intraOpNumThreads: threads,
       graphOptimizationLevel: 'all',
       // Errors only: the optimiser's warnings (e.g. "Removing initializer … not used") describe the export
@@ -45,7 +49,10 @@ async function openSession(path: string, threads: number): Promise<ort.Inference
       logSeverityLevel: 3,
     });
   } catch (e) {
-    throw new UserError(`${path}: onnxruntime cannot load this model (${(e as Error).message.split('\n')[0]})`);
+    const first = (e as Error).message.split('\n')[0];
+    // A provider that fails to start says so in its message; the model itself may be fine.
+    if (device !== 'cpu' && /provider|adapter|cuda|tensorrt|webgpu|shared library/i.test(first)) throw deviceStartError(device, path, first);
+    throw new UserError(`${path}: onnxruntime cannot load this model (${first})`);
   }
 }
 
@@ -218,19 +225,21 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Cl
   const found = await detectLayout(dir, { variant: opts.variant });
   const preprocess = await resolvePreprocess(found);
   const threads = opts.threads ?? availableParallelism();
+  const device = opts.device ?? 'cpu';
+  checkDevice(device);
   const visionPath = join(found.dir, found.visionFile);
   const textPath = found.textFile ? join(found.dir, found.textFile) : undefined;
 
   const visionData = await externalDataPaths(visionPath);
   const textData = textPath ? await externalDataPaths(textPath) : [];
-  const visionSession = await openSession(visionPath, threads);
+  const visionSession = await openSession(visionPath, threads, device);
   let textSession: ort.InferenceSession | undefined;
   try {
     const vision = visionSignature(await graphIO(visionSession, visionPath), visionPath, found, preprocess);
     let text: TextSignature | undefined;
     let tokenizer: TokenizerSpec | undefined;
     if (textPath) {
-      textSession = await openSession(textPath, threads);
+      textSession = await openSession(textPath, threads, device);
       text = textSignature(await graphIO(textSession, textPath), textPath, found);
       const seq = text.inputIds.shape[1];
       tokenizer = await resolveTokenizerSpec(found, {

@@ -9,6 +9,7 @@ import { UserError } from '../util/errors.ts';
 import { PROJECT_ROOT } from '../util/paths.ts';
 import { ensureModel, modelDir, type EnsureModelOptions } from './fetch.ts';
 import type { ClipModel } from './clip-model.ts';
+import type { Device } from './device.ts';
 import type { PreprocessConfig } from './preprocess/config.ts';
 import {
   DEFAULT_MODEL,
@@ -61,6 +62,8 @@ export function resolveModelRef(ref: string, opts: ResolveOptions = {}): ModelRe
 
 export interface OpenModelOptions extends Omit<EnsureModelOptions, 'configOnly' | 'entry'> {
   threads?: number;
+  /** onnxruntime execution provider (default cpu). */
+  device?: Device;
   /** Override the registry entry's variant (or choose one for a local directory). */
   variant?: 'fp32' | 'quantized' | 'fp16';
   cwd?: string;
@@ -73,7 +76,7 @@ export async function openModel(ref: string, opts: OpenModelOptions = {}): Promi
   const variant = opts.variant ?? (resolved.kind === 'registry' ? resolved.entry.variant : undefined);
   // Loaded here, not at the top: resolving and downloading must not pay for onnxruntime.
   const { loadModel } = await import('./load.ts');
-  return loadModel(dir, { threads: opts.threads, variant });
+  return loadModel(dir, { threads: opts.threads, variant, device: opts.device });
 }
 
 export interface ModelConfig {

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { Dataset } from '../datasets/types.ts';
 import { openDataset, readTemplates } from '../datasets/resolve.ts';
 import type { ClipModel } from '../model/clip-model.ts';
+import type { Device } from '../model/device.ts';
 import { extractImageFeatures, type ExtractResult } from '../features/extract.ts';
 import { PreprocessPool } from '../features/worker-pool.ts';
 import { DEFAULT_PROBE_SETTINGS, drawnIndices, planProbeDraws, type ProbeSettings, type Shots } from '../evaluation/linear-probe.ts';
@@ -41,6 +42,8 @@ export interface BenchOptions {
   templatesFile: string | null;
   settings: ProbeSettings;
   threads: number;
+  /** onnxruntime execution provider the model was opened with (recorded; default cpu). */
+  device?: Device;
   workers: number;
   /** Worker threads that fit probes; 0 fits on the calling thread. Default: one per core. */
   probeWorkers?: number;

@@ -46,6 +46,7 @@ export function protocolRecord(opts: BenchOptions, model: ClipModel): BenchResul
     bootstrap: { resamples: opts.bootstrapResamples, seed: BOOTSTRAP_SEED, level: 0.95 },
     limit: opts.limit,
     threads: opts.threads,
+    device: opts.device ?? 'cpu',
     batchSize: opts.batchSize,
   };
 }

@@ -36,7 +36,8 @@ const show = (v: unknown) => JSON.stringify(v) ?? 'absent';
 /** Per run, the comparable fields: protocol fields, then per dataset its identity and templates. */
 function protocolFields(r: BenchResults): Map<string, string> {
   const out = new Map<string, string>();
-  for (const [k, v] of Object.entries(r.protocol)) if (!NOT_PROTOCOL.has(k)) out.set(k, show(v));
+  // Records from before --device ran on the CPU.
+  for (const [k, v] of Object.entries({ device: 'cpu', ...r.protocol })) if (!NOT_PROTOCOL.has(k)) out.set(k, show(v));
   for (const ds of r.datasets) {
     const d = datasetLabel(ds);
     out.set(`${d}: dataset checksum`, show(ds.provenance.checksum));

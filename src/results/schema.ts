@@ -180,6 +180,8 @@ export interface BenchResults {
     bootstrap: { resamples: number; seed: number; level: number };
     limit: number | null;
     threads: number;
+    /** onnxruntime execution provider of the encoders; absent in records written before --device (cpu). */
+    device?: string;
     batchSize: number;
   };
   datasets: DatasetResult[];

@@ -50,6 +50,13 @@ describe('runBench on an in-memory dataset: the recorded protocol is the one tha
     expect(summaryRows(r.datasets[0])[1][2]).toMatch(/±/);
   });
 
+  it('records the execution provider the encoders ran on (cpu unless --device says otherwise)', async () => {
+    const r = await runBench(options({ shots: [], seeds: [0] }), model);
+    expect(r.protocol.device).toBe('cpu');
+    expect(validateResults(r)).toEqual([]);
+    expect(validateResults({ ...r, protocol: { ...r.protocol, device: '' } })).not.toEqual([]);
+  });
+
   it('--solver ml-logistic-regression records no C grid and no refinement steps (none ran)', async () => {
     const r = await runBench(options({ shots: [2], seeds: [0], settings: { ...DEFAULT_PROBE_SETTINGS, solver: 'ml-logistic-regression' } }), model);
     expect(r.protocol.cGrid).toEqual([]);

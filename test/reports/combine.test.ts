@@ -97,6 +97,20 @@ describe('protocol checks', () => {
     expect(combineRuns([runs[0], other], false).differences).toEqual([]);
   });
 
+  it('counts the device as protocol, a record from before --device as cpu', () => {
+    const before = variant(runs[1], 'before.json', (r) => {
+      delete r.protocol.device;
+    });
+    const cpu = variant(runs[0], 'cpu.json', (r) => {
+      r.protocol.device = 'cpu';
+    });
+    const cuda = variant(runs[1], 'cuda.json', (r) => {
+      r.protocol.device = 'cuda';
+    });
+    expect(combineRuns([cpu, before], false).differences).toEqual([]);
+    expect(() => combineRuns([cpu, cuda], false)).toThrow(/device.*cuda\.json/);
+  });
+
   it('with --allow-mixed, marks the cells of the differing run only', () => {
     const other = variant(runs[1], 'other.json', (r) => {
       r.protocol.seeds = [5, 6];
