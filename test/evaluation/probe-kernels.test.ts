@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jsGemm, LogisticRegressionProbe, lossAndGradient, rowSpaceBasis, type Gemm } from '../../src/evaluation/probe/logistic-regression.ts';
+import { jsGemm, linearScores, LogisticRegressionProbe, lossAndGradient, rowSpaceBasis, type Gemm } from '../../src/evaluation/probe/logistic-regression.ts';
 import { ortGemm } from '../../src/evaluation/probe/ort-native.ts';
 import { ortAvailable, ortObjective } from '../../src/evaluation/probe/ort-objective.ts';
 import { Rng } from '../../src/util/rng.ts';
@@ -132,5 +132,46 @@ describe('probe loss/gradient kernels', () => {
     const X64 = Float64Array.from(X);
     const back = jsGemm(jsGemm(X64, Q, n, r, d, true), Q, n, d, r, false);
     for (let t = 0; t < n * d; t++) expect(Math.abs(back[t] - X64[t])).toBeLessThan(1e-9);
+  });
+});
+
+describe('large products of a fitted probe on onnxruntime', () => {
+  it('scores a 345-class head on a few thousand rows as the per-row dot products do, absent classes −∞', () => {
+    // 1100 × 48 × 345 multiply-adds: past the onnxruntime threshold, and two row blocks (1024 + 76).
+    const rng = new Rng(11);
+    const [n, d, K] = [1100, 48, 345];
+    const X = Float32Array.from({ length: n * d }, () => rng.normal());
+    const coef = Float64Array.from({ length: K * d }, () => rng.normal());
+    const intercept = Float64Array.from({ length: K }, (_, k) => (k === 7 ? -Infinity : rng.normal()));
+    const scores = linearScores({ numClasses: K, numFeatures: d, coef, intercept }, X, n);
+    let worst = 0;
+    for (const i of [0, 1023, 1024, 1099]) {
+      for (let k = 0; k < K; k++) {
+        if (k === 7) {
+          expect(scores[i * K + k]).toBe(-Infinity);
+          continue;
+        }
+        let z = intercept[k];
+        for (let j = 0; j < d; j++) z += coef[k * d + j] * X[i * d + j];
+        worst = Math.max(worst, Math.abs(scores[i * K + k] - z) / Math.max(1, Math.abs(z)));
+      }
+    }
+    expect(worst).toBeLessThan(1e-6);
+  });
+
+  it('maps row-space weights back with one product: the same model as solving in the full space', () => {
+    // n < d and m·r·d = 40 × 80 × 1500 = 4.8M multiply-adds: the back-projection runs on onnxruntime.
+    const rng = new Rng(12);
+    const [n, d, K] = [80, 1500, 40];
+    const y = Int32Array.from({ length: n }, (_, i) => i % K);
+    const X = Float32Array.from({ length: n * d }, (_, t) => rng.normal() + (t % d === y[Math.floor(t / d)] ? 3 : 0));
+    const reduced = new LogisticRegressionProbe({ C: 1, tol: 1e-8, threads: 1 }).fit(X, y, n, d, K);
+    const full = new LogisticRegressionProbe({ C: 1, tol: 1e-8, threads: 1, reduceToRowSpace: false }).fit(X, y, n, d, K);
+    expect(reduced.fitInfo().rank).toBe(n);
+    const a = reduced.weights().coef;
+    const b = full.weights().coef;
+    let worst = 0;
+    for (let t = 0; t < a.length; t++) worst = Math.max(worst, Math.abs(a[t] - b[t]));
+    expect(worst).toBeLessThan(1e-5);
   });
 });

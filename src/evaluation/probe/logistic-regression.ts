@@ -170,11 +170,11 @@ export class LogisticRegressionProbe implements LinearProbe {
 
     const res = minimizeLbfgs(objective, x0, { maxIter: this.maxIter, gradTol: tol, ftol: this.ftol, gradientConverged, onIteration: this.onIteration });
 
+    // Back to the original coordinates: W = W_r · Q ([m, r] × [r, d]), as one product.
+    const W = basis ? gemmFor(m * r * d, this.threads)(res.x, basis.Q, m, d, r, false) : res.x;
     for (let j = 0; j < m; j++) {
       const k = present[j];
-      const dst = coef.subarray(k * d, (k + 1) * d);
-      if (basis) for (let a = 0; a < r; a++) axpyFrom(dst, res.x[j * r + a], basis.Q, a * d, d);
-      else dst.set(res.x.subarray(j * r, (j + 1) * r));
+      coef.set(W.subarray(j * d, (j + 1) * d), k * d);
       intercept[k] = res.x[m * r + j];
     }
     this.fitted = { numClasses, numFeatures: d, coef, intercept };
@@ -193,17 +193,17 @@ export class LogisticRegressionProbe implements LinearProbe {
   }
 
   decisionFunction(X: Float32Array, n: number): Float32Array {
-    return linearScores(this.weights(), X, n);
+    return linearScores(this.weights(), X, n, this.threads);
   }
 
   predictProba(X: Float32Array, n: number): Float32Array {
     const w = this.weights();
-    return softmaxRows(linearScores(w, X, n), n, w.numClasses);
+    return softmaxRows(linearScores(w, X, n, this.threads), n, w.numClasses);
   }
 
   predict(X: Float32Array, n: number): Int32Array {
     const w = this.weights();
-    return argmaxRows(linearScores(w, X, n), n, w.numClasses);
+    return argmaxRows(linearScores(w, X, n, this.threads), n, w.numClasses);
   }
 }
 
@@ -304,12 +304,27 @@ export function lossAndGradient(
   return loss + 0.5 * invC * pen;
 }
 
-/** Scores [n, K] = X Wᵀ + b; classes with intercept −∞ score −∞. */
-export function linearScores(w: LinearWeights, X: Float32Array, n: number): Float32Array {
+/**
+ * Scores [n, K] = X Wᵀ + b; classes with intercept −∞ score −∞. Large products (a 345-class head on
+ * thousands of rows) run on onnxruntime's float64 GEMM, in blocks of rows; the sums are the same up to
+ * reassociation.
+ */
+export function linearScores(w: LinearWeights, X: Float32Array, n: number, threads = 1): Float32Array {
   const d = w.numFeatures;
   const K = w.numClasses;
   if (X.length !== n * d) throw new Error(`linear probe: features have ${X.length} values, expected n·d = ${n}·${d}`);
   const out = new Float32Array(n * K);
+  if (n * d * K >= ORT_MIN_BASIS_WORK && ortAvailable()) {
+    for (let s = 0; s < n; s += SCORE_BLOCK) {
+      const rows = Math.min(SCORE_BLOCK, n - s);
+      const z = ortGemm(Float64Array.from(X.subarray(s * d, (s + rows) * d)), w.coef, rows, K, d, true, threads);
+      for (let t = 0; t < rows * K; t++) {
+        const b = w.intercept[t % K];
+        out[s * K + t] = b === -Infinity ? -Infinity : z[t] + b;
+      }
+    }
+    return out;
+  }
   for (let i = 0; i < n; i++) {
     const xo = i * d;
     for (let k = 0; k < K; k++) {
@@ -319,6 +334,9 @@ export function linearScores(w: LinearWeights, X: Float32Array, n: number): Floa
   }
   return out;
 }
+
+/** Rows per onnxruntime scoring call: bounds the float64 copy of X (1024 × 2404 doubles ≈ 20 MB). */
+const SCORE_BLOCK = 1024;
 
 export function softmaxRows(scores: Float32Array, n: number, K: number): Float32Array {
   const out = new Float32Array(n * K);
@@ -409,7 +427,7 @@ export const jsGemm: Gemm = (A, B, p, q, k, transB, acc) => {
   return out;
 };
 
-/** onnxruntime's GEMM once the basis costs this many multiply-adds (n²·d); below it JS is as fast. */
+/** onnxruntime's GEMM once a one-off product (the basis: n²·d; back-projection; scoring) costs this many multiply-adds; below it JS is as fast. */
 const ORT_MIN_BASIS_WORK = 1 << 22;
 
 interface RowSpace {
@@ -437,10 +455,15 @@ function cachedFloat64(X: Float32Array): Float64Array {
   return hit;
 }
 
+/** onnxruntime's GEMM for a product of `work` multiply-adds when that pays (see ORT_MIN_BASIS_WORK), else JS. */
+function gemmFor(work: number, threads: number): Gemm {
+  return work >= ORT_MIN_BASIS_WORK && ortAvailable() ? (A, B, p, q, k, t, acc) => ortGemm(A, B, p, q, k, t, threads, acc) : jsGemm;
+}
+
 function cachedRowSpace(X: Float32Array, n: number, d: number, threads: number): RowSpace {
   const hit = rowSpaceCache.get(X);
   if (hit && hit.n === n && hit.d === d) return hit;
-  const gemm: Gemm = n * n * d >= ORT_MIN_BASIS_WORK && ortAvailable() ? (A, B, p, q, k, t, acc) => ortGemm(A, B, p, q, k, t, threads, acc) : jsGemm;
+  const gemm = gemmFor(n * n * d, threads);
   const { Q, rank } = rowSpaceBasis(X, n, d, gemm);
   // X Qᵀ: coordinates of each row in the basis, [n, rank].
   const entry = { n, d, Q, rank, Xr: gemm(cachedFloat64(X), Q, n, rank, d, true) };
