@@ -37,14 +37,26 @@ function shared<T extends Float32Array | Int32Array>(a: T): T {
 }
 
 /**
+ * Worker threads for `tasks` fits given `workers` (one per core by default). Fits are CPU-bound, so when
+ * the tasks do not divide evenly among the cores the last round leaves cores idle: 3 seeds on 2 cores take
+ * 2 rounds, one worker per seed (the OS shares the cores) takes 1.5. Up to two tasks per core, a task
+ * whose round would not fill the cores gets its own worker.
+ */
+export function probeWorkerCount(tasks: number, workers: number): number {
+  if (workers <= 0 || tasks <= 0) return 0;
+  if (tasks <= workers) return tasks;
+  return tasks < 2 * workers && tasks % workers !== 0 ? tasks : workers;
+}
+
+/**
  * Fits every task and returns the results in task order. Each task is self-contained (its own draw,
  * its own C sweep, cold starts), so results do not depend on the number of workers or their timing.
  */
 export async function runProbeTasks(job: ProbeJob, tasks: ProbeTask[], opts: ProbePoolOptions): Promise<ProbeSeedEvaluation[]> {
   if (opts.signal?.aborted) throw new RunInterrupted('fitting probes');
   const results: ProbeSeedEvaluation[] = new Array(tasks.length);
-  const size = Math.min(opts.workers, tasks.length);
-  // Split the cores among the workers, so parallel fits do not oversubscribe them.
+  const size = probeWorkerCount(tasks.length, opts.workers);
+  // Split the cores among the workers, so parallel fits do not oversubscribe them (beyond probeWorkerCount's).
   if (size > 1 && job.settings.threads === undefined) job = { ...job, settings: { ...job.settings, threads: Math.max(1, Math.floor(availableParallelism() / size)) } };
   if (size <= 0) {
     for (let i = 0; i < tasks.length; i++) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runProbeTasks, RunInterrupted, type ProbeJob } from '../../src/pipeline/probe-pool.ts';
+import { probeWorkerCount, runProbeTasks, RunInterrupted, type ProbeJob } from '../../src/pipeline/probe-pool.ts';
 import { DEFAULT_PROBE_SETTINGS, planProbeDraws, drawnIndices } from '../../src/evaluation/linear-probe.ts';
 import { Rng } from '../../src/util/rng.ts';
 
@@ -43,5 +43,18 @@ describe('probe fits on worker threads', () => {
     const [r] = await runProbeTasks(j, tasks, { workers: 0, onProgress: (_, p) => seen.push({ ...p }) });
     expect(seen.some((p) => p.phase === 'sweep' && p.iteration > 0)).toBe(true);
     expect(seen[seen.length - 1]).toMatchObject({ phase: 'refit', C: r.C });
+  });
+});
+
+describe('probe worker count', () => {
+  it.each([
+    [3, 2, 3, '3 seeds on 2 cores: one worker each (1.5 rounds, not 2)'],
+    [4, 2, 2, 'an even split keeps one worker per core'],
+    [5, 2, 2, 'two or more tasks per core: one worker per core'],
+    [1, 2, 1, 'never more workers than tasks'],
+    [7, 4, 7, '7 tasks on 4 cores: one each'],
+    [3, 0, 0, '0 keeps the fits on the calling thread'],
+  ])('%i tasks, %i cores → %i workers (%s)', (tasks, cores, expected) => {
+    expect(probeWorkerCount(tasks, cores)).toBe(expected);
   });
 });
