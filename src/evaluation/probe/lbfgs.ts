@@ -70,28 +70,34 @@ export function minimizeLbfgs(fg: Objective, x0: Float64Array, options: LbfgsOpt
   if (!Number.isFinite(f)) throw new Error(`L-BFGS: objective is ${f} at the starting point`);
   if (converged(g)) return { x, f, grad: g, iterations: 0, evaluations, converged: true, stop: 'gtol' };
 
+  // sᵀy and yᵀy of each stored pair (the newest pair's ratio scales the initial Hessian).
+  const sy = new Float64Array(m);
+  const yy = new Float64Array(m);
+
   let iterations = 0;
   let stop: LbfgsStop = 'maxIter';
   while (iterations < maxIter) {
-    // Two-loop recursion: p = −H·g.
-    for (let i = 0; i < n; i++) p[i] = -g[i];
+    // Two-loop recursion: p = −H·g. Each update of p is fused with the next dot product that reads it
+    // (one pass over the parameters instead of two; the same operations in the same order).
+    const slotOf = (j: number) => (head - 1 - j + m) % m;
+    // With no history p = −g, and the dot that follows is gᵀp itself.
+    let next = negateDot(p, g, count > 0 ? S[slotOf(0)] : g);
     for (let j = 0; j < count; j++) {
-      const slot = (head - 1 - j + m) % m;
-      const a = rho[slot] * dot(S[slot], p);
+      const slot = slotOf(j);
+      const a = rho[slot] * next;
       alphaBuf[slot] = a;
-      axpy(p, -a, Y[slot]);
+      next = axpyDot(p, -a, Y[slot], j + 1 < count ? S[slotOf(j + 1)] : null);
     }
     if (count > 0) {
-      const last = (head - 1 + m) % m;
-      const gamma = dot(S[last], Y[last]) / dot(Y[last], Y[last]);
-      for (let i = 0; i < n; i++) p[i] *= gamma;
+      const last = slotOf(0);
+      next = scaleDot(p, sy[last] / yy[last], Y[slotOf(count - 1)]);
     }
     for (let j = count - 1; j >= 0; j--) {
-      const slot = (head - 1 - j + m) % m;
-      const b = rho[slot] * dot(Y[slot], p);
-      axpy(p, alphaBuf[slot] - b, S[slot]);
+      const slot = slotOf(j);
+      const b = rho[slot] * next;
+      next = axpyDot(p, alphaBuf[slot] - b, S[slot], j > 0 ? Y[slotOf(j - 1)] : g);
     }
-    let dphi0 = dot(g, p);
+    let dphi0 = next; // gᵀp
     if (!(dphi0 < 0)) {
       // Not a descent direction (numerical trouble): forget the history and use steepest descent.
       count = 0;
@@ -120,9 +126,12 @@ export function minimizeLbfgs(fg: Objective, x0: Float64Array, options: LbfgsOpt
       s[i] = xt[i] - x[i];
       y[i] = gt[i] - g[i];
     }
-    const sy = dot(s, y);
-    if (sy > 2.220446049250313e-16 * dot(y, y)) {
-      rho[head] = 1 / sy;
+    const sTy = dot(s, y);
+    const yTy = dot(y, y);
+    if (sTy > 2.220446049250313e-16 * yTy) {
+      rho[head] = 1 / sTy;
+      sy[head] = sTy;
+      yy[head] = yTy;
       head = (head + 1) % m;
       count = Math.min(count + 1, m);
     }
@@ -259,8 +268,56 @@ export function dot(a: Float64Array, b: Float64Array): number {
   return s0 + s1;
 }
 
-function axpy(y: Float64Array, a: number, x: Float64Array): void {
-  for (let i = 0; i < y.length; i++) y[i] += a * x[i];
+/** p += a·x, then dot(next, p) summed as `dot` sums (0 when next is null). */
+function axpyDot(p: Float64Array, a: number, x: Float64Array, next: Float64Array | null): number {
+  const n = p.length;
+  if (!next) {
+    for (let i = 0; i < n; i++) p[i] += a * x[i];
+    return 0;
+  }
+  let s0 = 0;
+  let s1 = 0;
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    const v0 = (p[i] += a * x[i]);
+    const v1 = (p[i + 1] += a * x[i + 1]);
+    s0 += next[i] * v0;
+    s1 += next[i + 1] * v1;
+  }
+  if (i < n) s0 += next[i] * (p[i] += a * x[i]);
+  return s0 + s1;
+}
+
+/** p = −g, then dot(next, p). */
+function negateDot(p: Float64Array, g: Float64Array, next: Float64Array): number {
+  const n = p.length;
+  let s0 = 0;
+  let s1 = 0;
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    const v0 = (p[i] = -g[i]);
+    const v1 = (p[i + 1] = -g[i + 1]);
+    s0 += next[i] * v0;
+    s1 += next[i + 1] * v1;
+  }
+  if (i < n) s0 += next[i] * (p[i] = -g[i]);
+  return s0 + s1;
+}
+
+/** p *= c, then dot(next, p). */
+function scaleDot(p: Float64Array, c: number, next: Float64Array): number {
+  const n = p.length;
+  let s0 = 0;
+  let s1 = 0;
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    const v0 = (p[i] *= c);
+    const v1 = (p[i + 1] *= c);
+    s0 += next[i] * v0;
+    s1 += next[i + 1] * v1;
+  }
+  if (i < n) s0 += next[i] * (p[i] *= c);
+  return s0 + s1;
 }
 
 export function maxAbs(v: Float64Array): number {
