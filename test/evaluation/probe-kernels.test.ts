@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { jsGemm, linearScores, LogisticRegressionProbe, lossAndGradient, rowSpaceBasis, type Gemm } from '../../src/evaluation/probe/logistic-regression.ts';
 import { ortGemm } from '../../src/evaluation/probe/ort-native.ts';
-import { ortAvailable, ortObjective } from '../../src/evaluation/probe/ort-objective.ts';
+import { ortAvailable, ortObjective, ortStaircaseObjective } from '../../src/evaluation/probe/ort-objective.ts';
 import { Rng } from '../../src/util/rng.ts';
 
 /** The objective written as its definition, loop by loop: the reference both fast kernels must equal. */
@@ -168,6 +168,48 @@ describe('large products of a fitted probe on onnxruntime', () => {
     const reduced = new LogisticRegressionProbe({ C: 1, tol: 1e-8, threads: 1 }).fit(X, y, n, d, K);
     const full = new LogisticRegressionProbe({ C: 1, tol: 1e-8, threads: 1, reduceToRowSpace: false }).fit(X, y, n, d, K);
     expect(reduced.fitInfo().rank).toBe(n);
+    const a = reduced.weights().coef;
+    const b = full.weights().coef;
+    let worst = 0;
+    for (let t = 0; t < a.length; t++) worst = Math.max(worst, Math.abs(a[t] - b[t]));
+    expect(worst).toBeLessThan(1e-5);
+  });
+});
+
+describe('row-space objective on the staircase', () => {
+  // 300 rows in 400 dims with row 40 a copy of row 3 (a dependent row: the rank stops growing there).
+  const rng = new Rng(13);
+  const [n, d, m] = [300, 400, 12];
+  const X = Float32Array.from({ length: n * d }, () => rng.normal());
+  X.copyWithin(40 * d, 3 * d, 4 * d);
+  const y = Int32Array.from({ length: n }, (_, i) => i % m);
+  const gemm: Gemm = (A, B, p, q, k, t, acc) => ortGemm(A, B, p, q, k, t, 1, acc);
+  const { Q, rank, rankAfter } = rowSpaceBasis(X, n, d, gemm);
+  const Xr = ortGemm(Float64Array.from(X), Q, n, rank, d, true, 1);
+
+  it('records after each row how many basis rows span it; coordinates past that are zero up to rounding', () => {
+    expect(rank).toBe(n - 1);
+    expect([rankAfter[0], rankAfter[39], rankAfter[40], rankAfter[41], rankAfter[n - 1]]).toEqual([1, 40, 40, 41, n - 1]);
+    let beyond = 0;
+    for (let i = 0; i < n; i++) for (let a = rankAfter[i]; a < rank; a++) beyond = Math.max(beyond, Math.abs(Xr[i * rank + a]));
+    expect(beyond).toBeLessThan(1e-12);
+  });
+
+  it('gives the dense kernel\'s loss and gradient, skipping the zero part of both products', () => {
+    const params = Float64Array.from({ length: m * rank + m }, () => 0.2 * rng.normal());
+    const dense = new Float64Array(params.length);
+    const stair = new Float64Array(params.length);
+    const f0 = ortObjective(Xr, y, n, rank, m, 1)(params, 0.1, dense);
+    const f1 = ortStaircaseObjective(Xr, rankAfter, y, n, rank, m, 1)(params, 0.1, stair);
+    expect(Math.abs(f1 - f0) / Math.abs(f0)).toBeLessThan(1e-12);
+    expect(maxRelativeError(stair, dense)).toBeLessThan(1e-12);
+  });
+
+  it('a probe fitted on it is the model solved in the full space', () => {
+    const Xs = Float32Array.from(X, (v, t) => v + (t % d === y[Math.floor(t / d)] ? 2 : 0));
+    const reduced = new LogisticRegressionProbe({ C: 1, tol: 1e-8, threads: 1 }).fit(Xs, y, n, d, m);
+    const full = new LogisticRegressionProbe({ C: 1, tol: 1e-8, threads: 1, reduceToRowSpace: false }).fit(Xs, y, n, d, m);
+    expect(reduced.fitInfo()).toMatchObject({ rank: n, kernel: 'onnxruntime' });
     const a = reduced.weights().coef;
     const b = full.weights().coef;
     let worst = 0;

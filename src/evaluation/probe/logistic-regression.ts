@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { minimizeLbfgs, type LbfgsStop } from './lbfgs.ts';
 import { ortAvailable, ortGemm } from './ort-native.ts';
-import { ortObjective } from './ort-objective.ts';
+import { ortObjective, ortStaircaseObjective, STAIRCASE_MIN_ROWS } from './ort-objective.ts';
 import type { LinearProbe, LinearWeights } from './types.ts';
 
 export interface LogisticRegressionOptions {
@@ -137,7 +137,7 @@ export class LogisticRegressionProbe implements LinearProbe {
       this.kernel === 'auto' ? (n * r * m >= ORT_MIN_WORK && ortAvailable() ? 'onnxruntime' : 'js') : this.kernel;
     let objective: (params: Float64Array, grad: Float64Array) => number;
     if (kernel === 'onnxruntime') {
-      const bound = ortObjective(Xr, yc, n, r, m, this.threads);
+      const bound = basis && n >= STAIRCASE_MIN_ROWS ? ortStaircaseObjective(Xr, basis.rankAfter, yc, n, r, m, this.threads) : ortObjective(Xr, yc, n, r, m, this.threads);
       objective = (params, grad) => bound(params, invC, grad);
     } else {
       const logits = new Float64Array(n * m);
@@ -368,8 +368,10 @@ export function argmaxRows(scores: Float32Array, n: number, K: number): Int32Arr
  * with two matrix products (`gemm`: onnxruntime's for large X), then orthogonalised within the block
  * by modified Gram–Schmidt, twice.
  */
-export function rowSpaceBasis(X: Float32Array, n: number, d: number, gemm: Gemm = jsGemm): { Q: Float64Array; rank: number } {
+export function rowSpaceBasis(X: Float32Array, n: number, d: number, gemm: Gemm = jsGemm): { Q: Float64Array; rank: number; rankAfter: Int32Array } {
   const Q = new Float64Array(Math.min(n, d) * d);
+  // Rank after each row: row i lies in the span of the first rankAfter[i] basis rows (Gram–Schmidt order).
+  const rankAfter = new Int32Array(n).fill(-1);
   const V = new Float64Array(Math.min(n, BASIS_BLOCK) * d);
   const norm0 = new Float64Array(BASIS_BLOCK);
   let rank = 0;
@@ -406,9 +408,12 @@ export function rowSpaceBasis(X: Float32Array, n: number, d: number, gemm: Gemm 
       if (norm <= 1e-10 * norm0[t]) continue;
       for (let j = 0; j < d; j++) Q[rank * d + j] = V[vo + j] / norm;
       rank++;
+      rankAfter[s + t] = rank;
     }
   }
-  return { Q, rank };
+  // Rows that added nothing (and rows after the basis filled up) have the rank reached before them.
+  for (let i = 0, last = 0; i < n; i++) last = rankAfter[i] = rankAfter[i] < 0 ? last : rankAfter[i];
+  return { Q, rank, rankAfter };
 }
 
 const BASIS_BLOCK = 64;
@@ -435,6 +440,7 @@ interface RowSpace {
   d: number;
   Q: Float64Array;
   rank: number;
+  rankAfter: Int32Array;
   /** X Qᵀ, [n, rank]. */
   Xr: Float64Array;
 }
@@ -464,9 +470,9 @@ function cachedRowSpace(X: Float32Array, n: number, d: number, threads: number):
   const hit = rowSpaceCache.get(X);
   if (hit && hit.n === n && hit.d === d) return hit;
   const gemm = gemmFor(n * n * d, threads);
-  const { Q, rank } = rowSpaceBasis(X, n, d, gemm);
+  const { Q, rank, rankAfter } = rowSpaceBasis(X, n, d, gemm);
   // X Qᵀ: coordinates of each row in the basis, [n, rank].
-  const entry = { n, d, Q, rank, Xr: gemm(cachedFloat64(X), Q, n, rank, d, true) };
+  const entry = { n, d, Q, rank, rankAfter, Xr: gemm(cachedFloat64(X), Q, n, rank, d, true) };
   rowSpaceCache.set(X, entry);
   return entry;
 }
