@@ -81,7 +81,7 @@ export function minimizeLbfgs(fg: Objective, x0: Float64Array, options: LbfgsOpt
     // (one pass over the parameters instead of two; the same operations in the same order).
     const slotOf = (j: number) => (head - 1 - j + m) % m;
     // With no history p = −g, and the dot that follows is gᵀp itself.
-    let next = negateDot(p, g, count > 0 ? S[slotOf(0)] : g);
+    let next = scaleDot(p, -1, g, count > 0 ? S[slotOf(0)] : g);
     for (let j = 0; j < count; j++) {
       const slot = slotOf(j);
       const a = rho[slot] * next;
@@ -90,7 +90,7 @@ export function minimizeLbfgs(fg: Objective, x0: Float64Array, options: LbfgsOpt
     }
     if (count > 0) {
       const last = slotOf(0);
-      next = scaleDot(p, sy[last] / yy[last], Y[slotOf(count - 1)]);
+      next = scaleDot(p, sy[last] / yy[last], p, Y[slotOf(count - 1)]);
     }
     for (let j = count - 1; j >= 0; j--) {
       const slot = slotOf(j);
@@ -288,35 +288,19 @@ function axpyDot(p: Float64Array, a: number, x: Float64Array, next: Float64Array
   return s0 + s1;
 }
 
-/** p = −g, then dot(next, p). */
-function negateDot(p: Float64Array, g: Float64Array, next: Float64Array): number {
+/** p = c·src (src may be p itself), then dot(next, p). c = −1 negates exactly. */
+function scaleDot(p: Float64Array, c: number, src: Float64Array, next: Float64Array): number {
   const n = p.length;
   let s0 = 0;
   let s1 = 0;
   let i = 0;
   for (; i + 1 < n; i += 2) {
-    const v0 = (p[i] = -g[i]);
-    const v1 = (p[i + 1] = -g[i + 1]);
+    const v0 = (p[i] = c * src[i]);
+    const v1 = (p[i + 1] = c * src[i + 1]);
     s0 += next[i] * v0;
     s1 += next[i + 1] * v1;
   }
-  if (i < n) s0 += next[i] * (p[i] = -g[i]);
-  return s0 + s1;
-}
-
-/** p *= c, then dot(next, p). */
-function scaleDot(p: Float64Array, c: number, next: Float64Array): number {
-  const n = p.length;
-  let s0 = 0;
-  let s1 = 0;
-  let i = 0;
-  for (; i + 1 < n; i += 2) {
-    const v0 = (p[i] *= c);
-    const v1 = (p[i + 1] *= c);
-    s0 += next[i] * v0;
-    s1 += next[i + 1] * v1;
-  }
-  if (i < n) s0 += next[i] * (p[i] *= c);
+  if (i < n) s0 += next[i] * (p[i] = c * src[i]);
   return s0 + s1;
 }
 
