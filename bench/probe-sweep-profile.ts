@@ -7,6 +7,10 @@
  *   npm run bench -- --dataset quickdraw --shots 4 --export-features /tmp/feats   (any run that drew them)
  *   npx tsx bench/probe-sweep-profile.ts --features /tmp/feats/quickdraw [--shots 4] [--seed 0]
  *        [--kernel auto|onnxruntime|js] [--threads 1] [--out bench/results/probe-sweep-profile.json]
+ *        [--kernel-rounds N [--no-sweep]]
+ *
+ * --kernel-rounds N first times one loss-and-gradient evaluation on the seed's row-space training matrix,
+ * the dense onnxruntime graph against the staircase one, interleaved for N rounds (medians and minima).
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
@@ -15,6 +19,9 @@ import { gatherPoolRows } from '../src/evaluation/linear-probe.ts';
 import { l2NormalizeRows } from '../src/evaluation/normalize.ts';
 import { LogisticRegressionProbe, type FitInfo, type ProbeKernel } from '../src/evaluation/probe/logistic-regression.ts';
 import { concatProbeData, sweepC, type ProbeData } from '../src/evaluation/probe/sweep.ts';
+import { rowSpaceBasis } from '../src/evaluation/probe/logistic-regression.ts';
+import { ortGemm } from '../src/evaluation/probe/ort-native.ts';
+import { ortObjective, ortStaircaseObjective } from '../src/evaluation/probe/ort-objective.ts';
 import { writeFileAtomic } from '../src/util/atomic.ts';
 import { decodeNpy } from '../src/util/npy.ts';
 
@@ -58,6 +65,11 @@ async function main(): Promise<void> {
   const train = take(draw.train);
   const val = take(draw.val);
 
+  const kernelRounds = Number(arg('--kernel-rounds', '0'));
+  let kernels: Record<string, number> | undefined;
+  if (kernelRounds > 0) kernels = compareKernels(train, d, K, threads, kernelRounds);
+  if (process.argv.includes('--no-sweep')) return;
+
   const rows: FitRow[] = [];
   const record = (phase: FitRow['phase'], probe: LogisticRegressionProbe, n: number, seconds: number) => {
     const { C } = probe;
@@ -93,9 +105,38 @@ async function main(): Promise<void> {
   const maxIter = rows.filter((r) => r.stop === 'maxIter').length;
   console.log(`seed total ${total.toFixed(1)} s: ${rows.length} fits (${maxIter} at max_iter), ${rows.reduce((a, r) => a + r.iterations, 0)} iterations; C chosen ${s.C.toExponential(3)}, val ${(100 * s.valAccuracy).toFixed(2)}%`);
   if (out) {
-    await writeFileAtomic(out, JSON.stringify({ measured: new Date().toISOString(), features: dir, shots, seed, classes: K, d, threads, cores: availableParallelism(), loadavg: loadavg(), chosenC: s.C, valAccuracy: s.valAccuracy, totalSeconds: total, fits: rows }, null, 1) + '\n');
+    await writeFileAtomic(out, JSON.stringify({ measured: new Date().toISOString(), features: dir, shots, seed, classes: K, d, threads, cores: availableParallelism(), loadavg: loadavg(), kernels, chosenC: s.C, valAccuracy: s.valAccuracy, totalSeconds: total, fits: rows }, null, 1) + '\n');
     console.log(`wrote ${out}`);
   }
+}
+
+/** ms per evaluation of the dense and the staircase graph on the same row-space matrix, interleaved. */
+function compareKernels(train: ProbeData, d: number, K: number, threads: number, rounds: number): Record<string, number> {
+  const { X, y, n } = train;
+  const gemm = (A: Float64Array, B: Float64Array, p: number, q: number, k: number, t: boolean, acc?: { C: Float64Array; alpha: number }) => ortGemm(A, B, p, q, k, t, threads, acc);
+  const { Q, rank, rankAfter } = rowSpaceBasis(X, n, d, gemm);
+  const Xr = ortGemm(Float64Array.from(X), Q, n, rank, d, true, threads);
+  const dense = ortObjective(Xr, y, n, rank, K, threads);
+  const stair = ortStaircaseObjective(Xr, rankAfter, y, n, rank, K, threads);
+  const params = Float64Array.from({ length: K * rank + K }, (_, i) => 0.1 * Math.sin(i));
+  const grad = new Float64Array(params.length);
+  const D: number[] = [];
+  const S: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const order = r % 2 === 0 ? [dense, stair] : [stair, dense];
+    for (const f of order) {
+      const t = performance.now();
+      f(params, 1, grad);
+      (f === dense ? D : S).push(performance.now() - t);
+    }
+  }
+  const med = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
+  const out = { rows: n, rank, denseMedianMs: med(D), staircaseMedianMs: med(S), denseMinMs: Math.min(...D), staircaseMinMs: Math.min(...S), rounds };
+  console.log(
+    `loss+gradient at ${n} × ${rank}, ${K} classes, ${rounds} interleaved rounds: dense ${out.denseMedianMs.toFixed(0)} ms median (min ${out.denseMinMs.toFixed(0)}), ` +
+      `staircase ${out.staircaseMedianMs.toFixed(0)} ms (min ${out.staircaseMinMs.toFixed(0)}): ${(out.denseMedianMs / out.staircaseMedianMs).toFixed(2)}× by medians, load ${loadavg()[0].toFixed(1)}`,
+  );
+  return out;
 }
 
 main().catch((e) => {
