@@ -7,12 +7,16 @@
  *   npm run bench -- --dataset quickdraw --shots 4 --export-features /tmp/feats   (any run that drew them)
  *   npx tsx bench/probe-sweep-profile.ts --features /tmp/feats/quickdraw [--shots 4] [--seed 0]
  *        [--kernel auto|onnxruntime|js] [--threads 1] [--out bench/results/probe-sweep-profile.json]
- *        [--kernel-rounds N [--no-sweep]]
+ *        [--kernel-rounds N] [--parity C] [--no-sweep]
  *
  * --kernel-rounds N first times one loss-and-gradient evaluation on the seed's row-space training matrix,
  * the dense onnxruntime graph against the staircase one, interleaved for N rounds (medians and minima).
+ * --parity C fits this seed's train rows at C with our probe and with scikit-learn's lbfgs (needs
+ * /usr/bin/python3 with scikit-learn) and compares validation accuracy, iterations and objective.
  */
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { gatherPoolRows } from '../src/evaluation/linear-probe.ts';
@@ -23,7 +27,7 @@ import { rowSpaceBasis } from '../src/evaluation/probe/logistic-regression.ts';
 import { ortGemm } from '../src/evaluation/probe/ort-native.ts';
 import { ortObjective, ortStaircaseObjective } from '../src/evaluation/probe/ort-objective.ts';
 import { writeFileAtomic } from '../src/util/atomic.ts';
-import { decodeNpy } from '../src/util/npy.ts';
+import { decodeNpy, encodeNpy } from '../src/util/npy.ts';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
@@ -36,6 +40,7 @@ interface FitRow extends FitInfo {
   n: number;
   seconds: number;
   msPerEvaluation: number;
+  valAccuracy?: number;
 }
 
 async function main(): Promise<void> {
@@ -68,7 +73,13 @@ async function main(): Promise<void> {
   const kernelRounds = Number(arg('--kernel-rounds', '0'));
   let kernels: Record<string, number> | undefined;
   if (kernelRounds > 0) kernels = compareKernels(train, d, K, threads, kernelRounds);
-  if (process.argv.includes('--no-sweep')) return;
+  const parityC = arg('--parity', '');
+  let parity: Record<string, number> | undefined;
+  if (parityC) parity = sklearnParity(train, val, d, K, Number(parityC), threads);
+  if (process.argv.includes('--no-sweep')) {
+    if (out) await writeFileAtomic(out, JSON.stringify({ measured: new Date().toISOString(), features: dir, shots, seed, classes: K, d, threads, cores: availableParallelism(), loadavg: loadavg(), kernels, parity }, null, 1) + '\n');
+    return;
+  }
 
   const rows: FitRow[] = [];
   const record = (phase: FitRow['phase'], probe: LogisticRegressionProbe, n: number, seconds: number) => {
@@ -102,11 +113,61 @@ async function main(): Promise<void> {
   const all = concatProbeData(train, val, d);
   new TimedProbe(s.C, 'refit').fit(all.X, all.y, all.n, d, K);
   const total = (performance.now() - t0) / 1000;
+  const valOf = new Map(s.trace.map((p) => [p.C.toPrecision(12), p.valAccuracy]));
+  for (const r of rows) if (r.phase === 'sweep') r.valAccuracy = valOf.get(r.C.toPrecision(12));
   const maxIter = rows.filter((r) => r.stop === 'maxIter').length;
   console.log(`seed total ${total.toFixed(1)} s: ${rows.length} fits (${maxIter} at max_iter), ${rows.reduce((a, r) => a + r.iterations, 0)} iterations; C chosen ${s.C.toExponential(3)}, val ${(100 * s.valAccuracy).toFixed(2)}%`);
   if (out) {
-    await writeFileAtomic(out, JSON.stringify({ measured: new Date().toISOString(), features: dir, shots, seed, classes: K, d, threads, cores: availableParallelism(), loadavg: loadavg(), kernels, chosenC: s.C, valAccuracy: s.valAccuracy, totalSeconds: total, fits: rows }, null, 1) + '\n');
+    await writeFileAtomic(out, JSON.stringify({ measured: new Date().toISOString(), features: dir, shots, seed, classes: K, d, threads, cores: availableParallelism(), loadavg: loadavg(), kernels, parity, chosenC: s.C, valAccuracy: s.valAccuracy, totalSeconds: total, fits: rows }, null, 1) + '\n');
     console.log(`wrote ${out}`);
+  }
+}
+
+// scikit-learn at one C on .npy files; objective in our scaling, Σ CE + ‖W‖²/(2C).
+const PY = String.raw`
+import json, sys, time, warnings
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+warnings.simplefilter("ignore", category=ConvergenceWarning)
+d, C = sys.argv[1], float(sys.argv[2])
+X, y, Xv, yv = (np.load(d + f) for f in ("/X.npy", "/y.npy", "/Xv.npy", "/yv.npy"))
+t = time.perf_counter()
+clf = LogisticRegression(C=C, solver="lbfgs", max_iter=1000).fit(X, y)
+s = time.perf_counter() - t
+P = clf.predict_proba(X.astype(np.float64))
+obj = float(-np.log(P[np.arange(len(y)), np.searchsorted(clf.classes_, y)]).sum() + 0.5 / C * (clf.coef_ ** 2).sum())
+print(json.dumps({"seconds": s, "iterations": int(clf.n_iter_[0]), "objective": obj, "valAccuracy": float((clf.predict(Xv) == yv).mean())}))
+`;
+
+function sklearnParity(train: ProbeData, val: ProbeData, d: number, K: number, C: number, threads: number): Record<string, number> {
+  const dir = mkdtempSync(join(tmpdir(), 'probe-parity-'));
+  try {
+    writeFileSync(join(dir, 'X.npy'), encodeNpy(train.X, [train.n, d]));
+    writeFileSync(join(dir, 'y.npy'), encodeNpy(train.y, [train.n]));
+    writeFileSync(join(dir, 'Xv.npy'), encodeNpy(val.X, [val.n, d]));
+    writeFileSync(join(dir, 'yv.npy'), encodeNpy(val.y, [val.n]));
+    const valAccuracy = (p: LogisticRegressionProbe) => p.predict(val.X, val.n).reduce((a, c, i) => a + (c === val.y[i] ? 1 : 0), 0) / val.n;
+    // The dense graph too: the staircase computes the same function, but at large C L-BFGS follows rounding.
+    const dense = new LogisticRegressionProbe({ C, threads, staircase: false }).fit(train.X, train.y, train.n, d, K);
+    const denseVal = valAccuracy(dense);
+    console.log(`dense graph at C=${C}: val top-1 ${(100 * denseVal).toFixed(2)}%, ${dense.fitInfo().iterations} iterations, objective ${dense.fitInfo().objective.toPrecision(6)}`);
+    const t = performance.now();
+    const ours = new LogisticRegressionProbe({ C, threads }).fit(train.X, train.y, train.n, d, K);
+    const oursSeconds = (performance.now() - t) / 1000;
+    const oursVal = valAccuracy(ours);
+    const r = spawnSync('/usr/bin/python3', ['-c', PY, dir, String(C)], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    if (r.status !== 0) throw new Error(`scikit-learn failed: ${r.stderr.trim().split('\n').pop()}`);
+    const sk = JSON.parse(r.stdout) as { seconds: number; iterations: number; objective: number; valAccuracy: number };
+    const info = ours.fitInfo();
+    const out = { C, denseValAccuracy: denseVal, denseIterations: dense.fitInfo().iterations, denseObjective: dense.fitInfo().objective, oursValAccuracy: oursVal, sklearnValAccuracy: sk.valAccuracy, oursIterations: info.iterations, sklearnIterations: sk.iterations, oursObjective: info.objective, sklearnObjective: sk.objective, oursSeconds, sklearnSeconds: sk.seconds };
+    console.log(
+      `parity at C=${C}: val top-1 ours ${(100 * oursVal).toFixed(2)}% vs sklearn ${(100 * sk.valAccuracy).toFixed(2)}% (Δ ${(100 * (oursVal - sk.valAccuracy)).toFixed(2)} points); ` +
+        `iterations ${info.iterations}/${sk.iterations}; objective ${info.objective.toPrecision(6)}/${sk.objective.toPrecision(6)}; ${oursSeconds.toFixed(0)} s / ${sk.seconds.toFixed(0)} s`,
+    );
+    return out;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

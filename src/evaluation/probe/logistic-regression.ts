@@ -21,6 +21,11 @@ export interface LogisticRegressionOptions {
    * rotations, so the iterates are the same; a k-shot problem (n = 10k ≪ d = 512) gets much cheaper.
    */
   reduceToRowSpace?: boolean;
+  /**
+   * In the row space, skip the zero part of the lower-staircase coordinates in both products (default
+   * true; see ortStaircaseObjective). The same function to rounding; false is the dense graph.
+   */
+  staircase?: boolean;
   /** Called after every L-BFGS iteration (progress reporting). */
   onIteration?: (iteration: number) => void;
   /**
@@ -69,6 +74,7 @@ export class LogisticRegressionProbe implements LinearProbe {
   readonly ftol: number | undefined;
   readonly init: LinearWeights | undefined;
   readonly reduceToRowSpace: boolean;
+  readonly staircase: boolean;
   readonly kernel: ProbeKernel | 'auto';
   readonly threads: number;
   private readonly onIteration: ((iteration: number) => void) | undefined;
@@ -82,6 +88,7 @@ export class LogisticRegressionProbe implements LinearProbe {
     this.ftol = options.ftol;
     this.init = options.init;
     this.reduceToRowSpace = options.reduceToRowSpace ?? true;
+    this.staircase = options.staircase ?? true;
     this.onIteration = options.onIteration;
     this.kernel = options.kernel ?? 'auto';
     this.threads = options.threads ?? availableParallelism();
@@ -137,7 +144,7 @@ export class LogisticRegressionProbe implements LinearProbe {
       this.kernel === 'auto' ? (n * r * m >= ORT_MIN_WORK && ortAvailable() ? 'onnxruntime' : 'js') : this.kernel;
     let objective: (params: Float64Array, grad: Float64Array) => number;
     if (kernel === 'onnxruntime') {
-      const bound = basis && n >= STAIRCASE_MIN_ROWS ? ortStaircaseObjective(Xr, basis.rankAfter, yc, n, r, m, this.threads) : ortObjective(Xr, yc, n, r, m, this.threads);
+      const bound = basis && this.staircase && n >= STAIRCASE_MIN_ROWS ? ortStaircaseObjective(Xr, basis.rankAfter, yc, n, r, m, this.threads) : ortObjective(Xr, yc, n, r, m, this.threads);
       objective = (params, grad) => bound(params, invC, grad);
     } else {
       const logits = new Float64Array(n * m);
