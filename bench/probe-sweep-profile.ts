@@ -7,12 +7,13 @@
  *   npm run bench -- --dataset quickdraw --shots 4 --export-features /tmp/feats   (any run that drew them)
  *   npx tsx bench/probe-sweep-profile.ts --features /tmp/feats/quickdraw [--shots 4] [--seed 0]
  *        [--kernel auto|onnxruntime|js] [--threads 1] [--out bench/results/probe-sweep-profile.json]
- *        [--kernel-rounds N] [--parity C] [--no-sweep]
+ *        [--kernel-rounds N] [--parity C] [--test-at C1,C2,…] [--no-sweep]
  *
  * --kernel-rounds N first times one loss-and-gradient evaluation on the seed's row-space training matrix,
  * the dense onnxruntime graph against the staircase one, interleaved for N rounds (medians and minima).
  * --parity C fits this seed's train rows at C with our probe and with scikit-learn's lbfgs (needs
  * /usr/bin/python3 with scikit-learn) and compares validation accuracy, iterations and objective.
+ * --test-at C1,C2 refits train+val at each C (as the harness does after the sweep) and prints test top-1.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -76,8 +77,23 @@ async function main(): Promise<void> {
   const parityC = arg('--parity', '');
   let parity: Record<string, number> | undefined;
   if (parityC) parity = sklearnParity(train, val, d, K, Number(parityC), threads);
+  const testAt = arg('--test-at', '').split(',').filter(Boolean).map(Number);
+  let testTop1: Record<string, number> | undefined;
+  if (testAt.length) {
+    const testX = decodeNpy(readFileSync(join(dir, 'test_features.npy')), 'test_features.npy');
+    const testY = decodeNpy(readFileSync(join(dir, 'test_labels.npy')), 'test_labels.npy').data as Int32Array;
+    const nTest = testY.length;
+    const Xt = l2NormalizeRows(testX.data as Float32Array, nTest, d);
+    const all = concatProbeData(train, val, d);
+    testTop1 = {};
+    for (const C of testAt) {
+      const pred = new LogisticRegressionProbe({ C, threads }).fit(all.X, all.y, all.n, d, K).predict(Xt, nTest);
+      testTop1[String(C)] = pred.reduce((a, c, i) => a + (c === testY[i] ? 1 : 0), 0) / nTest;
+      console.log(`refit on train+val at C=${C}: test top-1 ${(100 * testTop1[String(C)]).toFixed(2)}% (${nTest} rows)`);
+    }
+  }
   if (process.argv.includes('--no-sweep')) {
-    if (out) await writeFileAtomic(out, JSON.stringify({ measured: new Date().toISOString(), features: dir, shots, seed, classes: K, d, threads, cores: availableParallelism(), loadavg: loadavg(), kernels, parity }, null, 1) + '\n');
+    if (out) await writeFileAtomic(out, JSON.stringify({ measured: new Date().toISOString(), features: dir, shots, seed, classes: K, d, threads, cores: availableParallelism(), loadavg: loadavg(), kernels, parity, testTop1 }, null, 1) + '\n');
     return;
   }
 
