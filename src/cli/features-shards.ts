@@ -4,7 +4,6 @@
  */
 import type { Dataset, Split } from '../datasets/types.ts';
 import { openDataset } from '../datasets/resolve.ts';
-import { isNaturalShiftItem } from '../datasets/natural-shifts.ts';
 import { openModel, resolveModelRef } from '../model/resolve.ts';
 import type { ClipModel } from '../model/clip-model.ts';
 import { DEFAULT_MODEL } from '../model/registry.ts';
@@ -13,11 +12,11 @@ import { corruptionShift, NO_SHIFT, type ImageShift } from '../features/shift.ts
 import { FeatureStore } from '../features/store.ts';
 import { formatRange, formatRanges, parseShard, parseShardCount, shardBounds, shardFromEnvironment, shardsHolding, SHARD_INDEX_VARIABLES, type Shard } from '../features/shards.ts';
 import { checkEntry, relatedEntries, type EntryCheck, type RelatedEntry } from '../features/verify.ts';
-import { checkCorruptible, parseShiftSpec } from '../shifts/index.ts';
-import { testIndices } from '../pipeline/bench.ts';
+import { prepareShifts, testIndices } from '../pipeline/bench.ts';
 import { UserError } from '../util/errors.ts';
 import { CACHE_DIR, cacheDirOf, FEATURES_PROG as PROG, noPositionals } from './feature-flags.ts';
 import { MODEL_FLAGS, VARIANT_FLAG, variantFlag } from './model-flags.ts';
+import { BENCH_FLAGS } from './bench-args.ts';
 import { checkFailed, defineCommand, intFlag, JSON_FLAG, writeJson, type FlagValues, type Io } from './toolkit.ts';
 
 /** What both commands need to name the same rows as bench: model, dataset, splits, --limit, --shift. */
@@ -27,19 +26,23 @@ const TARGET_FLAGS = {
   dataset: { type: 'string', value: '<name|path>', help: "one dataset, as bench's --dataset" },
   split: { type: 'string', value: '<list>', help: 'test, train or test,train' },
   limit: { type: 'string', value: '<n>', help: "test split only: bench's seeded subset of n test images (same --limit as bench)" },
-  shift: { type: 'string', value: '<spec>', help: "test split only: corruptions as bench's --shift (name:severity, a name, corruptions, …)" },
-  'shift-seed': { type: 'string', value: '<n>', help: 'seed of the seeded corruptions (default 0, as bench)' },
+  shift: { type: 'string', value: '<spec>', help: "test split only: bench's --shift (corruptions, natural shifts, released:<dir>)" },
+  'shift-seed': BENCH_FLAGS['shift-seed'],
   ...CACHE_DIR,
-  'data-dir': { type: 'string', value: '<dir>', help: 'dataset cache (default datasets/)' },
-  source: { type: 'string', value: '<name>', help: 'dataset source variant (e.g. official), as bench' },
+  'data-dir': BENCH_FLAGS['data-dir'],
+  source: BENCH_FLAGS.source,
 } as const;
 
 const ROWS_HELP = `Rows are those bench reads, numbered 0…N-1 in bench's order: for --split test, the test split's
 indices 0…N-1, or with --limit n the sorted seeded subset of n indices bench evaluates on (row r is then
 the r-th smallest index of that subset); for --split train, every row of the train split (bench's k-shot
-draws and --shots all read from these). With --shift, the shifted copies of the same test rows.`;
+draws and --shots all read from these). With --shift, also the shifted test sets bench scores: the
+corrupted copies of the same test rows, a natural shift's own test set (its --limit subset), or the
+released CIFAR-10-C files.`;
 
 interface FeatureSet {
+  /** The dataset the rows come from: for a natural or released --shift, that shift's test set. */
+  ds: Dataset;
   split: Split;
   shift: ImageShift;
   /** Sorted split indices bench reads; row r = indices[r]. */
@@ -49,7 +52,6 @@ interface FeatureSet {
 
 interface Target {
   modelRef: string;
-  ds: Dataset;
   sets: FeatureSet[];
   root: string;
 }
@@ -66,15 +68,22 @@ function splitsOf(value: string | undefined, ds: Dataset): Split[] {
   return out;
 }
 
-/** --shift for extraction: the corruptions bench scores on the test split (natural shifts are other datasets). */
-function shiftsOf(value: string | undefined, seed: number): ImageShift[] {
-  if (value === undefined) return [NO_SHIFT];
-  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const item of items) {
-    if (item.startsWith('released:') || isNaturalShiftItem(item))
-      throw new UserError(`--shift ${item}: a natural or released shift is another dataset's images; extract that dataset itself (e.g. --dataset quickdraw --split test with the same --limit)`);
+/** The shifted test sets of --shift, resolved as bench resolves them (the same datasets, shifts and rows). */
+async function shiftedSets(ds: Dataset, v: FlagValues<typeof TARGET_FLAGS>, testIdx: Int32Array, limit: number | null): Promise<FeatureSet[]> {
+  const seed = intFlag(v['shift-seed'], '--shift-seed', 0, 0);
+  const out: FeatureSet[] = [];
+  for (const s of await prepareShifts({ shift: v.shift ?? null, dataDir: v['data-dir'] ?? null, skipBad: false }, ds)) {
+    if (s.kind === 'corruption') {
+      const shift = corruptionShift(s.spec, seed);
+      out.push({ ds, split: 'test', shift, indices: testIdx, label: `${ds.name}/test ${shift.label}` });
+    } else if (s.kind === 'released') {
+      out.push({ ds: s.set, split: 'test', shift: NO_SHIFT, indices: testIdx, label: `${s.set.name}/test` });
+    } else {
+      const set = s.set.dataset;
+      out.push({ ds: set, split: 'test', shift: NO_SHIFT, indices: testIndices(set, await set.size('test'), limit), label: `${set.name}/test` });
+    }
   }
-  return [NO_SHIFT, ...parseShiftSpec(items.join(',')).map((spec) => corruptionShift(spec, seed))];
+  return out;
 }
 
 /** Open the dataset and name every feature set, before any model loads or any row is written. */
@@ -85,31 +94,31 @@ async function targetFrom(v: FlagValues<typeof TARGET_FLAGS>, writable: boolean)
   const modelRef = v.model ?? DEFAULT_MODEL;
   resolveModelRef(modelRef);
   const limit = v.limit !== undefined ? intFlag(v.limit, '--limit', 0) : null;
-  const shiftSeed = intFlag(v['shift-seed'], '--shift-seed', 0, 0);
   const ds = await openDataset(v.dataset, { dataDir: v['data-dir'], source: v.source });
   const splits = splitsOf(v.split, ds);
   if (splits.includes('train') && limit !== null) throw new UserError(`--limit subsets the test split only (as in bench, whose probes draw from all train rows); drop --limit or use --split test`);
-  const shifts = shiftsOf(v.shift, shiftSeed);
-  if (shifts.length > 1 && splits.includes('train')) throw new UserError(`--shift applies to the test split only (bench scores shifted test sets); use --split test`);
-  if (shifts.length > 1) for await (const first of ds.read('test', [0])) checkCorruptible(first.image.width, first.image.height, `--shift on ${ds.name}`);
+  if (v.shift !== undefined && !splits.includes('test')) throw new UserError(`--shift applies to the test split only (bench scores shifted test sets); add --split test`);
   const sets: FeatureSet[] = [];
   for (const split of splits) {
     const size = await ds.size(split);
     const indices = split === 'test' ? testIndices(ds, size, limit) : Int32Array.from({ length: size }, (_, i) => i);
-    for (const shift of split === 'test' ? shifts : [NO_SHIFT]) sets.push({ split, shift, indices, label: `${ds.name}/${split}${shift === NO_SHIFT ? '' : ` ${shift.label}`}` });
+    sets.push({ ds, split, shift: NO_SHIFT, indices, label: `${ds.name}/${split}` });
+    if (split === 'test') sets.push(...(await shiftedSets(ds, v, indices, limit)));
   }
-  return { modelRef, ds, sets, root };
+  return { modelRef, sets, root };
 }
 
 async function open(t: Target, v: FlagValues<typeof TARGET_FLAGS>, threads: number | undefined, io: Io): Promise<ClipModel> {
   return openModel(t.modelRef, { threads, variant: variantFlag(v.variant), modelsDir: v['models-dir'], allowUnverified: v['allow-unverified'] === true, progress: { stream: io.stderr }, log: (m) => io.stderr.write(`${m}\n`) });
 }
 
+const NO_SHARD: Shard = { index: 0, count: 1, source: 'no --shard' };
+
 function shardOf(v: { shard?: string; shards?: string }): Shard {
   if (v.shard !== undefined && v.shards !== undefined) throw new UserError(`give --shard <index>/<count> or --shards <count> (index from ${SHARD_INDEX_VARIABLES[0]} …), not both`);
   if (v.shard !== undefined) return parseShard(v.shard);
   if (v.shards !== undefined) return shardFromEnvironment(parseShardCount(v.shards));
-  return { index: 0, count: 1, source: 'no --shard' };
+  return NO_SHARD;
 }
 
 const indicesText = (set: FeatureSet, start: number, end: number) =>
@@ -134,9 +143,9 @@ Use the same --model, --variant, --dataset, --limit and --shift as the bench run
     ...TARGET_FLAGS,
     shard: { type: 'string', value: '<i>/<n>', help: 'encode shard i of n (i from 0)' },
     shards: { type: 'string', value: '<n>', help: `n shards, this one's index from ${SHARD_INDEX_VARIABLES.join(', ')}` },
-    threads: { type: 'string', value: '<n>', help: 'ONNX intra-op threads (default: all cores)' },
-    workers: { type: 'string', value: '<n>', help: 'preprocessing worker threads (default 1; 0 = on the main thread)' },
-    'batch-size': { type: 'string', value: '<n>', help: 'images per encoder call (default 32)' },
+    threads: BENCH_FLAGS.threads,
+    workers: BENCH_FLAGS.workers,
+    'batch-size': BENCH_FLAGS['batch-size'],
   },
   examples: [
     `${PROG} extract --dataset cifar10 --split test,train --shard 0/4 --cache-dir /shared/features`,
@@ -155,15 +164,15 @@ Use the same --model, --variant, --dataset, --limit and --shift as the bench run
       for (const set of t.sets) {
         const n = set.indices.length;
         const { start, end } = shardBounds(n, shard.index, shard.count);
-        const who = shard.count === 1 && shard.source === 'no --shard' ? 'all' : `shard ${shard.index}/${shard.count} (${shard.source})`;
+        const who = shard === NO_SHARD ? 'no --shard: all' : `shard ${shard.index}/${shard.count} (${shard.source}) takes`;
         if (end === start) {
-          io.stdout.write(`${set.label}: ${who} takes no rows (${n} rows in ${shard.count} shards)\n`);
+          io.stdout.write(`${set.label}: ${who} no rows (${n} rows in ${shard.count} shards)\n`);
           continue;
         }
-        io.stdout.write(`${set.label}: ${who} takes rows ${formatRange({ first: start, last: end - 1 })} of ${n}${indicesText(set, start, end)}\n`);
+        io.stdout.write(`${set.label}: ${who} rows ${formatRange({ first: start, last: end - 1 })} of ${n}${indicesText(set, start, end)}\n`);
         const r = await extractImageFeatures({
           encoder: model,
-          dataset: t.ds,
+          dataset: set.ds,
           split: set.split,
           shift: set.shift,
           indices: set.indices.slice(start, end),
@@ -230,11 +239,11 @@ Exit 0: complete. Exit 1: rows missing, corrupt chunks or differing copies. Exit
     const reports: SetReport[] = [];
     try {
       for (const set of t.sets) {
-        const key = imageFeatureKey(model, t.ds, set.split, set.shift);
-        const store = new FeatureStore(t.root, key, { dataset: t.ds.name });
+        const key = imageFeatureKey(model, set.ds, set.split, set.shift);
+        const store = new FeatureStore(t.root, key, { dataset: set.ds.name });
         const check = await checkEntry(store, set.indices);
         const complete = check.missingRows === 0 && check.corrupt.length === 0 && check.duplicates.differing === 0;
-        reports.push({ set, check, complete, related: complete ? [] : await relatedEntries(t.root, key, t.ds.name, store.dir) });
+        reports.push({ set, check, complete, related: complete ? [] : await relatedEntries(t.root, key, set.ds.name, store.dir) });
       }
     } finally {
       await model.release();

@@ -108,7 +108,7 @@ async function prepareReleased(item: string, ds: Dataset): Promise<PreparedShift
 }
 
 /** --shift items for one dataset: natural shifts opened and mapped, corruptions parsed and checked against its image size. */
-async function prepareShifts(opts: BenchOptions, ds: Dataset): Promise<PreparedShift[]> {
+export async function prepareShifts(opts: Pick<BenchOptions, 'shift' | 'dataDir' | 'skipBad'>, ds: Dataset): Promise<PreparedShift[]> {
   if (!opts.shift) return [];
   const items = opts.shift.split(',').map((s) => s.trim());
   const out: PreparedShift[] = [];

@@ -123,6 +123,13 @@ describe.skipIf(!haveDigits)('the manifests’ commands as local processes (digi
     expect(r.out).toMatch(/^digits\/train: 1438 rows in .*\n {2}complete/m);
   });
 
+  it('verify names a cache entry that shards of another model variant wrote (exit 1)', async () => {
+    const r = await runMain(features, [...expand(verifyArgs).slice(4), '--variant', 'fp16', '--split', 'test']);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('  missing 359 of 359 rows: 0–358; shards');
+    expect(r.out).toMatch(/ {2}another entry holds 359 digits\/test rows whose key differs in model files vision:\w{12} \(this run: vision:\w{12}\): .* \(was a shard run with another --model, --variant, --data-dir or --source\?\)/);
+  });
+
   it('bench over the sharded cache equals an unsharded --no-cache run: bit-identical features, identical numbers', async () => {
     const sharded = await runMain(bench, [...expand(benchArgs).slice(4), '--export-features', join(tmp, 'feats-sharded')]);
     expect(sharded.code, sharded.err).toBe(0);
