@@ -25,7 +25,7 @@ const TARGET_FLAGS = {
   ...VARIANT_FLAG,
   dataset: { type: 'string', value: '<name|path>', help: "one dataset, as bench's --dataset" },
   split: { type: 'string', value: '<list>', help: 'test, train or test,train' },
-  limit: { type: 'string', value: '<n>', help: "test split only: bench's seeded subset of n test images (same --limit as bench)" },
+  limit: { type: 'string', value: '<n>', help: "bench's seeded subset of n test images (same --limit as bench; train stays whole)" },
   shift: { type: 'string', value: '<spec>', help: "test split only: bench's --shift (corruptions, natural shifts, released:<dir>)" },
   'shift-seed': BENCH_FLAGS['shift-seed'],
   ...CACHE_DIR,
@@ -96,7 +96,8 @@ async function targetFrom(v: FlagValues<typeof TARGET_FLAGS>, writable: boolean)
   const limit = v.limit !== undefined ? intFlag(v.limit, '--limit', 0) : null;
   const ds = await openDataset(v.dataset, { dataDir: v['data-dir'], source: v.source });
   const splits = splitsOf(v.split, ds);
-  if (splits.includes('train') && limit !== null) throw new UserError(`--limit subsets the test split only (as in bench, whose probes draw from all train rows); drop --limit or use --split test`);
+  // As in bench: --limit subsets the test split; the probes draw from every train row.
+  if (limit !== null && !splits.includes('test')) throw new UserError(`--limit subsets the test split only (bench's probes draw from all train rows); drop --limit or add --split test`);
   if (v.shift !== undefined && !splits.includes('test')) throw new UserError(`--shift applies to the test split only (bench scores shifted test sets); add --split test`);
   const sets: FeatureSet[] = [];
   for (const split of splits) {

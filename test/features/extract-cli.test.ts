@@ -36,7 +36,7 @@ describe('npm run features -- extract: bad input is one error line, exit 2, noth
     [['--split', 'test', '--shard', '3/3'], 'error: --shard 3/3: shard indices count from 0, so 3 shards are 0/3 … 2/3'],
     [['--split', 'test', '--shard', '0/0'], 'error: --shard 0/0: the shard count must be at least 1, e.g. --shard 0/4'],
     [['--split', 'test', '--shard', '0/2', '--shards', '2'], 'error: give --shard <index>/<count> or --shards <count> (index from JOB_COMPLETION_INDEX …), not both'],
-    [['--split', 'train', '--limit', '10'], 'error: --limit subsets the test split only (as in bench, whose probes draw from all train rows); drop --limit or use --split test'],
+    [['--split', 'train', '--limit', '10'], "error: --limit subsets the test split only (bench's probes draw from all train rows); drop --limit or add --split test"],
     [['--split', 'validation'], 'error: --split must be test, train or test,train, got "validation"'],
   ])('%j', async (args, message) => {
     const r = await extract(args);
