@@ -264,6 +264,6 @@ Exit 0: complete. Exit 1: rows missing, corrupt chunks or differing copies. Exit
         })),
       });
     } else for (const r of reports) io.stdout.write(`${describe(r, shards).join('\n')}\n`);
-    if (!ok) throw checkFailed(`the feature cache ${t.root} is incomplete for ${reports.filter((r) => !r.complete).map((r) => r.set.label).join(', ')} (details above)`);
+    if (!ok) throw checkFailed(`the feature cache ${t.root} is incomplete for ${reports.filter((r) => !r.complete).map((r) => r.set.label).join(', ')} (${v.json ? 'details in the JSON on stdout' : 'details above'})`);
   },
 });
