@@ -22,7 +22,7 @@ import { corruptionShift, NO_SHIFT, type ImageShift } from '../features/shift.ts
 import { checkCorruptible, CORRUPTION_NAMES, findCorruption, parseShiftSpec, SEVERITIES, suiteLabel, type CorruptionSpec } from '../shifts/index.ts';
 import { openCifar10CFolder } from '../datasets/cifar10c-folder.ts';
 import { readdir } from 'node:fs/promises';
-import { findNaturalShift, isNaturalShiftItem, mappedTestSet, NATURAL_SHIFTS, readMappingFile, type MappedTestSet, type NaturalShift } from '../datasets/natural-shifts.ts';
+import { findNaturalShift, isNaturalShiftItem, mappedTestSet, naturalShiftLabel, NATURAL_SHIFTS, readMappingFile, type MappedTestSet, type NaturalShift } from '../datasets/natural-shifts.ts';
 import { plural } from '../util/plural.ts';
 
 /** A writable text stream (process.stderr, a test's capture). */
@@ -381,7 +381,7 @@ async function benchDatasetWith(
     const missing = classesPresent.length < K;
     const variants = missing ? [false, true] : [false];
     for (const restricted of variants) {
-      const label = restricted ? `${s.shift.name} (${classesPresent.length} classes)` : s.shift.name;
+      const label = naturalShiftLabel(s.shift.name, classesPresent.length, restricted);
       const { record, outcome } = score(label, feats.features, idx, labels, restricted ? s.set.present : undefined);
       const rec: DatasetResult = {
         ...cleanBase(),
