@@ -27,8 +27,8 @@ import { choiceFlag, defineCommand, plural, formatTable, intFlag, singleCommandM
 const PROG = 'npm run compare --';
 
 const FLAGS = {
-  reference: { type: 'string', value: '<model|run>', help: 'the export to compare against (registry name or directory), or a bench run (results.json or its directory): its stored outcomes are used' },
-  candidate: { type: 'string', value: '<model|run>', help: 'the new export, or a bench run of it (results.json or its directory)' },
+  reference: { type: 'string', value: '<model|run>', help: 'the export to compare against (registry name or directory) or a bench run' },
+  candidate: { type: 'string', value: '<model|run>', help: 'the new export, or a bench run of it (its stored outcomes are used, no model runs)' },
   'reference-variant': { type: 'string', value: '<v>', help: 'variant of the reference: fp32, quantized or fp16' },
   'candidate-variant': { type: 'string', value: '<v>', help: 'variant of the candidate: fp32, quantized or fp16' },
   dataset: { type: 'string', multiple: true, value: '<name|path>', help: 'dataset(s) to compare on; repeat or comma-separate' },
@@ -39,9 +39,9 @@ const FLAGS = {
   'max-drop': { type: 'string', value: '<points>', help: 'largest allowed top-1 drop in points (fp16: 0.2, int8: 1)' },
   'min-agreement': { type: 'string', value: '<f>', help: 'smallest allowed top-1 agreement (fp16: 0.995, int8: 0.97)' },
   'max-negative-flips': { type: 'string', value: '<f>', help: 'largest allowed negative-flip rate (fp16: 0.005, int8: 0.02)' },
-  'min-cosine': { type: 'string', value: '<c>', help: "smallest allowed mean image-embedding cosine (fp16: 0.999, int8: 0.98); 'none' waives it (unmeasurable otherwise fails)" },
+  'min-cosine': { type: 'string', value: '<c>', help: "smallest allowed mean image-embedding cosine (fp16: 0.999, int8: 0.98); 'none' waives it" },
   bootstrap: { type: 'string', value: '<n>', help: 'bootstrap resamples (default 1000)' },
-  shift: { type: 'string', value: '<spec>', help: 'also compare on shifted test sets, as bench --shift: corruptions of the same rows, natural shifts (quickdraw for cifar10, …)' },
+  shift: { type: 'string', value: '<spec>', help: 'also compare on shifted test sets, as bench --shift (corruptions, quickdraw, …)' },
   'shift-seed': { type: 'string', value: '<n>', help: 'seed of the seeded corruptions (default 0)' },
   'save-baseline': { type: 'string', value: '<file>', help: "store the reference's outcomes for later comparisons without it" },
   baseline: { type: 'string', value: '<file>', help: 'compare the candidate against a stored baseline instead of --reference' },
@@ -252,13 +252,15 @@ export const main = singleCommandMain(
     summary: 'compare two exports on identical rows; exit 1 when a gate fails',
     usage: '--reference <model> --candidate <model> --dataset <name|path> [options]',
     description:
-      'Runs both exports on the same test rows (and the same k-shot draws with --shots) and reports Δ top-1 with a paired\nbootstrap CI, McNemar\'s test, agreement, negative and positive flips, per-class Δ, embedding cosine and SQNR.\nExit 0: every gate passed; 1: a gate failed; 2: could not run. The last line printed is the verdict.',
+      'Runs both exports on the same test rows (and the same k-shot draws with --shots) and reports Δ top-1 with a paired\nbootstrap CI, McNemar\'s test, agreement, negative and positive flips, per-class Δ, top-5 overlap, embedding cosine\nand SQNR. A side given as a bench run (results.json or its directory) uses the outcomes stored in it instead.\nExit 0: every gate passed; 1: a gate failed; 2: could not run. The last line printed is the verdict.',
     flags: FLAGS,
     examples: [
       `${PROG} --reference models/demo-clip --candidate models/demo-clip --candidate-variant fp16 --dataset cifar10 --limit 2000`,
       `${PROG} --reference clip-vit-b32 --candidate clip-vit-b32-int8 --dataset cifar10 --preset int8 --shots 4`,
       `${PROG} --reference models/demo-clip --dataset cifar10 --limit 2000 --save-baseline baseline.json`,
       `${PROG} --baseline baseline.json --candidate ./new-export --dataset cifar10 --limit 2000`,
+      `${PROG} --reference reports/<fp32-run> --candidate reports/<fp16-run>   # two bench runs: no model runs`,
+      `${PROG} --reference models/demo-clip --candidate ./new-export --dataset cifar10 --shift quickdraw`,
     ],
     run: ({ values, argv, io }) => compare(values as Record<string, string | string[] | boolean | undefined>, argv, io),
   }),
