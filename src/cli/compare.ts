@@ -139,7 +139,11 @@ async function compare(v: Record<string, string | string[] | boolean | undefined
   // Images are read only when a model runs; two stored runs need nothing but their records.
   const prepared = live || baseline ? await prepareDatasets(opts) : null;
   const names = prepared ? prepared.map((p) => p.ds.name) : datasets;
-  const liveProtocol = { what: 'this comparison', settings, shots, seeds, trainIdentity: (n: string) => prepared?.find((p) => p.ds.name === n)?.ds.splits.includes('train') ? prepared.find((p) => p.ds.name === n)!.ds.identity('train') : null };
+  const trainIdentity = (n: string) => {
+    const ds = prepared?.find((p) => p.ds.name === n)?.ds;
+    return ds?.splits.includes('train') ? ds.identity('train') : null;
+  };
+  const liveProtocol = { what: 'this comparison', settings, shots, seeds, trainIdentity };
   const runProtocol = (r: StoredRun) => ({ what: `${r.flag} ${r.file}`, settings: runProbeSettings(r.results), shots: r.results.protocol.shots, seeds: r.results.protocol.seeds, trainIdentity: runTrainIdentity(r.results) });
   if (refRun && candRun) protocolProblems.push(...probeProtocolMismatches(runProtocol(refRun), runProtocol(candRun), names));
   else for (const r of stored) protocolProblems.push(...probeProtocolMismatches(liveProtocol, runProtocol(r), names));

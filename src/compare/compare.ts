@@ -27,7 +27,7 @@ export interface CompareDataset {
   /** top5Overlap: mean |top-5(reference) ∩ top-5(candidate)| / 5 per row (null with fewer than 5 classes). */
   zeroShot: (PairedClassifier & { perClassDelta: { class: string; delta: number | null }[]; top5Overlap: number | null }) | null;
   probes: { shots: Shots; meanDelta: number; perSeed: (PairedClassifier & { seed: number; referenceC: number; candidateC: number })[]; meanAgreement: number; meanNegativeFlipRate: number }[];
-  /** When both exports embed in the same dimension. */
+  /** When both sides have image embeddings of the same dimension (else see embeddingsUnavailable). */
   embeddings: {
     imageCosine: { min: number; p01: number; mean: number };
     imageSqnrDb: number;
