@@ -57,11 +57,18 @@ const numberFlag = (v: string | undefined, flag: string): number | undefined => 
   return n;
 };
 
-/** --shift items → does a recorded test set (its label) belong to the comparison? Natural shifts also match their restricted variant. */
-function shiftSelector(items: string[]): (label: string) => boolean {
+/**
+ * --shift items → which recorded test sets (by label) belong to the comparison, and which asked-for
+ * sets a list of labels lacks. Natural shifts also match their restricted variant ("quickdraw (9 classes)").
+ */
+function shiftSelector(items: string[]) {
   const natural = items.filter(isNaturalShiftItem);
-  const corruptions = new Set(items.some((i) => !isNaturalShiftItem(i)) ? parseShiftSpec(items.filter((i) => !isNaturalShiftItem(i)).join(',')).map((s) => `${s.corruption}:${s.severity}`) : []);
-  return (label) => label === 'none' || corruptions.has(label) || natural.some((n) => label === n || label.startsWith(`${n} (`));
+  const corruptions = items.some((i) => !isNaturalShiftItem(i)) ? parseShiftSpec(items.filter((i) => !isNaturalShiftItem(i)).join(',')).map((s) => `${s.corruption}:${s.severity}`) : [];
+  const ofNatural = (n: string, label: string) => label === n || label.startsWith(`${n} (`);
+  return {
+    includes: (label: string) => label === 'none' || corruptions.includes(label) || natural.some((n) => ofNatural(n, label)),
+    missing: (labels: string[]) => [...corruptions.filter((c) => !labels.includes(c)), ...natural.filter((n) => !labels.some((l) => ofNatural(n, l)))],
+  };
 }
 
 type Side = { kind: 'model'; spec: string; model?: ClipModel } | { kind: 'run'; spec: string; run: StoredRun } | { kind: 'baseline'; spec: string; baseline: Baseline };
@@ -106,7 +113,7 @@ async function compare(v: Record<string, string | string[] | boolean | undefined
   const shiftItems = (str('shift') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   const released = shiftItems.filter((s) => s.startsWith('released:'));
   if (released.length) throw new UserError(`compare --shift takes corruptions (e.g. gaussian_noise:3, corruptions) and natural shifts (e.g. quickdraw); ${released.join(', ')} is not supported in compare yet`);
-  const inSelection = shiftSelector(shiftItems);
+  const selection = shiftSelector(shiftItems);
   const shiftSeed = intFlag(str('shift-seed'), '--shift-seed', 0, 0);
 
   const refRun = refFile ? await readStoredRun('--reference', refFile) : null;
@@ -171,7 +178,7 @@ async function compare(v: Record<string, string | string[] | boolean | undefined
       const testSets = async (side: Side): Promise<TestSetOutcomes[]> => {
         if (side.kind === 'baseline') return testSetsFromBaseline(side.baseline, side.baseline.datasets.find((d) => d.dataset === name)!);
         if (side.kind === 'run') {
-          const recs = side.run.results.datasets.filter((d) => d.name === name && inSelection(d.shift));
+          const recs = side.run.results.datasets.filter((d) => d.name === name && selection.includes(d.shift));
           const sets: TestSetOutcomes[] = [];
           for (const d of recs) sets.push(await storedTestSet(side.run, d, cacheRoot));
           return sets;
@@ -187,6 +194,9 @@ async function compare(v: Record<string, string | string[] | boolean | undefined
       const candSets = await testSets(candidate);
       const { pairs, problems } = pairTestSets(name, refSets, candSets);
       if (problems.length) throw new UserError(`the two sides did not score the same rows: ${problems.join('; ')}`);
+      // Two stored runs benched without an asked-for shift would otherwise compare the clean rows alone, silently.
+      const absent = selection.missing(pairs.map(([r]) => r.label));
+      if (absent.length) throw new UserError(`--shift ${absent.join(',')}: not scored by either side on ${name}; rerun bench with --shift ${absent.join(',')} for both runs, or leave it out`);
       speed[`${name} reference`] = refSets[0]?.outcomes.imagesPerSecond ?? null;
       speed[`${name} candidate`] = candSets[0]?.outcomes.imagesPerSecond ?? null;
       for (const [r, c] of pairs) {

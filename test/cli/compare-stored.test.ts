@@ -83,6 +83,12 @@ describe.skipIf(!haveCifar)('npm run compare with stored bench runs (results sch
     expect(existsSync(join(tmp, 'm1', 'compare.json'))).toBe(false);
   });
 
+  it('a shift neither stored run scored is refused, not silently left out (exit 2)', async () => {
+    const r = await compare('--reference', join(tmp, 'run-a'), '--candidate', join(tmp, 'run-b'), '--shift', 'fog:2,quickdraw', '--cache-dir', cache(), '--out', join(tmp, 'noshift'));
+    expect(r.code).toBe(2);
+    expect(r.err).toBe('error: --shift fog:2: not scored by either side on cifar10; rerun bench with --shift fog:2 for both runs, or leave it out\n');
+  });
+
   it('a v1 results file (no stored outcomes) is refused with the command that reruns it', async () => {
     const rec = JSON.parse(readFileSync(join(tmp, 'run-a', 'results.json'), 'utf8'));
     const v1 = { ...rec, schemaVersion: 1, datasets: rec.datasets.map(({ outcomes: _, ...d }: Record<string, unknown>) => d) };
