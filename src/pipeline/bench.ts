@@ -14,7 +14,7 @@ import type { BenchResults, DatasetResult, ProbeResult, RobustnessRecord } from 
 import { RESULTS_SCHEMA_ID, RESULTS_SCHEMA_VERSION } from '../results/schema.ts';
 import { recordEnvironment } from '../results/environment.ts';
 import { exportFeatures } from './export-features.ts';
-import { modelRecord, protocolRecord } from './record.ts';
+import { modelRecord, outcomesRecord, probePredictions, protocolRecord } from './record.ts';
 import { zeroShotHead, zeroShotOn } from './zero-shot-step.ts';
 import { fitProbes, probeResults, scoreFittedProbes, type FittedProbes } from './probe-step.ts';
 import { robustnessRecord, type ShiftOutcome, type TestSetOutcome } from './robustness-step.ts';
@@ -22,7 +22,7 @@ import { corruptionShift, NO_SHIFT, type ImageShift } from '../features/shift.ts
 import { checkCorruptible, CORRUPTION_NAMES, findCorruption, parseShiftSpec, SEVERITIES, suiteLabel, type CorruptionSpec } from '../shifts/index.ts';
 import { openCifar10CFolder } from '../datasets/cifar10c-folder.ts';
 import { readdir } from 'node:fs/promises';
-import { findNaturalShift, isNaturalShiftItem, mappedTestSet, NATURAL_SHIFTS, readMappingFile, type MappedTestSet, type NaturalShift } from '../datasets/natural-shifts.ts';
+import { findNaturalShift, isNaturalShiftItem, mappedTestSet, naturalShiftLabel, NATURAL_SHIFTS, readMappingFile, type MappedTestSet, type NaturalShift } from '../datasets/natural-shifts.ts';
 import { plural } from '../util/plural.ts';
 
 /** A writable text stream (process.stderr, a test's capture). */
@@ -314,6 +314,7 @@ async function benchDatasetWith(
     ...(breakEven.note ? { breakEvenNote: breakEven.note } : {}),
     timings,
     featureCache,
+    outcomes: outcomesRecord({ testIdx, labels: testLabels, numClasses: K, zeroShotScores: zs.scores, probes: fitted ? probePredictions(fitted, scoreFittedProbes(fitted, test.features, testLabels, K)) : new Map() }),
   };
 
   // Shifted test sets: the same zero-shot head and the same fitted probes, scored on shifted features.
@@ -321,13 +322,14 @@ async function benchDatasetWith(
   if (shifts.length === 0) return { records, robustness: [] };
   const shiftSeed = opts.shiftSeed ?? 0;
   const cleanOutcome: TestSetOutcome = { zeroShot: zs.correct, probes: fitted ? new Map([...fitted.fits].map(([k, l]) => [k, l.map((f) => f.correct)])) : new Map() };
-  const score = (label: string, feats: Float32Array, labels: Int32Array, present?: boolean[]) => {
+  const score = (label: string, feats: Float32Array, idx: Int32Array, labels: Int32Array, present?: boolean[]) => {
     const szs = zeroShotOn({ model, ds, head, testFeats: feats, testLabels: labels, dim: d, bootstrapResamples: opts.bootstrapResamples, cell: label, present, warnings });
     const scores = fitted ? scoreFittedProbes(fitted, feats, labels, K, present) : null;
     const sprobes = fitted && scores ? probeResults({ ds, fitted, testLabels: labels, settings: opts.settings, bootstrapResamples: opts.bootstrapResamples, scores, cell: label }) : [];
     const be = zeroShot.available && sprobes.length ? probeBreakEven(sprobes.map((p) => ({ shots: p.shots, effectiveShots: p.effectiveShots, top1: p.top1.mean })), szs.result.top1!.mean) : { shots: null };
     const outcome: TestSetOutcome = { zeroShot: szs.correct, probes: scores ? new Map([...scores].map(([k, l]) => [k, l.map((x) => x.correct)])) : new Map() };
-    const record = { zeroShot: szs.result, probes: sprobes, breakEvenShots: be.shots, ...(be.note ? { breakEvenNote: be.note } : {}) };
+    const outcomes = outcomesRecord({ testIdx: idx, labels, numClasses: K, zeroShotScores: szs.scores, probes: fitted && scores ? probePredictions(fitted, scores) : new Map() });
+    const record = { zeroShot: szs.result, probes: sprobes, breakEvenShots: be.shots, ...(be.note ? { breakEvenNote: be.note } : {}), outcomes };
     return { record, outcome };
   };
   const cleanBase = () => {
@@ -351,7 +353,7 @@ async function benchDatasetWith(
       const shifted = released
         ? await extractImageFeatures({ pool, encoder: model, dataset: s.set, split: 'test', indices: testIdx, cacheRoot: opts.cacheRoot, requireCached: opts.requireCached, batchSize: opts.batchSize, workers: opts.workers, label: `cifar10-c ${label} features`, quiet: opts.quiet, progressStream: opts.stderr, log })
         : await extract('test', testIdx, shift, false);
-      const { record, outcome } = score(label, shifted.features, testLabels);
+      const { record, outcome } = score(label, shifted.features, testIdx, testLabels);
       (released ? releasedOutcomes : corruptions).push({ ...outcome, shift: label, corruption: s.spec.corruption, severity: s.spec.severity, group: entry.group });
       const rec: DatasetResult = {
         ...cleanBase(),
@@ -382,8 +384,8 @@ async function benchDatasetWith(
     const missing = classesPresent.length < K;
     const variants = missing ? [false, true] : [false];
     for (const restricted of variants) {
-      const label = restricted ? `${s.shift.name} (${classesPresent.length} classes)` : s.shift.name;
-      const { record, outcome } = score(label, feats.features, labels, restricted ? s.set.present : undefined);
+      const label = naturalShiftLabel(s.shift.name, classesPresent.length, restricted);
+      const { record, outcome } = score(label, feats.features, idx, labels, restricted ? s.set.present : undefined);
       const rec: DatasetResult = {
         ...cleanBase(),
         shift: label,
