@@ -56,6 +56,8 @@ function dataset(rng: Rng, name: string, K: number, perClass: number, shots: (nu
     breakEvenShots: 1 + 15 * rng.next(),
     timings: {},
     featureCache: {},
+    // Synthetic summaries have no per-example rows behind them.
+    outcomes: null,
   };
 }
 
@@ -66,7 +68,7 @@ export function syntheticRun(model: string, datasets: [string, number, number][]
   const seeds = Array.from({ length: seedCount }, (_, i) => i);
   return {
     schema: 'clip-bench/results',
-    schemaVersion: 1,
+    schemaVersion: 2,
     runId: `synthetic-${model}-${rngSeed}`,
     createdAt: '2026-01-01T00:00:00.000Z',
     command: { argv: ['npm', 'run', 'bench'], cwd: '/synthetic' },

@@ -64,7 +64,8 @@ export { readResults } from './results/read.ts';
 export { assertValidResults, validateResults } from './results/validate.ts';
 export { renderMarkdown } from './results/markdown.ts';
 export { RESULTS_SCHEMA_ID, RESULTS_SCHEMA_VERSION } from './results/schema.ts';
-export type { BenchResults, ClassifierMetrics, DatasetResult, Estimate, ProbeResult, ZeroShotResult } from './results/schema.ts';
+export type { BenchResults, ClassifierMetrics, DatasetOutcomes, DatasetResult, Estimate, ProbeResult, ZeroShotResult } from './results/schema.ts';
+export { unpackArray, type PackedArray } from './results/packed.ts';
 
 // Reports: CSV, PNG plots and a self-contained HTML page from results alone; combining runs.
 export { writeRunReport } from './reports/write.ts';

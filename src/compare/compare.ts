@@ -1,6 +1,7 @@
 import { mcnemar, pairedCounts, pairedDeltaCI, rowCosines, sqnrDb, type McNemar } from '../evaluation/paired.ts';
 import type { Shots } from '../evaluation/linear-probe.ts';
 import { deriveSeed } from '../util/rng.ts';
+import { topKOverlap } from '../evaluation/top-k.ts';
 import type { ExportOutcomes } from './run-export.ts';
 
 export const COMPARE_BOOTSTRAP_SEED = 20211124;
@@ -23,15 +24,18 @@ export interface PairedClassifier {
 export interface CompareDataset {
   dataset: string;
   n: number;
-  zeroShot: (PairedClassifier & { perClassDelta: { class: string; delta: number | null }[] }) | null;
+  /** top5Overlap: mean |top-5(reference) ∩ top-5(candidate)| / 5 per row (null with fewer than 5 classes). */
+  zeroShot: (PairedClassifier & { perClassDelta: { class: string; delta: number | null }[]; top5Overlap: number | null }) | null;
   probes: { shots: Shots; meanDelta: number; perSeed: (PairedClassifier & { seed: number; referenceC: number; candidateC: number })[]; meanAgreement: number; meanNegativeFlipRate: number }[];
-  /** When both exports embed in the same dimension. */
+  /** When both sides have image embeddings of the same dimension (else see embeddingsUnavailable). */
   embeddings: {
     imageCosine: { min: number; p01: number; mean: number };
     imageSqnrDb: number;
     textCosine: { min: number; mean: number; perClass: { class: string; cosine: number }[] } | null;
     maxAbsLogitDelta: number | null;
   } | null;
+  /** Why `embeddings` is null (different dimensions, or a stored run whose embeddings are not cached). */
+  embeddingsUnavailable?: string;
 }
 
 function paired(labels: Int32Array, ref: Int32Array, cand: Int32Array, seed: number, resamples: number): PairedClassifier {
@@ -68,7 +72,8 @@ export function compareOutcomes(dataset: string, classes: readonly string[], lab
       }
       return { class: name, delta: n ? (c - r) / n : null };
     });
-    zeroShot = { ...p, perClassDelta };
+    const top5Overlap = K >= 5 ? topKOverlap(ref.zeroShot.top5, cand.zeroShot.top5, ref.zeroShot.top5Width) : null;
+    zeroShot = { ...p, perClassDelta, top5Overlap };
   }
   const probes: CompareDataset['probes'] = [];
   for (const [k, refSeeds] of ref.probes) {
@@ -79,19 +84,23 @@ export function compareOutcomes(dataset: string, classes: readonly string[], lab
     probes.push({ shots: k, meanDelta: avg((x) => x.delta), perSeed, meanAgreement: avg((x) => x.agreement), meanNegativeFlipRate: avg((x) => x.negativeFlipRate) });
   }
   let embeddings: CompareDataset['embeddings'] = null;
-  if (ref.dim === cand.dim) {
+  const unavailable = ref.dim !== cand.dim ? `the exports embed in different dimensions (${ref.dim} vs ${cand.dim})` : (ref.featsUnavailable ?? cand.featsUnavailable);
+  if (!unavailable && ref.testFeats && cand.testFeats) {
     const img = rowCosines(ref.testFeats, cand.testFeats, ref.dim);
     let textCosine = null;
     let maxAbsLogitDelta = null;
     if (ref.classifier && cand.classifier) {
       const t = rowCosines(ref.classifier, cand.classifier, ref.dim);
       textCosine = { min: t.min, mean: t.mean, perClass: classes.map((name, i) => ({ class: name, cosine: t.cosines[i] })) };
-      let m = 0;
-      for (let i = 0; i < ref.zeroShot!.scores.length; i++) m = Math.max(m, Math.abs(ref.zeroShot!.scores[i] - cand.zeroShot!.scores[i]));
-      maxAbsLogitDelta = m;
+      const [a, b] = [ref.zeroShot?.scores, cand.zeroShot?.scores];
+      if (a && b) {
+        // Classes ruled out (−∞, a restricted shift) have no logit to compare.
+        let m = 0;
+        for (let i = 0; i < a.length; i++) if (Number.isFinite(a[i]) && Number.isFinite(b[i])) m = Math.max(m, Math.abs(a[i] - b[i]));
+        maxAbsLogitDelta = m;
+      }
     }
     embeddings = { imageCosine: { min: img.min, p01: img.p01, mean: img.mean }, imageSqnrDb: sqnrDb(ref.testFeats, cand.testFeats), textCosine, maxAbsLogitDelta };
   }
-  void K;
-  return { dataset, n: labels.length, zeroShot, probes, embeddings };
+  return { dataset, n: labels.length, zeroShot, probes, embeddings, ...(embeddings ? {} : { embeddingsUnavailable: unavailable ?? 'no image embeddings' }) };
 }

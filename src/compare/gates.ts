@@ -34,9 +34,12 @@ export function checkGateRanges(g: Gates): void {
 export interface GateResult {
   gate: string;
   where: string;
-  measured: number;
+  /** null: the gate could not be measured (it then fails: a gate is never passed unseen). */
+  measured: number | null;
   limit: number;
   passed: boolean;
+  /** Why it was not measured. */
+  note?: string;
 }
 
 /** Every gate on every dataset: zero-shot and each probe k (mean over seeds) for the accuracy gates. */
@@ -53,7 +56,10 @@ export function evaluateGates(results: CompareDataset[], g: Gates): GateResult[]
       if (g.minAgreement !== undefined) add('min-agreement', c.where, c.agreement, g.minAgreement, c.agreement >= g.minAgreement);
       if (g.maxNegativeFlips !== undefined) add('max-negative-flips', c.where, c.neg, g.maxNegativeFlips, c.neg <= g.maxNegativeFlips);
     }
-    if (g.minCosine !== undefined && r.embeddings) add('min-cosine', `${r.dataset} image embeddings`, r.embeddings.imageCosine.mean, g.minCosine, r.embeddings.imageCosine.mean >= g.minCosine);
+    if (g.minCosine !== undefined) {
+      if (r.embeddings) add('min-cosine', `${r.dataset} image embeddings`, r.embeddings.imageCosine.mean, g.minCosine, r.embeddings.imageCosine.mean >= g.minCosine);
+      else out.push({ gate: 'min-cosine', where: `${r.dataset} image embeddings`, measured: null, limit: g.minCosine, passed: false, note: r.embeddingsUnavailable ?? 'no embeddings' });
+    }
   }
   return out;
 }
@@ -63,6 +69,8 @@ export function verdictLine(gates: GateResult[]): string {
   const failed = gates.filter((x) => !x.passed);
   if (failed.length === 0) return `verdict: PASS (${gates.length} gate checks)`;
   const fmt = (x: GateResult) =>
-    x.gate === 'max-drop' ? `${x.where}: Δ top-1 ${x.measured.toFixed(2)} points < ${x.limit}` : `${x.where}: ${x.gate} ${x.measured.toFixed(4)} ${x.gate.startsWith('max') ? '>' : '<'} ${x.limit}`;
+    x.measured === null
+      ? `${x.where}: ${x.gate} not measured (${x.note}; waive it with --${x.gate} none)`
+      : x.gate === 'max-drop' ? `${x.where}: Δ top-1 ${x.measured.toFixed(2)} points < ${x.limit}` : `${x.where}: ${x.gate} ${x.measured.toFixed(4)} ${x.gate.startsWith('max') ? '>' : '<'} ${x.limit}`;
   return `verdict: FAIL — ${failed.map(fmt).join('; ')}`;
 }

@@ -24,10 +24,11 @@ export function renderCompareMarkdown(r: CompareRecord): string {
     for (const p of d.probes)
       for (const s of p.perSeed) rows.push([`${p.shots}-shot seed ${s.seed}`, pct(s.referenceTop1), pct(s.candidateTop1), `${pct(s.delta)} [${pct(s.deltaCi[0])}, ${pct(s.deltaCi[1])}]`, s.agreement.toFixed(4), s.negativeFlipRate.toFixed(4), s.positiveFlipRate.toFixed(4), `${s.mcnemar.pValue.toPrecision(3)} (${s.mcnemar.method})`]);
     out.push(table(['classifier', 'reference top-1 %', 'candidate top-1 %', 'Δ points [95% CI]', 'agreement', 'negative flips', 'positive flips', 'McNemar p'], rows), '');
+    if (d.zeroShot?.top5Overlap != null) out.push(`Zero-shot top-5 overlap (mean shared fraction of the two top-5 lists): ${d.zeroShot.top5Overlap.toFixed(4)}.`, '');
     if (d.embeddings)
-      out.push(`Image-embedding cosine: min ${d.embeddings.imageCosine.min.toFixed(5)}, 1st percentile ${d.embeddings.imageCosine.p01.toFixed(5)}, mean ${d.embeddings.imageCosine.mean.toFixed(5)}; SQNR ${d.embeddings.imageSqnrDb.toFixed(1)} dB.${d.embeddings.textCosine ? ` Class text-embedding cosine: min ${d.embeddings.textCosine.min.toFixed(5)}, mean ${d.embeddings.textCosine.mean.toFixed(5)}; max |Δ logit| ${d.embeddings.maxAbsLogitDelta!.toFixed(4)}.` : ''}`, '');
-    else out.push('The exports embed in different dimensions: no embedding comparison.', '');
+      out.push(`Image-embedding cosine: min ${d.embeddings.imageCosine.min.toFixed(5)}, 1st percentile ${d.embeddings.imageCosine.p01.toFixed(5)}, mean ${d.embeddings.imageCosine.mean.toFixed(5)}; SQNR ${d.embeddings.imageSqnrDb.toFixed(1)} dB.${d.embeddings.textCosine ? ` Class text-embedding cosine: min ${d.embeddings.textCosine.min.toFixed(5)}, mean ${d.embeddings.textCosine.mean.toFixed(5)}; max |Δ logit| ${d.embeddings.maxAbsLogitDelta?.toFixed(4) ?? 'not measured'}.` : ''}`, '');
+    else out.push(`Embedding statistics not measured: ${d.embeddingsUnavailable}.`, '');
   }
-  out.push('## Gates', '', table(['gate', 'where', 'measured', 'limit', 'result'], r.gates.map((g) => [g.gate, g.where, g.measured.toFixed(4), String(g.limit), g.passed ? 'pass' : '**FAIL**'])), '', r.verdict, '');
+  out.push('## Gates', '', table(['gate', 'where', 'measured', 'limit', 'result'], r.gates.map((g) => [g.gate, g.where, g.measured === null ? `not measured (${g.note})` : g.measured.toFixed(4), String(g.limit), g.passed ? 'pass' : '**FAIL**'])), '', r.verdict, '');
   return out.join('\n');
 }

@@ -2,34 +2,101 @@ import type { ClipModel } from '../model/clip-model.ts';
 import { extractImageFeatures } from '../features/extract.ts';
 import type { PreprocessPool } from '../features/worker-pool.ts';
 import { evaluateZeroShot, zeroShotClassifier } from '../evaluation/zeroshot.ts';
-import { predictionsFromScores } from '../evaluation/metrics.ts';
+import { predictionsFromScores, restrictToClasses } from '../evaluation/metrics.ts';
+import { topKClasses } from '../evaluation/top-k.ts';
 import { drawnIndices, scoreProbe, type ProbeDraws, type Shots } from '../evaluation/linear-probe.ts';
-import type { PreparedDataset } from '../pipeline/bench.ts';
-import type { BenchOptions } from '../pipeline/bench.ts';
+import { testIndices, type BenchOptions, type PreparedDataset } from '../pipeline/bench.ts';
 import { fitProbes, type FittedProbes } from '../pipeline/probe-step.ts';
-import { NO_SHIFT, type ImageShift } from '../features/shift.ts';
+import { corruptionShift, NO_SHIFT, type ImageShift } from '../features/shift.ts';
 import { zeroShotHead } from '../pipeline/zero-shot-step.ts';
+import { naturalShiftLabel } from '../datasets/natural-shifts.ts';
+import type { Dataset } from '../datasets/types.ts';
 
-/** What one export produced on the shared rows: everything a paired comparison needs, per example. */
+/** Zero-shot's answers per row: the prediction, the min(5, K) best classes (best first), and the logits when known. */
+export interface ZeroShotOutcomes {
+  predictions: Int32Array;
+  /** [n, top5Width] class indices, column 0 = the prediction. */
+  top5: Int32Array;
+  top5Width: number;
+  /** Logits [n, K]; null when they were not kept (a stored run keeps the top-5 only, unless its embeddings are cached). */
+  scores: Float32Array | null;
+}
+
+/** What one export produced on one test set: everything a paired comparison needs, per example. */
 export interface ExportOutcomes {
   name: string;
   files: { role: string; sha256: string; bytes: number }[];
   dim: number;
-  testFeats: Float32Array;
-  /** Ensembled class embeddings [K, d] (null without a text tower). */
+  /** Image embeddings [n, dim]; null when unavailable (a stored run whose features are not in the cache). */
+  testFeats: Float32Array | null;
+  /** Why testFeats is null. */
+  featsUnavailable?: string;
+  /** testFeats holds only the seeded embedding rows (a stored baseline), not every row. */
+  embeddingRowsOnly?: boolean;
+  /** Ensembled class embeddings [K, d] (null without a text tower, or when not cached for a stored run). */
   classifier: Float32Array | null;
-  zeroShot: { predictions: Int32Array; scores: Float32Array } | null;
+  zeroShot: ZeroShotOutcomes | null;
   /** Per shot count, per seed, in draw order. */
   probes: Map<Shots, { seed: number; C: number; predictions: Int32Array }[]>;
   /** Encode throughput on the test rows (images/s, uncached rows only; null when every row was cached). */
   imagesPerSecond: number | null;
-  /** The same heads scored on each shifted copy of the test rows (--shift), in the order asked. */
-  shifted: { label: string; outcomes: ExportOutcomes }[];
+}
+
+/** One export's outcomes on one test set, with the rows they belong to (what pairing checks). */
+export interface TestSetOutcomes {
+  /** 'none' for the clean rows, else the shift's label as bench records it (e.g. "gaussian_noise:3", "quickdraw (9 classes)"). */
+  label: string;
+  /** The image shift applied to the rows ('none' for clean and natural-shift sets); a seeded corruption's id names its seed. */
+  shiftId: string;
+  testIdentity: string;
+  testIdx: Int32Array;
+  labels: Int32Array;
+  outcomes: ExportOutcomes;
+}
+
+/** Zero-shot answers from logits (restricted to the classes present, for a shifted set that lacks some). */
+export function zeroShotOutcomes(scores: Float32Array, numClasses: number, present?: readonly boolean[]): ZeroShotOutcomes {
+  const s = present ? restrictToClasses(scores, numClasses, present) : scores;
+  const top = topKClasses(s, numClasses, 5);
+  return { predictions: predictionsFromScores(s, numClasses), top5: top.classes, top5Width: top.width, scores: s };
+}
+
+/** A test set to score besides the clean rows: images (dataset + shift), rows, labels, and restricted classes if any. */
+interface ShiftedSet {
+  label: string;
+  dataset: Dataset;
+  shift: ImageShift;
+  testIdx: Int32Array;
+  labels: Int32Array;
+  present?: boolean[];
+}
+
+/** The --shift test sets of a prepared dataset, labelled and subset as bench does (corruptions of the same rows; natural shifts' own --limit subset). */
+async function shiftedSets(prepared: PreparedDataset, testIdx: Int32Array, testLabels: Int32Array, limit: number | null, shiftSeed: number): Promise<ShiftedSet[]> {
+  const out: ShiftedSet[] = [];
+  for (const s of prepared.shifts) {
+    if (s.kind === 'corruption') {
+      const shift = corruptionShift(s.spec, shiftSeed);
+      out.push({ label: shift.label, dataset: prepared.ds, shift, testIdx, labels: testLabels });
+    } else if (s.kind === 'natural') {
+      const set = s.set.dataset;
+      const idx = testIndices(set, await set.size('test'), limit);
+      const all = await set.labels('test');
+      const labels = Int32Array.from(idx, (i) => all[i]);
+      const present = s.set.present.filter(Boolean).length;
+      const missing = present < prepared.ds.classes.length;
+      out.push({ label: naturalShiftLabel(s.shift.name, present, false), dataset: set, shift: NO_SHIFT, testIdx: idx, labels });
+      // As bench: a set lacking classes is also scored restricted to the classes it has.
+      if (missing) out.push({ label: naturalShiftLabel(s.shift.name, present, true), dataset: set, shift: NO_SHIFT, testIdx: idx, labels, present: s.set.present });
+    } else throw new Error(`compare: shift kind ${s.kind} is not supported`);
+  }
+  return out;
 }
 
 /**
  * One export through the bench steps on rows fixed by the caller: the same test indices and the same
  * k-shot draws for both exports, so every outcome pairs with the other export's outcome on that row.
+ * Returns the clean test set first, then each --shift set scored by the same heads, in the order asked.
  */
 export async function runExport(args: {
   model: ClipModel;
@@ -39,54 +106,56 @@ export async function runExport(args: {
   draws: ProbeDraws | null;
   opts: BenchOptions;
   pool: PreprocessPool;
-  /** Shifted copies of the test rows to score with the same zero-shot head and fitted probes. */
-  shifts?: ImageShift[];
-}): Promise<ExportOutcomes> {
+}): Promise<TestSetOutcomes[]> {
   const { model, prepared, testIdx, testLabels, draws, opts, pool } = args;
   const ds = prepared.ds;
   const K = ds.classes.length;
-  const extract = (split: 'train' | 'test', indices: Int32Array, shift: ImageShift = NO_SHIFT) =>
-    extractImageFeatures({ pool, encoder: model, dataset: ds, split, indices, shift, cacheRoot: opts.cacheRoot, batchSize: opts.batchSize, workers: opts.workers, label: `${model.name} ${ds.name} ${split}${shift === NO_SHIFT ? '' : ` ${shift.label}`} features`, quiet: opts.quiet, progressStream: opts.stderr });
-  const test = await extract('test', testIdx);
+  const extract = (dataset: Dataset, split: 'train' | 'test', indices: Int32Array, shift: ImageShift = NO_SHIFT) =>
+    extractImageFeatures({ pool, encoder: model, dataset, split, indices, shift, cacheRoot: opts.cacheRoot, batchSize: opts.batchSize, workers: opts.workers, label: `${model.name} ${dataset.name} ${split}${shift === NO_SHIFT ? '' : ` ${shift.label}`} features`, quiet: opts.quiet, progressStream: opts.stderr });
+  const test = await extract(ds, 'test', testIdx);
   const d = test.dim;
   const head = await zeroShotHead({ model, ds, dim: d, enabled: opts.zeroShot, cacheRoot: opts.cacheRoot });
   const classifier = head.available ? zeroShotClassifier(head.textEmb, K, ds.templates.length, d) : null;
   let fitted: FittedProbes | null = null;
   if (draws && prepared.trainLabels) {
     const poolIdx = drawnIndices(draws);
-    const poolFeats = await extract('train', poolIdx);
+    const poolFeats = await extract(ds, 'train', poolIdx);
     fitted = await fitProbes({
       ds, draws, poolLabels: prepared.trainLabels, poolIndex: poolIdx, poolFeatures: poolFeats.features, testFeats: test.features, testLabels, dim: d,
       settings: opts.settings, workers: opts.probeWorkers ?? 1, signal: opts.signal, progress: { stream: opts.stderr, silent: opts.quiet },
     });
   }
-  // The same heads on any copy of the test rows: zero-shot logits and every fitted probe's predictions.
-  const scoreOn = (feats: Float32Array) => {
+  // The same heads on any test set: zero-shot logits and every fitted probe's predictions.
+  const scoreOn = (feats: Float32Array, labels: Int32Array, present?: readonly boolean[]) => {
     let zeroShot: ExportOutcomes['zeroShot'] = null;
     if (head.available) {
-      const ev = evaluateZeroShot({ imageFeats: feats, labels: testLabels, textEmb: head.textEmb, numClasses: K, numTemplates: ds.templates.length, dim: d, scale: model.logitScale });
-      zeroShot = { predictions: predictionsFromScores(ev.scores, K), scores: ev.scores };
+      const ev = evaluateZeroShot({ imageFeats: feats, labels, textEmb: head.textEmb, numClasses: K, numTemplates: ds.templates.length, dim: d, scale: model.logitScale });
+      zeroShot = zeroShotOutcomes(ev.scores, K, present);
     }
     const probes: ExportOutcomes['probes'] = new Map();
     if (fitted)
       for (const [k, fits] of fitted.fits)
-        probes.set(k, fits.map((f) => ({ seed: f.seed, C: f.C, predictions: predictionsFromScores(scoreProbe(f.weights, feats, testLabels.length), K) })));
+        probes.set(k, fits.map((f) => {
+          const raw = scoreProbe(f.weights, feats, labels.length);
+          return { seed: f.seed, C: f.C, predictions: predictionsFromScores(present ? restrictToClasses(raw, K, present) : raw, K) };
+        }));
     return { zeroShot, probes };
   };
   const files = model.files.map((f) => ({ role: f.role, sha256: f.sha256, bytes: f.bytes }));
-  const shifted: ExportOutcomes['shifted'] = [];
-  for (const shift of args.shifts ?? []) {
-    const sf = await extract('test', testIdx, shift);
-    shifted.push({ label: shift.label, outcomes: { name: model.name, files, dim: d, testFeats: sf.features, classifier, ...scoreOn(sf.features), imagesPerSecond: null, shifted: [] } });
-  }
-  return {
+  const clean: ExportOutcomes = {
     name: model.name,
     files,
     dim: d,
     testFeats: test.features,
     classifier,
-    ...scoreOn(test.features),
+    ...scoreOn(test.features, testLabels),
     imagesPerSecond: test.computedRows > 0 ? test.computedRows / test.seconds : null,
-    shifted,
   };
+  const sets: TestSetOutcomes[] = [{ label: 'none', shiftId: NO_SHIFT.id, testIdentity: ds.identity('test'), testIdx, labels: testLabels, outcomes: clean }];
+  for (const s of await shiftedSets(prepared, testIdx, testLabels, opts.limit, opts.shiftSeed ?? 0)) {
+    const sf = await extract(s.dataset, 'test', s.testIdx, s.shift);
+    const outcomes: ExportOutcomes = { name: model.name, files, dim: d, testFeats: sf.features, classifier, ...scoreOn(sf.features, s.labels, s.present), imagesPerSecond: null };
+    sets.push({ label: s.label, shiftId: s.shift.id, testIdentity: s.dataset.identity('test'), testIdx: s.testIdx, labels: s.labels, outcomes });
+  }
+  return sets;
 }

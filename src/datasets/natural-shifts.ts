@@ -74,6 +74,9 @@ export async function readMappingFile(path: string, source: string): Promise<Nat
   return { name: `map:${path}`, source, target: r.target as string, mapping: r.classes as Record<string, string[]>, note: `user mapping ${path}` };
 }
 
+/** What results call a natural shift's test set: restricted to the classes present, it says how many (CLIP's ImageNet-R protocol). */
+export const naturalShiftLabel = (name: string, classesPresent: number, restricted: boolean): string => (restricted ? `${name} (${classesPresent} classes)` : name);
+
 /** The shifted test set: target test images of mapped classes, labelled with source class indices. */
 export interface MappedTestSet {
   dataset: Dataset;

@@ -15,7 +15,7 @@ import type { BenchResults, DatasetResult, ProbeResult, RobustnessRecord } from 
 import { RESULTS_SCHEMA_ID, RESULTS_SCHEMA_VERSION } from '../results/schema.ts';
 import { recordEnvironment } from '../results/environment.ts';
 import { exportFeatures } from './export-features.ts';
-import { modelRecord, protocolRecord } from './record.ts';
+import { modelRecord, outcomesRecord, probePredictions, protocolRecord } from './record.ts';
 import { zeroShotHead, zeroShotOn } from './zero-shot-step.ts';
 import { fitProbes, probeResults, scoreFittedProbes, type FittedProbes } from './probe-step.ts';
 import { robustnessRecord, type ShiftOutcome, type TestSetOutcome } from './robustness-step.ts';
@@ -23,7 +23,7 @@ import { corruptionShift, NO_SHIFT, type ImageShift } from '../features/shift.ts
 import { checkCorruptible, CORRUPTION_NAMES, findCorruption, parseShiftSpec, SEVERITIES, suiteLabel, type CorruptionSpec } from '../shifts/index.ts';
 import { openCifar10CFolder } from '../datasets/cifar10c-folder.ts';
 import { readdir } from 'node:fs/promises';
-import { findNaturalShift, isNaturalShiftItem, mappedTestSet, NATURAL_SHIFTS, readMappingFile, type MappedTestSet, type NaturalShift } from '../datasets/natural-shifts.ts';
+import { findNaturalShift, isNaturalShiftItem, mappedTestSet, naturalShiftLabel, NATURAL_SHIFTS, readMappingFile, type MappedTestSet, type NaturalShift } from '../datasets/natural-shifts.ts';
 import { plural } from '../util/plural.ts';
 
 /** A writable text stream (process.stderr, a test's capture). */
@@ -49,6 +49,8 @@ export interface BenchOptions {
   probeWorkers?: number;
   batchSize: number;
   cacheRoot: string | null;
+  /** Encode no image: a row missing from the cache is a UserError naming it (after sharded extraction). */
+  requireCached?: boolean;
   exportFeaturesDir: string | null;
   dataDir: string | null;
   source: string | null;
@@ -109,7 +111,7 @@ async function prepareReleased(item: string, ds: Dataset): Promise<PreparedShift
 }
 
 /** --shift items for one dataset: natural shifts opened and mapped, corruptions parsed and checked against its image size. */
-async function prepareShifts(opts: BenchOptions, ds: Dataset): Promise<PreparedShift[]> {
+export async function prepareShifts(opts: Pick<BenchOptions, 'shift' | 'dataDir' | 'skipBad'>, ds: Dataset): Promise<PreparedShift[]> {
   if (!opts.shift) return [];
   const items = opts.shift.split(',').map((s) => s.trim());
   const out: PreparedShift[] = [];
@@ -231,6 +233,7 @@ async function benchDatasetWith(
       indices,
       shift,
       cacheRoot: opts.cacheRoot,
+      requireCached: opts.requireCached,
       batchSize: opts.batchSize,
       workers: opts.workers,
       label: `${ds.name} ${split}${shift === NO_SHIFT ? '' : ` ${shift.label}`} features`,
@@ -314,6 +317,7 @@ async function benchDatasetWith(
     ...(breakEven.note ? { breakEvenNote: breakEven.note } : {}),
     timings,
     featureCache,
+    outcomes: outcomesRecord({ testIdx, labels: testLabels, numClasses: K, zeroShotScores: zs.scores, probes: fitted ? probePredictions(fitted, scoreFittedProbes(fitted, test.features, testLabels, K)) : new Map() }),
   };
 
   // Shifted test sets: the same zero-shot head and the same fitted probes, scored on shifted features.
@@ -321,13 +325,14 @@ async function benchDatasetWith(
   if (shifts.length === 0) return { records, robustness: [] };
   const shiftSeed = opts.shiftSeed ?? 0;
   const cleanOutcome: TestSetOutcome = { zeroShot: zs.correct, probes: fitted ? new Map([...fitted.fits].map(([k, l]) => [k, l.map((f) => f.correct)])) : new Map() };
-  const score = (label: string, feats: Float32Array, labels: Int32Array, present?: boolean[]) => {
+  const score = (label: string, feats: Float32Array, idx: Int32Array, labels: Int32Array, present?: boolean[]) => {
     const szs = zeroShotOn({ model, ds, head, testFeats: feats, testLabels: labels, dim: d, bootstrapResamples: opts.bootstrapResamples, cell: label, present, warnings });
     const scores = fitted ? scoreFittedProbes(fitted, feats, labels, K, present) : null;
     const sprobes = fitted && scores ? probeResults({ ds, fitted, testLabels: labels, settings: opts.settings, bootstrapResamples: opts.bootstrapResamples, scores, cell: label }) : [];
     const be = zeroShot.available && sprobes.length ? probeBreakEven(sprobes.map((p) => ({ shots: p.shots, effectiveShots: p.effectiveShots, top1: p.top1.mean })), szs.result.top1!.mean) : { shots: null };
     const outcome: TestSetOutcome = { zeroShot: szs.correct, probes: scores ? new Map([...scores].map(([k, l]) => [k, l.map((x) => x.correct)])) : new Map() };
-    const record = { zeroShot: szs.result, probes: sprobes, breakEvenShots: be.shots, ...(be.note ? { breakEvenNote: be.note } : {}) };
+    const outcomes = outcomesRecord({ testIdx: idx, labels, numClasses: K, zeroShotScores: szs.scores, probes: fitted && scores ? probePredictions(fitted, scores) : new Map() });
+    const record = { zeroShot: szs.result, probes: sprobes, breakEvenShots: be.shots, ...(be.note ? { breakEvenNote: be.note } : {}), outcomes };
     return { record, outcome };
   };
   const cleanBase = () => {
@@ -349,9 +354,9 @@ async function benchDatasetWith(
       const entry = findCorruption(s.spec.corruption)!;
       // The released files hold the same test images, severity-major: the same rows, so still paired.
       const shifted = released
-        ? await extractImageFeatures({ pool, encoder: model, dataset: s.set, split: 'test', indices: testIdx, cacheRoot: opts.cacheRoot, batchSize: opts.batchSize, workers: opts.workers, label: `cifar10-c ${label} features`, quiet: opts.quiet, progressStream: opts.stderr, log })
+        ? await extractImageFeatures({ pool, encoder: model, dataset: s.set, split: 'test', indices: testIdx, cacheRoot: opts.cacheRoot, requireCached: opts.requireCached, batchSize: opts.batchSize, workers: opts.workers, label: `cifar10-c ${label} features`, quiet: opts.quiet, progressStream: opts.stderr, log })
         : await extract('test', testIdx, shift, false);
-      const { record, outcome } = score(label, shifted.features, testLabels);
+      const { record, outcome } = score(label, shifted.features, testIdx, testLabels);
       (released ? releasedOutcomes : corruptions).push({ ...outcome, shift: label, corruption: s.spec.corruption, severity: s.spec.severity, group: entry.group });
       const rec: DatasetResult = {
         ...cleanBase(),
@@ -374,7 +379,7 @@ async function benchDatasetWith(
     const idx = testIndices(set, size, opts.limit);
     const all = await set.labels('test');
     const labels = Int32Array.from(idx, (i) => all[i]);
-    const feats = await extractImageFeatures({ pool, encoder: model, dataset: set, split: 'test', indices: idx, cacheRoot: opts.cacheRoot, batchSize: opts.batchSize, workers: opts.workers, label: `${set.name} test features`, quiet: opts.quiet, progressStream: opts.stderr, log });
+    const feats = await extractImageFeatures({ pool, encoder: model, dataset: set, split: 'test', indices: idx, cacheRoot: opts.cacheRoot, requireCached: opts.requireCached, batchSize: opts.batchSize, workers: opts.workers, label: `${set.name} test features`, quiet: opts.quiet, progressStream: opts.stderr, log });
     log(`${set.name}/test: ${idx.length} images (${feats.cachedRows} cached, ${feats.computedRows} encoded) in ${feats.seconds.toFixed(1)} s`);
     if (model.manifest.trainedOn.includes(s.shift.target) && zeroShot.available)
       warnings.push(`${ds.name}: ${model.name} declares it was trained on ${s.shift.target}'s labels; its zero-shot result on --shift ${s.shift.name} is in-domain, not transfer`);
@@ -382,8 +387,8 @@ async function benchDatasetWith(
     const missing = classesPresent.length < K;
     const variants = missing ? [false, true] : [false];
     for (const restricted of variants) {
-      const label = restricted ? `${s.shift.name} (${classesPresent.length} classes)` : s.shift.name;
-      const { record, outcome } = score(label, feats.features, labels, restricted ? s.set.present : undefined);
+      const label = naturalShiftLabel(s.shift.name, classesPresent.length, restricted);
+      const { record, outcome } = score(label, feats.features, idx, labels, restricted ? s.set.present : undefined);
       const rec: DatasetResult = {
         ...cleanBase(),
         shift: label,

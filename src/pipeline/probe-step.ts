@@ -1,6 +1,6 @@
 import type { Dataset } from '../datasets/types.ts';
 import { identicalDraws, maxFitsPerSeed, scoreProbe, type ProbeDraws, type ProbeSeedEvaluation, type ProbeSettings, type Shots } from '../evaluation/linear-probe.ts';
-import { classificationMetrics, correctness, restrictToClasses, type Metrics } from '../evaluation/metrics.ts';
+import { classificationMetrics, correctness, predictionsFromScores, restrictToClasses, type Metrics } from '../evaluation/metrics.ts';
 import type { KShotSample } from '../evaluation/sampling.ts';
 import { probeEstimates } from '../evaluation/estimates.ts';
 import type { ProbeProtocol, ProbeResult } from '../results/schema.ts';
@@ -86,6 +86,7 @@ export async function fitProbes(args: {
 export interface ProbeScore {
   metrics: Metrics;
   correct: Uint8Array;
+  predictions: Int32Array;
 }
 
 /** The fitted probes scored on another test set (e.g. a shifted one): no refitting, same heads. */
@@ -98,7 +99,7 @@ export function scoreFittedProbes(fitted: FittedProbes, feats: Float32Array, lab
       list.map((f) => {
         const raw = scoreProbe(f.weights, feats, n);
         const scores = present ? restrictToClasses(raw, numClasses, present) : raw;
-        return { metrics: classificationMetrics(scores, labels, numClasses), correct: correctness(scores, labels, numClasses) };
+        return { metrics: classificationMetrics(scores, labels, numClasses), correct: correctness(scores, labels, numClasses), predictions: predictionsFromScores(scores, numClasses) };
       }),
     );
   }

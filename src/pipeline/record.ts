@@ -2,9 +2,13 @@ import { relative } from 'node:path';
 import type { ClipModel } from '../model/clip-model.ts';
 import type { Metrics } from '../evaluation/metrics.ts';
 import { solverUsesC } from '../evaluation/probe/index.ts';
-import type { BenchResults, ClassifierMetrics, Estimate, ModelRecord } from '../results/schema.ts';
+import type { BenchResults, ClassifierMetrics, DatasetOutcomes, Estimate, ModelRecord } from '../results/schema.ts';
+import { classDtype, packArray } from '../results/packed.ts';
+import { topKClasses } from '../evaluation/top-k.ts';
+import type { Shots } from '../evaluation/linear-probe.ts';
 import { PROJECT_ROOT } from '../util/paths.ts';
 import type { BenchOptions } from './bench.ts';
+import type { FittedProbes, ProbeScore } from './probe-step.ts';
 
 /** Shaping the results record: pure functions from what ran to the schema (reports read only this). */
 
@@ -57,4 +61,29 @@ export function top5Estimate(values: number[]): Estimate {
   const std = values.length > 1 ? Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1)) : 0;
   const half = values.length > 1 ? (1.96 * std) / Math.sqrt(values.length) : 0;
   return { mean, std, ci: [Math.max(0, mean - half), Math.min(1, mean + half)] };
+}
+
+/** Per-example outcomes of one test set, packed for results.json: what a later `compare` reuses instead of rerunning the model. */
+export function outcomesRecord(args: {
+  testIdx: Int32Array;
+  labels: Int32Array;
+  numClasses: number;
+  /** Zero-shot logits [n, K] (restricted, for a restricted shift); null without zero-shot. */
+  zeroShotScores: Float32Array | null;
+  probes: Map<Shots, { seed: number; C: number; predictions: Int32Array }[]>;
+}): DatasetOutcomes {
+  const cls = classDtype(args.numClasses);
+  const n = args.testIdx.length;
+  const top5 = args.zeroShotScores ? topKClasses(args.zeroShotScores, args.numClasses, 5) : null;
+  return {
+    testIndices: packArray(args.testIdx, 'int32'),
+    labels: packArray(args.labels, cls),
+    zeroShotTop5: top5 ? packArray(top5.classes, cls, [n, top5.width]) : null,
+    probes: [...args.probes].flatMap(([shots, seeds]) => seeds.map((s) => ({ shots, seed: s.seed, C: s.C, predictions: packArray(s.predictions, cls) }))),
+  };
+}
+
+/** Each fitted probe's C with its predictions on one test set, per shot count in seed order. */
+export function probePredictions(fitted: FittedProbes, scores: Map<Shots, ProbeScore[]>): Map<Shots, { seed: number; C: number; predictions: Int32Array }[]> {
+  return new Map([...fitted.fits].map(([k, fits]) => [k, fits.map((f, i) => ({ seed: f.seed, C: f.C, predictions: scores.get(k)![i].predictions }))]));
 }

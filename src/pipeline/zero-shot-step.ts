@@ -39,9 +39,9 @@ export function zeroShotOn(args: {
   /** Restrict the classifier to these classes (a shifted set that lacks some). */
   present?: readonly boolean[];
   warnings: string[];
-}): { result: ZeroShotResult; correct: Uint8Array | null } {
+}): { result: ZeroShotResult; correct: Uint8Array | null; scores: Float32Array | null } {
   const { model, ds, head, warnings } = args;
-  if (!head.available) return { result: { available: false, reason: head.reason }, correct: null };
+  if (!head.available) return { result: { available: false, reason: head.reason }, correct: null, scores: null };
   const t0 = performance.now();
   const K = ds.classes.length;
   const ev = evaluateZeroShot({ imageFeats: args.testFeats, labels: args.testLabels, textEmb: head.textEmb, numClasses: K, numTemplates: ds.templates.length, dim: args.dim, scale: model.logitScale });
@@ -57,5 +57,5 @@ export function zeroShotOn(args: {
     if (inDomain) warnings.push(`${ds.name}: ${model.name} declares it was trained on this dataset's labels; its zero-shot result is in-domain, not transfer`);
   }
   const seconds = (performance.now() - t0) / 1000 + (args.cell ? 0 : head.seconds);
-  return { result: { available: true, templates: [...ds.templates], metrics: toRecord(ev.metrics), ...est, inDomain, seconds }, correct: ev.correct };
+  return { result: { available: true, templates: [...ds.templates], metrics: toRecord(ev.metrics), ...est, inDomain, seconds }, correct: ev.correct, scores: ev.scores };
 }

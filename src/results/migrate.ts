@@ -1,20 +1,27 @@
 /**
  * Results files of older schema versions are lifted to the current one before use, so old runs keep
  * reporting; newer or unknown versions are refused by name.
+ *
+ * History:
+ * - v1: the first schema.
+ * - v2: each dataset record gains `outcomes` (per-example test indices, labels, zero-shot top-5 and
+ *   every probe's predictions, packed; see packed.ts) so `compare` can reuse a run. A v1 file lifts to
+ *   v2 with `outcomes: null`: it still reports, but cannot stand in for a model in `compare`.
  */
 import { UserError } from '../util/errors.ts';
 import { RESULTS_SCHEMA_ID, RESULTS_SCHEMA_VERSION } from './schema.ts';
 
-/**
- * Upgrades from schemaVersion v to v + 1. Version 1 is the first, so none exist yet; when the schema
- * changes, add the step that lifts the previous version here.
- */
-const MIGRATIONS: Record<number, (record: Record<string, unknown>) => Record<string, unknown>> = {};
+type Record_ = Record<string, unknown>;
+
+/** Upgrades from schemaVersion v to v + 1. */
+const MIGRATIONS: Record<number, (record: Record_) => Record_> = {
+  1: (r) => ({ ...r, schemaVersion: 2, datasets: Array.isArray(r.datasets) ? r.datasets.map((d: Record_) => ({ ...d, outcomes: null })) : r.datasets }),
+};
 
 /** A parsed results file at the current schemaVersion; anything that is not a clip-bench record passes through to validation. */
 export function migrateResults(value: unknown, path: string): unknown {
-  if (value === null || typeof value !== 'object' || (value as Record<string, unknown>).schema !== RESULTS_SCHEMA_ID) return value;
-  let record = value as Record<string, unknown>;
+  if (value === null || typeof value !== 'object' || (value as Record_).schema !== RESULTS_SCHEMA_ID) return value;
+  let record = value as Record_;
   const declared = record.schemaVersion;
   if (typeof declared !== 'number' || !Number.isInteger(declared)) throw new UserError(`${path}: "schemaVersion" is missing or not an integer; this is not a results file clip-bench wrote`);
   let v: number = declared;

@@ -3,8 +3,10 @@
  * plots, HTML, comparisons) read only this; they never recompute. Bump RESULTS_SCHEMA_VERSION on
  * any incompatible change, and keep results.schema.json in step (a test checks both agree).
  */
+import type { PackedArray } from './packed.ts';
+
 export const RESULTS_SCHEMA_ID = 'clip-bench/results';
-export const RESULTS_SCHEMA_VERSION = 1;
+export const RESULTS_SCHEMA_VERSION = 2;
 
 /** A statistic over seeds and/or test examples. */
 export interface Estimate {
@@ -135,6 +137,23 @@ export interface DatasetResult {
   breakEvenNote?: string;
   timings: Record<string, number>;
   featureCache: Record<string, { dir: string | null; cachedRows: number; computedRows: number }>;
+  /** Per-example outcomes on this test set (schema v2), so comparisons reuse them; null in files migrated from v1. */
+  outcomes: DatasetOutcomes | null;
+}
+
+/**
+ * What each classifier answered on each test row, compact (see packed.ts). Row r of every array is
+ * test-split row testIndices[r] of splits.test (for a natural shift: of the target dataset's test split).
+ */
+export interface DatasetOutcomes {
+  /** int32 [n], sorted: the --limit subset, or every row. */
+  testIndices: PackedArray;
+  /** Class indices [n] (uint8 up to 256 classes, else uint16). */
+  labels: PackedArray;
+  /** Zero-shot's min(5, K) highest-scoring classes per row, best first (column 0 is its prediction); null without zero-shot. */
+  zeroShotTop5: PackedArray | null;
+  /** Every fitted probe's top-1 prediction per row, in the order of `probes` and their seeds. */
+  probes: { shots: number | 'all'; seed: number; C: number; predictions: PackedArray }[];
 }
 
 export interface ModelRecord {

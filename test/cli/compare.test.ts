@@ -62,6 +62,24 @@ describe.skipIf(!haveCifar)('npm run compare (tiny exports, real CIFAR-10 rows)'
     expect(read('stored').gates).toEqual(read('live').gates);
   });
 
+  it('a baseline saved with --shift stores the shifted outcomes: the candidate gets the live statistics on every shifted set', async () => {
+    const file = join(tmp, 'baseline-shift.json');
+    const shift = ['--shift', 'quickdraw,contrast:4'];
+    expect((await run('--reference', join(tmp, 'a'), ...shift, '--save-baseline', file, '--out', join(tmp, 'save-shift'))).code).toBe(0);
+    const b = JSON.parse(readFileSync(file, 'utf8'));
+    expect(b.datasets[0].shifted.map((s: { label: string }) => s.label)).toEqual(['quickdraw', 'quickdraw (9 classes)', 'contrast:4']);
+    const live = await run('--reference', join(tmp, 'a'), '--candidate', join(tmp, 'b'), ...shift, '--min-agreement', '0.5', '--out', join(tmp, 'live-shift'));
+    const stored = await run('--baseline', file, '--candidate', join(tmp, 'b'), ...shift, '--min-agreement', '0.5', '--out', join(tmp, 'stored-shift'));
+    expect(stored.code).toBe(live.code);
+    const read = (d: string) => JSON.parse(readFileSync(join(tmp, d, 'compare.json'), 'utf8'));
+    expect(read('stored-shift').datasets.map((d: { dataset: string }) => d.dataset)).toEqual(['cifar10', 'cifar10 [quickdraw]', 'cifar10 [quickdraw (9 classes)]', 'cifar10 [contrast:4]']);
+    expect(read('stored-shift').datasets).toEqual(read('live-shift').datasets);
+    // Asking for a shift the baseline lacks is a protocol mismatch (exit 2), never a silent clean-only comparison.
+    const other = await run('--baseline', file, '--candidate', join(tmp, 'b'), '--shift', 'contrast:4', '--out', join(tmp, 'other-shift'));
+    expect(other.code).toBe(2);
+    expect(other.err).toMatch(/--shift contrast:4 vs the baseline's quickdraw,contrast:4/);
+  });
+
   it('a baseline from another protocol is refused, naming what differs (exit 2)', async () => {
     const file = join(tmp, 'baseline-200.json');
     expect((await run('--reference', join(tmp, 'a'), '--save-baseline', file, '--out', join(tmp, 's2'))).code).toBe(0);
@@ -82,9 +100,23 @@ describe.skipIf(!haveCifar)('npm run compare (tiny exports, real CIFAR-10 rows)'
     expect(rec.datasets[1].embeddings.imageCosine.min).toBeCloseTo(1, 9);
     // …while the corruption really changed the features the heads saw.
     expect(rec.datasets[2].zeroShot.referenceTop1 === rec.datasets[0].zeroShot.referenceTop1 && rec.datasets[1].zeroShot.referenceTop1 === rec.datasets[0].zeroShot.referenceTop1).toBe(false);
-    const natural = await run('--reference', join(tmp, 'a'), '--candidate', join(tmp, 'b'), '--shift', 'quickdraw', '--out', join(tmp, 'nat'));
-    expect(natural.code).toBe(2);
-    expect(natural.err).toMatch(/compare --shift takes corruptions/);
+  });
+
+  it('--shift quickdraw compares on the natural shift as bench scores it: full and restricted to the classes present', async () => {
+    const r = await run('--reference', join(tmp, 'a'), '--candidate', join(tmp, 'a'), '--shift', 'quickdraw', '--out', join(tmp, 'nat'));
+    expect(r.code).toBe(0);
+    const rec = JSON.parse(readFileSync(join(tmp, 'nat', 'compare.json'), 'utf8'));
+    expect(rec.datasets.map((d: { dataset: string }) => d.dataset)).toEqual(['cifar10', 'cifar10 [quickdraw]', 'cifar10 [quickdraw (9 classes)]']);
+    expect(rec.datasets[1].n).toBe(200);
+    expect(rec.datasets[2].zeroShot).toMatchObject({ agreement: 1, delta: 0, top5Overlap: 1 });
+    // The restricted head never answers deer (no QuickDraw deer): its per-class Δ is undefined, not 0.
+    expect(rec.datasets[2].zeroShot.perClassDelta.find((c: { class: string }) => c.class === 'deer').delta).toBeNull();
+  });
+
+  it('released CIFAR-10-C folders are refused in compare (exit 2)', async () => {
+    const r = await run('--reference', join(tmp, 'a'), '--candidate', join(tmp, 'b'), '--shift', `released:${tmp}`, '--out', join(tmp, 'rel'));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/is not supported in compare yet/);
   });
 
   it('bad gates and missing exports are usage errors (exit 2) before any encoding', async () => {

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseBenchArgs } from '../../src/cli/bench-args.ts';
 import { main as compareMain } from '../../src/cli/compare.ts';
 import { main as benchMain } from '../../src/cli/bench.ts';
+import { main as featuresMain } from '../../src/cli/features.ts';
 import { checkDevice, cudaInstallCommand, deviceStartError } from '../../src/model/device.ts';
 import { loadModel } from '../../src/model/load.ts';
 import { runMain } from '../cli/capture.ts';
@@ -63,10 +64,11 @@ describe('--device', () => {
     );
   });
 
-  it.skipIf(CUDA_INSTALLED)('bench and compare --device cuda on the npm build: one error line, exit 2, before any model or dataset is opened', async () => {
+  it.skipIf(CUDA_INSTALLED)('bench, compare and features extract --device cuda on the npm build: one error line, exit 2, before any model or dataset is opened', async () => {
     for (const [main, argv] of [
       [benchMain, ['--dataset', 'no-such-dataset', '--model', './no-such-export', '--device', 'cuda']],
       [compareMain, ['--reference', './no-such-export', '--candidate', './no-such-export', '--dataset', 'no-such-dataset', '--device', 'cuda', '--out', join(work, 'cmp')]],
+      [featuresMain, ['extract', '--dataset', 'no-such-dataset', '--model', './no-such-export', '--split', 'test', '--shard', '0/2', '--device', 'cuda', '--cache-dir', join(work, 'cache')]],
     ] as const) {
       const r = await runMain(main, [...argv]);
       expect(r.code).toBe(2);
