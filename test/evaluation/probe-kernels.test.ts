@@ -207,7 +207,7 @@ describe('row-space objective on the staircase', () => {
 
   it('a probe fitted on it is the model solved in the full space', () => {
     const Xs = Float32Array.from(X, (v, t) => v + (t % d === y[Math.floor(t / d)] ? 2 : 0));
-    const reduced = new LogisticRegressionProbe({ C: 1, tol: 1e-8, threads: 1 }).fit(Xs, y, n, d, m);
+    const reduced = new LogisticRegressionProbe({ C: 1, tol: 1e-8, threads: 1, staircase: true }).fit(Xs, y, n, d, m);
     const full = new LogisticRegressionProbe({ C: 1, tol: 1e-8, threads: 1, reduceToRowSpace: false }).fit(Xs, y, n, d, m);
     expect(reduced.fitInfo()).toMatchObject({ rank: n, kernel: 'onnxruntime' });
     const a = reduced.weights().coef;

@@ -22,8 +22,10 @@ export interface LogisticRegressionOptions {
    */
   reduceToRowSpace?: boolean;
   /**
-   * In the row space, skip the zero part of the lower-staircase coordinates in both products (default
-   * true; see ortStaircaseObjective). The same function to rounding; false is the dense graph.
+   * In the row space, skip the zero part of the lower-staircase coordinates in both products (see
+   * ortStaircaseObjective): 1.4× per evaluation at 1,380 rows × 345 classes. The same function to
+   * rounding, but at large C L-BFGS follows rounding, and on quickdraw 4-shot seed 0 that moved a tied
+   * validation score and the C chosen (README). Default false: the dense graph, the answers as before.
    */
   staircase?: boolean;
   /** Called after every L-BFGS iteration (progress reporting). */
@@ -88,7 +90,7 @@ export class LogisticRegressionProbe implements LinearProbe {
     this.ftol = options.ftol;
     this.init = options.init;
     this.reduceToRowSpace = options.reduceToRowSpace ?? true;
-    this.staircase = options.staircase ?? true;
+    this.staircase = options.staircase ?? false;
     this.onIteration = options.onIteration;
     this.kernel = options.kernel ?? 'auto';
     this.threads = options.threads ?? availableParallelism();
