@@ -14,6 +14,7 @@ import { isNaturalShiftItem } from '../datasets/natural-shifts.ts';
 import { BASELINE_SCHEMA, BASELINE_VERSION, baselineDataset, baselineMismatches, embeddingRows, outcomesFromBaseline, readBaseline, takeRows, type Baseline, type BaselineDataset } from '../compare/baseline.ts';
 import { checkGateRanges, evaluateGates, GATE_PRESETS, verdictLine, type Gates } from '../compare/gates.ts';
 import { renderCompareMarkdown } from '../compare/markdown.ts';
+import { writeCompareReport } from '../reports/compare-report.ts';
 import { recordEnvironment } from '../results/environment.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
@@ -172,6 +173,7 @@ async function compare(v: Record<string, string | string[] | boolean | undefined
   await mkdir(out, { recursive: true });
   await writeFileAtomic(join(out, 'compare.json'), JSON.stringify(record, null, 2));
   await writeFileAtomic(join(out, 'compare.md'), renderCompareMarkdown(record));
+  await writeCompareReport(record, out);
   const pct = (x: number) => (100 * x).toFixed(2);
   for (const r of results) {
     io.stdout.write(`\n${r.dataset}, n=${r.n}\n`);

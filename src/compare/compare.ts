@@ -2,6 +2,8 @@ import { mcnemar, pairedCounts, pairedDeltaCI, rowCosines, sqnrDb, type McNemar 
 import type { Shots } from '../evaluation/linear-probe.ts';
 import { deriveSeed } from '../util/rng.ts';
 import type { ExportOutcomes } from './run-export.ts';
+import { cosineHistogram, type CosineHistogram } from './cosine-histogram.ts';
+import { flipTable, type FlipTable } from './flips.ts';
 
 export const COMPARE_BOOTSTRAP_SEED = 20211124;
 
@@ -23,11 +25,12 @@ export interface PairedClassifier {
 export interface CompareDataset {
   dataset: string;
   n: number;
-  zeroShot: (PairedClassifier & { perClassDelta: { class: string; delta: number | null }[] }) | null;
-  probes: { shots: Shots; meanDelta: number; perSeed: (PairedClassifier & { seed: number; referenceC: number; candidateC: number })[]; meanAgreement: number; meanNegativeFlipRate: number }[];
+  zeroShot: (PairedClassifier & { perClassDelta: { class: string; delta: number | null }[]; flips: FlipTable }) | null;
+  /** `flips`: counts summed over the seeds (each seed scores the same rows). */
+  probes: { shots: Shots; meanDelta: number; perSeed: (PairedClassifier & { seed: number; referenceC: number; candidateC: number })[]; meanAgreement: number; meanNegativeFlipRate: number; flips: FlipTable }[];
   /** When both exports embed in the same dimension. */
   embeddings: {
-    imageCosine: { min: number; p01: number; mean: number };
+    imageCosine: { min: number; p01: number; mean: number; histogram: CosineHistogram };
     imageSqnrDb: number;
     textCosine: { min: number; mean: number; perClass: { class: string; cosine: number }[] } | null;
     maxAbsLogitDelta: number | null;
@@ -68,7 +71,7 @@ export function compareOutcomes(dataset: string, classes: readonly string[], lab
       }
       return { class: name, delta: n ? (c - r) / n : null };
     });
-    zeroShot = { ...p, perClassDelta };
+    zeroShot = { ...p, perClassDelta, flips: flipTable(classes, labels, [{ reference: ref.zeroShot.predictions, candidate: cand.zeroShot.predictions }]) };
   }
   const probes: CompareDataset['probes'] = [];
   for (const [k, refSeeds] of ref.probes) {
@@ -76,7 +79,7 @@ export function compareOutcomes(dataset: string, classes: readonly string[], lab
     if (!candSeeds) continue;
     const perSeed = refSeeds.map((r, i) => ({ seed: r.seed, referenceC: r.C, candidateC: candSeeds[i].C, ...paired(labels, r.predictions, candSeeds[i].predictions, seed(`probe/${k}/${r.seed}`), resamples) }));
     const avg = (f: (x: (typeof perSeed)[number]) => number) => perSeed.reduce((a, x) => a + f(x), 0) / perSeed.length;
-    probes.push({ shots: k, meanDelta: avg((x) => x.delta), perSeed, meanAgreement: avg((x) => x.agreement), meanNegativeFlipRate: avg((x) => x.negativeFlipRate) });
+    probes.push({ shots: k, meanDelta: avg((x) => x.delta), perSeed, meanAgreement: avg((x) => x.agreement), meanNegativeFlipRate: avg((x) => x.negativeFlipRate), flips: flipTable(classes, labels, refSeeds.map((r, i) => ({ reference: r.predictions, candidate: candSeeds[i].predictions }))) });
   }
   let embeddings: CompareDataset['embeddings'] = null;
   if (ref.dim === cand.dim) {
@@ -90,7 +93,7 @@ export function compareOutcomes(dataset: string, classes: readonly string[], lab
       for (let i = 0; i < ref.zeroShot!.scores.length; i++) m = Math.max(m, Math.abs(ref.zeroShot!.scores[i] - cand.zeroShot!.scores[i]));
       maxAbsLogitDelta = m;
     }
-    embeddings = { imageCosine: { min: img.min, p01: img.p01, mean: img.mean }, imageSqnrDb: sqnrDb(ref.testFeats, cand.testFeats), textCosine, maxAbsLogitDelta };
+    embeddings = { imageCosine: { min: img.min, p01: img.p01, mean: img.mean, histogram: cosineHistogram(img.cosines) }, imageSqnrDb: sqnrDb(ref.testFeats, cand.testFeats), textCosine, maxAbsLogitDelta };
   }
   void K;
   return { dataset, n: labels.length, zeroShot, probes, embeddings };
