@@ -38,10 +38,13 @@ export function classifierRows(d: CompareDataset): string[][] {
   return [...(d.zeroShot ? [row('zero-shot', d.zeroShot)] : []), ...d.probes.flatMap((p) => p.perSeed.map((s) => row(`${p.shots}-shot seed ${s.seed}`, s)))];
 }
 
+/** SQNR in dB; identical embeddings give +∞, which compare.json stores as null (JSON has no Infinity). */
+export const sqnrText = (db: number | null) => (db === null || db === Infinity ? '∞ dB (identical)' : `${db.toFixed(1)} dB`);
+
 export function embeddingsLine(d: CompareDataset): string {
   const e = d.embeddings;
   if (!e) return 'The exports embed in different dimensions: no embedding comparison.';
-  return `Image-embedding cosine: min ${e.imageCosine.min.toFixed(5)}, 1st percentile ${e.imageCosine.p01.toFixed(5)}, mean ${e.imageCosine.mean.toFixed(5)}; SQNR ${e.imageSqnrDb.toFixed(1)} dB.${e.textCosine ? ` Class text-embedding cosine: min ${e.textCosine.min.toFixed(5)}, mean ${e.textCosine.mean.toFixed(5)}; max |Δ logit| ${e.maxAbsLogitDelta!.toFixed(4)}.` : ''}`;
+  return `Image-embedding cosine: min ${e.imageCosine.min.toFixed(5)}, 1st percentile ${e.imageCosine.p01.toFixed(5)}, mean ${e.imageCosine.mean.toFixed(5)}; SQNR ${sqnrText(e.imageSqnrDb)}.${e.textCosine ? ` Class text-embedding cosine: min ${e.textCosine.min.toFixed(5)}, mean ${e.textCosine.mean.toFixed(5)}; max |Δ logit| ${e.maxAbsLogitDelta!.toFixed(4)}.` : ''}`;
 }
 
 /** The classifiers whose flips are tabulated: zero-shot, and each probe k with its seeds summed. */

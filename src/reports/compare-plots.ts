@@ -7,7 +7,7 @@ import type { Chart, ChartConfiguration, Plugin } from 'chart.js';
 import type { CompareDataset } from '../compare/compare.ts';
 import type { CosineHistogram } from '../compare/cosine-histogram.ts';
 import type { FlipTable } from '../compare/flips.ts';
-import type { CompareRecord } from '../compare/markdown.ts';
+import { sqnrText, type CompareRecord } from '../compare/markdown.ts';
 import { plural } from '../util/plural.ts';
 import { errorBars } from './chart-plugins.ts';
 import { MAX_ROWS, shownRows, sortRows } from './charts/per-class.ts';
@@ -124,7 +124,7 @@ export function renderCosineHistogram(d: CompareDataset, title: string, minCosin
     data: { labels: histogramLabels(h), datasets: [{ data: h.counts, backgroundColor: PROBE_COLOR, barPercentage: 1, categoryPercentage: 0.95 }] },
     options: {
       plugins: {
-        ...headings(title, [`${n} rows (the fixed seeded subset); min ${e.imageCosine.min.toFixed(6)}, 1st percentile ${e.imageCosine.p01.toFixed(6)}, mean ${e.imageCosine.mean.toFixed(6)}; SQNR ${e.imageSqnrDb.toFixed(1)} dB`, 'further right: embeddings further apart; identical embeddings fall in the first bar']),
+        ...headings(title, [`${n} rows (the fixed seeded subset); min ${e.imageCosine.min.toFixed(6)}, 1st percentile ${e.imageCosine.p01.toFixed(6)}, mean ${e.imageCosine.mean.toFixed(6)}; SQNR ${sqnrText(e.imageSqnrDb)}`, 'further right: embeddings further apart; identical embeddings fall in the first bar']),
         legend: { display: false },
       },
       scales: {
