@@ -52,34 +52,44 @@ function valueLines(axis: 'x' | 'y', lines: { value: number; color: string; dash
 
 /** Half-width of a symmetric value axis around 0 (in points): 1, 2, 5, then whole multiples of 5. */
 export function symmetricExtent(values: number[]): number {
-  const m = Math.max(0, ...values.map(Math.abs));
+  const m = 1.05 * Math.max(0, ...values.map(Math.abs)); // a little room beyond the longest bar
   return m <= 1 ? 1 : m <= 2 ? 2 : Math.ceil(m / 5) * 5;
 }
 
 /**
- * Per-class Δ top-1 (candidate − reference), zero-shot and the largest-k probe, sorted by the first one's Δ;
- * with more than MAX_ROWS classes only the MAX_ROWS/2 largest gains and losses are drawn.
+ * The rows of the per-class Δ plot (zero-shot and the largest-k probe), sorted by the first one's Δ. With
+ * more than MAX_ROWS classes only classes whose Δ is not 0 are drawn, and of those, beyond MAX_ROWS, the
+ * MAX_ROWS/2 largest gains and losses (null marks the gap).
  */
-export function renderClassDelta(d: CompareDataset, title: string): Buffer | null {
+export function classDeltaRows(d: CompareDataset) {
   const probe = d.probes.at(-1);
-  if (!d.zeroShot && !probe) return null;
   const zs = d.zeroShot ? classDelta(d.zeroShot.flips) : null;
   const pr = probe ? classDelta(probe.flips) : null;
   const classes = (d.zeroShot?.flips ?? probe!.flips).perClass.map((c) => c.class);
   const all = classes.map((cls, i) => ({ cls, zeroShot: zs?.[i] ?? null, probe: pr?.[i] ?? null }));
-  const { rows, hidden } = shownRows(sortRows(all, zs ? 'zeroShot' : 'probe'));
+  const moved = all.filter((r) => r.zeroShot || r.probe);
+  const many = all.length > MAX_ROWS;
+  return { ...shownRows(sortRows(many ? moved : all, zs ? 'zeroShot' : 'probe')), classes: classes.length, moved: moved.length, many };
+}
+
+export function renderClassDelta(d: CompareDataset, title: string): Buffer | null {
+  const probe = d.probes.at(-1);
+  if (!d.zeroShot && !probe) return null;
+  const zs = !!d.zeroShot;
+  const { rows, hidden, classes, moved, many } = classDeltaRows(d);
   const series = [
     ...(zs ? [{ label: 'zero-shot', key: 'zeroShot' as const, color: ZERO_SHOT_COLOR }] : []),
     ...(probe ? [{ label: `${probe.shots}-shot linear probe${probe.perSeed.length > 1 ? ` (${plural(probe.perSeed.length, 'seed')} pooled)` : ''}`, key: 'probe' as const, color: PROBE_COLOR }] : []),
   ];
   const points = (v: number | null | undefined) => (v == null ? null : 100 * v);
-  const datasets = series.map((s) => ({ label: s.label, data: rows.map((r) => points(r?.[s.key])), backgroundColor: s.color }));
+  const datasets = series.map((s) => ({ label: s.label, data: rows.map((r) => points(r?.[s.key])), backgroundColor: s.color, maxBarThickness: 14 }));
   const extent = symmetricExtent(datasets.flatMap((x) => x.data.filter((v): v is number => v !== null)));
   const sub = [`candidate − reference top-1 per class, in points (bars right of 0: the candidate is better); sorted by ${zs ? 'zero-shot' : 'the probe'}`];
-  if (hidden) sub.push(`${classes.length} classes: the ${MAX_ROWS / 2} largest gains and ${MAX_ROWS / 2} largest losses are shown; every class is in the flip table and compare.json`);
+  if (many) sub.push(`${classes} classes, ${moved} with a Δ other than 0: ${hidden ? `the ${MAX_ROWS / 2} largest gains and ${MAX_ROWS / 2} largest losses are` : 'those are'} shown; every class is in compare.json`);
+  const labels = rows.length ? rows.map((r) => (r ? r.cls : `(${hidden} more)`)) : ['(no class changed)'];
   const config: ChartConfiguration<'bar'> = {
     type: 'bar',
-    data: { labels: rows.map((r) => (r ? r.cls : `(${hidden} more)`)), datasets },
+    data: { labels, datasets },
     options: {
       indexAxis: 'y',
       plugins: { ...headings(title, sub), legend: { position: 'top' } },
@@ -89,7 +99,7 @@ export function renderClassDelta(d: CompareDataset, title: string): Buffer | nul
       },
     },
   };
-  return renderChart(config as ChartConfiguration, { width: 1100, height: Math.max(420, 200 + rows.length * (series.length * 11 + 8)) });
+  return renderChart(config as ChartConfiguration, { width: 1100, height: Math.max(420, 200 + labels.length * (series.length * 11 + 8)) });
 }
 
 /** "1e-8", "3e-8", …: a bin's lower edge 10^e, rounded to one significant digit. */

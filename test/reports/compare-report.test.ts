@@ -6,7 +6,7 @@ import { renderCompareMarkdown, type CompareRecord } from '../../src/compare/mar
 import type { ExportOutcomes } from '../../src/compare/run-export.ts';
 import { compareReportFiles } from '../../src/reports/compare-report.ts';
 import { MAX_ROWS } from '../../src/reports/charts/per-class.ts';
-import { comparePlots, histogramLabels, renderClassDelta, symmetricExtent } from '../../src/reports/compare-plots.ts';
+import { classDeltaRows, comparePlots, histogramLabels, renderClassDelta, symmetricExtent } from '../../src/reports/compare-plots.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { pngSize } from './helpers.ts';
 
@@ -107,6 +107,17 @@ describe('comparison plots', () => {
     const small = renderClassDelta(makeRecord({ classes: 10, n: 100, flip: 0.1, noise: 0 }).datasets[0], 'small')!;
     expect(pngSize(big).height).toBeGreaterThan(pngSize(small).height);
     expect(pngSize(big).height).toBeLessThan(200 + (MAX_ROWS + 2) * 19);
+  });
+
+  it('with many classes draws only those whose Δ is not 0; with few, every class', () => {
+    const few = classDeltaRows(makeRecord({ classes: 10, n: 100, flip: 0.05, noise: 0 }).datasets[0]);
+    expect(few.rows).toHaveLength(10);
+    const d = makeRecord({ classes: 345, n: 3450, flip: 0, noise: 0 }).datasets[0];
+    const f = d.zeroShot!.flips.perClass;
+    (f[7].negative = 2), (f[300].positive = 1);
+    const many = classDeltaRows(d);
+    expect(many.rows.map((r) => r!.cls)).toEqual(['class 300', 'class 7']);
+    expect(many).toMatchObject({ hidden: 0, moved: 2, classes: 345 });
   });
 
   it('labels the histogram bins by their range, first and last open-ended', () => {
