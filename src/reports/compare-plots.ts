@@ -72,11 +72,13 @@ export function classDeltaRows(d: CompareDataset) {
   return { ...shownRows(sortRows(many ? moved : all, zs ? 'zeroShot' : 'probe')), classes: classes.length, moved: moved.length, many };
 }
 
+/** The per-class Δ plot; null without classifiers, or when no class's top-1 changed. */
 export function renderClassDelta(d: CompareDataset, title: string): Buffer | null {
   const probe = d.probes.at(-1);
   if (!d.zeroShot && !probe) return null;
   const zs = !!d.zeroShot;
   const { rows, hidden, classes, moved, many } = classDeltaRows(d);
+  if (!moved) return null; // nothing to draw: the flip table says no prediction changed class
   const series = [
     ...(zs ? [{ label: 'zero-shot', key: 'zeroShot' as const, color: ZERO_SHOT_COLOR }] : []),
     ...(probe ? [{ label: `${probe.shots}-shot linear probe${probe.perSeed.length > 1 ? ` (${plural(probe.perSeed.length, 'seed')} pooled)` : ''}`, key: 'probe' as const, color: PROBE_COLOR }] : []),
@@ -86,7 +88,7 @@ export function renderClassDelta(d: CompareDataset, title: string): Buffer | nul
   const extent = symmetricExtent(datasets.flatMap((x) => x.data.filter((v): v is number => v !== null)));
   const sub = [`candidate − reference top-1 per class, in points (bars right of 0: the candidate is better); sorted by ${zs ? 'zero-shot' : 'the probe'}`];
   if (many) sub.push(`${classes} classes, ${moved} with a Δ other than 0: ${hidden ? `the ${MAX_ROWS / 2} largest gains and ${MAX_ROWS / 2} largest losses are` : 'those are'} shown; every class is in compare.json`);
-  const labels = rows.length ? rows.map((r) => (r ? r.cls : `(${hidden} more)`)) : ['(no class changed)'];
+  const labels = rows.map((r) => (r ? r.cls : `(${hidden} more)`));
   const config: ChartConfiguration<'bar'> = {
     type: 'bar',
     data: { labels, datasets },

@@ -96,10 +96,11 @@ describe('compare.html', () => {
 });
 
 describe('comparison plots', () => {
-  it('draws per-class Δ, the cosine histogram and, with probes, Δ per classifier for each dataset', () => {
+  it('draws per-class Δ (when a class moved), the cosine histogram and, with probes, Δ per classifier', () => {
     const files = comparePlots(makeRecord({ classes: 10, n: 200, flip: 0.1, noise: 0.1, probe: true })).map((p) => p.file);
     expect(files).toEqual(['toy-class-delta.png', 'toy-cosine-histogram.png', 'toy-classifier-delta.png']);
     expect(comparePlots(makeRecord({ classes: 10, n: 200, flip: 0.1, noise: 0.1 })).map((p) => p.file)).not.toContain('toy-classifier-delta.png');
+    expect(comparePlots(makeRecord({ classes: 10, n: 200, flip: 0, noise: 0.1 })).map((p) => p.file)).toEqual(['toy-cosine-histogram.png']);
   });
 
   it('keeps the per-class Δ plot of 345 classes to the largest gains and losses, at bounded height', () => {
