@@ -128,8 +128,8 @@ export function renderCosineHistogram(d: CompareDataset, title: string, minCosin
   const step = h.log10Edges[1] - h.log10Edges[0];
   // Category i spans [i − ½, i + ½]; edge j (log10) lies between categories j and j + 1.
   const at = (oneMinusCos: number) => Math.min(h.counts.length - 0.5, Math.max(-0.5, 0.5 + (Math.log10(Math.max(oneMinusCos, 1e-300)) - h.log10Edges[0]) / step));
-  const lines = [{ value: at(1 - e.imageCosine.mean), color: '#222', dashed: false, label: `mean: 1 − ${e.imageCosine.mean.toFixed(6)}` }];
-  if (minCosine !== undefined) lines.push({ value: at(1 - minCosine), color: FAIL_COLOR, dashed: true, label: `min-cosine gate on the mean: ${minCosine}` });
+  const lines = [{ value: at(1 - e.imageCosine.mean), color: '#222', dashed: false, label: `mean: 1 − cosine = ${(1 - e.imageCosine.mean).toExponential(1)}` }];
+  if (minCosine !== undefined) lines.push({ value: at(1 - minCosine), color: FAIL_COLOR, dashed: true, label: `min-cosine gate (on the mean): ${minCosine}` });
   const n = h.counts.reduce((a, b) => a + b, 0);
   const config: ChartConfiguration<'bar'> = {
     type: 'bar',
