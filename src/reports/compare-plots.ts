@@ -57,7 +57,8 @@ export function symmetricExtent(values: number[]): number {
 }
 
 /**
- * The rows of the per-class Δ plot (zero-shot and the largest-k probe), sorted by the first one's Δ. With
+ * The rows of the per-class Δ plot (zero-shot and the largest-k probe), sorted by the Δ of the one that
+ * moved more (the larger sum of |Δ|; zero-shot on ties), so the bars that matter read in order. With
  * more than MAX_ROWS classes only classes whose Δ is not 0 are drawn, and of those, beyond MAX_ROWS, the
  * MAX_ROWS/2 largest gains and losses (null marks the gap).
  */
@@ -69,7 +70,9 @@ export function classDeltaRows(d: CompareDataset) {
   const all = classes.map((cls, i) => ({ cls, zeroShot: zs?.[i] ?? null, probe: pr?.[i] ?? null }));
   const moved = all.filter((r) => r.zeroShot || r.probe);
   const many = all.length > MAX_ROWS;
-  return { ...shownRows(sortRows(many ? moved : all, zs ? 'zeroShot' : 'probe')), classes: classes.length, moved: moved.length, many };
+  const spread = (xs: (number | null)[] | null) => (xs ? xs.reduce<number>((a, x) => a + Math.abs(x ?? 0), 0) : -1);
+  const sortedBy = spread(zs) >= spread(pr) ? ('zeroShot' as const) : ('probe' as const);
+  return { ...shownRows(sortRows(many ? moved : all, sortedBy)), sortedBy, classes: classes.length, moved: moved.length, many };
 }
 
 /** The per-class Δ plot; null without classifiers, or when no class's top-1 changed. */
@@ -77,7 +80,7 @@ export function renderClassDelta(d: CompareDataset, title: string): Buffer | nul
   const probe = d.probes.at(-1);
   if (!d.zeroShot && !probe) return null;
   const zs = !!d.zeroShot;
-  const { rows, hidden, classes, moved, many } = classDeltaRows(d);
+  const { rows, hidden, classes, moved, many, sortedBy } = classDeltaRows(d);
   if (!moved) return null; // nothing to draw: the flip table says no prediction changed class
   const series = [
     ...(zs ? [{ label: 'zero-shot', key: 'zeroShot' as const, color: ZERO_SHOT_COLOR }] : []),
@@ -86,7 +89,7 @@ export function renderClassDelta(d: CompareDataset, title: string): Buffer | nul
   const points = (v: number | null | undefined) => (v == null ? null : 100 * v);
   const datasets = series.map((s) => ({ label: s.label, data: rows.map((r) => points(r?.[s.key])), backgroundColor: s.color, maxBarThickness: 14 }));
   const extent = symmetricExtent(datasets.flatMap((x) => x.data.filter((v): v is number => v !== null)));
-  const sub = [`candidate − reference top-1 per class, in points (bars right of 0: the candidate is better); sorted by ${zs ? 'zero-shot' : 'the probe'}`];
+  const sub = [`candidate − reference top-1 per class, in points (bars right of 0: the candidate is better); sorted by ${sortedBy === 'zeroShot' ? 'zero-shot' : 'the probe'}${series.length > 1 ? ', the one that moved more' : ''}`];
   if (many) sub.push(`${classes} classes, ${moved} with a Δ other than 0: ${hidden ? `the ${MAX_ROWS / 2} largest gains and ${MAX_ROWS / 2} largest losses are` : 'those are'} shown; every class is in compare.json`);
   const labels = rows.map((r) => (r ? r.cls : `(${hidden} more)`));
   const config: ChartConfiguration<'bar'> = {

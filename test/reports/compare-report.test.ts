@@ -110,9 +110,12 @@ describe('comparison plots', () => {
     expect(pngSize(big).height).toBeLessThan(200 + (MAX_ROWS + 2) * 19);
   });
 
-  it('with many classes draws only those whose Δ is not 0; with few, every class', () => {
+  it('draws every class when few, only those whose Δ is not 0 when many, sorted by the classifier that moved more', () => {
     const few = classDeltaRows(makeRecord({ classes: 10, n: 100, flip: 0.05, noise: 0 }).datasets[0]);
     expect(few.rows).toHaveLength(10);
+    expect(few.sortedBy).toBe('zeroShot');
+    // The hand-made probe is always right for the reference: its Δ per class dwarfs zero-shot's.
+    expect(classDeltaRows(makeRecord({ classes: 10, n: 100, flip: 0.05, noise: 0, probe: true }).datasets[0]).sortedBy).toBe('probe');
     const d = makeRecord({ classes: 345, n: 3450, flip: 0, noise: 0 }).datasets[0];
     const f = d.zeroShot!.flips.perClass;
     (f[7].negative = 2), (f[300].positive = 1);
