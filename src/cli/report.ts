@@ -54,7 +54,7 @@ async function writeReport(out: string, files: [string, string | Buffer][]): Pro
 export const reportCommand = defineCommand({
   name: 'report',
   summary: 'combine runs into one report',
-  usage: '<results.json | run dir>… --out <dir> [options]',
+  usage: '<results.json | run dir>… --out <dir> [options]  |  <compare.json> [--out <dir>]',
   description: `Combines the results.json of any number of runs (a file, a run directory, or a directory of run
 directories) without recomputing: combined.csv and combined-per-seed.csv, a model × dataset table with
 mean top-1 and mean rank per method, few-shot curves overlaid per dataset (one colour per model), a
@@ -63,7 +63,7 @@ Runs must share their protocol (seeds, C grid, solver, bootstrap, limit, dataset
 Given one compare.json (npm run compare), re-renders its compare.md, plots and compare.html, beside it
 or into --out.`,
   flags: {
-    out: { type: 'string', value: '<dir>', help: 'output directory (required; new, or empty, or pass --force)' },
+    out: { type: 'string', value: '<dir>', help: 'output directory (required; new, or empty, or pass --force); for one compare.json, default: beside it' },
     format: { type: 'string', value: '<list>', help: `outputs, comma-separated: ${FORMATS.join(',')} (default all)` },
     'allow-mixed': { type: 'boolean', help: 'combine runs whose protocols differ; the mixed cells are marked †' },
     force: { type: 'boolean', help: 'write into a directory that already holds files (replacing the report files)' },

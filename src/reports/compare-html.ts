@@ -34,7 +34,7 @@ function exportsSection(r: CompareRecord): string {
       { html: code(f.sha256) },
       `${(f.bytes / 1e6).toFixed(2)} MB`,
     ]);
-  const speed = Object.entries(r.speed ?? {}).map(([k, v]) => `${k} ${v === null ? 'cached (not measured)' : `${v.toFixed(0)} images/s`}`);
+  const speed = Object.entries(r.speed ?? {}).map(([k, v]) => `${k} ${v === null ? 'not measured (every row from the feature cache, or a stored baseline)' : `${v.toFixed(0)} images/s`}`);
   return `<h2 id="exports">Exports</h2>
 ${table(['', 'name', 'from', 'file', 'SHA-256', 'size'], [...ident('reference', r.reference), ...ident('candidate', r.candidate)])}
 <p>Encode speed (test rows, ${esc(r.protocol?.threads ?? '?')} threads for both): ${speed.length ? esc(speed.join('; ')) : '—'}.</p>

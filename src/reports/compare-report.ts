@@ -34,7 +34,10 @@ export async function readCompareRecord(file: string): Promise<CompareRecord | n
   if (r?.schema !== COMPARE_SCHEMA) return null;
   if (!Array.isArray(r.datasets) || !Array.isArray(r.gates) || !r.reference || !r.candidate) throw new UserError(`${file}: a ${COMPARE_SCHEMA} record without its datasets, gates or exports; rerun npm run compare to write it again`);
   const old = r.datasets.find((d) => (d.zeroShot && !d.zeroShot.flips) || d.probes.some((p) => !p.flips) || (d.embeddings && !d.embeddings.imageCosine.histogram));
-  if (old) throw new UserError(`${file} predates flip counts and cosine histograms in compare.json (dataset ${old.dataset}); rerun the npm run compare command recorded in it to get compare.html`);
+  if (old) {
+    const rerun = r.command?.argv?.length ? `: ${r.command.argv.join(' ')}` : ' that wrote it';
+    throw new UserError(`${file} predates flip counts and cosine histograms in compare.json (dataset ${old.dataset}); rerun the comparison${rerun}`);
+  }
   return r as CompareRecord;
 }
 

@@ -50,7 +50,8 @@ describe.skipIf(!haveCifar)('compare.html and plots beside compare.json (tiny ex
     writeFileSync(old, JSON.stringify(rec));
     const r = await runMain(report, [old]);
     expect(r.code).toBe(2);
-    expect(r.err.trim()).toMatch(/^error: .*old\.json predates flip counts .* \(dataset cifar10\)/);
+    expect(r.err.trim()).toMatch(/^error: .*old\.json predates flip counts .* \(dataset cifar10\); rerun the comparison: npm run compare -- --reference .* --candidate /);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
     expect(existsSync(join(tmp, 'compare.html'))).toBe(false);
   });
 });
