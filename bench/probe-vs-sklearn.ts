@@ -91,9 +91,41 @@ export interface ProbeVsSklearnOptions {
   log?: (line: string) => void;
 }
 
+/** One fit per side at C = 1, seconds per round. */
+export interface ProbeFitRow {
+  classes: number;
+  n: number;
+  d: number;
+  C: number;
+  oursSeconds: number[];
+  sklearnSeconds: number[];
+  /** median(ours) / median(sklearn). */
+  ratio: number;
+  oursIterations: number;
+  sklearnIterations: number;
+  oursObjective: number;
+  sklearnObjective: number;
+  trainPredictionAgreement: number;
+  kernel: string;
+}
+
+/** The whole `--shots all` sweep + refit, one run per side. */
+export interface ProbeSweepRow {
+  sweep: true;
+  classes: number;
+  n: number;
+  d: number;
+  oursSeconds: number;
+  sklearnSeconds: number;
+  ratio: number;
+  oursC: number;
+  sklearnC: number;
+  fits: number;
+}
+
 export type ProbeVsSklearn =
   | { skipped: string }
-  | { measured: string; sklearn: string; cores: number; loadavg: number[]; rows: Record<string, unknown>[] };
+  | { measured: string; sklearn: string; cores: number; loadavg: number[]; rows: (ProbeFitRow | ProbeSweepRow)[] };
 
 /** One fit (and optionally one sweep) per case, ours and scikit-learn's interleaved; skipped with a note when python has no sklearn. */
 export async function measureProbeVsSklearn(opts: ProbeVsSklearnOptions = {}): Promise<ProbeVsSklearn> {
@@ -107,7 +139,7 @@ export async function measureProbeVsSklearn(opts: ProbeVsSklearnOptions = {}): P
   if (probe.status !== 0) return { skipped: `${python} has no scikit-learn (pip install scikit-learn), so there is nothing to compare against` };
   const sklearnVersion = probe.stdout.trim();
   const dir = mkdtempSync(join(tmpdir(), 'probe-vs-sklearn-'));
-  const record: Record<string, unknown>[] = [];
+  const record: (ProbeFitRow | ProbeSweepRow)[] = [];
   try {
     log(`scikit-learn ${sklearnVersion}, ${availableParallelism()} cores, load ${loadavg()[0].toFixed(1)}; C = 1, ${D}-d, ${rounds} interleaved rounds`);
     log('classes      n   ours s (median)  sklearn s (median)  ratio ours/sk  iters ours/sk   objective rel. gap  train pred. agree  kernel');
@@ -135,7 +167,7 @@ export async function measureProbeVsSklearn(opts: ProbeVsSklearnOptions = {}): P
         else (runSk(), runOurs());
       }
       const agree = ourPred.reduce((a, p, i) => a + (p === skFit!.pred[i] ? 1 : 0), 0) / train.n;
-      const row = {
+      const row: ProbeFitRow = {
         classes: K,
         n: train.n,
         d: D,
@@ -170,7 +202,7 @@ export async function measureProbeVsSklearn(opts: ProbeVsSklearnOptions = {}): P
       new LogisticRegressionProbe({ C: s.C, kernel }).fit(all.X, all.y, all.n, D, 10);
       const oursSec = (performance.now() - t) / 1000;
       const skRes = sklearn(python, 'sweep', dir, 0) as { seconds: number; C: number };
-      const row = { sweep: true, classes: 10, n: train.n + val.n, d: D, oursSeconds: oursSec, sklearnSeconds: skRes.seconds, ratio: oursSec / skRes.seconds, oursC: s.C, sklearnC: skRes.C, fits: fits + 1 };
+      const row: ProbeSweepRow = { sweep: true, classes: 10, n: train.n + val.n, d: D, oursSeconds: oursSec, sklearnSeconds: skRes.seconds, ratio: oursSec / skRes.seconds, oursC: s.C, sklearnC: skRes.C, fits: fits + 1 };
       record.push(row);
       log(`sweep + refit, ${row.n} rows: ours ${oursSec.toFixed(1)} s (${fits + 1} fits, C ${s.C.toExponential(2)}), sklearn ${skRes.seconds.toFixed(1)} s (C ${skRes.C.toExponential(2)}): ratio ${row.ratio.toFixed(2)}`);
     }
