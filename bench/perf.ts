@@ -52,19 +52,19 @@ const SECTIONS: Record<SectionId, { title: string; run(o: SuiteOptions, rec: Per
   pipeline: {
     title: 'pipeline vs encode-only throughput',
     async run(o, rec) {
-      rec.pipeline = await measurePipelineThroughput(o.quick ? { n: 64, rounds: 1, quick: true, log: o.log } : { n: 256, rounds: 3, log: o.log });
+      rec.pipeline = await measurePipelineThroughput(o.quick ? { n: 32, rounds: 1, quick: true, log: o.log } : { n: 256, rounds: 3, log: o.log });
     },
   },
   preprocess: {
     title: 'preprocessing per core',
     async run(o, rec) {
-      rec.preprocess = measurePreprocessSpeed({ seconds: o.quick ? 0.5 : 2 });
+      rec.preprocess = measurePreprocessSpeed({ seconds: o.quick ? 0.25 : 2 });
     },
   },
   cache: {
     title: 'cached vs uncached extraction',
     async run(o, rec) {
-      rec.cache = await measureFeatureCacheSpeed(o.quick ? { n: 32, rounds: 1, hitRows: 500, log: o.log } : { n: 300, rounds: 3, hitRows: 10000, log: o.log });
+      rec.cache = await measureFeatureCacheSpeed(o.quick ? { n: 16, rounds: 1, hitRows: 200, log: o.log } : { n: 300, rounds: 3, hitRows: 10000, log: o.log });
     },
   },
   probe: {
@@ -80,14 +80,14 @@ const SECTIONS: Record<SectionId, { title: string; run(o: SuiteOptions, rec: Per
   memory: {
     title: 'peak memory vs dataset size',
     async run(o, rec) {
-      rec.memory = await measureExtractMemory({ counts: o.quick ? [500, 1000] : [2500, 5000, 10000], log: o.log });
+      rec.memory = await measureExtractMemory({ counts: o.quick ? [200, 400] : [2500, 5000, 10000], log: o.log });
     },
   },
   'transformers-js': {
     title: 'transformers.js side by side',
     async run(o, rec) {
       rec.transformersJs = await measureTransformersJs(
-        o.quick ? { n: 16, batchSize: 16, rounds: 1, threads: [rec.machine.cores], python: o.python, log: o.log } : { n: 128, rounds: 3, python: o.python, log: o.log },
+        o.quick ? { n: 8, batchSize: 8, rounds: 1, threads: [rec.machine.cores], python: o.python, log: o.log } : { n: 128, rounds: 3, python: o.python, log: o.log },
       );
     },
   },
@@ -105,7 +105,7 @@ const perf = defineCommand({
     'ViT-B/32-shaped export that bench/vit-graph.ts writes to .cache/bench/.',
   flags: FLAGS,
   examples: [`${PROG} --quick`, `${PROG} --only probe,memory --out /tmp/perf`, 'npm run perf'],
-  async run({ values, positionals, io }) {
+  async run({ values, positionals, io, argv }) {
     if (positionals.length) throw new UserError(`perf takes no arguments (got ${positionals.join(' ')}); see: ${PROG} --help`);
     const sections = parseSections(values.only);
     const out = values.out === undefined ? join(PROJECT_ROOT, 'bench', 'results') : resolve(values.out);
@@ -117,7 +117,7 @@ const perf = defineCommand({
       benchmark: 'perf',
       date: new Date().toISOString(),
       quick,
-      argv: process.argv.slice(2),
+      argv,
       wallSeconds: 0,
       machine: machineInfo() as PerfRun['machine'],
       loadavgBefore: loadavg(),
