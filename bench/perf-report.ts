@@ -3,6 +3,7 @@
  * in the README). Pure: the figures are measured by the bench scripts; this file only shapes them.
  */
 import { mdTable } from '../src/results/markdown.ts';
+import { plural } from '../src/util/plural.ts';
 import type { measureExtractMemory } from './extract-memory.ts';
 import type { measureFeatureCacheSpeed } from './feature-cache-speed.ts';
 import type { measurePipelineThroughput } from './pipeline-throughput.ts';
@@ -97,7 +98,7 @@ function pipelineRows(p: NonNullable<PerfRun['pipeline']>): Row[] {
     `${f(s.pipelineImgPerSec)} img/s`,
     `encode-only ${f(s.encodeImgPerSec)} img/s`,
     f(s.ratio, 3),
-    `ViT-B/32 shape, ${s.threads} threads, ${s.workers} workers, batch ${s.batchSize}; ${n0(p.dataset.images)} CIFAR-10 images × ${p.rounds} rounds`,
+    `ViT-B/32 shape, ${plural(s.threads, 'thread')}, ${plural(s.workers, 'worker')}, batch ${s.batchSize}; ${n0(p.dataset.images)} CIFAR-10 images × ${plural(p.rounds, 'round')}`,
   ]);
 }
 
@@ -108,7 +109,7 @@ function preprocessRows(rows: PreprocessSpeedRow[]): Row[] {
 function cacheRows(c: NonNullable<PerfRun['cache']>): Row[] {
   const m = c.medians;
   const rows: Row[] = [
-    ['cached vs uncached extraction', sec(m.secondSeconds), `uncached ${sec(m.firstSeconds)}`, `${n0(m.speedup)}× faster`, `${n0(c.dataset.images)} CIFAR-10 images, ViT-B/32 shape, ${c.rounds.length} rounds`],
+    ['cached vs uncached extraction', sec(m.secondSeconds), `uncached ${sec(m.firstSeconds)}`, `${n0(m.speedup)}× faster`, `${n0(c.dataset.images)} CIFAR-10 images, ViT-B/32 shape, ${plural(c.rounds.length, 'round')}`],
     ['…with loadModel in both', sec(m.loadSeconds + m.secondSeconds), `${sec(m.loadSeconds + m.firstSeconds)}`, `${f(m.endToEndSpeedup)}× faster`, `loadModel ${sec(m.loadSeconds)}`],
   ];
   if (c.largeHit) rows.push([`cache hit, ${n0(c.largeHit.rows)} rows`, sec(median(c.largeHit.hitSeconds)), '', '', '']);
@@ -158,7 +159,7 @@ function transformersJsRows(t: TransformersJsResult): Row[] {
     `${f(s.oursImgPerSec)} img/s`,
     `transformers.js ${f(s.theirsImgPerSec)} img/s`,
     `${f(s.ratioTheirsOverOurs, 2)} (theirs/ours)`,
-    `${s.threads} threads each, batch ${t.batchSize}, ${n0(t.dataset.images)} CIFAR-10 images × ${t.rounds} rounds; preprocessing ${f(s.oursPreprocessMsPerImage, 2)} vs ${f(s.theirsPreprocessMsPerImage, 2)} ms/img`,
+    `${plural(s.threads, 'thread')} each, batch ${t.batchSize}, ${n0(t.dataset.images)} CIFAR-10 images × ${plural(t.rounds, 'round')}; preprocessing ${f(s.oursPreprocessMsPerImage, 2)} vs ${f(s.theirsPreprocessMsPerImage, 2)} ms/img`,
   ]);
   const a = t.agreement;
   const c = t.cause;
