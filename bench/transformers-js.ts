@@ -25,7 +25,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { isEntryPoint } from '../src/cli/toolkit.ts';
@@ -263,7 +263,7 @@ export async function measureTransformersJs(opts: TransformersJsOptions = {}) {
     machine: { ...machineInfo(), loadavgBefore: load0, loadavgAfter: load1 },
     transformersJs: (tjs.env as { version?: string }).version ?? 'unknown',
     sharp: { sharp: sharp.versions.sharp, vips: sharp.versions.vips },
-    model: { export: opts.exportDir ?? 'bench/vit-graph.ts writeVitExport (ViT-B/32 shape, random weights)', dir, dim },
+    model: { export: opts.exportDir ?? 'bench/vit-graph.ts writeVitExport (ViT-B/32 shape, random weights)', dir: relative(PROJECT_ROOT, dir), dim },
     dataset: { name: 'cifar10', split: 'test', images: n, size: `${images[0].width}x${images[0].height}` },
     batchSize: batch,
     rounds,
