@@ -80,7 +80,7 @@ const SECTIONS: Record<SectionId, { title: string; run(o: SuiteOptions, rec: Per
   memory: {
     title: 'peak memory vs dataset size',
     async run(o, rec) {
-      rec.memory = await measureExtractMemory({ counts: o.quick ? [200, 400] : [2500, 5000, 10000], log: o.log });
+      rec.memory = await measureExtractMemory({ counts: o.quick ? [100, 200] : [2500, 5000, 10000], log: o.log });
     },
   },
   'transformers-js': {
