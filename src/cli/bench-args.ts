@@ -22,6 +22,7 @@ export interface BenchArgs {
   batchSize: number;
   cache: boolean;
   cacheDir: string | null;
+  requireCached: boolean;
   exportFeatures: string | null;
   dataDir: string | null;
   source: string | null;
@@ -66,6 +67,10 @@ export const BENCH_FLAGS = {
   source: { type: 'string', value: '<name>', help: 'dataset source variant (e.g. official)' },
   'skip-bad': { type: 'boolean', help: 'skip unreadable images in a user folder (they are listed)' },
   'no-zero-shot': { type: 'boolean', help: 'probes only' },
+  'require-cached': {
+    type: 'boolean',
+    help: 'encode no image: every image feature must already be in the cache (after a sharded\nnpm run features -- extract); else exit 2 naming the missing rows',
+  },
   shift: {
     type: 'string',
     value: '<spec>',
@@ -101,6 +106,7 @@ export function benchArgsFrom(v: FlagValues<typeof BENCH_FLAGS>, positionals: st
   if (positionals.length) throw new UserError(`unexpected argument "${positionals[0]}" (flags start with --; see: ${BENCH_PROG} --help)`);
   const datasets = (v.dataset ?? []).flatMap((d) => d.split(',')).map((d) => d.trim()).filter(Boolean);
   if (datasets.length === 0) throw new UserError(`--dataset is required, e.g. --dataset cifar10 (see: ${BENCH_PROG} --help)`);
+  if (v['require-cached'] && v['no-cache']) throw new UserError(`--require-cached reads every image feature from the cache; drop --no-cache`);
   const nSeeds = intFlag(v.seeds, '--seeds', 3, 1, 1000);
   const first = intFlag(v.seed, '--seed', 0, 0);
   return {
@@ -120,6 +126,7 @@ export function benchArgsFrom(v: FlagValues<typeof BENCH_FLAGS>, positionals: st
     batchSize: intFlag(v['batch-size'], '--batch-size', 32, 1, 4096),
     cache: v['no-cache'] !== true,
     cacheDir: v['cache-dir'] ?? null,
+    requireCached: v['require-cached'] === true,
     exportFeatures: v['export-features'] ?? null,
     dataDir: v['data-dir'] ?? null,
     source: v.source ?? null,

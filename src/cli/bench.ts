@@ -46,6 +46,7 @@ async function bench(args: BenchArgs, argv: string[], io: Io, deps: BenchDeps): 
     workers: args.workers ?? 1,
     batchSize: args.batchSize,
     cacheRoot: args.cache ? resolve(args.cacheDir ?? DEFAULT_CACHE) : null,
+    requireCached: args.requireCached,
     exportFeaturesDir: args.exportFeatures ? resolve(args.exportFeatures) : null,
     dataDir: args.dataDir,
     source: args.source,

@@ -1,26 +1,12 @@
-/** `npm run features -- list | prune`: see and prune the feature cache (src/features/cache-admin.ts). */
+/** `npm run features -- list | prune | extract | verify`: the feature cache (src/features/). */
 import { describeKey, listFeatureCache, pruneFeatureCache, type FeatureCacheEntry } from '../features/cache-admin.ts';
 import { UserError } from '../util/errors.ts';
-import { resolveFeatureCacheDir } from '../util/paths.ts';
 import { formatCount } from '../util/progress.ts';
-import { checkOutputDir } from './output-paths.ts';
+import { CACHE_DIR, cacheDirOf, FEATURES_PROG, noPositionals } from './feature-flags.ts';
+import { extract, verify } from './features-shards.ts';
 import { defineCommand, defineGroup, formatTable, JSON_FLAG, plural, startCli, writeJson, type Flags, type Io } from './toolkit.ts';
 
-const PROG = 'npm run features --';
-
-const CACHE_DIR = {
-  'cache-dir': { type: 'string', value: '<dir>', help: "feature cache (default .cache/features, as bench's --cache-dir)" },
-} satisfies Flags;
-
-function cacheDirOf(v: { 'cache-dir'?: string }, writable: boolean): string {
-  const dir = resolveFeatureCacheDir(v['cache-dir']);
-  checkOutputDir({ flag: v['cache-dir'] ? '--cache-dir' : 'feature cache', path: v['cache-dir'] ?? dir, writable });
-  return dir;
-}
-
-function noPositionals(positionals: string[], cmd: string): void {
-  if (positionals.length) throw new UserError(`${cmd} takes no arguments (got ${positionals.join(' ')}); see: ${PROG} ${cmd} --help`);
-}
+const PROG = FEATURES_PROG;
 
 const DECIMAL = { '': 1, K: 1e3, M: 1e6, G: 1e9, T: 1e12 } as const;
 
@@ -118,10 +104,17 @@ when a run needs it again. Do not prune while a bench run is using the same cach
 export const features = defineGroup({
   prog: PROG,
   description: `The feature cache holds image and text embeddings computed by bench, keyed by everything that
-determines them (model files, preprocessing, dataset content, split, shift). It only grows; these commands
-show it and prune it.`,
-  commands: [list, prune],
-  examples: [`${PROG} list`, `${PROG} prune --older-than-days 30 --dry-run`],
+determines them (model files, preprocessing, dataset content, split, shift). It only grows; list and
+prune show it and prune it. extract fills it ahead of bench, in shards across processes or machines
+(one share of the rows each, e.g. a Kubernetes Indexed Job: deploy/k8s/README.md); verify checks that
+every row arrived.`,
+  commands: [list, prune, extract, verify],
+  examples: [
+    `${PROG} list`,
+    `${PROG} prune --older-than-days 30 --dry-run`,
+    `${PROG} extract --dataset cifar10 --split test,train --shard 0/4 --cache-dir /shared/features`,
+    `${PROG} verify --dataset cifar10 --split test,train --shards 4 --cache-dir /shared/features`,
+  ],
 });
 
 export const main = (argv: string[], io?: Io) => features.main(argv, io);

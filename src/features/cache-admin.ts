@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../util/errors.ts';
-import { ENTRY_NAME, type FeatureEntryAbout, type FeatureKey } from './store.ts';
+import { chunkSpan, ENTRY_NAME, type FeatureEntryAbout, type FeatureKey } from './store.ts';
 
 /** Leftovers of an interrupted prune. */
 const PRUNING_PREFIX = '.pruning-';
@@ -86,9 +86,9 @@ async function describeEntry(id: string, dir: string, lastUsed: Date): Promise<F
   for (const f of files) {
     if (!f.isFile()) continue;
     bytes += (await stat(join(dir, f.name)).catch(() => undefined))?.size ?? 0;
-    const m = /^chunk-\d+-\d+-(\d+)\.cbf$/.exec(f.name);
-    if (m) {
-      rows += Number(m[1]);
+    const span = chunkSpan(f.name);
+    if (span) {
+      rows += span.rows;
       chunks++;
     }
   }

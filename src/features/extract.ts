@@ -1,7 +1,9 @@
 import type { Dataset, LabeledImage, Split } from '../datasets/types.ts';
 import type { PreprocessConfig } from '../model/preprocess/config.ts';
 import { createProgress } from '../util/progress.ts';
-import { FeatureStore, gatherRows, range, type FeatureKey } from './store.ts';
+import { UserError } from '../util/errors.ts';
+import { FeatureStore, gatherRows, range, type FeatureKey, type LoadedRows } from './store.ts';
+import { formatRanges, toRanges } from './shards.ts';
 import { PreprocessPool } from './worker-pool.ts';
 import { NO_SHIFT, type ImageShift } from './shift.ts';
 
@@ -31,6 +33,11 @@ export interface ExtractOptions {
   /** Seal a chunk at least this often (ms) on slow models, so a kill loses at most this much work. */
   chunkMillis?: number;
   label?: string;
+  /**
+   * Encode nothing: rows missing from the cache are a UserError naming them (bench --require-cached,
+   * after a sharded extraction). Rows are named by position in `indices`, as `features verify` does.
+   */
+  requireCached?: boolean;
   /** No progress output (tests). */
   quiet?: boolean;
   /** Where progress goes; default process.stderr. */
@@ -76,10 +83,12 @@ export async function extractImageFeatures(opts: ExtractOptions): Promise<Extrac
   const indices = opts.indices ?? range(await dataset.size(split));
 
   const store = opts.cacheRoot ? new FeatureStore(opts.cacheRoot, imageFeatureKey(encoder, dataset, split, shift), { dataset: dataset.name }) : null;
-  const loaded = store ? await store.load() : { dim: null, rows: new Map(), corrupt: [] as string[] };
+  const within = indices.length ? { first: indices[0], last: indices[indices.length - 1] } : undefined;
+  const loaded = store ? await store.load(within) : { dim: null, rows: new Map(), corrupt: [] as string[] };
   for (const c of loaded.corrupt) log(`feature cache: discarded corrupt chunk ${c}; recomputing its rows`);
   const missing = indices.filter((i) => !loaded.rows.has(i));
   const cachedRows = indices.length - missing.length;
+  if (opts.requireCached && missing.length > 0) throw notCached(opts, indices, missing.length, loaded);
 
   if (missing.length > 0) {
     if (store) await store.init();
@@ -149,6 +158,17 @@ export async function extractImageFeatures(opts: ExtractOptions): Promise<Extrac
     seconds: (performance.now() - t0) / 1000,
     cacheDir: store?.dir ?? null,
   };
+}
+
+function notCached(opts: ExtractOptions, indices: Int32Array, missing: number, loaded: LoadedRows): UserError {
+  const positions: number[] = [];
+  for (let p = 0; p < indices.length; p++) if (!loaded.rows.has(indices[p])) positions.push(p);
+  const what = opts.label ?? `${opts.dataset.name}/${opts.split}`;
+  const where = opts.cacheRoot ? `the feature cache ${opts.cacheRoot}` : 'the feature cache (--no-cache was given)';
+  return new UserError(
+    `--require-cached: ${what}: ${missing} of ${indices.length} rows are not in ${where} (rows ${formatRanges(toRanges(positions))}); ` +
+      `encode them with npm run features -- extract (same --model, --dataset, --split, --limit, --shift), or see which shard is missing with npm run features -- verify --help`,
+  );
 }
 
 function concat(parts: Float32Array[], total: number): Float32Array {

@@ -70,14 +70,20 @@ export class FeatureStore {
     if (!existsSync(aboutFile)) await writeFileAtomic(aboutFile, JSON.stringify(this.about, null, 2));
   }
 
-  /** Read every chunk; corrupt ones are deleted (and reported) so their rows get recomputed. */
-  async load(): Promise<LoadedRows> {
+  /**
+   * Read every chunk; corrupt ones are deleted (and reported) so their rows get recomputed. With
+   * `within`, only chunks whose index range (from their names) meets [first, last] are read: a shard
+   * reads its own share of a shared entry, not every other shard's.
+   */
+  async load(within?: { first: number; last: number }): Promise<LoadedRows> {
     const out: LoadedRows = { dim: null, rows: new Map(), corrupt: [] };
     if (!existsSync(this.dir)) return out;
     const now = new Date();
     await utimes(this.dir, now, now).catch(() => undefined); // last used; a read-only cache still reads
     const names = (await readdir(this.dir)).filter((n) => n.endsWith('.cbf')).sort();
     for (const name of names) {
+      const span = chunkSpan(name);
+      if (within && span && (span.last < within.first || span.first > within.last)) continue;
       const path = join(this.dir, name);
       const chunk = await readChunk(path);
       if ('corrupt' in chunk || (out.dim !== null && chunk.dim !== out.dim)) {
@@ -91,6 +97,10 @@ export class FeatureStore {
     return out;
   }
 
+  /**
+   * Seal rows as a new chunk. The name holds the first and last index and the count: processes
+   * encoding disjoint rows (shards) never pick the same name, and the write is temp file + rename.
+   */
   async append(indices: Int32Array, data: Float32Array, dim: number): Promise<void> {
     if (indices.length === 0) return;
     const name = `chunk-${String(indices[0]).padStart(9, '0')}-${String(indices[indices.length - 1]).padStart(9, '0')}-${indices.length}.cbf`;
@@ -103,6 +113,12 @@ export class FeatureStore {
     if (loaded.dim === null || loaded.rows.size < n) return null;
     return { data: gatherRows(loaded, range(n)), dim: loaded.dim };
   }
+}
+
+/** First and last row index and row count of a chunk, from its file name (null for other names). */
+export function chunkSpan(name: string): { first: number; last: number; rows: number } | null {
+  const m = /^chunk-(\d+)-(\d+)-(\d+)\.cbf$/.exec(name);
+  return m ? { first: Number(m[1]), last: Number(m[2]), rows: Number(m[3]) } : null;
 }
 
 export function range(n: number): Int32Array {

@@ -46,6 +46,8 @@ export interface BenchOptions {
   probeWorkers?: number;
   batchSize: number;
   cacheRoot: string | null;
+  /** Encode no image: a row missing from the cache is a UserError naming it (after sharded extraction). */
+  requireCached?: boolean;
   exportFeaturesDir: string | null;
   dataDir: string | null;
   source: string | null;
@@ -106,7 +108,7 @@ async function prepareReleased(item: string, ds: Dataset): Promise<PreparedShift
 }
 
 /** --shift items for one dataset: natural shifts opened and mapped, corruptions parsed and checked against its image size. */
-async function prepareShifts(opts: BenchOptions, ds: Dataset): Promise<PreparedShift[]> {
+export async function prepareShifts(opts: Pick<BenchOptions, 'shift' | 'dataDir' | 'skipBad'>, ds: Dataset): Promise<PreparedShift[]> {
   if (!opts.shift) return [];
   const items = opts.shift.split(',').map((s) => s.trim());
   const out: PreparedShift[] = [];
@@ -228,6 +230,7 @@ async function benchDatasetWith(
       indices,
       shift,
       cacheRoot: opts.cacheRoot,
+      requireCached: opts.requireCached,
       batchSize: opts.batchSize,
       workers: opts.workers,
       label: `${ds.name} ${split}${shift === NO_SHIFT ? '' : ` ${shift.label}`} features`,
@@ -346,7 +349,7 @@ async function benchDatasetWith(
       const entry = findCorruption(s.spec.corruption)!;
       // The released files hold the same test images, severity-major: the same rows, so still paired.
       const shifted = released
-        ? await extractImageFeatures({ pool, encoder: model, dataset: s.set, split: 'test', indices: testIdx, cacheRoot: opts.cacheRoot, batchSize: opts.batchSize, workers: opts.workers, label: `cifar10-c ${label} features`, quiet: opts.quiet, progressStream: opts.stderr, log })
+        ? await extractImageFeatures({ pool, encoder: model, dataset: s.set, split: 'test', indices: testIdx, cacheRoot: opts.cacheRoot, requireCached: opts.requireCached, batchSize: opts.batchSize, workers: opts.workers, label: `cifar10-c ${label} features`, quiet: opts.quiet, progressStream: opts.stderr, log })
         : await extract('test', testIdx, shift, false);
       const { record, outcome } = score(label, shifted.features, testLabels);
       (released ? releasedOutcomes : corruptions).push({ ...outcome, shift: label, corruption: s.spec.corruption, severity: s.spec.severity, group: entry.group });
@@ -371,7 +374,7 @@ async function benchDatasetWith(
     const idx = testIndices(set, size, opts.limit);
     const all = await set.labels('test');
     const labels = Int32Array.from(idx, (i) => all[i]);
-    const feats = await extractImageFeatures({ pool, encoder: model, dataset: set, split: 'test', indices: idx, cacheRoot: opts.cacheRoot, batchSize: opts.batchSize, workers: opts.workers, label: `${set.name} test features`, quiet: opts.quiet, progressStream: opts.stderr, log });
+    const feats = await extractImageFeatures({ pool, encoder: model, dataset: set, split: 'test', indices: idx, cacheRoot: opts.cacheRoot, requireCached: opts.requireCached, batchSize: opts.batchSize, workers: opts.workers, label: `${set.name} test features`, quiet: opts.quiet, progressStream: opts.stderr, log });
     log(`${set.name}/test: ${idx.length} images (${feats.cachedRows} cached, ${feats.computedRows} encoded) in ${feats.seconds.toFixed(1)} s`);
     if (model.manifest.trainedOn.includes(s.shift.target) && zeroShot.available)
       warnings.push(`${ds.name}: ${model.name} declares it was trained on ${s.shift.target}'s labels; its zero-shot result on --shift ${s.shift.name} is in-domain, not transfer`);

@@ -29,6 +29,11 @@ describe('bench flags', () => {
     expect(() => parseBenchArgs(['--dataset', 'cifar10', 'mnist'])).toThrow(/unexpected argument "mnist"/);
   });
 
+  it('refuses --require-cached with --no-cache, which would leave nothing to read', () => {
+    expect(() => parseBenchArgs(['--dataset', 'x', '--require-cached', '--no-cache'])).toThrow('--require-cached reads every image feature from the cache; drop --no-cache');
+    expect(parseBenchArgs(['--dataset', 'x', '--require-cached']).requireCached).toBe(true);
+  });
+
   it('derives seeds from --seed and --seeds', () => {
     expect(parseBenchArgs(['--dataset', 'x', '--seeds', '3', '--seed', '10']).seeds).toEqual([10, 11, 12]);
   });
