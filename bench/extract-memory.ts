@@ -22,6 +22,7 @@ import { parseArgs } from 'node:util';
 import { openDataset } from '../src/datasets/resolve.ts';
 import { extractImageFeatures } from '../src/features/extract.ts';
 import { loadModel } from '../src/model/load.ts';
+import { isEntryPoint } from '../src/cli/toolkit.ts';
 import { PROJECT_ROOT } from '../src/util/paths.ts';
 import { VIT_B32_DIR, machineInfo, writeVitExport } from './vit-graph.ts';
 
@@ -41,19 +42,10 @@ interface ChildReport {
   featureBytes: number;
 }
 
-const { values } = parseArgs({
-  options: {
-    child: { type: 'boolean', default: false },
-    n: { type: 'string' },
-    counts: { type: 'string', default: '2500,5000,10000' },
-    layers: { type: 'string', default: '1' },
-  },
-});
-const layers = Number(values.layers);
-const exportDir = `${VIT_B32_DIR}-${layers}l`;
+const exportDirOf = (layers: number) => `${VIT_B32_DIR}-${layers}l`;
 
-async function child(n: number): Promise<void> {
-  const model = await loadModel(exportDir, { threads: availableParallelism() });
+async function child(n: number, layers: number): Promise<void> {
+  const model = await loadModel(exportDirOf(layers), { threads: availableParallelism() });
   const dataset = await openDataset('cifar10', { fetch: false });
   const cacheRoot = await mkdtemp(join(tmpdir(), 'clip-bench-mem-'));
   const rssAfterLoad = process.memoryUsage().rss;
@@ -96,7 +88,7 @@ async function child(n: number): Promise<void> {
   }
 }
 
-function runChild(n: number): Promise<ChildReport> {
+function runChild(n: number, layers: number): Promise<ChildReport> {
   return new Promise((resolve, reject) => {
     const script = fileURLToPath(import.meta.url);
     // execArgv carries tsx's loader flags, so the child runs this TypeScript file the same way.
@@ -113,15 +105,44 @@ function runChild(n: number): Promise<ChildReport> {
   });
 }
 
-async function main(): Promise<void> {
-  const w = await writeVitExport(exportDir, { layers });
-  const counts = values.counts!.split(',').map(Number);
+export interface ExtractMemoryOptions {
+  /** Image counts, each extracted in a fresh child process. */
+  counts?: number[];
+  /** Layers of the ViT-B/32-shaped tower (1: the pipeline's memory rather than the weights'). */
+  layers?: number;
+  log?: (line: string) => void;
+}
+
+/** Peak RSS of extraction per image count; the figures bench/results holds. */
+export async function measureExtractMemory(opts: ExtractMemoryOptions = {}) {
+  const layers = opts.layers ?? 1;
+  const counts = opts.counts ?? [2500, 5000, 10000];
+  const log = opts.log ?? ((line: string) => console.error(line));
+  const w = await writeVitExport(exportDirOf(layers), { layers });
   const reports: ChildReport[] = [];
   for (const n of counts) {
-    const r = await runChild(n);
+    const r = await runChild(n, layers);
     reports.push(r);
-    console.error(`n=${n}: peak RSS ${(r.peakRssSampled / MB).toFixed(0)} MB (maxRSS ${(r.maxRss / MB).toFixed(0)} MB) in ${r.seconds.toFixed(1)} s`);
+    log(`n=${n}: peak RSS ${(r.peakRssSampled / MB).toFixed(0)} MB (maxRSS ${(r.maxRss / MB).toFixed(0)} MB) in ${r.seconds.toFixed(1)} s`);
   }
+  const worst = Math.max(...reports.map((r) => Math.max(r.maxRss, r.peakRssSampled)));
+  return {
+    benchmark: 'extract-memory',
+    date: new Date().toISOString(),
+    machine: machineInfo(),
+    model: { export: `bench/vit-graph.ts writeVitExport({ layers: ${layers} })`, params: w.params },
+    settings: { threads: availableParallelism(), workers: 1, batchSize: 32, cache: 'fresh temporary directory' },
+    dataset: { name: 'cifar10', split: 'test' },
+    limitBytes: LIMIT_BYTES,
+    met: worst < LIMIT_BYTES,
+    note: 'maxRSS covers the whole child process (model load included); the features (n·dim·4 bytes) are held twice at the end: in the extraction rows and in the returned matrix',
+    runs: reports,
+  };
+}
+
+async function main(counts: number[], layers: number): Promise<void> {
+  const out = await measureExtractMemory({ counts, layers });
+  const reports = out.runs;
   const base = reports[0];
   const header = ['images', 'RSS after load MB', 'peak RSS MB (50 ms)', 'maxRSS MB', 'features MB', 'growth vs first MB', 'growth − 2×features MB'];
   const rows = reports.map((r) => {
@@ -143,25 +164,24 @@ async function main(): Promise<void> {
   const worst = Math.max(...reports.map((r) => Math.max(r.maxRss, r.peakRssSampled)));
   console.log(`\nhighest peak ${(worst / MB).toFixed(0)} MB; limit 1536 MB: ${worst < LIMIT_BYTES ? 'met' : 'NOT met'}`);
 
-  const out = {
-    benchmark: 'extract-memory',
-    date: new Date().toISOString(),
-    machine: machineInfo(),
-    model: { export: `bench/vit-graph.ts writeVitExport({ layers: ${layers} })`, params: w.params },
-    settings: { threads: availableParallelism(), workers: 1, batchSize: 32, cache: 'fresh temporary directory' },
-    dataset: { name: 'cifar10', split: 'test' },
-    limitBytes: LIMIT_BYTES,
-    met: worst < LIMIT_BYTES,
-    note: 'maxRSS covers the whole child process (model load included); the features (n·dim·4 bytes) are held twice at the end: in the extraction rows and in the returned matrix',
-    runs: reports,
-  };
   const dir = join(PROJECT_ROOT, 'bench', 'results');
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'extract-memory.json'), `${JSON.stringify(out, null, 2)}\n`);
 }
 
-const run = values.child ? child(Number(values.n)) : main();
-run.catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+if (isEntryPoint(import.meta.url)) {
+  const { values } = parseArgs({
+    options: {
+      child: { type: 'boolean', default: false },
+      n: { type: 'string' },
+      counts: { type: 'string', default: '2500,5000,10000' },
+      layers: { type: 'string', default: '1' },
+    },
+  });
+  const layers = Number(values.layers);
+  const run = values.child ? child(Number(values.n), layers) : main(values.counts!.split(',').map(Number), layers);
+  run.catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

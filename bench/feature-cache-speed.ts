@@ -20,22 +20,26 @@ import { parseArgs } from 'node:util';
 import { openDataset } from '../src/datasets/resolve.ts';
 import { extractImageFeatures } from '../src/features/extract.ts';
 import { loadModel } from '../src/model/load.ts';
+import { isEntryPoint } from '../src/cli/toolkit.ts';
 import { PROJECT_ROOT } from '../src/util/paths.ts';
 import { VIT_B32_DIR, machineInfo, median, writeVitExport } from './vit-graph.ts';
 
-const { values } = parseArgs({
-  options: {
-    n: { type: 'string', default: '300' },
-    rounds: { type: 'string', default: '3' },
-    'hit-rows': { type: 'string', default: '10000' },
-  },
-});
-const N = Number(values.n);
-const ROUNDS = Number(values.rounds);
-const HIT_ROWS = Number(values['hit-rows']);
-const threads = availableParallelism();
+export interface FeatureCacheSpeedOptions {
+  /** CIFAR-10 test images extracted through the full ViT-B/32 export. */
+  n?: number;
+  rounds?: number;
+  /** Rows of the large cache hit (0: skip it). */
+  hitRows?: number;
+  log?: (line: string) => void;
+}
 
-async function main(): Promise<void> {
+/** First (uncached) against second (cached) extraction, medians over rounds; the figures bench/results holds. */
+export async function measureFeatureCacheSpeed(opts: FeatureCacheSpeedOptions = {}) {
+  const N = opts.n ?? 300;
+  const ROUNDS = opts.rounds ?? 3;
+  const HIT_ROWS = opts.hitRows ?? 10000;
+  const log = opts.log ?? ((line: string) => console.error(line));
+  const threads = availableParallelism();
   const vit = await writeVitExport(VIT_B32_DIR);
   const dataset = await openDataset('cifar10', { fetch: false });
   const indices = Int32Array.from({ length: N }, (_, i) => i);
@@ -58,7 +62,7 @@ async function main(): Promise<void> {
         if (first.features[i] !== second.features[i]) throw new Error(`cached feature ${i} differs from the computed one`);
       }
       rounds.push({ loadSeconds, firstSeconds: first.seconds, secondSeconds: second.seconds });
-      console.error(
+      log(
         `round ${r + 1}/${ROUNDS}: load ${loadSeconds.toFixed(2)} s, first ${first.seconds.toFixed(2)} s, ` +
           `second ${(second.seconds * 1000).toFixed(1)} ms (${(first.seconds / second.seconds).toFixed(0)}×)`,
       );
@@ -108,19 +112,6 @@ async function main(): Promise<void> {
     }
   }
 
-  console.log(`ViT-B/32 (random, ${(vit.params / 1e6).toFixed(2)}M params), ${N} CIFAR-10 test images, ${ROUNDS} rounds (medians):`);
-  console.log(`  first extraction   ${first.toFixed(2)} s (${(N / first).toFixed(1)} img/s)`);
-  console.log(`  second (cached)    ${(second * 1000).toFixed(1)} ms`);
-  console.log(`  speedup            ${speedup.toFixed(0)}× extraction only; ${endToEnd.toFixed(1)}× with loadModel (${load.toFixed(2)} s) in both`);
-  if (hit) {
-    console.log(`  cache hit on ${hit.rows} rows: ${hit.hitSeconds.map((s) => `${(s * 1000).toFixed(0)} ms`).join(', ')}`);
-    console.log(
-      `  projected full split: first ≈ ${hit.projectedFirstSeconds.toFixed(0)} s → ${hit.projectedSpeedup.toFixed(0)}× extraction only, ` +
-        `${hit.projectedEndToEnd.toFixed(0)}× with loadModel`,
-    );
-  }
-  console.log(`target ≥ 20×: ${speedup >= 20 ? 'met' : 'NOT met'} (extraction only)`);
-
   const out = {
     benchmark: 'feature-cache-speed',
     date: new Date().toISOString(),
@@ -133,12 +124,42 @@ async function main(): Promise<void> {
     target: { speedupAtLeast: 20, met: speedup >= 20 },
     largeHit: hit,
   };
+  return out;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      n: { type: 'string', default: '300' },
+      rounds: { type: 'string', default: '3' },
+      'hit-rows': { type: 'string', default: '10000' },
+    },
+  });
+  const out = await measureFeatureCacheSpeed({ n: Number(values.n), rounds: Number(values.rounds), hitRows: Number(values['hit-rows']) });
+  const N = out.dataset.images;
+  const { loadSeconds: load, firstSeconds: first, secondSeconds: second, speedup, endToEndSpeedup: endToEnd } = out.medians;
+  const hit = out.largeHit;
+  console.log(`ViT-B/32 (random, ${(out.model.params / 1e6).toFixed(2)}M params), ${N} CIFAR-10 test images, ${out.rounds.length} rounds (medians):`);
+  console.log(`  first extraction   ${first.toFixed(2)} s (${(N / first).toFixed(1)} img/s)`);
+  console.log(`  second (cached)    ${(second * 1000).toFixed(1)} ms`);
+  console.log(`  speedup            ${speedup.toFixed(0)}× extraction only; ${endToEnd.toFixed(1)}× with loadModel (${load.toFixed(2)} s) in both`);
+  if (hit) {
+    console.log(`  cache hit on ${hit.rows} rows: ${hit.hitSeconds.map((s) => `${(s * 1000).toFixed(0)} ms`).join(', ')}`);
+    console.log(
+      `  projected full split: first ≈ ${hit.projectedFirstSeconds.toFixed(0)} s → ${hit.projectedSpeedup.toFixed(0)}× extraction only, ` +
+        `${hit.projectedEndToEnd.toFixed(0)}× with loadModel`,
+    );
+  }
+  console.log(`target ≥ 20×: ${speedup >= 20 ? 'met' : 'NOT met'} (extraction only)`);
+
   const dir = join(PROJECT_ROOT, 'bench', 'results');
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'feature-cache-speed.json'), `${JSON.stringify(out, null, 2)}\n`);
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+if (isEntryPoint(import.meta.url)) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

@@ -24,6 +24,7 @@ import { openDataset } from '../src/datasets/resolve.ts';
 import { extractImageFeatures, type ImageEncoder } from '../src/features/extract.ts';
 import { loadModel } from '../src/model/load.ts';
 import type { ClipModel } from '../src/model/clip-model.ts';
+import { isEntryPoint } from '../src/cli/toolkit.ts';
 import { PROJECT_ROOT } from '../src/util/paths.ts';
 import { Rng } from '../src/util/rng.ts';
 import { VIT_B32_DIR, machineInfo, median, writeVitExport } from './vit-graph.ts';
@@ -47,25 +48,23 @@ interface Round {
   steadyRatio: number;
 }
 
-const { values } = parseArgs({
-  options: {
-    n: { type: 'string', default: '512' },
-    rounds: { type: 'string', default: '3' },
-    quick: { type: 'boolean', default: false },
-  },
-});
-const N = Number(values.n);
-const ROUNDS = Number(values.rounds);
-const cores = availableParallelism();
+export interface PipelineThroughputOptions {
+  /** CIFAR-10 test images per measurement. */
+  n?: number;
+  rounds?: number;
+  /** Only `npm run bench`'s defaults (no other settings). */
+  quick?: boolean;
+  log?: (line: string) => void;
+}
 
-const settings: Setting[] = [
+const SETTINGS = (cores: number): Setting[] => [
   { id: 'default', threads: cores, workers: 1, batchSize: 32, spinning: true, isDefault: true },
   { id: 'workers-2', threads: cores, workers: 2, batchSize: 32, spinning: true },
   { id: 'batch-16', threads: cores, workers: 1, batchSize: 16, spinning: true },
   { id: 'threads-1', threads: 1, workers: 1, batchSize: 32, spinning: true },
   { id: 'inline', threads: cores, workers: 0, batchSize: 32, spinning: true },
   { id: 'no-spin', threads: cores, workers: 1, batchSize: 32, spinning: false },
-].filter((s) => !values.quick || s.isDefault);
+];
 
 /** An encoder over a raw session with session options loadModel does not expose (spinning off). */
 async function rawEncoder(model: ClipModel, threads: number, spinning: boolean): Promise<ImageEncoder & { release(): Promise<void> }> {
@@ -113,7 +112,12 @@ function timed(enc: ImageEncoder): { encoder: ImageEncoder; calls: { start: numb
   };
 }
 
-async function main(): Promise<void> {
+/** Pipeline vs encode-only throughput per setting (medians over interleaved rounds); the figures bench/results holds. */
+export async function measurePipelineThroughput(opts: PipelineThroughputOptions = {}) {
+  const N = opts.n ?? 512;
+  const ROUNDS = opts.rounds ?? 3;
+  const log = opts.log ?? ((line: string) => console.error(line));
+  const settings = SETTINGS(availableParallelism()).filter((s) => !opts.quick || s.isDefault);
   const vit = await writeVitExport(VIT_B32_DIR);
   const dataset = await openDataset('cifar10', { fetch: false });
   const indices = Int32Array.from({ length: N }, (_, i) => i);
@@ -194,7 +198,7 @@ async function main(): Promise<void> {
         steadyRatio: p.steady / e,
       };
       rounds.get(s.id)!.push(round);
-      console.error(
+      log(
         `round ${r + 1}/${ROUNDS} ${s.id.padEnd(10)} encode ${e.toFixed(1)} img/s, pipeline ${p.wall.toFixed(1)} img/s ` +
           `(steady ${p.steady.toFixed(1)}), ratio ${round.ratio.toFixed(3)}`,
       );
@@ -213,6 +217,33 @@ async function main(): Promise<void> {
       rounds: rs,
     };
   });
+  for (const r of toRelease) await r.release();
+  for (const m of models.values()) await m.release();
+  const def = rows.find((r) => r.isDefault)!;
+  const out = {
+    benchmark: 'pipeline-throughput',
+    date: new Date().toISOString(),
+    machine: { ...machineInfo(), loadavgBefore: load0, loadavgAfter: load1 },
+    model: { export: 'bench/vit-graph.ts writeVitExport (ViT-B/32 shape, random weights)', params: vit.params, dtype: 'float32' },
+    dataset: { name: 'cifar10', split: 'test', images: N },
+    rounds: ROUNDS,
+    ratio: 'pipeline img/s ÷ encode-only img/s, each round measured back to back; medians over rounds',
+    target: { defaultRatioAtLeast: 0.9, met: def.ratio >= 0.9 },
+    settings: rows,
+  };
+  return out;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      n: { type: 'string', default: '512' },
+      rounds: { type: 'string', default: '3' },
+      quick: { type: 'boolean', default: false },
+    },
+  });
+  const out = await measurePipelineThroughput({ n: Number(values.n), rounds: Number(values.rounds), quick: values.quick });
+  const rows = out.settings;
   const header = ['setting', 'threads', 'workers', 'batch', 'spin', 'encode img/s', 'pipeline img/s', 'ratio', 'steady ratio'];
   const table = [header, ...rows.map((r) => [
     r.id + (r.isDefault ? ' *' : ''),
@@ -228,27 +259,16 @@ async function main(): Promise<void> {
   const widths = header.map((_, c) => Math.max(...table.map((row) => row[c].length)));
   for (const row of table) console.log(row.map((v, c) => v.padEnd(widths[c])).join('  '));
   const def = rows.find((r) => r.isDefault)!;
-  console.log(`\n* npm run bench defaults. Target ratio ≥ 0.90: ${def.ratio >= 0.9 ? 'met' : 'NOT met'} (median ${def.ratio.toFixed(3)} over ${ROUNDS} rounds, N = ${N})`);
+  console.log(`\n* npm run bench defaults. Target ratio ≥ 0.90: ${def.ratio >= 0.9 ? 'met' : 'NOT met'} (median ${def.ratio.toFixed(3)} over ${out.rounds} rounds, N = ${out.dataset.images})`);
 
-  const out = {
-    benchmark: 'pipeline-throughput',
-    date: new Date().toISOString(),
-    machine: { ...machineInfo(), loadavgBefore: load0, loadavgAfter: load1 },
-    model: { export: 'bench/vit-graph.ts writeVitExport (ViT-B/32 shape, random weights)', params: vit.params, dtype: 'float32' },
-    dataset: { name: 'cifar10', split: 'test', images: N },
-    rounds: ROUNDS,
-    ratio: 'pipeline img/s ÷ encode-only img/s, each round measured back to back; medians over rounds',
-    target: { defaultRatioAtLeast: 0.9, met: def.ratio >= 0.9 },
-    settings: rows,
-  };
   const dir = join(PROJECT_ROOT, 'bench', 'results');
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, values.quick ? 'pipeline-throughput-quick.json' : 'pipeline-throughput.json'), `${JSON.stringify(out, null, 2)}\n`);
-  for (const r of toRelease) await r.release();
-  for (const m of models.values()) await m.release();
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+if (isEntryPoint(import.meta.url)) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

@@ -3,10 +3,9 @@
  *   npx tsx bench/preprocess-speed.ts [seconds-per-case]
  * Target: well above 200 img/s for 32×32 → 224 so preprocessing never limits a ViT-B/32 pipeline.
  */
+import { isEntryPoint } from '../src/cli/toolkit.ts';
 import type { RawImage } from '../src/datasets/types.ts';
 import { CLIP_224, preprocessImage } from '../src/model/preprocess/index.ts';
-
-const seconds = Number(process.argv[2] ?? 2);
 
 function noiseImage(width: number, height: number, channels: 1 | 3, seed: number): RawImage {
   const data = new Uint8Array(width * height * channels);
@@ -18,23 +17,37 @@ function noiseImage(width: number, height: number, channels: 1 | 3, seed: number
   return { data, width, height, channels };
 }
 
-const cases: [string, RawImage[]][] = [
-  ['32x32 RGB → 224 (CIFAR)', Array.from({ length: 16 }, (_, i) => noiseImage(32, 32, 3, i + 1))],
-  ['28x28 L → 224 (MNIST)', Array.from({ length: 16 }, (_, i) => noiseImage(28, 28, 1, i + 1))],
-  ['500x375 RGB → 224 (ImageNet-like)', Array.from({ length: 4 }, (_, i) => noiseImage(500, 375, 3, i + 1))],
-  ['96x96 RGB → 224 (STL-10)', Array.from({ length: 8 }, (_, i) => noiseImage(96, 96, 3, i + 1))],
-];
+export interface PreprocessSpeedRow {
+  case: string;
+  imgPerSec: number;
+  msPerImage: number;
+}
 
-const out = new Float32Array(3 * CLIP_224.crop.height * CLIP_224.crop.width);
-for (const [name, images] of cases) {
-  for (let i = 0; i < 50; i++) preprocessImage(images[i % images.length], CLIP_224, out); // warm-up / JIT
-  let n = 0;
-  const t0 = performance.now();
-  let t = t0;
-  while (t - t0 < seconds * 1000) {
-    for (let i = 0; i < 20; i++) preprocessImage(images[n++ % images.length], CLIP_224, out);
-    t = performance.now();
+/** Images per second through preprocessImage on the calling thread (one core), per source size. */
+export function measurePreprocessSpeed(opts: { seconds?: number } = {}): PreprocessSpeedRow[] {
+  const seconds = opts.seconds ?? 2;
+  const cases: [string, RawImage[]][] = [
+    ['32x32 RGB → 224 (CIFAR)', Array.from({ length: 16 }, (_, i) => noiseImage(32, 32, 3, i + 1))],
+    ['28x28 L → 224 (MNIST)', Array.from({ length: 16 }, (_, i) => noiseImage(28, 28, 1, i + 1))],
+    ['500x375 RGB → 224 (ImageNet-like)', Array.from({ length: 4 }, (_, i) => noiseImage(500, 375, 3, i + 1))],
+    ['96x96 RGB → 224 (STL-10)', Array.from({ length: 8 }, (_, i) => noiseImage(96, 96, 3, i + 1))],
+  ];
+  const out = new Float32Array(3 * CLIP_224.crop.height * CLIP_224.crop.width);
+  return cases.map(([name, images]) => {
+    for (let i = 0; i < 50; i++) preprocessImage(images[i % images.length], CLIP_224, out); // warm-up / JIT
+    let n = 0;
+    const t0 = performance.now();
+    let t = t0;
+    while (t - t0 < seconds * 1000) {
+      for (let i = 0; i < 20; i++) preprocessImage(images[n++ % images.length], CLIP_224, out);
+      t = performance.now();
+    }
+    return { case: name, imgPerSec: (n * 1000) / (t - t0), msPerImage: (t - t0) / n };
+  });
+}
+
+if (isEntryPoint(import.meta.url)) {
+  for (const r of measurePreprocessSpeed({ seconds: Number(process.argv[2] ?? 2) })) {
+    console.log(`${r.case.padEnd(36)} ${r.imgPerSec.toFixed(0).padStart(6)} img/s  (${r.msPerImage.toFixed(2)} ms/img)`);
   }
-  const perSec = (n * 1000) / (t - t0);
-  console.log(`${name.padEnd(36)} ${perSec.toFixed(0).padStart(6)} img/s  (${((t - t0) / n).toFixed(2)} ms/img)`);
 }

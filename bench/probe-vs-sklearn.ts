@@ -14,6 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isEntryPoint } from '../src/cli/toolkit.ts';
 import { LogisticRegressionProbe, type FitInfo, type ProbeKernel } from '../src/evaluation/probe/logistic-regression.ts';
 import { concatProbeData, sweepC } from '../src/evaluation/probe/sweep.ts';
 import { writeFileAtomic } from '../src/util/atomic.ts';
@@ -77,24 +78,71 @@ function median(v: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : 0.5 * (s[s.length / 2 - 1] + s[s.length / 2]);
 }
 
-async function main(): Promise<void> {
-  const python = arg('--python', '/usr/bin/python3');
-  const rounds = Number(arg('--rounds', '2'));
-  const sweepN = Number(arg('--sweep', '0'));
-  const out = arg('--out', 'bench/results/probe-vs-sklearn.json');
-  const kernel = arg('--kernel', 'auto') as ProbeKernel | 'auto';
-  const cases = arg('--cases', '10:1000,10:10000,10:45000,345:3450').split(',').filter(Boolean).map((c) => c.split(':').map(Number) as [number, number]);
+const DEFAULT_CASES: [number, number][] = [[10, 1000], [10, 10000], [10, 45000], [345, 3450]];
+
+export interface ProbeVsSklearnOptions {
+  python?: string;
+  rounds?: number;
+  /** [classes, rows] per case. */
+  cases?: [number, number][];
+  /** Rows of the whole `--shots all` sweep (0: none). */
+  sweepN?: number;
+  kernel?: ProbeKernel | 'auto';
+  log?: (line: string) => void;
+}
+
+/** One fit per side at C = 1, seconds per round. */
+export interface ProbeFitRow {
+  classes: number;
+  n: number;
+  d: number;
+  C: number;
+  oursSeconds: number[];
+  sklearnSeconds: number[];
+  /** median(ours) / median(sklearn). */
+  ratio: number;
+  oursIterations: number;
+  sklearnIterations: number;
+  oursObjective: number;
+  sklearnObjective: number;
+  trainPredictionAgreement: number;
+  kernel: string;
+}
+
+/** The whole `--shots all` sweep + refit, one run per side. */
+export interface ProbeSweepRow {
+  sweep: true;
+  classes: number;
+  n: number;
+  d: number;
+  oursSeconds: number;
+  sklearnSeconds: number;
+  ratio: number;
+  oursC: number;
+  sklearnC: number;
+  fits: number;
+}
+
+export type ProbeVsSklearn =
+  | { skipped: string }
+  | { measured: string; sklearn: string; cores: number; loadavg: number[]; rows: (ProbeFitRow | ProbeSweepRow)[] };
+
+/** One fit (and optionally one sweep) per case, ours and scikit-learn's interleaved; skipped with a note when python has no sklearn. */
+export async function measureProbeVsSklearn(opts: ProbeVsSklearnOptions = {}): Promise<ProbeVsSklearn> {
+  const python = opts.python ?? '/usr/bin/python3';
+  const rounds = opts.rounds ?? 2;
+  const sweepN = opts.sweepN ?? 0;
+  const kernel = opts.kernel ?? 'auto';
+  const cases = opts.cases ?? DEFAULT_CASES;
+  const log = opts.log ?? ((line: string) => console.log(line));
   const probe = spawnSync(python, ['-c', 'import sklearn; print(sklearn.__version__)'], { encoding: 'utf8' });
-  if (probe.status !== 0) {
-    console.log(`skipped: ${python} has no scikit-learn (pip install scikit-learn), so there is nothing to compare against`);
-    return;
-  }
+  if (probe.status !== 0) return { skipped: `${python} has no scikit-learn (pip install scikit-learn), so there is nothing to compare against` };
   const sklearnVersion = probe.stdout.trim();
   const dir = mkdtempSync(join(tmpdir(), 'probe-vs-sklearn-'));
-  const record: Record<string, unknown>[] = [];
+  const record: (ProbeFitRow | ProbeSweepRow)[] = [];
   try {
-    console.log(`scikit-learn ${sklearnVersion}, ${availableParallelism()} cores, load ${loadavg()[0].toFixed(1)}; C = 1, ${D}-d, ${rounds} interleaved rounds`);
-    console.log('classes      n   ours s (median)  sklearn s (median)  ratio ours/sk  iters ours/sk   objective rel. gap  train pred. agree  kernel');
+    log(`scikit-learn ${sklearnVersion}, ${availableParallelism()} cores, load ${loadavg()[0].toFixed(1)}; C = 1, ${D}-d, ${rounds} interleaved rounds`);
+    log('classes      n   ours s (median)  sklearn s (median)  ratio ours/sk  iters ours/sk   objective rel. gap  train pred. agree  kernel');
     for (const [K, n] of cases) {
       const train: SyntheticFeatures = syntheticClipFeatures(2024, K, D).make('train', Math.ceil(n / K));
       save(dir, 'train', train);
@@ -119,7 +167,7 @@ async function main(): Promise<void> {
         else (runSk(), runOurs());
       }
       const agree = ourPred.reduce((a, p, i) => a + (p === skFit!.pred[i] ? 1 : 0), 0) / train.n;
-      const row = {
+      const row: ProbeFitRow = {
         classes: K,
         n: train.n,
         d: D,
@@ -135,7 +183,7 @@ async function main(): Promise<void> {
         kernel: fi!.kernel,
       };
       record.push(row);
-      console.log(
+      log(
         `${String(K).padStart(7)} ${String(train.n).padStart(6)}   ${median(ours).toFixed(2).padStart(8)}         ${median(sk).toFixed(2).padStart(8)}          ${row.ratio.toFixed(2).padStart(6)}` +
           `        ${String(fi!.iterations).padStart(4)}/${String(skFit!.iterations).padEnd(4)}      ${((fi!.objective - skFit!.objective) / skFit!.objective).toExponential(1).padStart(9)}          ${(100 * agree).toFixed(2).padStart(6)}%        ${fi!.kernel}`,
       );
@@ -154,18 +202,33 @@ async function main(): Promise<void> {
       new LogisticRegressionProbe({ C: s.C, kernel }).fit(all.X, all.y, all.n, D, 10);
       const oursSec = (performance.now() - t) / 1000;
       const skRes = sklearn(python, 'sweep', dir, 0) as { seconds: number; C: number };
-      const row = { sweep: true, classes: 10, n: train.n + val.n, d: D, oursSeconds: oursSec, sklearnSeconds: skRes.seconds, ratio: oursSec / skRes.seconds, oursC: s.C, sklearnC: skRes.C, fits: fits + 1 };
+      const row: ProbeSweepRow = { sweep: true, classes: 10, n: train.n + val.n, d: D, oursSeconds: oursSec, sklearnSeconds: skRes.seconds, ratio: oursSec / skRes.seconds, oursC: s.C, sklearnC: skRes.C, fits: fits + 1 };
       record.push(row);
-      console.log(`sweep + refit, ${row.n} rows: ours ${oursSec.toFixed(1)} s (${fits + 1} fits, C ${s.C.toExponential(2)}), sklearn ${skRes.seconds.toFixed(1)} s (C ${skRes.C.toExponential(2)}): ratio ${row.ratio.toFixed(2)}`);
+      log(`sweep + refit, ${row.n} rows: ours ${oursSec.toFixed(1)} s (${fits + 1} fits, C ${s.C.toExponential(2)}), sklearn ${skRes.seconds.toFixed(1)} s (C ${skRes.C.toExponential(2)}): ratio ${row.ratio.toFixed(2)}`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  await writeFileAtomic(out, JSON.stringify({ measured: new Date().toISOString(), sklearn: sklearnVersion, cores: availableParallelism(), loadavg: loadavg(), rows: record }, null, 1) + '\n');
+  return { measured: new Date().toISOString(), sklearn: sklearnVersion, cores: availableParallelism(), loadavg: loadavg(), rows: record };
+}
+
+async function main(): Promise<void> {
+  const out = arg('--out', 'bench/results/probe-vs-sklearn.json');
+  const res = await measureProbeVsSklearn({
+    python: arg('--python', '/usr/bin/python3'),
+    rounds: Number(arg('--rounds', '2')),
+    sweepN: Number(arg('--sweep', '0')),
+    kernel: arg('--kernel', 'auto') as ProbeKernel | 'auto',
+    cases: arg('--cases', DEFAULT_CASES.map((c) => c.join(':')).join(',')).split(',').filter(Boolean).map((c) => c.split(':').map(Number) as [number, number]),
+  });
+  if ('skipped' in res) return console.log(`skipped: ${res.skipped}`);
+  await writeFileAtomic(out, JSON.stringify(res, null, 1) + '\n');
   console.log(`wrote ${out}`);
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+if (isEntryPoint(import.meta.url)) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

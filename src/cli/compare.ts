@@ -15,6 +15,7 @@ import { isNaturalShiftItem } from '../datasets/natural-shifts.ts';
 import { BASELINE_SCHEMA, BASELINE_VERSION, baselineDataset, baselineMismatches, embeddingRows, readBaseline, takeRows, testSetName, testSetsFromBaseline, type Baseline, type BaselineDataset } from '../compare/baseline.ts';
 import { checkGateRanges, evaluateGates, GATE_PRESETS, verdictLine, type Gates } from '../compare/gates.ts';
 import { renderCompareMarkdown } from '../compare/markdown.ts';
+import { writeCompareReport } from '../reports/compare-report.ts';
 import { recordEnvironment } from '../results/environment.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
@@ -45,7 +46,7 @@ const FLAGS = {
   'shift-seed': { type: 'string', value: '<n>', help: 'seed of the seeded corruptions (default 0)' },
   'save-baseline': { type: 'string', value: '<file>', help: "store the reference's outcomes for later comparisons without it" },
   baseline: { type: 'string', value: '<file>', help: 'compare the candidate against a stored baseline instead of --reference' },
-  out: { type: 'string', value: '<dir>', help: 'where compare.json and compare.md go (default reports/compare-<id>)' },
+  out: { type: 'string', value: '<dir>', help: 'where compare.json, compare.md, compare.html and plots/ go (default reports/compare-<id>)' },
   ...STORAGE_FLAGS,
   threads: { type: 'string', value: '<n>', help: 'ONNX intra-op threads, the same for both (default: all cores)' },
   ...DEVICE_FLAG,
@@ -244,6 +245,7 @@ async function compare(v: Record<string, string | string[] | boolean | undefined
   await mkdir(out, { recursive: true });
   await writeFileAtomic(join(out, 'compare.json'), JSON.stringify(record, null, 2));
   await writeFileAtomic(join(out, 'compare.md'), renderCompareMarkdown(record));
+  await writeCompareReport(record, out);
   const pct = (x: number) => (100 * x).toFixed(2);
   for (const r of results) {
     io.stdout.write(`\n${r.dataset}, n=${r.n}\n`);
@@ -256,7 +258,7 @@ async function compare(v: Record<string, string | string[] | boolean | undefined
       io.stdout.write(`image-embedding cosine: min ${r.embeddings.imageCosine.min.toFixed(5)}, 1st pct ${r.embeddings.imageCosine.p01.toFixed(5)}, mean ${r.embeddings.imageCosine.mean.toFixed(5)}; SQNR ${r.embeddings.imageSqnrDb.toFixed(1)} dB${r.embeddings.textCosine ? `; class text-embedding cosine min ${r.embeddings.textCosine.min.toFixed(5)}` : ''}\n`);
     else io.stdout.write(`embedding statistics: not measured (${r.embeddingsUnavailable})\n`);
   }
-  io.stdout.write(`\npaired statistics: ${Object.entries(statsSeconds).map(([k, s]) => `${k} ${s.toFixed(2)} s`).join(', ')}; wrote ${join(out, 'compare.json')} and compare.md\n`);
+  io.stdout.write(`\npaired statistics: ${Object.entries(statsSeconds).map(([k, s]) => `${k} ${s.toFixed(2)} s`).join(', ')}; wrote ${join(out, 'compare.json')}, compare.md, compare.html and plots/\n`);
   io.stdout.write(`${verdict}\n`);
   return gateResults.every((g) => g.passed) ? 0 : 1;
 }

@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { combineRuns, leaderboard, methodLabel, methods, type Combined } from '../reports/combine.ts';
 import { combinedReportFiles } from '../reports/combined-report.ts';
+import { readCompareRecord, rerenderedCompareFiles } from '../reports/compare-report.ts';
 import { loadRuns } from '../reports/load.ts';
 import { pct } from '../reports/style.ts';
 import { FORMATS, writeOutputs, type Format } from '../reports/write.ts';
@@ -53,14 +54,16 @@ async function writeReport(out: string, files: [string, string | Buffer][]): Pro
 export const reportCommand = defineCommand({
   name: 'report',
   summary: 'combine runs into one report',
-  usage: '<results.json | run dir>… --out <dir> [options]',
+  usage: '<results.json | run dir>… --out <dir> [options]  |  <compare.json> [--out <dir>]',
   description: `Combines the results.json of any number of runs (a file, a run directory, or a directory of run
 directories) without recomputing: combined.csv and combined-per-seed.csv, a model × dataset table with
 mean top-1 and mean rank per method, few-shot curves overlaid per dataset (one colour per model), a
 comparison with the first model when there are several, report.html (self-contained) and report.md.
-Runs must share their protocol (seeds, C grid, solver, bootstrap, limit, dataset identity, templates).`,
+Runs must share their protocol (seeds, C grid, solver, bootstrap, limit, dataset identity, templates).
+Given one compare.json (npm run compare), re-renders its compare.md, plots and compare.html, beside it
+or into --out.`,
   flags: {
-    out: { type: 'string', value: '<dir>', help: 'output directory (required; new, or empty, or pass --force)' },
+    out: { type: 'string', value: '<dir>', help: 'output directory (required; new, or empty, or pass --force); for one compare.json, default: beside it' },
     format: { type: 'string', value: '<list>', help: `outputs, comma-separated: ${FORMATS.join(',')} (default all)` },
     'allow-mixed': { type: 'boolean', help: 'combine runs whose protocols differ; the mixed cells are marked †' },
     force: { type: 'boolean', help: 'write into a directory that already holds files (replacing the report files)' },
@@ -69,9 +72,19 @@ Runs must share their protocol (seeds, C grid, solver, bootstrap, limit, dataset
     `${PROG} reports/20261129T104532-f6dab8 reports/20261129T104554-f28b52 --out reports/compare`,
     `${PROG} reports --out /tmp/all-runs --format html,csv`,
     `${PROG} a/results.json b/results.json --out cmp --allow-mixed`,
+    `${PROG} reports/compare-20261129T104532-f6dab8/compare.json`,
   ],
   async run({ values, positionals, io }) {
     if (!positionals.length) throw new UserError(`name at least one results.json or run directory, e.g. ${PROG} reports/<run-id> --out reports/compare`);
+    const compared = positionals.length === 1 ? await readCompareRecord(positionals[0]) : null;
+    if (compared) {
+      if (values.out) checkOutputDir({ flag: '--out', path: values.out, mustBeEmpty: true, force: values.force });
+      const out = values.out ?? dirname(positionals[0]);
+      const files = rerenderedCompareFiles(compared);
+      await writeOutputs(out, files);
+      io.stdout.write(`${compared.verdict}\nwrote compare.md, compare.html and ${plural(files.length - 2, 'plot')} under plots/ to ${out}\n`);
+      return;
+    }
     if (!values.out) throw new UserError(`--out <dir> is required, e.g. ${PROG} ${positionals[0]} --out reports/compare`);
     const formats = parseFormats(values.format);
     checkOutputDir({ flag: '--out', path: values.out, mustBeEmpty: true, force: values.force });

@@ -3,6 +3,8 @@ import type { Shots } from '../evaluation/linear-probe.ts';
 import { deriveSeed } from '../util/rng.ts';
 import { topKOverlap } from '../evaluation/top-k.ts';
 import type { ExportOutcomes } from './run-export.ts';
+import { cosineHistogram, type CosineHistogram } from './cosine-histogram.ts';
+import { flipTable, type FlipTable } from './flips.ts';
 
 export const COMPARE_BOOTSTRAP_SEED = 20211124;
 
@@ -25,11 +27,12 @@ export interface CompareDataset {
   dataset: string;
   n: number;
   /** top5Overlap: mean |top-5(reference) ∩ top-5(candidate)| / 5 per row (null with fewer than 5 classes). */
-  zeroShot: (PairedClassifier & { perClassDelta: { class: string; delta: number | null }[]; top5Overlap: number | null }) | null;
-  probes: { shots: Shots; meanDelta: number; perSeed: (PairedClassifier & { seed: number; referenceC: number; candidateC: number })[]; meanAgreement: number; meanNegativeFlipRate: number }[];
+  zeroShot: (PairedClassifier & { perClassDelta: { class: string; delta: number | null }[]; top5Overlap: number | null; flips: FlipTable }) | null;
+  /** `flips`: counts summed over the seeds (each seed scores the same rows). */
+  probes: { shots: Shots; meanDelta: number; perSeed: (PairedClassifier & { seed: number; referenceC: number; candidateC: number })[]; meanAgreement: number; meanNegativeFlipRate: number; flips: FlipTable }[];
   /** When both sides have image embeddings of the same dimension (else see embeddingsUnavailable). */
   embeddings: {
-    imageCosine: { min: number; p01: number; mean: number };
+    imageCosine: { min: number; p01: number; mean: number; histogram: CosineHistogram };
     imageSqnrDb: number;
     textCosine: { min: number; mean: number; perClass: { class: string; cosine: number }[] } | null;
     maxAbsLogitDelta: number | null;
@@ -73,7 +76,7 @@ export function compareOutcomes(dataset: string, classes: readonly string[], lab
       return { class: name, delta: n ? (c - r) / n : null };
     });
     const top5Overlap = K >= 5 ? topKOverlap(ref.zeroShot.top5, cand.zeroShot.top5, ref.zeroShot.top5Width) : null;
-    zeroShot = { ...p, perClassDelta, top5Overlap };
+    zeroShot = { ...p, perClassDelta, top5Overlap, flips: flipTable(classes, labels, [{ reference: ref.zeroShot.predictions, candidate: cand.zeroShot.predictions }]) };
   }
   const probes: CompareDataset['probes'] = [];
   for (const [k, refSeeds] of ref.probes) {
@@ -81,7 +84,7 @@ export function compareOutcomes(dataset: string, classes: readonly string[], lab
     if (!candSeeds) continue;
     const perSeed = refSeeds.map((r, i) => ({ seed: r.seed, referenceC: r.C, candidateC: candSeeds[i].C, ...paired(labels, r.predictions, candSeeds[i].predictions, seed(`probe/${k}/${r.seed}`), resamples) }));
     const avg = (f: (x: (typeof perSeed)[number]) => number) => perSeed.reduce((a, x) => a + f(x), 0) / perSeed.length;
-    probes.push({ shots: k, meanDelta: avg((x) => x.delta), perSeed, meanAgreement: avg((x) => x.agreement), meanNegativeFlipRate: avg((x) => x.negativeFlipRate) });
+    probes.push({ shots: k, meanDelta: avg((x) => x.delta), perSeed, meanAgreement: avg((x) => x.agreement), meanNegativeFlipRate: avg((x) => x.negativeFlipRate), flips: flipTable(classes, labels, refSeeds.map((r, i) => ({ reference: r.predictions, candidate: candSeeds[i].predictions }))) });
   }
   let embeddings: CompareDataset['embeddings'] = null;
   const unavailable = ref.dim !== cand.dim ? `the exports embed in different dimensions (${ref.dim} vs ${cand.dim})` : (ref.featsUnavailable ?? cand.featsUnavailable);
@@ -100,7 +103,7 @@ export function compareOutcomes(dataset: string, classes: readonly string[], lab
         maxAbsLogitDelta = m;
       }
     }
-    embeddings = { imageCosine: { min: img.min, p01: img.p01, mean: img.mean }, imageSqnrDb: sqnrDb(ref.testFeats, cand.testFeats), textCosine, maxAbsLogitDelta };
+    embeddings = { imageCosine: { min: img.min, p01: img.p01, mean: img.mean, histogram: cosineHistogram(img.cosines) }, imageSqnrDb: sqnrDb(ref.testFeats, cand.testFeats), textCosine, maxAbsLogitDelta };
   }
   return { dataset, n: labels.length, zeroShot, probes, embeddings, ...(embeddings ? {} : { embeddingsUnavailable: unavailable ?? 'no image embeddings' }) };
 }

@@ -75,7 +75,8 @@ export function effectiveRobustnessLine(r: RobustnessRecord): string | null {
 
 export const SUMMARY_HEADER = ['method', 'setting', 'top-1 % (mean ± std [95% CI])', 'top-5 %', 'balanced acc. %'];
 
-function mdTable(header: string[], rows: string[][]): string {
+/** A GitHub-flavoured markdown table. */
+export function mdTable(header: string[], rows: string[][]): string {
   return [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
