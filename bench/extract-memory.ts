@@ -22,6 +22,7 @@ import { parseArgs } from 'node:util';
 import { openDataset } from '../src/datasets/resolve.ts';
 import { extractImageFeatures } from '../src/features/extract.ts';
 import { loadModel } from '../src/model/load.ts';
+import type { Device } from '../src/model/device.ts';
 import { isEntryPoint } from '../src/cli/toolkit.ts';
 import { PROJECT_ROOT } from '../src/util/paths.ts';
 import { VIT_B32_DIR, machineInfo, writeVitExport } from './vit-graph.ts';
@@ -44,8 +45,8 @@ interface ChildReport {
 
 const exportDirOf = (layers: number) => `${VIT_B32_DIR}-${layers}l`;
 
-async function child(n: number, layers: number): Promise<void> {
-  const model = await loadModel(exportDirOf(layers), { threads: availableParallelism() });
+async function child(n: number, layers: number, device: Device): Promise<void> {
+  const model = await loadModel(exportDirOf(layers), { threads: availableParallelism(), device });
   const dataset = await openDataset('cifar10', { fetch: false });
   const cacheRoot = await mkdtemp(join(tmpdir(), 'clip-bench-mem-'));
   const rssAfterLoad = process.memoryUsage().rss;
@@ -88,11 +89,11 @@ async function child(n: number, layers: number): Promise<void> {
   }
 }
 
-function runChild(n: number, layers: number): Promise<ChildReport> {
+function runChild(n: number, layers: number, device: Device): Promise<ChildReport> {
   return new Promise((resolve, reject) => {
     const script = fileURLToPath(import.meta.url);
     // execArgv carries tsx's loader flags, so the child runs this TypeScript file the same way.
-    const p = spawn(process.execPath, [...process.execArgv, script, '--child', '--n', String(n), '--layers', String(layers)], {
+    const p = spawn(process.execPath, [...process.execArgv, script, '--child', '--n', String(n), '--layers', String(layers), '--device', device], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
@@ -110,6 +111,8 @@ export interface ExtractMemoryOptions {
   counts?: number[];
   /** Layers of the ViT-B/32-shaped tower (1: the pipeline's memory rather than the weights'). */
   layers?: number;
+  /** onnxruntime execution provider for the encoder (default cpu). */
+  device?: Device;
   log?: (line: string) => void;
 }
 
@@ -121,7 +124,7 @@ export async function measureExtractMemory(opts: ExtractMemoryOptions = {}) {
   const w = await writeVitExport(exportDirOf(layers), { layers });
   const reports: ChildReport[] = [];
   for (const n of counts) {
-    const r = await runChild(n, layers);
+    const r = await runChild(n, layers, opts.device ?? 'cpu');
     reports.push(r);
     log(`n=${n}: peak RSS ${(r.peakRssSampled / MB).toFixed(0)} MB (maxRSS ${(r.maxRss / MB).toFixed(0)} MB) in ${r.seconds.toFixed(1)} s`);
   }
@@ -176,10 +179,11 @@ if (isEntryPoint(import.meta.url)) {
       n: { type: 'string' },
       counts: { type: 'string', default: '2500,5000,10000' },
       layers: { type: 'string', default: '1' },
+      device: { type: 'string', default: 'cpu' },
     },
   });
   const layers = Number(values.layers);
-  const run = values.child ? child(Number(values.n), layers) : main(values.counts!.split(',').map(Number), layers);
+  const run = values.child ? child(Number(values.n), layers, values.device as Device) : main(values.counts!.split(',').map(Number), layers);
   run.catch((e) => {
     console.error(e);
     process.exit(1);

@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { openDataset } from '../src/datasets/resolve.ts';
 import { extractImageFeatures } from '../src/features/extract.ts';
 import { loadModel } from '../src/model/load.ts';
+import type { Device } from '../src/model/device.ts';
 import { isEntryPoint } from '../src/cli/toolkit.ts';
 import { PROJECT_ROOT } from '../src/util/paths.ts';
 import { VIT_B32_DIR, machineInfo, median, writeVitExport } from './vit-graph.ts';
@@ -30,6 +31,8 @@ export interface FeatureCacheSpeedOptions {
   rounds?: number;
   /** Rows of the large cache hit (0: skip it). */
   hitRows?: number;
+  /** onnxruntime execution provider for the encoders (default cpu). */
+  device?: Device;
   log?: (line: string) => void;
 }
 
@@ -49,11 +52,11 @@ export async function measureFeatureCacheSpeed(opts: FeatureCacheSpeedOptions = 
     const cacheRoot = await mkdtemp(join(tmpdir(), 'clip-bench-cache-'));
     try {
       const t0 = performance.now();
-      const model = await loadModel(vit.dir, { threads });
+      const model = await loadModel(vit.dir, { threads, device: opts.device });
       const loadSeconds = (performance.now() - t0) / 1000;
-      const opts = { encoder: model, dataset, split: 'test' as const, indices, cacheRoot, batchSize: 32, workers: 1, quiet: true };
-      const first = await extractImageFeatures(opts);
-      const second = await extractImageFeatures(opts);
+      const extract = { encoder: model, dataset, split: 'test' as const, indices, cacheRoot, batchSize: 32, workers: 1, quiet: true };
+      const first = await extractImageFeatures(extract);
+      const second = await extractImageFeatures(extract);
       await model.release();
       if (first.computedRows !== N || second.cachedRows !== N || second.computedRows !== 0) {
         throw new Error(`cache did not serve the second run: first computed ${first.computedRows}, second cached ${second.cachedRows}`);
@@ -80,10 +83,10 @@ export async function measureFeatureCacheSpeed(opts: FeatureCacheSpeedOptions = 
   let hit: { rows: number; fillSeconds: number; hitSeconds: number[]; projectedFirstSeconds: number; projectedSpeedup: number; projectedEndToEnd: number } | null = null;
   if (HIT_ROWS > 0) {
     const small = await writeVitExport(`${VIT_B32_DIR}-1l`, { layers: 1 });
-    const model = await loadModel(small.dir, { threads });
+    const model = await loadModel(small.dir, { threads, device: opts.device });
     const cacheRoot = await mkdtemp(join(tmpdir(), 'clip-bench-cache-'));
     try {
-      const opts = {
+      const extract = {
         encoder: model,
         dataset,
         split: 'test' as const,
@@ -93,9 +96,9 @@ export async function measureFeatureCacheSpeed(opts: FeatureCacheSpeedOptions = 
         workers: 1,
         quiet: true,
       };
-      const fill = await extractImageFeatures(opts);
+      const fill = await extractImageFeatures(extract);
       const hits: number[] = [];
-      for (let r = 0; r < ROUNDS; r++) hits.push((await extractImageFeatures(opts)).seconds);
+      for (let r = 0; r < ROUNDS; r++) hits.push((await extractImageFeatures(extract)).seconds);
       // The first run at this size through the full ViT-B/32, at the throughput measured above.
       const projectedFirst = (first / N) * HIT_ROWS;
       hit = {

@@ -30,6 +30,8 @@ export interface PerfRun {
   benchmark: 'perf';
   date: string;
   quick: boolean;
+  /** Execution provider of our encoder (pipeline, cache, memory); absent in runs before --device: cpu. */
+  device?: string;
   /** The flags it ran with. */
   argv: string[];
   wallSeconds: number;
@@ -190,7 +192,7 @@ export function renderPerfMarkdown(run: PerfRun): string {
   const m = run.machine;
   return [
     `Measured ${run.date.slice(0, 16).replace('T', ' ')} UTC by \`npm run perf${run.argv.length ? ` -- ${run.argv.join(' ')}` : ''}\` in ${sec(run.wallSeconds)}: ` +
-      `${m.cores} cores (${m.cpu}), Node ${m.node}, onnxruntime ${m.onnxruntime}; load average (1/5/15 min) ${load(run.loadavgBefore)} before, ${load(run.loadavgAfter)} after. ` +
+      `${m.cores} cores (${m.cpu}), Node ${m.node}, onnxruntime ${m.onnxruntime}, device ${run.device ?? 'cpu'}; load average (1/5/15 min) ${load(run.loadavgBefore)} before, ${load(run.loadavgAfter)} after. ` +
       'Each ratio compares two variants measured back to back in the same run.',
     '',
     mdTable(['figure', 'measured', 'baseline (same run)', 'ratio', 'setting'], rows),

@@ -20,6 +20,8 @@ import { measurePreprocessSpeed } from './preprocess-speed.ts';
 import { measureProbeVsSklearn } from './probe-vs-sklearn.ts';
 import { measureTransformersJs } from './transformers-js.ts';
 import { machineInfo } from './vit-graph.ts';
+import { DEVICE_FLAG, deviceFlag } from '../src/cli/model-flags.ts';
+import type { Device } from '../src/model/device.ts';
 
 const PROG = 'npm run perf --';
 
@@ -28,6 +30,7 @@ const FLAGS = {
   out: { type: 'string', value: '<dir>', help: 'where perf.json and perf.md go (default bench/results)' },
   only: { type: 'string', value: '<ids>', help: `comma-separated sections to run (default all):\n${SECTION_IDS.join(', ')}` },
   python: { type: 'string', value: '<path>', help: 'python with scikit-learn and PIL for the reference figures (default /usr/bin/python3)' },
+  ...DEVICE_FLAG,
 } satisfies Flags;
 
 /** Sections to run, in suite order; a UserError names an unknown one. */
@@ -43,6 +46,8 @@ export function parseSections(only: string | undefined): SectionId[] {
 
 interface SuiteOptions {
   quick: boolean;
+  /** Execution provider of our encoder in the pipeline, cache and memory sections (probe and transformers.js stay on cpu). */
+  device: Device;
   python: string;
   log: (line: string) => void;
 }
@@ -52,7 +57,7 @@ const SECTIONS: Record<SectionId, { title: string; run(o: SuiteOptions, rec: Per
   pipeline: {
     title: 'pipeline vs encode-only throughput',
     async run(o, rec) {
-      rec.pipeline = await measurePipelineThroughput(o.quick ? { n: 32, rounds: 1, quick: true, log: o.log } : { n: 256, rounds: 3, log: o.log });
+      rec.pipeline = await measurePipelineThroughput(o.quick ? { n: 32, rounds: 1, quick: true, device: o.device, log: o.log } : { n: 256, rounds: 3, device: o.device, log: o.log });
     },
   },
   preprocess: {
@@ -64,7 +69,7 @@ const SECTIONS: Record<SectionId, { title: string; run(o: SuiteOptions, rec: Per
   cache: {
     title: 'cached vs uncached extraction',
     async run(o, rec) {
-      rec.cache = await measureFeatureCacheSpeed(o.quick ? { n: 16, rounds: 1, hitRows: 200, log: o.log } : { n: 300, rounds: 3, hitRows: 10000, log: o.log });
+      rec.cache = await measureFeatureCacheSpeed(o.quick ? { n: 16, rounds: 1, hitRows: 200, device: o.device, log: o.log } : { n: 300, rounds: 3, hitRows: 10000, device: o.device, log: o.log });
     },
   },
   probe: {
@@ -80,7 +85,7 @@ const SECTIONS: Record<SectionId, { title: string; run(o: SuiteOptions, rec: Per
   memory: {
     title: 'peak memory vs dataset size',
     async run(o, rec) {
-      rec.memory = await measureExtractMemory({ counts: o.quick ? [100, 200] : [2500, 5000, 10000], log: o.log });
+      rec.memory = await measureExtractMemory({ counts: o.quick ? [100, 200] : [2500, 5000, 10000], device: o.device, log: o.log });
     },
   },
   'transformers-js': {
@@ -102,7 +107,8 @@ const perf = defineCommand({
     'table to <out>/perf.md (perf-quick.* with --quick). Each ratio pairs two variants measured back to\n' +
     'back in the same run; the load average before and after is recorded. The probe comparison needs\n' +
     'scikit-learn (skipped with a note otherwise); the transformers.js comparison runs offline on the\n' +
-    'ViT-B/32-shaped export that bench/vit-graph.ts writes to .cache/bench/.',
+    'ViT-B/32-shaped export that bench/vit-graph.ts writes to .cache/bench/. --device applies to our encoder in\n' +
+    'the pipeline, cache and memory sections; the probe and the transformers.js comparison run on the CPU.',
   flags: FLAGS,
   examples: [`${PROG} --quick`, `${PROG} --only probe,memory --out /tmp/perf`, 'npm run perf'],
   async run({ values, positionals, io, argv }) {
@@ -111,12 +117,14 @@ const perf = defineCommand({
     const out = values.out === undefined ? join(PROJECT_ROOT, 'bench', 'results') : resolve(values.out);
     checkOutputDir({ flag: values.out === undefined ? '--out (default)' : '--out', path: out, shown: values.out });
     const quick = values.quick ?? false;
+    const device = deviceFlag(values.device);
     const log = (line: string) => io.stderr.write(`  ${line}\n`);
     const t0 = performance.now();
     const rec: PerfRun = {
       benchmark: 'perf',
       date: new Date().toISOString(),
       quick,
+      device,
       argv,
       wallSeconds: 0,
       machine: machineInfo() as PerfRun['machine'],
@@ -128,7 +136,7 @@ const perf = defineCommand({
     for (const [i, id] of sections.entries()) {
       io.stderr.write(`perf [${i + 1}/${sections.length}] ${SECTIONS[id].title}\n`);
       const s0 = performance.now();
-      await SECTIONS[id].run({ quick, python: values.python ?? '/usr/bin/python3', log }, rec);
+      await SECTIONS[id].run({ quick, device, python: values.python ?? '/usr/bin/python3', log }, rec);
       rec.sectionSeconds[id] = (performance.now() - s0) / 1000;
       io.stderr.write(`perf [${i + 1}/${sections.length}] ${id} done in ${rec.sectionSeconds[id]!.toFixed(1)} s\n`);
     }

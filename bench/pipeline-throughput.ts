@@ -23,6 +23,7 @@ import * as ort from 'onnxruntime-node';
 import { openDataset } from '../src/datasets/resolve.ts';
 import { extractImageFeatures, type ImageEncoder } from '../src/features/extract.ts';
 import { loadModel } from '../src/model/load.ts';
+import { executionProviders, type Device } from '../src/model/device.ts';
 import type { ClipModel } from '../src/model/clip-model.ts';
 import { isEntryPoint } from '../src/cli/toolkit.ts';
 import { PROJECT_ROOT } from '../src/util/paths.ts';
@@ -54,6 +55,8 @@ export interface PipelineThroughputOptions {
   rounds?: number;
   /** Only `npm run bench`'s defaults (no other settings). */
   quick?: boolean;
+  /** onnxruntime execution provider for the encoder (default cpu). */
+  device?: Device;
   log?: (line: string) => void;
 }
 
@@ -67,9 +70,10 @@ const SETTINGS = (cores: number): Setting[] => [
 ];
 
 /** An encoder over a raw session with session options loadModel does not expose (spinning off). */
-async function rawEncoder(model: ClipModel, threads: number, spinning: boolean): Promise<ImageEncoder & { release(): Promise<void> }> {
+async function rawEncoder(model: ClipModel, threads: number, spinning: boolean, device: Device): Promise<ImageEncoder & { release(): Promise<void> }> {
   const session = await ort.InferenceSession.create(model.signature.vision.file, {
     intraOpNumThreads: threads,
+    executionProviders: executionProviders(device),
     graphOptimizationLevel: 'all',
     extra: { 'session.intra_op.allow_spinning': spinning ? '1' : '0' },
   });
@@ -131,14 +135,14 @@ export async function measurePipelineThroughput(opts: PipelineThroughputOptions 
   for (const bs of new Set(settings.map((s) => s.batchSize))) ready.set(bs, readyBatches(bs));
 
   const models = new Map<number, ClipModel>();
-  for (const t of new Set(settings.map((s) => s.threads))) models.set(t, await loadModel(vit.dir, { threads: t }));
+  for (const t of new Set(settings.map((s) => s.threads))) models.set(t, await loadModel(vit.dir, { threads: t, device: opts.device }));
   const encoders = new Map<string, ImageEncoder>();
   const toRelease: { release(): Promise<void> }[] = [];
   for (const s of settings) {
     const model = models.get(s.threads)!;
     if (s.spinning) encoders.set(s.id, model);
     else {
-      const raw = await rawEncoder(model, s.threads, false);
+      const raw = await rawEncoder(model, s.threads, false, opts.device ?? 'cpu');
       toRelease.push(raw);
       encoders.set(s.id, raw);
     }

@@ -16,9 +16,9 @@ import { prepareShifts, testIndices } from '../pipeline/bench.ts';
 import { UserError } from '../util/errors.ts';
 import { CACHE_DIR, cacheDirOf, FEATURES_PROG as PROG, noPositionals } from './feature-flags.ts';
 import { DEVICE_FLAG, deviceFlag, MODEL_FLAGS, VARIANT_FLAG, variantFlag } from './model-flags.ts';
-import type { Device } from '../model/device.ts';
+import { DEVICES, type Device } from '../model/device.ts';
 import { BENCH_FLAGS } from './bench-args.ts';
-import { checkFailed, defineCommand, intFlag, JSON_FLAG, writeJson, type FlagValues, type Io } from './toolkit.ts';
+import { checkFailed, choiceFlag, defineCommand, intFlag, JSON_FLAG, writeJson, type FlagValues, type Io } from './toolkit.ts';
 
 /** What both commands need to name the same rows as bench: model, dataset, splits, --limit, --shift. */
 const TARGET_FLAGS = {
@@ -232,18 +232,21 @@ Exit 0: complete. Exit 1: rows missing, corrupt chunks or differing copies. Exit
   flags: {
     ...TARGET_FLAGS,
     shards: { type: 'string', value: '<n>', help: 'the extraction ran in n shards: name the shards missing rows belong to' },
+    device: { type: 'string', value: '<d>', help: `the --device the extraction ran on: ${DEVICES.join(', ')} (default cpu);\nit names the cache entry (GPU features are cached apart); nothing runs on it` },
     ...JSON_FLAG,
   },
   examples: [`${PROG} verify --dataset cifar10 --split test,train --shards 4 --cache-dir /shared/features`, `${PROG} verify --dataset cifar10 --split test --limit 1000 --json`],
   async run({ values: v, positionals, io }) {
     noPositionals(positionals, 'verify');
     const shards = v.shards !== undefined ? parseShardCount(v.shards) : null;
+    const device = choiceFlag(v.device, '--device', DEVICES) ?? 'cpu';
     const t = await targetFrom(v, false);
     const model = await open(t, v, 1, io);
     const reports: SetReport[] = [];
     try {
       for (const set of t.sets) {
-        const key = imageFeatureKey(model, set.ds, set.split, set.shift);
+        // The model is opened on the CPU to read its hashes; the entry is the one the extraction's device wrote.
+        const key = imageFeatureKey({ files: model.files, preprocess: model.preprocess, device }, set.ds, set.split, set.shift);
         const store = new FeatureStore(t.root, key, { dataset: set.ds.name });
         const check = await checkEntry(store, set.indices);
         const complete = check.missingRows === 0 && check.corrupt.length === 0 && check.duplicates.differing === 0;

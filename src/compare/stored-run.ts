@@ -11,8 +11,9 @@ import { readResults } from '../results/read.ts';
 import { unpackArray } from '../results/packed.ts';
 import { FeatureStore, gatherRows, type FeatureKey } from '../features/store.ts';
 import { corruptionShift, NO_SHIFT } from '../features/shift.ts';
+import { imageFeatureKeyOf, type ImageEncoder } from '../features/extract.ts';
+import { textFeatureKey } from '../features/text.ts';
 import { classPrompts, evaluateZeroShot, zeroShotClassifier } from '../evaluation/zeroshot.ts';
-import { sha256 } from '../util/hash.ts';
 import { UserError } from '../util/errors.ts';
 import type { Shots } from '../evaluation/linear-probe.ts';
 import { zeroShotOutcomes, type ExportOutcomes, type TestSetOutcomes } from './run-export.ts';
@@ -97,7 +98,7 @@ export async function storedTestSet(run: StoredRun, d: DatasetResult, cacheRoot:
   const testIdentity = d.splits.test!.identity;
   if (!cacheRoot) outcomes.featsUnavailable = `${run.flag} is a stored run and the feature cache is off (--no-cache), so its image embeddings are unknown`;
   else {
-    const key: FeatureKey = { kind: 'image', modelFiles: model.files.filter((f) => f.role !== 'text').map((f) => ({ role: f.role, sha256: f.sha256 })), preprocess: model.preprocess, dataset: testIdentity, split: 'test', shift: shiftId };
+    const key = imageFeatureKeyOf({ files: model.files, preprocess: model.preprocess as ImageEncoder['preprocess'], device: run.results.protocol.device }, testIdentity, 'test', shiftId);
     const hit = await cachedRows(cacheRoot, key, testIdx);
     if ('missing' in hit) outcomes.featsUnavailable = `${run.flag} is a stored run whose image embeddings of ${d.name}${d.shift === 'none' ? '' : ` [${d.shift}]`} are not in the feature cache ${cacheRoot} (${hit.missing} of ${n} rows missing)`;
     else {
@@ -121,7 +122,7 @@ async function addCachedLogits(run: StoredRun, d: DatasetResult, cacheRoot: stri
   const K = d.classes.length;
   const T = templates.length;
   // The key embedTexts writes: text-tower hashes, tokenizer settings, the exact prompt list.
-  const key: FeatureKey = { kind: 'text', modelFiles: model.files.filter((f) => f.role === 'text').map((f) => ({ role: f.role, sha256: f.sha256 })), tokenizer: model.tokenizer ?? undefined, texts: sha256(JSON.stringify(classPrompts(d.classes, templates))) };
+  const key = textFeatureKey({ files: model.files, tokenizer: model.tokenizer ?? undefined, device: run.results.protocol.device }, classPrompts(d.classes, templates));
   const text = await new FeatureStore(cacheRoot, key).readAll(K * T);
   if (!text || text.dim !== outcomes.dim) return;
   const ev = evaluateZeroShot({ imageFeats: outcomes.testFeats, labels, textEmb: text.data, numClasses: K, numTemplates: T, dim: outcomes.dim, scale: run.results.protocol.zeroShotScale });

@@ -2,7 +2,7 @@ import type { Dataset, LabeledImage, Split } from '../datasets/types.ts';
 import type { PreprocessConfig } from '../model/preprocess/config.ts';
 import { createProgress } from '../util/progress.ts';
 import { UserError } from '../util/errors.ts';
-import { FeatureStore, gatherRows, range, type FeatureKey, type LoadedRows } from './store.ts';
+import { encoderDevice, FeatureStore, gatherRows, range, type FeatureKey, type LoadedRows } from './store.ts';
 import { formatRanges, toRanges } from './shards.ts';
 import { PreprocessPool } from './worker-pool.ts';
 import { NO_SHIFT, type ImageShift } from './shift.ts';
@@ -11,6 +11,8 @@ import { NO_SHIFT, type ImageShift } from './shift.ts';
 export interface ImageEncoder {
   files: { role: string; sha256: string }[];
   preprocess: PreprocessConfig;
+  /** onnxruntime execution provider (absent: cpu). */
+  device?: string;
   encodeImages(pixels: Float32Array, n: number): Promise<Float32Array>;
 }
 
@@ -56,14 +58,20 @@ export interface ExtractResult {
   cacheDir: string | null;
 }
 
-export function imageFeatureKey(encoder: ImageEncoder, dataset: Dataset, split: Split, shift: ImageShift): FeatureKey {
+export function imageFeatureKey(encoder: Omit<ImageEncoder, 'encodeImages'>, dataset: Dataset, split: Split, shift: ImageShift): FeatureKey {
+  return imageFeatureKeyOf(encoder, dataset.identity(split), split, shift.id);
+}
+
+/** The same key from a recorded split identity and shift id (a stored run's embeddings). */
+export function imageFeatureKeyOf(encoder: Omit<ImageEncoder, 'encodeImages'>, datasetIdentity: string, split: string, shiftId: string): FeatureKey {
   return {
     kind: 'image',
     modelFiles: encoder.files.filter((f) => f.role !== 'text').map((f) => ({ role: f.role, sha256: f.sha256 })),
     preprocess: encoder.preprocess,
-    dataset: dataset.identity(split),
+    dataset: datasetIdentity,
     split,
-    shift: shift.id,
+    shift: shiftId,
+    ...encoderDevice(encoder.device),
   };
 }
 

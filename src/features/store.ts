@@ -23,7 +23,15 @@ export interface FeatureKey {
   shift?: string;
   /** For text: hash of the prompt list. */
   texts?: string;
+  /** The onnxruntime execution provider, when not the CPU (see encoderDevice). */
+  device?: string;
 }
+
+/**
+ * The execution provider joins a key only when it is not the CPU: a GPU's kernels round differently, so its
+ * embeddings are cached apart, while every CPU cache written before --device existed keeps its key.
+ */
+export const encoderDevice = (device: string | undefined): Pick<FeatureKey, 'device'> => (device && device !== 'cpu' ? { device } : {});
 
 export function featureKeyHash(key: FeatureKey): string {
   return stableHash({ v: FEATURE_FORMAT_VERSION, ...key });

@@ -49,6 +49,8 @@ export interface ModelFile {
 
 export interface ClipModel {
   name: string;
+  /** onnxruntime execution provider of its sessions (absent: cpu). */
+  device?: string;
   dir: string;
   /** 'transformers.js' | 'two-file' | 'manifest'. */
   layout: string;
@@ -75,6 +77,8 @@ export interface Tokenizer {
 
 export interface OnnxClipModelParts {
   name: string;
+  /** onnxruntime execution provider the sessions run on (joins feature-cache keys when not cpu). */
+  device: string;
   dir: string;
   layout: string;
   files: ModelFile[];
@@ -115,6 +119,7 @@ function makeIntTensor(type: string, src: Int32Array, dims: number[]): ort.Tenso
 
 export class OnnxClipModel implements ClipModel {
   readonly name: string;
+  readonly device: string;
   readonly dir: string;
   readonly layout: string;
   readonly files: ModelFile[];
@@ -134,6 +139,7 @@ export class OnnxClipModel implements ClipModel {
 
   constructor(p: OnnxClipModelParts) {
     this.name = p.name;
+    this.device = p.device;
     this.dir = p.dir;
     this.layout = p.layout;
     this.files = p.files;

@@ -324,6 +324,7 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Cl
     }
     return new OnnxClipModel({
       name: manifest.name,
+      device,
       dir: found.dir,
       layout: found.layout,
       files,

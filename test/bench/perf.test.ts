@@ -49,6 +49,16 @@ describe('npm run perf: flags and help', () => {
     expect(readFileSync(file, 'utf8')).toBe('keep');
   });
 
+  it('refuses a --device it does not know, and cuda without its libraries, before measuring anything', async () => {
+    const bad = await runMain(main, ['--device', 'gpu', '--only', 'preprocess']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toBe('error: --device must be cpu, cuda, tensorrt or webgpu, got "gpu"\n');
+    const cuda = await runMain(main, ['--device', 'cuda', '--only', 'preprocess', '--out', mkdtempSync(join(tmpdir(), 'perf-cuda-'))]);
+    expect(cuda.code).toBe(2);
+    expect(cuda.err).toMatch(/^error: --device cuda: .*ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules\/onnxruntime-node\/script\/install\.js\n$/);
+    expect(cuda.out).toBe('');
+  });
+
   it('refuses positional arguments', async () => {
     const r = await runMain(main, ['quick']);
     expect(r.code).toBe(2);
@@ -82,7 +92,7 @@ describe('perf.md from a perf.json record', () => {
   it('opens with when, how, the machine and the load average around the run', () => {
     const first = renderPerfMarkdown(fixture()).split('\n')[0];
     expect(first).toBe(
-      'Measured 2026-11-29 13:12 UTC by `npm run perf -- --quick` in 4.0 min: 2 cores (AMD EPYC), Node v20.20.2, onnxruntime 1.30.0; ' +
+      'Measured 2026-11-29 13:12 UTC by `npm run perf -- --quick` in 4.0 min: 2 cores (AMD EPYC), Node v20.20.2, onnxruntime 1.30.0, device cpu; ' +
         'load average (1/5/15 min) 8.3 / 8.9 / 6.7 before, 13.9 / 12.2 / 8.6 after. Each ratio compares two variants measured back to back in the same run.',
     );
   });

@@ -58,3 +58,16 @@ describe('npm run features -- extract: bad input is one error line, exit 2, noth
     expect(existsSync(cache)).toBe(false);
   });
 });
+
+describe('npm run features -- verify --device', () => {
+  it('names the entry the extraction device wrote: CPU rows do not satisfy a cuda verify', async () => {
+    const made = await extract(['--split', 'test', '--limit', '12', '--threads', '1']);
+    expect(made.code).toBe(0);
+    const verify = (device: string[]) => runMain(main, ['verify', '--dataset', 'digits', '--split', 'test', '--limit', '12', '--cache-dir', cache, ...device]);
+    expect((await verify([])).code).toBe(0);
+    expect((await verify(['--device', 'cpu'])).code).toBe(0);
+    const cuda = await verify(['--device', 'cuda']);
+    expect(cuda.code).toBe(1);
+    expect(cuda.out).toMatch(/missing/i);
+  });
+});

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { imageFeatureKeyOf } from '../../src/features/extract.ts';
+import { textFeatureKey } from '../../src/features/text.ts';
+import { featureKeyHash } from '../../src/features/store.ts';
+import type { PreprocessConfig } from '../../src/model/preprocess/config.ts';
+
+const files = [
+  { role: 'vision', sha256: 'a'.repeat(64) },
+  { role: 'text', sha256: 'b'.repeat(64) },
+];
+const preprocess = { size: 224 } as unknown as PreprocessConfig;
+
+describe('feature-cache keys and the execution provider', () => {
+  it('a CPU encoder keeps the key it had before --device existed (no device field)', () => {
+    const key = imageFeatureKeyOf({ files, preprocess, device: 'cpu' }, 'cifar10@x', 'test', 'none');
+    expect('device' in key).toBe(false);
+    expect(featureKeyHash(key)).toBe(featureKeyHash(imageFeatureKeyOf({ files, preprocess }, 'cifar10@x', 'test', 'none')));
+  });
+
+  it('image embeddings made on a GPU are cached apart from the CPU ones', () => {
+    const cpu = imageFeatureKeyOf({ files, preprocess }, 'cifar10@x', 'test', 'none');
+    const cuda = imageFeatureKeyOf({ files, preprocess, device: 'cuda' }, 'cifar10@x', 'test', 'none');
+    expect(cuda.device).toBe('cuda');
+    expect(featureKeyHash(cuda)).not.toBe(featureKeyHash(cpu));
+  });
+
+  it('prompt embeddings made on a GPU are cached apart from the CPU ones', () => {
+    const texts = ['a photo of a cat.'];
+    expect(featureKeyHash(textFeatureKey({ files, device: 'cuda' }, texts))).not.toBe(featureKeyHash(textFeatureKey({ files }, texts)));
+    expect(featureKeyHash(textFeatureKey({ files, device: 'cpu' }, texts))).toBe(featureKeyHash(textFeatureKey({ files }, texts)));
+  });
+});
