@@ -62,6 +62,8 @@ export function minimizeLbfgs(fg: Objective, x0: Float64Array, options: LbfgsOpt
   const Y: Float64Array[] = [];
   const rho: number[] = [];
   const alphaBuf = new Float64Array(m);
+  let sNew: Float64Array = new Float64Array(n);
+  let yNew: Float64Array = new Float64Array(n);
   let head = 0; // ring-buffer slot for the next pair
   let count = 0;
 
@@ -114,14 +116,16 @@ export function minimizeLbfgs(fg: Objective, x0: Float64Array, options: LbfgsOpt
       break;
     }
 
-    // Store the new (s, y) pair when sᵀy > eps·yᵀy keeps H positive definite (L-BFGS-B's test).
+    // Store the new (s, y) pair when sᵀy > eps·yᵀy keeps H positive definite (L-BFGS-B's test). It is
+    // built in spare buffers and swapped into the ring only when accepted: with a full history the slot it
+    // goes to still holds the oldest pair, which a rejected pair must not overwrite.
     if (S.length < m) {
       S.push(new Float64Array(n));
       Y.push(new Float64Array(n));
       rho.push(0);
     }
-    const s = S[head];
-    const y = Y[head];
+    const s = sNew;
+    const y = yNew;
     for (let i = 0; i < n; i++) {
       s[i] = xt[i] - x[i];
       y[i] = gt[i] - g[i];
@@ -129,6 +133,8 @@ export function minimizeLbfgs(fg: Objective, x0: Float64Array, options: LbfgsOpt
     const sTy = dot(s, y);
     const yTy = dot(y, y);
     if (sTy > 2.220446049250313e-16 * yTy) {
+      [S[head], sNew] = [sNew, S[head]];
+      [Y[head], yNew] = [yNew, Y[head]];
       rho[head] = 1 / sTy;
       sy[head] = sTy;
       yy[head] = yTy;
