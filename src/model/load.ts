@@ -16,7 +16,7 @@ import type { ClipModel, ModelFile, TensorInfo, TextSignature, Tokenizer, Vision
 import { detectLayout, modelName, resolvePreprocess, resolveTokenizerSpec } from './layout.ts';
 import type { DetectedLayout, Variant } from './layout.ts';
 import type { ResolvedManifest } from './manifest.ts';
-import { readExternalDataLocations, readGraphSignature } from './onnx/signature.ts';
+import { readExternalDataLocations, readGraphSignature, readOpTypes } from './onnx/signature.ts';
 import type { PreprocessConfig } from './preprocess/config.ts';
 import { loadTokenizer as loadClipTokenizer } from './tokenizer/index.ts';
 import type { TokenizerSpec } from './tokenizer/spec.ts';
@@ -248,6 +248,10 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Cl
       });
     }
 
+    // Dynamic quantisation (DynamicQuantizeLinear) takes one activation scale per tensor, i.e. per batch:
+    // an image's embedding would depend on the other images in its batch, and so on batch size, on which
+    // rows were cached and on shard boundaries. One image per run keeps every embedding reproducible.
+    const perImage = (await readOpTypes(visionPath).catch(() => new Set<string>())).has('DynamicQuantizeLinear');
     const { height, width } = preprocess.crop;
     const batchOf = (t: TensorInfo) => (typeof t.shape[0] === 'number' ? t.shape[0] : 1);
     const vDim = await outputDim(visionSession, vision.output, () => {
@@ -325,6 +329,7 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Cl
     return new OnnxClipModel({
       name: manifest.name,
       device,
+      ...(perImage ? { imageBatchSize: 1 } : {}),
       dir: found.dir,
       layout: found.layout,
       files,

@@ -12,6 +12,7 @@ import { GraphBuilder } from '../../src/model/onnx/builder.ts';
 import { readModelFile, writeModelFile } from '../../src/model/onnx/external-data.ts';
 import { quantizeDynamic, quantizeWeight } from '../../src/model/onnx/quantize-dynamic.ts';
 import { DataType, decodeModel, encodeModel } from '../../src/model/onnx/schema.ts';
+import { readOpTypes } from '../../src/model/onnx/signature.ts';
 import { listVariants } from '../../src/model/variants.ts';
 import { UserError } from '../../src/util/errors.ts';
 import { sha256File } from '../../src/util/hash.ts';
@@ -142,6 +143,21 @@ describe('models convert: int8-dynamic', () => {
     // other CPUs' integer kernels (u8s8 without VNNI may saturate).
     expect(minCosine(r.images, reference.images, 16)).toBeGreaterThan(0.999);
     expect(minCosine(r.texts, reference.texts, 16)).toBeGreaterThan(0.999);
+  });
+
+  it('encodes each image on its own, so its embedding does not depend on the other images in its batch', async () => {
+    // DynamicQuantizeLinear takes one activation scale per run: batched, image 0's embedding would change
+    // with its batch-mates (and so with the batch size, the cached rows and shard boundaries).
+    expect(await readOpTypes(join(out, 'onnx/vision_model_quantized.onnx'))).toContain('DynamicQuantizeLinear');
+    expect(await readOpTypes(join(source, 'onnx/vision_model.onnx'))).not.toContain('DynamicQuantizeLinear');
+    const m = await loadModel(out, { threads: 1, variant: 'quantized' });
+    try {
+      const all = await m.encodeImages(images(N_IMAGES), N_IMAGES);
+      const alone = await m.encodeImages(images(N_IMAGES).subarray(0, 3 * 224 * 224), 1);
+      expect(alone).toEqual(all.subarray(0, alone.length));
+    } finally {
+      await m.release();
+    }
   });
 
   it('records the method and per-tower counts in model.json', async () => {

@@ -175,3 +175,29 @@ export async function readExternalDataLocations(path: string): Promise<string[]>
     await fh.close();
   }
 }
+
+/**
+ * The op types of the main graph's nodes (ModelProto.graph = 7, GraphProto.node = 1, NodeProto.op_type = 4),
+ * without loading any weights: initializers are skipped by their length.
+ */
+export async function readOpTypes(path: string): Promise<Set<string>> {
+  const fh = await open(path, 'r');
+  try {
+    const size = (await fh.stat()).size;
+    const w = new FileWindow(fh, size);
+    const ops = new Set<string>();
+    const utf8 = new TextDecoder();
+    await walk(w, 0, size, async (field, wire, pos, len) => {
+      if (field !== 7 || wire !== 2) return;
+      await walk(w, pos, pos + len, async (gf, gw, gp, gl) => {
+        if (gf !== 1 || gw !== 2) return;
+        await walk(w, gp, gp + gl, async (nf, nw, np, nl) => {
+          if (nf === 4 && nw === 2) ops.add(utf8.decode(await w.bytes(np, nl)));
+        });
+      });
+    });
+    return ops;
+  } finally {
+    await fh.close();
+  }
+}
