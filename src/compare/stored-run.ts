@@ -98,7 +98,7 @@ export async function storedTestSet(run: StoredRun, d: DatasetResult, cacheRoot:
   const testIdentity = d.splits.test!.identity;
   if (!cacheRoot) outcomes.featsUnavailable = `${run.flag} is a stored run and the feature cache is off (--no-cache), so its image embeddings are unknown`;
   else {
-    const key = imageFeatureKeyOf({ files: model.files, preprocess: model.preprocess as ImageEncoder['preprocess'], device: run.results.protocol.device }, testIdentity, 'test', shiftId);
+    const key = imageFeatureKeyOf({ files: model.files, preprocess: model.preprocess as ImageEncoder['preprocess'], device: run.results.protocol.device, oneImagePerRun: model.oneImagePerRun }, testIdentity, 'test', shiftId);
     const hit = await cachedRows(cacheRoot, key, testIdx);
     if ('missing' in hit) outcomes.featsUnavailable = `${run.flag} is a stored run whose image embeddings of ${d.name}${d.shift === 'none' ? '' : ` [${d.shift}]`} are not in the feature cache ${cacheRoot} (${hit.missing} of ${n} rows missing)`;
     else {

@@ -13,6 +13,8 @@ export interface ImageEncoder {
   preprocess: PreprocessConfig;
   /** onnxruntime execution provider (absent: cpu). */
   device?: string;
+  /** Encodes one image per session run (its embeddings differ from a batched run's; cached apart). */
+  oneImagePerRun?: boolean;
   encodeImages(pixels: Float32Array, n: number): Promise<Float32Array>;
 }
 
@@ -72,6 +74,7 @@ export function imageFeatureKeyOf(encoder: Omit<ImageEncoder, 'encodeImages'>, d
     split,
     shift: shiftId,
     ...encoderDevice(encoder.device),
+    ...(encoder.oneImagePerRun ? { oneImagePerRun: true } : {}),
   };
 }
 

@@ -25,6 +25,8 @@ export interface FeatureKey {
   texts?: string;
   /** The onnxruntime execution provider, when not the CPU (see encoderDevice). */
   device?: string;
+  /** Present (true) when the encoder runs one image per call (dynamically quantised graphs: src/model/load.ts). */
+  oneImagePerRun?: boolean;
 }
 
 /**

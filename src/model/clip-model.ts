@@ -51,6 +51,8 @@ export interface ClipModel {
   name: string;
   /** onnxruntime execution provider of its sessions (absent: cpu). */
   device?: string;
+  /** Images go through the vision session one per run (a dynamically quantised graph; see load.ts). */
+  oneImagePerRun?: boolean;
   dir: string;
   /** 'transformers.js' | 'two-file' | 'manifest'. */
   layout: string;
@@ -79,6 +81,8 @@ export interface OnnxClipModelParts {
   name: string;
   /** onnxruntime execution provider the sessions run on (joins feature-cache keys when not cpu). */
   device: string;
+  /** Run the vision session on one image at a time (sets the image batch to 1; joins feature-cache keys). */
+  oneImagePerRun?: boolean;
   dir: string;
   layout: string;
   files: ModelFile[];
@@ -120,6 +124,7 @@ function makeIntTensor(type: string, src: Int32Array, dims: number[]): ort.Tenso
 export class OnnxClipModel implements ClipModel {
   readonly name: string;
   readonly device: string;
+  readonly oneImagePerRun: boolean;
   readonly dir: string;
   readonly layout: string;
   readonly files: ModelFile[];
@@ -155,6 +160,7 @@ export class OnnxClipModel implements ClipModel {
     this.makeTokenizer = p.loadTokenizer;
     const vb = staticBatch(p.signature.vision.input);
     this.imageBatchSize = vb ?? p.imageBatchSize ?? 32;
+    this.oneImagePerRun = p.oneImagePerRun === true;
     const tb = p.signature.text ? staticBatch(p.signature.text.inputIds) : undefined;
     this.textBatchSize = tb ?? p.textBatchSize ?? 64;
   }

@@ -329,7 +329,7 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Cl
     return new OnnxClipModel({
       name: manifest.name,
       device,
-      ...(perImage ? { imageBatchSize: 1 } : {}),
+      ...(perImage ? { imageBatchSize: 1, oneImagePerRun: true } : {}),
       dir: found.dir,
       layout: found.layout,
       files,

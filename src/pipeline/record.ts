@@ -29,6 +29,7 @@ export function modelRecord(modelRef: string, model: ClipModel): ModelRecord {
     tokenizer: model.tokenizer ?? null,
     demo: model.manifest.demo,
     trainedOn: model.manifest.trainedOn,
+    ...(model.oneImagePerRun ? { oneImagePerRun: true } : {}),
   };
 }
 

@@ -168,6 +168,8 @@ export interface ModelRecord {
   tokenizer: unknown;
   demo: boolean;
   trainedOn: string[];
+  /** true when images were encoded one per session run (dynamically quantised exports); absent otherwise. */
+  oneImagePerRun?: boolean;
 }
 
 export interface BenchResults {

@@ -29,4 +29,11 @@ describe('feature-cache keys and the execution provider', () => {
     expect(featureKeyHash(textFeatureKey({ files, device: 'cuda' }, texts))).not.toBe(featureKeyHash(textFeatureKey({ files }, texts)));
     expect(featureKeyHash(textFeatureKey({ files, device: 'cpu' }, texts))).toBe(featureKeyHash(textFeatureKey({ files }, texts)));
   });
+
+  it('embeddings encoded one image per run (int8 exports) are cached apart from batched ones; others keep their key', () => {
+    const batched = imageFeatureKeyOf({ files, preprocess }, 'cifar10@x', 'test', 'none');
+    const single = imageFeatureKeyOf({ files, preprocess, oneImagePerRun: true }, 'cifar10@x', 'test', 'none');
+    expect(featureKeyHash(single)).not.toBe(featureKeyHash(batched));
+    expect(featureKeyHash(imageFeatureKeyOf({ files, preprocess, oneImagePerRun: false }, 'cifar10@x', 'test', 'none'))).toBe(featureKeyHash(batched));
+  });
 });
