@@ -22,7 +22,7 @@ async function extract(args: string[], env: Record<string, string | undefined> =
     else process.env[k] = v;
   }
   try {
-    return await runMain(main, ['extract', '--dataset', 'digits', '--cache-dir', cache, ...args]);
+    return await runMain(main, ['extract', '--dataset', 'mnist', '--cache-dir', cache, ...args]);
   } finally {
     for (const [k, v] of Object.entries(saved)) {
       if (v === undefined) delete process.env[k];
@@ -63,7 +63,7 @@ describe('npm run features -- verify --device', () => {
   it('names the entry the extraction device wrote: CPU rows do not satisfy a cuda verify', async () => {
     const made = await extract(['--split', 'test', '--limit', '12', '--threads', '1']);
     expect(made.code).toBe(0);
-    const verify = (device: string[]) => runMain(main, ['verify', '--dataset', 'digits', '--split', 'test', '--limit', '12', '--cache-dir', cache, ...device]);
+    const verify = (device: string[]) => runMain(main, ['verify', '--dataset', 'mnist', '--split', 'test', '--limit', '12', '--cache-dir', cache, ...device]);
     expect((await verify([])).code).toBe(0);
     expect((await verify(['--device', 'cpu'])).code).toBe(0);
     const cuda = await verify(['--device', 'cuda']);
