@@ -1,7 +1,7 @@
 /**
  * Every hint an error gives must be a command that works: the flags an error suggests are flags of
- * the command that printed it, and every `npm run <cli> -- …` written in the sources and the README
- * names a command and flags that exist.
+ * the command that printed it, and every `npm run <cli> -- …` written in the sources, the README and
+ * docs/ names a command and flags that exist (read from that command's own --help).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -83,42 +83,74 @@ describe('hints in errors name flags the command accepts', () => {
   });
 });
 
-describe('`npm run <cli> -- …` written in sources and README', () => {
-  const files = [join(PROJECT_ROOT, 'README.md'), ...walk(join(PROJECT_ROOT, 'src')).filter((f) => f.endsWith('.ts'))];
-  const uses: { file: string; prog: string; words: string[] }[] = [];
+describe('`npm run <cli> -- …` written in sources, the README and docs/', () => {
+  const docs = readdirSync(join(PROJECT_ROOT, 'docs')).filter((n) => n.endsWith('.md')).map((n) => join(PROJECT_ROOT, 'docs', n));
+  const files = [join(PROJECT_ROOT, 'README.md'), join(PROJECT_ROOT, 'bench', 'README.md'), ...docs, ...walk(join(PROJECT_ROOT, 'src')).filter((f) => f.endsWith('.ts'))];
+  const uses: { file: string; prog: Prog; words: string[] }[] = [];
   for (const file of files) {
-    for (const m of readFileSync(file, 'utf8').matchAll(/npm run (bench|datasets|models) -- ([^`'"\n#)]*)/g)) {
+    for (const m of readFileSync(file, 'utf8').matchAll(/npm run (bench|compare|datasets|features|models|perf|report|shifts) -- ([^`'"\n#)]*)/g)) {
       // `list | fetch <name…> | info <name>`: each alternative is a command line of its own.
-      for (const alt of m[2].split(' | ')) uses.push({ file, prog: m[1], words: alt.replace(/[[\]]/g, ' ').trim().split(/\s+/).filter(Boolean) });
+      for (const alt of m[2].split(' | ')) uses.push({ file, prog: m[1] as Prog, words: alt.replace(/[[\]]/g, ' ').trim().split(/\s+/).filter(Boolean) });
     }
   }
 
   it('finds the examples it checks', () => {
     expect(uses.filter((u) => u.prog === 'bench').length).toBeGreaterThan(3);
     expect(uses.some((u) => u.prog === 'datasets' && u.words[0] === 'fetch')).toBe(true);
+    for (const prog of Object.keys(CLIS)) expect(uses.some((u) => u.prog === prog && u.file.includes(`${join(PROJECT_ROOT, 'docs')}`)), prog).toBe(true);
   });
 
-  it('each names an existing command and flags that command accepts', () => {
+  it('each names an existing command and flags that command accepts', async () => {
     const problems: string[] = [];
     for (const { file, prog, words } of uses) {
-      let cmd: Command<never> | undefined = prog === 'bench' ? (benchCommand() as Command<never>) : undefined;
-      if (!cmd) {
-        const group = prog === 'datasets' ? datasetsCli : modelsCli;
-        const name = words[0];
-        if (!name || /^[<$…-]/.test(name)) continue; // a placeholder for the command, or group-level --help
-        cmd = group.commands.find((c) => c.name === name) as Command<never> | undefined;
-        if (!cmd) {
-          problems.push(`${file}: npm run ${prog} -- ${name}: no such command`);
-          continue;
-        }
+      const { group } = CLIS[prog];
+      const name = group ? words[0] : undefined;
+      if (group && (!name || /^[<$…-]/.test(name))) continue; // a placeholder for the command, or group-level --help
+      const accepted = await acceptedFlags(prog, name);
+      if (!accepted) {
+        problems.push(`${file}: npm run ${prog} -- ${name}: no such command`);
+        continue;
       }
-      for (const f of words.filter((w) => /^--[a-z]/.test(w)).map((w) => w.split('=')[0])) {
-        if (!flagNames(cmd).includes(f)) problems.push(`${file}: npm run ${prog} -- ${words.join(' ')}: ${f} is not a flag of ${cmd.name}`);
+      for (const f of words.filter((w) => /^--[a-z]/.test(w)).map((w) => w.split('=')[0].replace(/[,.;:]+$/, ''))) {
+        if (!accepted.includes(f)) problems.push(`${file}: npm run ${prog} -- ${words.join(' ')}: ${f} is not a flag of ${name ?? prog}`);
       }
     }
     expect(problems).toEqual([]);
   });
+
+  it('reads the flags a command accepts from its --help', async () => {
+    expect(await acceptedFlags('compare', undefined)).toEqual(expect.arrayContaining(['--reference', '--candidate', '--preset']));
+    expect(await acceptedFlags('features', 'extract')).toEqual(expect.arrayContaining(['--shard', '--shards', '--cache-dir']));
+    expect(await acceptedFlags('features', 'no-such-command')).toBeUndefined();
+    expect(await acceptedFlags('bench', undefined)).toEqual(flagNames(benchCommand()));
+  });
 });
+
+type Prog = 'bench' | 'compare' | 'datasets' | 'features' | 'models' | 'perf' | 'report' | 'shifts';
+type Main = (argv: string[], io: Io) => Promise<number>;
+/** Each npm script's CLI: a group takes a command name first. Loaded lazily (perf pulls in bench/). */
+const CLIS: Record<Prog, { group: boolean; load: () => Promise<Main> }> = {
+  bench: { group: false, load: async () => bench },
+  compare: { group: false, load: async () => (await import('../../src/cli/compare.ts')).main },
+  datasets: { group: true, load: async () => datasets },
+  features: { group: true, load: async () => (await import('../../src/cli/features.ts')).main as Main },
+  models: { group: true, load: async () => models as Main },
+  perf: { group: false, load: async () => (await import('../../bench/perf.ts')).main as Main },
+  report: { group: false, load: async () => (await import('../../src/cli/report.ts')).main as Main },
+  shifts: { group: true, load: async () => (await import('../../src/cli/shifts.ts')).main as Main },
+};
+const helpCache = new Map<string, string[] | undefined>();
+
+/** The flags listed under "Options:" in `npm run <prog> -- [name] --help`; undefined if there is no such command. */
+async function acceptedFlags(prog: Prog, name: string | undefined): Promise<string[] | undefined> {
+  const key = `${prog} ${name ?? ''}`;
+  if (!helpCache.has(key)) {
+    const r = await runMain(await CLIS[prog].load(), [...(name ? [name] : []), '--help']);
+    const options = r.code === 0 ? /(?:^|\n)Options:\n([\s\S]*?)(?:\n\n|$)/.exec(r.out) : null;
+    helpCache.set(key, options ? [...options[1].matchAll(/^ {2}(?:-\w, )?(--[a-z][a-z-]*)/gm)].map((m) => m[1]) : undefined);
+  }
+  return helpCache.get(key);
+}
 
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? walk(join(dir, n)) : [join(dir, n)]));

@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/util/paths.ts';
 
@@ -7,11 +7,12 @@ import { PROJECT_ROOT } from '../../src/util/paths.ts';
  * Project files cite primary sources (papers, upstream repositories, package versions), never
  * documents that are not in the repository or paths of the machine they were written on.
  */
-const ROOTS = ['src', 'test', 'bench', 'models', 'README.md', 'datasets/README.md', 'reports/README.md'];
+const ROOTS = ['src', 'test', 'bench', 'models', 'docs', 'deploy', 'README.md', 'datasets/README.md', 'reports/README.md'];
 const TEXT = /\.(ts|mts|mjs|js|md|py|json)$/;
 // Built from parts so this file does not match itself.
 const MACHINE_PATH = new RegExp(['/wo', 'rk/|/ho', 'me/'].join(''));
-const MARKDOWN_NAME = /\b([A-Z][A-Z_]+\.md)\b/g;
+// An upper-case Markdown name, with the path written before it if any (`docs/ARCHITECTURE.md`, `deploy/k8s/README.md`).
+const MARKDOWN_NAME = /((?:\.{1,2}\/|[\w.-]+\/)*)\b([A-Z][A-Z_]+\.md)\b/g;
 
 /** Text files under `rel` (a file or a folder), relative to the project root. */
 function files(rel: string): string[] {
@@ -28,6 +29,7 @@ describe('citations in project files', () => {
   it('scans the project', () => {
     expect(all).toContain('src/datasets/registry.ts');
     expect(all).toContain('bench/README.md');
+    expect(all).toContain('docs/ARCHITECTURE.md');
   });
 
   it('name no absolute path of a build machine', () => {
@@ -38,7 +40,9 @@ describe('citations in project files', () => {
     const missing: string[] = [];
     for (const f of all) {
       for (const m of readFileSync(join(PROJECT_ROOT, f), 'utf8').matchAll(MARKDOWN_NAME)) {
-        if (!existsSync(join(PROJECT_ROOT, m[1]))) missing.push(`${f}: ${m[1]}`);
+        // Found beside the file that names it, or from the project root (how prose names repository files).
+        const named = `${m[1]}${m[2]}`;
+        if (![join(PROJECT_ROOT, dirname(f), named), join(PROJECT_ROOT, named)].some(existsSync)) missing.push(`${f}: ${named}`);
       }
     }
     expect(missing).toEqual([]);
