@@ -4,7 +4,7 @@
  * Layers, top to bottom; a module may import its own layer and any layer below it, never one above:
  *   cli, the library API (src/index.ts)
  *   pipeline, demo-model (builds the demo export from datasets + model)
- *   features, compare, reports
+ *   features, compare, reports, tasks (what a task encodes, scores and writes)
  *   evaluation, model, shifts
  *   datasets, results
  *   util
@@ -13,7 +13,7 @@
 const LAYERS = [
   ['cli', 'index.ts'],
   ['pipeline', 'demo-model'],
-  ['features', 'compare', 'reports'],
+  ['features', 'compare', 'reports', 'tasks'],
   ['evaluation', 'model', 'shifts'],
   ['datasets', 'results'],
   ['util'],
