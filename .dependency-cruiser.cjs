@@ -8,7 +8,8 @@
  *   evaluation, model, shifts
  *   datasets, results
  *   util
- * And no import circles anywhere, type-only imports included (a circle of types is still a circle to read).
+ * And no import circles anywhere (src/, bench/, scripts/, test/), type-only imports included (a circle of
+ * types is still a circle to read).
  */
 const LAYERS = [
   ['cli', 'index.ts'],
