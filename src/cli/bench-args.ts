@@ -49,7 +49,7 @@ export const BENCH_FLAGS = {
     type: 'string',
     multiple: true,
     value: '<name|path>',
-    help: 'built-in (cifar10, mnist, fashion-mnist, quickdraw, digits), an image folder or a\nCSV manifest; repeat or comma-separate for several (they share one model load)',
+    help: 'built-in (cifar10, mnist, fashion-mnist, quickdraw, digits), an image folder or a\nCSV manifest (folder:<dir>, csv:<file> name the format); repeat or comma-separate for\nseveral (they share one model load)',
   },
   ...MODEL_FLAGS,
   ...VARIANT_FLAG,

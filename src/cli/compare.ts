@@ -7,7 +7,8 @@ import { DEFAULT_PROBE_SETTINGS, defaultThreads, newRunId, prepareDatasets, test
 import { planProbeDraws } from '../evaluation/linear-probe.ts';
 import { PreprocessPool } from '../features/worker-pool.ts';
 import { compareOutcomes, type CompareDataset } from '../compare/compare.ts';
-import { runExport, type ExportOutcomes, type TestSetOutcomes } from '../compare/run-export.ts';
+import type { ExportOutcomes, TestSetOutcomes } from '../compare/outcomes.ts';
+import { runExport } from '../pipeline/run-export.ts';
 import { cleanRecord, readStoredRun, storedRunFile, storedTestSet, type StoredRun } from '../compare/stored-run.ts';
 import { pairTestSets, probeProtocolMismatches, runProbeSettings, runTrainIdentity } from '../compare/pairing.ts';
 import { parseShiftSpec } from '../shifts/index.ts';

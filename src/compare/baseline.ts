@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Shots } from '../evaluation/linear-probe.ts';
 import { UserError } from '../util/errors.ts';
 import { Rng, deriveSeed } from '../util/rng.ts';
-import { zeroShotOutcomes, type ExportOutcomes, type TestSetOutcomes } from './run-export.ts';
+import { zeroShotOutcomes, type ExportOutcomes, type TestSetOutcomes } from './outcomes.ts';
 
 /**
  * A stored baseline: what a later comparison needs from the reference export, so a candidate can be

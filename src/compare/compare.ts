@@ -2,7 +2,7 @@ import { mcnemar, pairedCounts, pairedDeltaCI, rowCosines, sqnrDb, type McNemar 
 import type { Shots } from '../evaluation/linear-probe.ts';
 import { deriveSeed } from '../util/rng.ts';
 import { topKOverlap } from '../evaluation/top-k.ts';
-import type { ExportOutcomes } from './run-export.ts';
+import type { ExportOutcomes } from './outcomes.ts';
 import { cosineHistogram, type CosineHistogram } from './cosine-histogram.ts';
 import { flipTable, type FlipTable } from './flips.ts';
 

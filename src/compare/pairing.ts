@@ -5,7 +5,7 @@
  */
 import type { BenchResults, DatasetResult } from '../results/schema.ts';
 import type { ProbeSettings, Shots } from '../evaluation/linear-probe.ts';
-import type { TestSetOutcomes } from './run-export.ts';
+import type { TestSetOutcomes } from './outcomes.ts';
 
 const sameArray = (a: ArrayLike<number>, b: ArrayLike<number>) => a.length === b.length && Array.prototype.every.call(a, (x: number, i: number) => x === b[i]);
 

@@ -16,7 +16,7 @@ import { textFeatureKey } from '../features/text.ts';
 import { classPrompts, evaluateZeroShot, zeroShotClassifier } from '../evaluation/zeroshot.ts';
 import { UserError } from '../util/errors.ts';
 import type { Shots } from '../evaluation/linear-probe.ts';
-import { zeroShotOutcomes, type ExportOutcomes, type TestSetOutcomes } from './run-export.ts';
+import { zeroShotOutcomes, type ExportOutcomes, type TestSetOutcomes } from './outcomes.ts';
 
 export interface StoredRun {
   /** The flag it was given with (--reference or --candidate), for messages. */

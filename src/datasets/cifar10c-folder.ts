@@ -9,10 +9,10 @@
  */
 import { open, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { CORRUPTION_NAMES } from '../shifts/registry.ts';
 import { UserError } from '../util/errors.ts';
 import { sha256File, stableHash } from '../util/hash.ts';
 import { decodeNpy, decodeNpyHeader, type NpyHeader } from '../util/npy.ts';
+import { CORRUPTION_NAMES } from './corruption-names.ts';
 import { BUILTIN_DATASETS } from './registry.ts';
 import type { Dataset, LabeledImage, RawImage, Split } from './types.ts';
 

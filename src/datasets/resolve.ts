@@ -55,7 +55,7 @@ export async function openDataset(nameOrPath: string, opts: OpenDatasetOptions =
   return Object.create(ds, { templates: { value: templates }, classes: { value: classes } }) as Dataset;
 }
 
-/** A bare word that is not a built-in is a typo far more often than a folder in the working dir. */
+/** A bare word that is not a built-in is a typo far more often than a folder in the working dir; `<format>:<path>` names a format (formats/). */
 function looksLikePath(s: string): boolean {
-  return /[/\\.]/.test(s) || s.endsWith('.csv');
+  return /[/\\.]/.test(s) || s.endsWith('.csv') || /^[a-z][a-z0-9-]+:./i.test(s);
 }

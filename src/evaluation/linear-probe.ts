@@ -1,7 +1,7 @@
 import { l2NormalizeRows } from './normalize.ts';
 import { classificationMetrics, correctness, type Metrics } from './metrics.ts';
 import { sampleKShot, type KShotSample } from './sampling.ts';
-import { probeFactory, solverUsesC, sweepC, concatProbeData, type LinearWeights, type ProbeSolver } from './probe/index.ts';
+import { probeFactory, solverUsesC, sweepC, concatProbeData, type LinearProbe, type LinearWeights, type ProbeData, type ProbeSolver } from './probe/index.ts';
 import { linearScores } from './probe/logistic-regression.ts';
 import { COOP_C_GRID } from './probe/sweep.ts';
 import { deriveSeed } from '../util/rng.ts';
@@ -110,7 +110,7 @@ export interface ProbeJob {
 
 export function evaluateProbeSeed(args: ProbeJob & { seed: number; sample: KShotSample; onProgress?: (p: ProbeFitProgress) => void }): ProbeSeedEvaluation {
   const t0 = performance.now();
-  const { sample, dim: d, numClasses, settings, onProgress } = args;
+  const { sample, dim: d, numClasses, settings } = args;
   const take = (idx: Int32Array) => ({
     X: l2NormalizeRows(gatherPoolRows(args.poolFeatures, args.poolIndex, idx, d), idx.length, d),
     y: Int32Array.from(idx, (i) => args.poolLabels[i]),
@@ -118,6 +118,35 @@ export function evaluateProbeSeed(args: ProbeJob & { seed: number; sample: KShot
   });
   const train = take(sample.train);
   const val = take(sample.val);
+  const { probe, C, cSelection, sweep } = fitLinearProbe(train, val, d, numClasses, settings, args.onProgress);
+  const nTest = args.testLabels.length;
+  const scores = probe.decisionFunction(l2NormalizeRows(args.testFeats, nTest, d), nTest);
+  return {
+    seed: args.seed,
+    trainCount: train.n,
+    valCount: val.n,
+    C,
+    cSelection,
+    sweep,
+    metrics: classificationMetrics(scores, args.testLabels, numClasses),
+    correct: correctness(scores, args.testLabels, numClasses),
+    weights: probe.weights!(),
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+/**
+ * The probe of one draw, on L2-normalised rows: C chosen on `val` by the sweep (or fixed, and why),
+ * then refit on train + val at that C. What evaluateProbeSeed scores, and the linear-probe method's fit.
+ */
+export function fitLinearProbe(
+  train: ProbeData,
+  val: ProbeData,
+  d: number,
+  numClasses: number,
+  settings: ProbeSettings,
+  onProgress?: (p: ProbeFitProgress) => void,
+): { probe: LinearProbe; C: number; cSelection: CSelection; sweep: { C: number; valAccuracy: number }[] } {
   const where: ProbeFitProgress = { phase: 'sweep', C: FIXED_C, fit: 0, iteration: 0 };
   const makeProbe = probeFactory(settings.solver, {
     maxIter: settings.maxIter,
@@ -149,20 +178,7 @@ export function evaluateProbeSeed(args: ProbeJob & { seed: number; sample: KShot
   onProgress?.(where);
   // Cold start, as sklearn does: at large C a warm start can stop elsewhere within tolerance.
   const probe = makeProbe(C).fit(all.X, all.y, all.n, d, numClasses);
-  const nTest = args.testLabels.length;
-  const scores = probe.decisionFunction(l2NormalizeRows(args.testFeats, nTest, d), nTest);
-  return {
-    seed: args.seed,
-    trainCount: train.n,
-    valCount: val.n,
-    C,
-    cSelection,
-    sweep,
-    metrics: classificationMetrics(scores, args.testLabels, numClasses),
-    correct: correctness(scores, args.testLabels, numClasses),
-    weights: probe.weights!(),
-    seconds: (performance.now() - t0) / 1000,
-  };
+  return { probe, C, cSelection, sweep };
 }
 
 /**

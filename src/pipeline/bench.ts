@@ -4,10 +4,9 @@ import { randomBytes } from 'node:crypto';
 import type { Dataset } from '../datasets/types.ts';
 import { openDataset, readTemplates } from '../datasets/resolve.ts';
 import type { ClipModel } from '../model/clip-model.ts';
-import type { Device } from '../model/device.ts';
 import { extractImageFeatures, type ExtractResult } from '../features/extract.ts';
 import { PreprocessPool } from '../features/worker-pool.ts';
-import { DEFAULT_PROBE_SETTINGS, drawnIndices, planProbeDraws, type ProbeSettings, type Shots } from '../evaluation/linear-probe.ts';
+import { DEFAULT_PROBE_SETTINGS, drawnIndices, planProbeDraws } from '../evaluation/linear-probe.ts';
 import { probeBreakEven } from '../evaluation/break-even.ts';
 import { Rng, deriveSeed } from '../util/rng.ts';
 import { UserError } from '../util/errors.ts';
@@ -15,9 +14,9 @@ import type { BenchResults, DatasetResult, ProbeResult, RobustnessRecord } from 
 import { RESULTS_SCHEMA_ID, RESULTS_SCHEMA_VERSION } from '../results/schema.ts';
 import { recordEnvironment } from '../results/environment.ts';
 import { exportFeatures } from './export-features.ts';
-import { modelRecord, outcomesRecord, probePredictions, protocolRecord } from './record.ts';
+import { modelRecord, outcomesRecord, protocolRecord } from './record.ts';
 import { zeroShotHead, zeroShotOn } from './zero-shot-step.ts';
-import { fitProbes, probeResults, scoreFittedProbes, type FittedProbes } from './probe-step.ts';
+import { fitProbes, probePredictions, probeResults, scoreFittedProbes, type FittedProbes } from './probe-step.ts';
 import { robustnessRecord, type ShiftOutcome, type TestSetOutcome } from './robustness-step.ts';
 import { corruptionShift, NO_SHIFT, type ImageShift } from '../features/shift.ts';
 import { checkCorruptible, CORRUPTION_NAMES, findCorruption, parseShiftSpec, SEVERITIES, suiteLabel, type CorruptionSpec } from '../shifts/index.ts';
@@ -25,54 +24,9 @@ import { openCifar10CFolder } from '../datasets/cifar10c-folder.ts';
 import { readdir } from 'node:fs/promises';
 import { findNaturalShift, isNaturalShiftItem, mappedTestSet, naturalShiftLabel, NATURAL_SHIFTS, readMappingFile, type MappedTestSet, type NaturalShift } from '../datasets/natural-shifts.ts';
 import { plural } from '../util/plural.ts';
+import type { BenchOptions } from './options.ts';
 
-/** A writable text stream (process.stderr, a test's capture). */
-export interface TextSink {
-  write(s: string): unknown;
-  isTTY?: boolean;
-}
-
-export interface BenchOptions {
-  modelRef: string;
-  /** Dataset names/paths (opened by prepareDatasets) or Dataset objects (e.g. in-memory). */
-  datasets: (string | Dataset)[];
-  shots: Shots[];
-  seeds: number[];
-  limit: number | null;
-  templatesFile: string | null;
-  settings: ProbeSettings;
-  threads: number;
-  /** onnxruntime execution provider the model was opened with (recorded; default cpu). */
-  device?: Device;
-  workers: number;
-  /** Worker threads that fit probes; 0 fits on the calling thread. Default: one per core. */
-  probeWorkers?: number;
-  batchSize: number;
-  cacheRoot: string | null;
-  /** Encode no image: a row missing from the cache is a UserError naming it (after sharded extraction). */
-  requireCached?: boolean;
-  exportFeaturesDir: string | null;
-  dataDir: string | null;
-  source: string | null;
-  skipBad: boolean;
-  bootstrapResamples: number;
-  zeroShot: boolean;
-  argv: string[];
-  /** Default: a new timestamped id. */
-  runId?: string;
-  /** One line of news (default: written to `stderr`). */
-  log?: (msg: string) => void;
-  /** Where progress and log lines go; default process.stderr. */
-  stderr?: TextSink;
-  /** No progress output. */
-  quiet?: boolean;
-  /** --shift spec (e.g. "gaussian_noise:3,fog", "corruptions"): every test set is also scored shifted. */
-  shift?: string | null;
-  /** Seed of the seeded corruptions' per-image randomness (default 0). */
-  shiftSeed?: number;
-  /** Stops the run (SIGINT/SIGTERM in the CLI): probes stop at once, sealed feature chunks stay cached. */
-  signal?: AbortSignal;
-}
+export type { BenchOptions, TextSink } from './options.ts';
 
 export interface PreparedDataset {
   ds: Dataset;

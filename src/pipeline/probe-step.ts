@@ -142,3 +142,8 @@ export function probeResults(args: {
   }
   return probes;
 }
+
+/** Each fitted probe's C with its predictions on one test set, per shot count in seed order. */
+export function probePredictions(fitted: FittedProbes, scores: Map<Shots, ProbeScore[]>): Map<Shots, { seed: number; C: number; predictions: Int32Array }[]> {
+  return new Map([...fitted.fits].map(([k, fits]) => [k, fits.map((f, i) => ({ seed: f.seed, C: f.C, predictions: scores.get(k)![i].predictions }))]));
+}

@@ -7,8 +7,7 @@ import { classDtype, packArray } from '../results/packed.ts';
 import { topKClasses } from '../evaluation/top-k.ts';
 import type { Shots } from '../evaluation/linear-probe.ts';
 import { PROJECT_ROOT } from '../util/paths.ts';
-import type { BenchOptions } from './bench.ts';
-import type { FittedProbes, ProbeScore } from './probe-step.ts';
+import type { BenchOptions } from './options.ts';
 
 /** Shaping the results record: pure functions from what ran to the schema (reports read only this). */
 
@@ -82,9 +81,4 @@ export function outcomesRecord(args: {
     zeroShotTop5: top5 ? packArray(top5.classes, cls, [n, top5.width]) : null,
     probes: [...args.probes].flatMap(([shots, seeds]) => seeds.map((s) => ({ shots, seed: s.seed, C: s.C, predictions: packArray(s.predictions, cls) }))),
   };
-}
-
-/** Each fitted probe's C with its predictions on one test set, per shot count in seed order. */
-export function probePredictions(fitted: FittedProbes, scores: Map<Shots, ProbeScore[]>): Map<Shots, { seed: number; C: number; predictions: Int32Array }[]> {
-  return new Map([...fitted.fits].map(([k, fits]) => [k, fits.map((f, i) => ({ seed: f.seed, C: f.C, predictions: scores.get(k)![i].predictions }))]));
 }

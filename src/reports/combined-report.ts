@@ -6,7 +6,7 @@ import { renderFewShot, type CurveSeries } from './charts/few-shot.ts';
 import { compareToBaseline, leaderboard, methodLabel, methods, type Combined } from './combine.ts';
 import { toCsv } from './csv.ts';
 import { code, esc, figures, page, table } from './html/page.ts';
-import type { Plot } from './plots.ts';
+import type { Plot } from './plot.ts';
 import { datasetLabel, runWarnings, slug } from './select.ts';
 import { colorAt, pct, signed } from './style.ts';
 import { PER_SEED_COLUMNS, perSeedRecords, SUMMARY_COLUMNS, summaryRecords } from './tidy.ts';

@@ -3,7 +3,7 @@ import type { CompareDataset } from '../compare/compare.ts';
 import { CLASSIFIER_HEADER, classifierRows, embeddingsLine, FLIP_CLASS_HEADER, FLIP_PAIR_HEADER, flipClassRows, flipPairRows, flipPairsCaption, flipSummary, flipTables, type CompareExport, type CompareRecord } from '../compare/markdown.ts';
 import type { GateResult } from '../compare/gates.ts';
 import { code, esc, figures, page, table } from './html/page.ts';
-import type { Plot } from './plots.ts';
+import type { Plot } from './plot.ts';
 import { slug } from './select.ts';
 
 /** The gate's measured value and limit as the verdict line words them (points for max-drop). */

@@ -11,7 +11,7 @@ import { sqnrText, type CompareRecord } from '../compare/markdown.ts';
 import { plural } from '../util/plural.ts';
 import { errorBars } from './chart-plugins.ts';
 import { MAX_ROWS, shownRows, sortRows } from './charts/per-class.ts';
-import type { Plot } from './plots.ts';
+import type { Plot } from './plot.ts';
 import { font, renderChart } from './render.ts';
 import { slug } from './select.ts';
 import { headings, PROBE_COLOR, ZERO_SHOT_COLOR } from './style.ts';

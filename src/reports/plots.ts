@@ -8,19 +8,7 @@ import { renderPerClass } from './charts/per-class.ts';
 import { cleanDatasets, datasetLabel, datasetSlug, largestProbe, probeConfusion, probeKind, shiftedOf, shiftSuite, shotsLabel, zeroShotMetrics } from './select.ts';
 import { renderShifts } from './charts/shifts.ts';
 import { robustnessPlots } from './charts/robustness-plots.ts';
-
-export interface Plot {
-  /** File name under plots/. */
-  file: string;
-  caption: string;
-  /** Dataset label, or null for plots across datasets. */
-  dataset: string | null;
-  /** Confusion matrices sit two to a row in the HTML; everything else is full width. */
-  pair?: boolean;
-  /** Shown in the dataset's distribution-shift section. */
-  shifts?: boolean;
-  png: Buffer;
-}
+import type { Plot } from './plot.ts';
 
 const seedsText = (n: number) => plural(n, 'seed');
 

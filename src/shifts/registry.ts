@@ -5,6 +5,7 @@
  * ImageNet-C/create_c/make_cifar_c.py), how faithfully it is reproduced, and the function.
  * Order: the 15 of the benchmark, then the 4 extras, as in that file.
  */
+import { CORRUPTION_NAMES } from '../datasets/corruption-names.ts';
 import type { RawImage } from '../datasets/types.ts';
 import type { Rng } from '../util/rng.ts';
 import { defocusBlur, gaussianBlur, glassBlur, motionBlur, zoomBlur } from './corruptions/blur.ts';
@@ -169,7 +170,10 @@ export const CORRUPTIONS: readonly CorruptionEntry[] = [
   }),
 ];
 
-export const CORRUPTION_NAMES: readonly string[] = CORRUPTIONS.map((c) => c.name);
+// One list of names for both layers: the dataset layer reads the released files by these names.
+if (CORRUPTIONS.map((c) => c.name).join() !== CORRUPTION_NAMES.join()) throw new Error('shifts/registry.ts: CORRUPTIONS must list datasets/corruption-names.ts, name for name, in order');
+
+export { CORRUPTION_NAMES };
 
 export function findCorruption(name: string): CorruptionEntry | undefined {
   return CORRUPTIONS.find((c) => c.name === name);

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { compareOutcomes } from '../../src/compare/compare.ts';
 import { evaluateGates, GATE_PRESETS, verdictLine } from '../../src/compare/gates.ts';
 import { renderCompareMarkdown, type CompareRecord } from '../../src/compare/markdown.ts';
-import type { ExportOutcomes } from '../../src/compare/run-export.ts';
+import type { ExportOutcomes } from '../../src/compare/outcomes.ts';
 import { compareReportFiles } from '../../src/reports/compare-report.ts';
 import { MAX_ROWS } from '../../src/reports/charts/per-class.ts';
 import { classDeltaRows, comparePlots, histogramLabels, renderClassDelta, symmetricExtent } from '../../src/reports/compare-plots.ts';

@@ -25,7 +25,8 @@ export class UserFilesDataset implements UserDataset {
 
   constructor(
     readonly name: string,
-    readonly kind: 'folder' | 'csv',
+    /** The format's name (DatasetFormat.name): part of the identity and the provenance's `<kind>:<path>`. */
+    readonly kind: string,
     absPath: string,
     readonly classes: readonly string[],
     readonly templates: readonly string[],

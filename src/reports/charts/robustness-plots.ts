@@ -5,7 +5,7 @@
  */
 import type { BenchResults, DatasetResult, RobustnessRecord } from '../../results/schema.ts';
 import { plural } from '../../util/plural.ts';
-import type { Plot } from '../plots.ts';
+import type { Plot } from '../plot.ts';
 import { datasetLabel, datasetSlug, isCorruptionRecord, probeKind, robustnessOf, shiftedOf, slug } from '../select.ts';
 import { largestProbeMethod, renderCorruptionBars } from './corruption-bars.ts';
 import { renderRobustnessScatter, scatterData, scatterNotes } from './robustness-scatter.ts';

@@ -3,7 +3,7 @@ import type { BenchResults, DatasetResult, Estimate } from '../../results/schema
 import { breakEvenLine, SUMMARY_HEADER, summaryRows } from '../../results/markdown.ts';
 import { plural } from '../../util/plural.ts';
 import { perClassRows, sortRows } from '../charts/per-class.ts';
-import type { Plot } from '../plots.ts';
+import type { Plot } from '../plot.ts';
 import { cleanDatasets, datasetLabel, largestProbe, methodLabel, probeKind, robustnessOf, runWarnings, shiftFidelity, shiftedOf, shiftSuite, slug, sortedProbes } from '../select.ts';
 import { pct, signed } from '../style.ts';
 import { code, esc, figures, page, table } from './page.ts';

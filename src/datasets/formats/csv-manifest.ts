@@ -9,8 +9,9 @@ import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { UserError } from '../../util/errors.ts';
 import { SPLITS, type Split } from '../types.ts';
-import { assignClasses, type ClassSpec } from './classes.ts';
-import type { ListedFile } from './listing.ts';
+import { assignClasses, type ClassSpec } from '../user/classes.ts';
+import type { ListedFile } from '../user/listing.ts';
+import type { DatasetFormat } from './format.ts';
 
 const REQUIRED = ['path', 'label'] as const;
 
@@ -74,3 +75,14 @@ export async function listCsvManifest(csvPath: string, specs: ClassSpec[] | unde
   const files = rowsOut.map(({ key, ...f }) => ({ ...f, label: indexOf.get(key)! }));
   return { classes, files };
 }
+
+/** `csv:<file>`, and any `.csv` file given with no prefix (the prefix reads a manifest of another name). */
+export const CSV_MANIFEST: DatasetFormat = {
+  name: 'csv',
+  describe: 'a .csv manifest',
+  noun: 'a .csv manifest',
+  probe: (path, stats) => stats.isFile() && path.toLowerCase().endsWith('.csv'),
+  accepts: (stats) => stats.isFile() || 'not a file',
+  sidecars: false,
+  list: listCsvManifest,
+};

@@ -14,8 +14,9 @@ import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { UserError } from '../../util/errors.ts';
 import { SPLITS, type Split } from '../types.ts';
-import { assignClasses, compareCodeUnits, type ClassSpec } from './classes.ts';
-import type { ListedFile } from './listing.ts';
+import { assignClasses, compareCodeUnits, type ClassSpec } from '../user/classes.ts';
+import type { ListedFile } from '../user/listing.ts';
+import type { DatasetFormat } from './format.ts';
 
 export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.webp'];
 
@@ -108,3 +109,14 @@ async function subfolders(dir: string): Promise<string[]> {
   }
   return out.sort(compareCodeUnits);
 }
+
+/** `folder:<dir>`, and any folder given with no prefix. */
+export const IMAGE_FOLDER: DatasetFormat = {
+  name: 'folder',
+  describe: 'a folder of class folders',
+  noun: 'a folder',
+  probe: (_path, stats) => stats.isDirectory(),
+  accepts: (stats) => stats.isDirectory() || 'not a folder',
+  sidecars: true,
+  list: listImageFolder,
+};

@@ -3,63 +3,15 @@ import { extractImageFeatures } from '../features/extract.ts';
 import type { PreprocessPool } from '../features/worker-pool.ts';
 import { evaluateZeroShot, zeroShotClassifier } from '../evaluation/zeroshot.ts';
 import { predictionsFromScores, restrictToClasses } from '../evaluation/metrics.ts';
-import { topKClasses } from '../evaluation/top-k.ts';
 import { drawnIndices, scoreProbe, type ProbeDraws, type Shots } from '../evaluation/linear-probe.ts';
-import { testIndices, type BenchOptions, type PreparedDataset } from '../pipeline/bench.ts';
-import { fitProbes, type FittedProbes } from '../pipeline/probe-step.ts';
+import { zeroShotOutcomes, type ExportOutcomes, type TestSetOutcomes } from '../compare/outcomes.ts';
+import { testIndices, type PreparedDataset } from './bench.ts';
+import type { BenchOptions } from './options.ts';
+import { fitProbes, type FittedProbes } from './probe-step.ts';
 import { corruptionShift, NO_SHIFT, type ImageShift } from '../features/shift.ts';
-import { zeroShotHead } from '../pipeline/zero-shot-step.ts';
+import { zeroShotHead } from './zero-shot-step.ts';
 import { naturalShiftLabel } from '../datasets/natural-shifts.ts';
 import type { Dataset } from '../datasets/types.ts';
-
-/** Zero-shot's answers per row: the prediction, the min(5, K) best classes (best first), and the logits when known. */
-export interface ZeroShotOutcomes {
-  predictions: Int32Array;
-  /** [n, top5Width] class indices, column 0 = the prediction. */
-  top5: Int32Array;
-  top5Width: number;
-  /** Logits [n, K]; null when they were not kept (a stored run keeps the top-5 only, unless its embeddings are cached). */
-  scores: Float32Array | null;
-}
-
-/** What one export produced on one test set: everything a paired comparison needs, per example. */
-export interface ExportOutcomes {
-  name: string;
-  files: { role: string; sha256: string; bytes: number }[];
-  dim: number;
-  /** Image embeddings [n, dim]; null when unavailable (a stored run whose features are not in the cache). */
-  testFeats: Float32Array | null;
-  /** Why testFeats is null. */
-  featsUnavailable?: string;
-  /** testFeats holds only the seeded embedding rows (a stored baseline), not every row. */
-  embeddingRowsOnly?: boolean;
-  /** Ensembled class embeddings [K, d] (null without a text tower, or when not cached for a stored run). */
-  classifier: Float32Array | null;
-  zeroShot: ZeroShotOutcomes | null;
-  /** Per shot count, per seed, in draw order. */
-  probes: Map<Shots, { seed: number; C: number; predictions: Int32Array }[]>;
-  /** Encode throughput on the test rows (images/s, uncached rows only; null when every row was cached). */
-  imagesPerSecond: number | null;
-}
-
-/** One export's outcomes on one test set, with the rows they belong to (what pairing checks). */
-export interface TestSetOutcomes {
-  /** 'none' for the clean rows, else the shift's label as bench records it (e.g. "gaussian_noise:3", "quickdraw (9 classes)"). */
-  label: string;
-  /** The image shift applied to the rows ('none' for clean and natural-shift sets); a seeded corruption's id names its seed. */
-  shiftId: string;
-  testIdentity: string;
-  testIdx: Int32Array;
-  labels: Int32Array;
-  outcomes: ExportOutcomes;
-}
-
-/** Zero-shot answers from logits (restricted to the classes present, for a shifted set that lacks some). */
-export function zeroShotOutcomes(scores: Float32Array, numClasses: number, present?: readonly boolean[]): ZeroShotOutcomes {
-  const s = present ? restrictToClasses(scores, numClasses, present) : scores;
-  const top = topKClasses(s, numClasses, 5);
-  return { predictions: predictionsFromScores(s, numClasses), top5: top.classes, top5Width: top.width, scores: s };
-}
 
 /** A test set to score besides the clean rows: images (dataset + shift), rows, labels, and restricted classes if any. */
 interface ShiftedSet {

@@ -1,0 +1,44 @@
+/**
+ * Dataset formats: one file per on-disk layout of the user's own data (image folder, CSV manifest), each a
+ * DatasetFormat; a new layout is a new file here plus one line in FORMATS. Hub downloads are sources, not formats.
+ */
+import { stat } from 'node:fs/promises';
+import { UserError } from '../../util/errors.ts';
+import { CSV_MANIFEST } from './csv-manifest.ts';
+import type { DatasetFormat } from './format.ts';
+import { IMAGE_FOLDER } from './image-folder.ts';
+
+export type { DatasetFormat, ListedDataset } from './format.ts';
+
+/** Every format, in the order a path with no prefix is probed. */
+export const FORMATS: readonly DatasetFormat[] = [IMAGE_FOLDER, CSV_MANIFEST];
+
+export const findFormat = (name: string): DatasetFormat | undefined => FORMATS.find((f) => f.name === name);
+
+/** `<name>:` at the start of a dataset argument (two letters at least, so a Windows drive `C:` is a path). */
+const PREFIX = /^([a-z][a-z0-9-]+):(.+)$/i;
+
+/**
+ * The format of a dataset argument and the path it names: `<format>:<path>` picks the format by name;
+ * a bare path is probed (a folder, a .csv file). Errors name the argument and the layouts that work.
+ */
+export async function pickFormat(arg: string): Promise<{ format: DatasetFormat; path: string }> {
+  const m = PREFIX.exec(arg);
+  const named = m ? findFormat(m[1].toLowerCase()) : undefined;
+  if (named && m) {
+    const path = m[2];
+    const stats = await stat(path).catch(() => undefined);
+    if (!stats) throw new UserError(`dataset path ${path} (in ${arg}) does not exist; give ${named.describe}`);
+    const ok = named.accepts(stats);
+    if (ok !== true) throw new UserError(`${arg}: ${path} is ${ok}; the ${named.name}: format reads ${named.describe}`);
+    return { format: named, path };
+  }
+  const stats = await stat(arg).catch(() => undefined);
+  if (!stats) {
+    if (m) throw new UserError(`${arg}: no such path, and no dataset format named "${m[1]}:" (formats: ${FORMATS.map((f) => `${f.name}:`).join(', ')})`);
+    throw new UserError(`dataset path ${arg} does not exist; give ${FORMATS.map((f) => f.describe).join(' or ')}`);
+  }
+  const format = FORMATS.find((f) => f.probe(arg, stats));
+  if (!format) throw new UserError(`${arg} is neither ${FORMATS.map((f) => f.noun).join(' nor ')}`);
+  return { format, path: arg };
+}
