@@ -6,7 +6,9 @@ import { GraphBuilder, makeTensor } from '../../src/model/onnx/builder.ts';
 import { readModelFile, writeModelFile } from '../../src/model/onnx/external-data.ts';
 import { AttributeType, DataType, decodeModel, encodeModel, onnxRoot } from '../../src/model/onnx/schema.ts';
 import type { ModelProto, TypeProto } from '../../src/model/onnx/schema.ts';
+import { unknownFields } from '../../src/model/onnx/unknown-fields.ts';
 import { convertWeightsToFp16 } from '../../src/model/onnx/weights-fp16.ts';
+import protobuf from 'protobufjs';
 
 let dir: string;
 beforeAll(async () => {
@@ -132,5 +134,29 @@ describe('ONNX schema (official onnx-ml.proto)', () => {
     for (const [name, value] of Object.entries(DataType)) expect(dataTypes[name], name).toBe(value);
     const attrTypes = onnxRoot.lookupEnum('onnx.AttributeProto.AttributeType').values;
     for (const [name, value] of Object.entries(AttributeType)) expect(attrTypes[name], name).toBe(value);
+  });
+});
+
+describe('fields newer than the schema', () => {
+  /** A model whose node carries IR 10's NodeProto.metadata_props (field 9) and whose top level has a field 99. */
+  function newerModel(): Uint8Array {
+    const entry = onnxRoot.lookupType('onnx.StringStringEntryProto').encode({ key: 'pkg.torch.onnx.stack_trace', value: 'x.py:1' }).finish();
+    const node = protobuf.Writer.create().uint32((4 << 3) | 2).string('Relu').uint32((9 << 3) | 2).bytes(entry).finish();
+    const graph = protobuf.Writer.create().uint32((1 << 3) | 2).bytes(node).uint32((2 << 3) | 2).string('g').finish();
+    return protobuf.Writer.create().uint32((1 << 3) | 0).int64(10).uint32((7 << 3) | 2).bytes(graph).uint32((99 << 3) | 0).uint32(1).finish();
+  }
+
+  it('finds them at any depth, by message and field number', () => {
+    expect(unknownFields(encodeModel(richModel())).size).toBe(0);
+    expect([...unknownFields(newerModel())]).toEqual([
+      ['NodeProto field 9', 1],
+      ['ModelProto field 99', 1],
+    ]);
+  });
+
+  it('are what a decode → encode round trip loses', () => {
+    const back = encodeModel(decodeModel(newerModel()));
+    expect(unknownFields(back).size).toBe(0);
+    expect(decodeModel(back).graph.node[0].op_type).toBe('Relu');
   });
 });
