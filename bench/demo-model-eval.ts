@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { openDataset } from '../src/datasets/resolve.ts';
 import { toPixelValues, INPUT_SIZE, type ImageSet } from '../src/demo-model/images.ts';
-import { clipEncode } from '../src/demo-model/word-vectors.ts';
+import { clipTokenizer } from '../src/demo-model/word-vectors.ts';
 import { Rng } from '../src/util/rng.ts';
 
 const { values } = parseArgs({
@@ -28,6 +28,7 @@ const opt = { intraOpNumThreads: 1, interOpNumThreads: 1 };
 const vision = await ort.InferenceSession.create(join(dir, `onnx/vision_model${suffix}.onnx`), opt);
 const text = await ort.InferenceSession.create(join(dir, `onnx/text_model${suffix}.onnx`), opt);
 const ds = await openDataset(values.dataset!);
+const tok = await clipTokenizer();
 
 async function readAll(split: 'train' | 'test', idx?: number[]): Promise<ImageSet> {
   const n = idx?.length ?? (await ds.size(split));
@@ -67,7 +68,7 @@ async function embedTexts(texts: string[]): Promise<Float32Array> {
   const ids = new BigInt64Array(texts.length * L).fill(49407n);
   const mask = new BigInt64Array(texts.length * L);
   texts.forEach((t, i) => {
-    const toks = [49406, ...clipEncode(t).slice(0, L - 2), 49407];
+    const toks = [49406, ...tok.encode(t).slice(0, L - 2), 49407];
     toks.forEach((id, j) => { ids[i * L + j] = BigInt(id); mask[i * L + j] = 1n; });
   });
   const r = await text.run({ input_ids: new ort.Tensor('int64', ids, [texts.length, L]), attention_mask: new ort.Tensor('int64', mask, [texts.length, L]) });

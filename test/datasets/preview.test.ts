@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { renderContactSheet, fitToCell, toRgbOnWhite } from '../../src/datasets/preview.ts';
+import { SheetCanvas } from '../../src/datasets/sheet-canvas.ts';
 import { openUserDataset, type UserDataset } from '../../src/datasets/user/index.ts';
 import { tempDir } from './fixtures.ts';
 import { encodeImage, writeTree } from './user-fixtures.ts';
@@ -39,7 +40,7 @@ describe('renderContactSheet', () => {
     const headerBottom = 16 + 2 * 16 + 6 + 14;
     let ink = 0;
     for (let y = headerBottom; y < headerBottom + 64; y++) {
-      for (let x = 16; x < 16 + 60; x++) if (data[(y * width + x) * 3] < 64) ink++;
+      for (let x = 16; x < 16 + 60; x++) if (data[(y * width + x) * 3] < 128) ink++;
     }
     expect(ink).toBeGreaterThan(50);
   });
@@ -71,5 +72,37 @@ describe('cell images', () => {
     const big = fitToCell({ data: new Uint8Array(200 * 100 * 3).fill(90), width: 200, height: 100 }, 64);
     expect([big.width, big.height]).toEqual([64, 32]);
     expect(big.data[0]).toBe(90);
+  });
+});
+
+describe('sheet text', () => {
+  /** Dark pixels of `text` drawn alone at 14 px. */
+  async function glyphs(text: string) {
+    const c = new SheetCanvas(40, 20, [255, 255, 255]);
+    c.text(text, 2, 2, 14, [0, 0, 0]);
+    const { data } = await pixels(await c.toPng());
+    return Array.from(data.filter((_, i) => i % 3 === 0), (v): number => (v < 128 ? 1 : 0));
+  }
+
+  it('draws accented and Greek letters as their own glyphs, not as "?"', async () => {
+    const q = await glyphs('?');
+    for (const ch of ['é', 'ü', 'λ', 'Ж']) {
+      const g = await glyphs(ch);
+      expect(g.reduce((a, b) => a + b, 0), ch).toBeGreaterThan(5);
+      expect(g, ch).not.toEqual(q);
+    }
+    expect(await glyphs('café')).not.toEqual(await glyphs('cafe'));
+  });
+
+  it('cuts a name too wide for its column with "…", keeping the start (fit) or the end (fitTail)', () => {
+    const c = new SheetCanvas(1, 1, [255, 255, 255]);
+    const name = 'ünïcödé-a-very-long-class-name';
+    const cut = c.fit(name, 80, 14);
+    expect(cut.endsWith('…')).toBe(true);
+    expect(name.startsWith(cut.slice(0, -1))).toBe(true);
+    expect(c.textWidth(cut, 14)).toBeLessThanOrEqual(80);
+    expect(c.textWidth(c.fit(name, 81 + c.textWidth(name, 14), 14), 14)).toBe(c.textWidth(name, 14));
+    const tail = c.fitTail('/data/sets/pets/test', 70, 14);
+    expect(tail.startsWith('…') && '/data/sets/pets/test'.endsWith(tail.slice(1))).toBe(true);
   });
 });

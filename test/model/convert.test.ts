@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat, unlink } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -199,6 +199,20 @@ describe('models convert: other layouts and sources', () => {
     expect(r.model.tokenizer).toEqual(ref.model.tokenizer);
     expect(minCosine(r.images, ref.images, 16)).toBeGreaterThan(0.9999);
     expect(minCosine(r.texts, ref.texts, 16)).toBeGreaterThan(0.9999);
+  });
+
+  it('reports fields newer than its ONNX schema instead of dropping them silently', async () => {
+    const src = join(root, 'src-newer');
+    await writeTinyExport(src, { layout: 'transformers.js', dim: 16, seed: 3 });
+    // A top-level field the IR-8 schema lacks (ModelProto field 99, varint 1), appended: a protobuf message extends by concatenation.
+    await appendFile(join(src, 'onnx/vision_model.onnx'), Buffer.from([0x98, 0x06, 0x01]));
+    const lines: string[] = [];
+    const out = join(root, 'newer-fp16');
+    await convertExport(src, out, { to: 'fp16', log: (l) => lines.push(l) });
+    expect(lines.join('\n')).toMatch(/warning: .*vision_model\.onnx: fields unknown to the ONNX 1\.12 schema \(IR 8\) .*: ModelProto field 99 ×1/);
+    const m = await readManifest(join(out, 'model.json'));
+    expect(m.conversion?.towers?.vision?.droppedUnknownFields).toBe(1);
+    expect(m.conversion?.towers?.text?.droppedUnknownFields).toBeUndefined();
   });
 
   it('refuses a source that holds no fp32 variant', async () => {

@@ -100,7 +100,7 @@ async function startHub(): Promise<Hub> {
 
 let hub: Hub;
 let root: string;
-const quiet = { progress: { silent: true }, log: () => {} };
+const quiet = { progress: { silent: true }, log: () => {}, retry: { retries: 1, baseDelayMs: 1 } };
 const opts = () => ({ ...quiet, modelsDir: root, env: { CLIP_BENCH_HUB_URL: hub.url } });
 
 beforeAll(async () => {

@@ -203,7 +203,8 @@ export class GraphBuilder {
     this.nodes.push({
       name: `${opType}_${this.nodes.length}`,
       op_type: opType,
-      domain,
+      // proto2 fields have presence: leave the default domain unset rather than encoding "".
+      ...(domain ? { domain } : {}),
       input: [...inputs],
       output: [...outputs],
       attribute: Object.entries(attrs).map(([k, v]) => makeAttribute(k, v)),
@@ -228,7 +229,7 @@ export class GraphBuilder {
     return {
       ir_version: irVersionFor(opset),
       opset_import: [
-        { domain: '', version: opset },
+        { version: opset },
         ...[...domains].sort().map((d) => ({ domain: d, version: opts.opsets?.[d] ?? 1 })),
       ],
       producer_name: opts.producer ?? 'clip-bench',

@@ -129,7 +129,7 @@ export function quantizeDynamic(model: ModelProto, opts: QuantizeOptions = {}): 
     let dq = dynamicQuant.get(a);
     if (!dq) {
       dq = { q: fresh(`${a}_quantized`), scale: fresh(`${a}_scale`), zero: fresh(`${a}_zero_point`) };
-      out.push({ name: fresh(`${a}_QuantizeLinear`), op_type: 'DynamicQuantizeLinear', domain: '', input: [a], output: [dq.q, dq.scale, dq.zero] });
+      out.push({ name: fresh(`${a}_QuantizeLinear`), op_type: 'DynamicQuantizeLinear', input: [a], output: [dq.q, dq.scale, dq.zero] });
       dynamicQuant.set(a, dq);
     }
     return dq;
@@ -174,15 +174,15 @@ export function quantizeDynamic(model: ModelProto, opts: QuantizeOptions = {}): 
         const shape = fresh(`${bias}_channel_shape`);
         newInits.push(makeTensor(shape, BigInt64Array.from(channelShape, BigInt), [channelShape.length]));
         biasShaped = fresh(`${bias}_channels`);
-        out.push({ name: fresh(`${base}_bias_reshape`), op_type: 'Reshape', domain: '', input: [bias, shape], output: [biasShaped] });
+        out.push({ name: fresh(`${base}_bias_reshape`), op_type: 'Reshape', input: [bias, shape], output: [biasShaped] });
       }
     }
     const y = biasShaped ? fresh(`${node.output[0]}_before_bias`) : node.output[0];
-    out.push({ name: fresh(`${base}_quant`), op_type: 'ConvInteger', domain: '', input: [dq.q, stem, dq.zero, wZero], output: [convOut], attribute: node.attribute ?? [] });
-    out.push({ name: fresh(`${convOut}_cast`), op_type: 'Cast', domain: '', input: [convOut], output: [castOut], attribute: [castToFloat] });
-    out.push({ name: fresh(`${base}_quant_scales_mul`), op_type: 'Mul', domain: '', input: [dq.scale, wScale], output: [scales] });
-    out.push({ name: fresh(`${base}_quant_output_scale_mul`), op_type: 'Mul', domain: '', input: [castOut, scales], output: [y] });
-    if (biasShaped) out.push({ name: fresh(`${base}_bias_add`), op_type: 'Add', domain: '', input: [y, biasShaped], output: [node.output[0]] });
+    out.push({ name: fresh(`${base}_quant`), op_type: 'ConvInteger', input: [dq.q, stem, dq.zero, wZero], output: [convOut], attribute: node.attribute ?? [] });
+    out.push({ name: fresh(`${convOut}_cast`), op_type: 'Cast', input: [convOut], output: [castOut], attribute: [castToFloat] });
+    out.push({ name: fresh(`${base}_quant_scales_mul`), op_type: 'Mul', input: [dq.scale, wScale], output: [scales] });
+    out.push({ name: fresh(`${base}_quant_output_scale_mul`), op_type: 'Mul', input: [castOut, scales], output: [y] });
+    if (biasShaped) out.push({ name: fresh(`${base}_bias_add`), op_type: 'Add', input: [y, biasShaped], output: [node.output[0]] });
     result.quantized.push({ node: node.name || node.output[0], op: 'Conv' });
     release(wName);
   };
@@ -258,11 +258,11 @@ export function quantizeDynamic(model: ModelProto, opts: QuantizeOptions = {}): 
     const castOut = fresh(`${mmOut}_cast_output`);
     const scales = fresh(`${base}_quant_scales_mul:0`);
     const y = bias ? fresh(`${node.output[0]}_before_bias`) : node.output[0];
-    out.push({ name: fresh(`${base}_quant`), op_type: 'MatMulInteger', domain: '', input: [dq.q, stem, dq.zero, wZero], output: [mmOut] });
-    out.push({ name: fresh(`${mmOut}_cast`), op_type: 'Cast', domain: '', input: [mmOut], output: [castOut], attribute: [castToFloat] });
-    out.push({ name: fresh(`${base}_quant_scales_mul`), op_type: 'Mul', domain: '', input: [dq.scale, wScale], output: [scales] });
-    out.push({ name: fresh(`${base}_quant_output_scale_mul`), op_type: 'Mul', domain: '', input: [castOut, scales], output: [y] });
-    if (bias) out.push({ name: fresh(`${base}_bias_add`), op_type: 'Add', domain: '', input: [y, bias], output: [node.output[0]] });
+    out.push({ name: fresh(`${base}_quant`), op_type: 'MatMulInteger', input: [dq.q, stem, dq.zero, wZero], output: [mmOut] });
+    out.push({ name: fresh(`${mmOut}_cast`), op_type: 'Cast', input: [mmOut], output: [castOut], attribute: [castToFloat] });
+    out.push({ name: fresh(`${base}_quant_scales_mul`), op_type: 'Mul', input: [dq.scale, wScale], output: [scales] });
+    out.push({ name: fresh(`${base}_quant_output_scale_mul`), op_type: 'Mul', input: [castOut, scales], output: [y] });
+    if (bias) out.push({ name: fresh(`${base}_bias_add`), op_type: 'Add', input: [y, bias], output: [node.output[0]] });
     result.quantized.push({ node: label, op: node.op_type });
     release(b);
   }

@@ -1,10 +1,15 @@
 /**
- * The subset of ONNX's protobuf schema (onnx/onnx.proto, IR version 8+) that the harness needs to
- * build small graphs and to read or rewrite real exports. Defined with protobufjs reflection so no
- * generated code is checked in. Field names keep ONNX's snake_case; field numbers follow onnx.proto.
- * Messages and fields not listed here (training info, functions, sparse tensors, sequence/map types)
- * are skipped on decode and so would be dropped by a decode → encode round trip.
+ * ONNX's protobuf schema: the official onnx/onnx-ml.proto (ONNX v1.12.0, IR version 8; vendored
+ * beside this file with its provenance and licence), parsed at runtime by protobufjs. Parsing the
+ * .proto text (a few milliseconds, once) rather than checking in generated code keeps the upstream
+ * file itself as the single source: updating ONNX is replacing that file, with no generator to run.
+ * Every message of the schema round-trips (functions, sparse initializers, training info,
+ * sequence/map/optional types, quantization annotations); fields added to ONNX after IR 8 are not
+ * in this schema and protobufjs skips them on decode.
+ * Field names keep ONNX's snake_case; the interfaces below describe the plain objects that
+ * decodeModel returns, listing the fields the harness reads or writes (the rest pass through).
  */
+import { readFileSync } from 'node:fs';
 import protobuf from 'protobufjs';
 
 /** TensorProto.DataType. */
@@ -47,111 +52,9 @@ export const AttributeType = {
   TYPE_PROTOS: 14,
 } as const;
 
-type FieldDef = { type: string; id: number; rule?: 'repeated'; options?: Record<string, unknown> };
-const f = (type: string, id: number): FieldDef => ({ type, id });
-const rep = (type: string, id: number): FieldDef => ({ type, id, rule: 'repeated' });
+const PROTO_FILE = new URL('./onnx-ml.proto', import.meta.url);
 
-const ONNX_JSON = {
-  nested: {
-    onnx: {
-      nested: {
-        StringStringEntryProto: { fields: { key: f('string', 1), value: f('string', 2) } },
-        OperatorSetIdProto: { fields: { domain: f('string', 1), version: f('int64', 2) } },
-        TensorShapeProto: {
-          fields: { dim: rep('Dimension', 1) },
-          nested: {
-            Dimension: {
-              oneofs: { value: { oneof: ['dim_value', 'dim_param'] } },
-              fields: { dim_value: f('int64', 1), dim_param: f('string', 2), denotation: f('string', 3) },
-            },
-          },
-        },
-        TypeProto: {
-          oneofs: { value: { oneof: ['tensor_type'] } },
-          fields: { tensor_type: f('Tensor', 1), denotation: f('string', 6) },
-          nested: {
-            Tensor: { fields: { elem_type: f('int32', 1), shape: f('TensorShapeProto', 2) } },
-          },
-        },
-        ValueInfoProto: {
-          fields: { name: f('string', 1), type: f('TypeProto', 2), doc_string: f('string', 3) },
-        },
-        TensorProto: {
-          fields: {
-            dims: rep('int64', 1),
-            data_type: f('int32', 2),
-            float_data: rep('float', 4),
-            int32_data: rep('int32', 5),
-            string_data: rep('bytes', 6),
-            int64_data: rep('int64', 7),
-            name: f('string', 8),
-            raw_data: f('bytes', 9),
-            double_data: rep('double', 10),
-            uint64_data: rep('uint64', 11),
-            doc_string: f('string', 12),
-            external_data: rep('StringStringEntryProto', 13),
-            data_location: f('int32', 14),
-          },
-        },
-        AttributeProto: {
-          fields: {
-            name: f('string', 1),
-            f: f('float', 2),
-            i: f('int64', 3),
-            s: f('bytes', 4),
-            t: f('TensorProto', 5),
-            g: f('GraphProto', 6),
-            floats: rep('float', 7),
-            ints: rep('int64', 8),
-            strings: rep('bytes', 9),
-            tensors: rep('TensorProto', 10),
-            graphs: rep('GraphProto', 11),
-            doc_string: f('string', 13),
-            type: f('int32', 20),
-            ref_attr_name: f('string', 21),
-          },
-        },
-        NodeProto: {
-          fields: {
-            input: rep('string', 1),
-            output: rep('string', 2),
-            name: f('string', 3),
-            op_type: f('string', 4),
-            attribute: rep('AttributeProto', 5),
-            doc_string: f('string', 6),
-            domain: f('string', 7),
-          },
-        },
-        GraphProto: {
-          fields: {
-            node: rep('NodeProto', 1),
-            name: f('string', 2),
-            initializer: rep('TensorProto', 5),
-            doc_string: f('string', 10),
-            input: rep('ValueInfoProto', 11),
-            output: rep('ValueInfoProto', 12),
-            value_info: rep('ValueInfoProto', 13),
-          },
-        },
-        ModelProto: {
-          fields: {
-            ir_version: f('int64', 1),
-            producer_name: f('string', 2),
-            producer_version: f('string', 3),
-            domain: f('string', 4),
-            model_version: f('int64', 5),
-            doc_string: f('string', 6),
-            graph: f('GraphProto', 7),
-            opset_import: rep('OperatorSetIdProto', 8),
-            metadata_props: rep('StringStringEntryProto', 14),
-          },
-        },
-      },
-    },
-  },
-};
-
-export const onnxRoot = protobuf.Root.fromJSON(ONNX_JSON as protobuf.INamespace);
+export const onnxRoot = protobuf.parse(readFileSync(PROTO_FILE, 'utf8'), { keepCase: true }).root.resolveAll();
 export const ModelProtoType = onnxRoot.lookupType('onnx.ModelProto');
 export const GraphProtoType = onnxRoot.lookupType('onnx.GraphProto');
 export const TensorProtoType = onnxRoot.lookupType('onnx.TensorProto');
@@ -178,6 +81,11 @@ export interface TensorShapeProto {
 }
 export interface TypeProto {
   tensor_type?: { elem_type: number; shape?: TensorShapeProto };
+  sequence_type?: { elem_type?: TypeProto };
+  map_type?: { key_type?: number; value_type?: TypeProto };
+  optional_type?: { elem_type?: TypeProto };
+  sparse_tensor_type?: { elem_type?: number; shape?: TensorShapeProto };
+  opaque_type?: { domain?: string; name?: string };
   denotation?: string;
 }
 export interface ValueInfoProto {
@@ -199,6 +107,12 @@ export interface TensorProto {
   doc_string?: string;
   external_data?: StringStringEntryProto[];
   data_location?: number;
+  segment?: { begin?: number; end?: number };
+}
+export interface SparseTensorProto {
+  values?: TensorProto;
+  indices?: TensorProto;
+  dims?: number[];
 }
 export interface AttributeProto {
   name: string;
@@ -213,6 +127,10 @@ export interface AttributeProto {
   strings?: Uint8Array[];
   tensors?: TensorProto[];
   graphs?: GraphProto[];
+  sparse_tensor?: SparseTensorProto;
+  sparse_tensors?: SparseTensorProto[];
+  tp?: TypeProto;
+  type_protos?: TypeProto[];
   doc_string?: string;
   ref_attr_name?: string;
 }
@@ -232,7 +150,25 @@ export interface GraphProto {
   input: ValueInfoProto[];
   output: ValueInfoProto[];
   value_info?: ValueInfoProto[];
+  sparse_initializer?: SparseTensorProto[];
+  quantization_annotation?: { tensor_name?: string; quant_parameter_tensor_names?: StringStringEntryProto[] }[];
   doc_string?: string;
+}
+export interface TrainingInfoProto {
+  initialization?: GraphProto;
+  algorithm?: GraphProto;
+  initialization_binding?: StringStringEntryProto[];
+  update_binding?: StringStringEntryProto[];
+}
+export interface FunctionProto {
+  name?: string;
+  domain?: string;
+  input?: string[];
+  output?: string[];
+  attribute?: string[];
+  node?: NodeProto[];
+  doc_string?: string;
+  opset_import?: OperatorSetIdProto[];
 }
 export interface ModelProto {
   ir_version: number;
@@ -244,6 +180,8 @@ export interface ModelProto {
   doc_string?: string;
   graph: GraphProto;
   metadata_props?: StringStringEntryProto[];
+  training_info?: TrainingInfoProto[];
+  functions?: FunctionProto[];
 }
 
 const TO_PLAIN: protobuf.IConversionOptions = { longs: Number, enums: Number, arrays: true, defaults: false };

