@@ -1,7 +1,7 @@
 /**
  * Where the BPE vocabulary comes from:
  *  - OpenAI's `bpe_simple_vocab_16e6.txt` (openai/CLIP `clip/bpe_simple_vocab_16e6.txt.gz`, MIT; see
- *    bpe_simple_vocab_16e6.NOTICE.md), shipped gzipped beside this file and checked against the
+ *    NOTICE-bpe_simple_vocab_16e6.md), shipped gzipped beside this file and checked against the
  *    SHA-256 of its text on load, built into ids exactly as OpenAI's tokenizer does;
  *  - or an export's own Hugging Face `tokenizer.json` (`model.vocab`, `model.merges`).
  */
