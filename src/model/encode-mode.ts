@@ -11,7 +11,8 @@
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import { quantizePerRow } from './onnx/per-row-quantize.ts';
-import { decodeModel, encodeModel } from './onnx/schema.ts';
+import { decodeModel } from './onnx/schema.ts';
+import { encodeReusingInitializers } from './onnx/splice.ts';
 import { readOpTypes } from './onnx/signature.ts';
 import { Rng } from '../util/rng.ts';
 
@@ -97,12 +98,13 @@ export async function chooseImageEncodeMode(o: ChooseOptions): Promise<EncodeMod
   if (o.choice === 'one-per-run') return onePerRun('asked for (--int8-encode one-per-run)');
   if (typeof o.input.shape[0] === 'number') return onePerRun(`the input's batch dimension is fixed at ${o.input.shape[0]}`);
   if (o.input.type !== 'float32') return onePerRun(`the input is ${o.input.type}; the per-row rewrite is checked on float32 inputs only`);
-  const model = decodeModel(await readFile(o.visionPath));
+  const bytes = await readFile(o.visionPath);
+  const model = decodeModel(bytes);
   const r = quantizePerRow(model, o.input.name);
   if ('unsupported' in r) return onePerRun(`the per-row rewrite does not cover this graph: ${r.unsupported}`);
   let session: ort.InferenceSession;
   try {
-    session = await o.open(encodeModel(model));
+    session = await o.open(encodeReusingInitializers(bytes, model, r.added));
   } catch (e) {
     return onePerRun(`onnxruntime did not load the rewritten graph (${(e as Error).message.split('\n')[0]})`);
   }

@@ -4,17 +4,23 @@ import { GraphBuilder } from '../../src/model/onnx/builder.ts';
 import { TINY_VIT, tinyVitQuantized } from '../helpers/tiny-vit.ts';
 import { quantizePerRow } from '../../src/model/onnx/per-row-quantize.ts';
 import { quantizeDynamic } from '../../src/model/onnx/quantize-dynamic.ts';
-import { decodeModel, encodeModel } from '../../src/model/onnx/schema.ts';
+import { decodeModel, encodeModel, type ModelProto } from '../../src/model/onnx/schema.ts';
+import { encodeReusingInitializers } from '../../src/model/onnx/splice.ts';
 import { Rng } from '../../src/util/rng.ts';
 
 const { SIZE, DIM } = TINY_VIT;
 const PER_IMAGE = 3 * SIZE * SIZE;
 
+/** The rewrite serialised as the loader does it: the original initializers' bytes copied, not re-encoded. */
 function rewritten(bytes: Uint8Array): Uint8Array {
   const model = decodeModel(bytes);
   const r = quantizePerRow(model, 'pixel_values');
   if (!('rewritten' in r)) throw new Error(r.unsupported);
-  return encodeModel(model);
+  const spliced = encodeReusingInitializers(bytes, model, r.added);
+  // The same model, initializers aside from their order (protobuf's repeated fields keep the order written).
+  const sorted = (m: ModelProto) => ({ ...m, graph: { ...m.graph, initializer: [...(m.graph.initializer ?? [])].sort((a, b) => (a.name! < b.name! ? -1 : 1)) } });
+  expect(sorted(decodeModel(spliced))).toEqual(sorted(decodeModel(encodeModel(model))));
+  return spliced;
 }
 
 const session = (bytes: Uint8Array) =>
@@ -78,7 +84,7 @@ describe('quantizePerRow: what it will not rewrite', () => {
   it('rewrites every DynamicQuantizeLinear of a quantize_dynamic graph and leaves none behind', () => {
     const model = decodeModel(tinyVitQuantized());
     const before = model.graph.node.filter((n) => n.op_type === 'DynamicQuantizeLinear').length;
-    expect(quantizePerRow(model, 'pixel_values')).toEqual({ rewritten: before });
+    expect(quantizePerRow(model, 'pixel_values')).toMatchObject({ rewritten: before });
     expect(model.graph.node.some((n) => n.op_type === 'DynamicQuantizeLinear')).toBe(false);
   });
 
@@ -110,7 +116,7 @@ describe('quantizePerRow: what it will not rewrite', () => {
     g.output('image_embeds', 'float32', ['rows', 3]);
     const model = g.toModel({ opset: 17 });
     quantizeDynamic(model);
-    expect(quantizePerRow(model, 'pixel_values')).toEqual({ rewritten: 1 });
+    expect(quantizePerRow(model, 'pixel_values')).toMatchObject({ rewritten: 1 });
     const s = await session(encodeModel(model));
     await expect(s.run({ pixel_values: new ort.Tensor('float32', images(2).subarray(0, 24), [2, 3, 2, 2]) })).rejects.toThrow();
   });

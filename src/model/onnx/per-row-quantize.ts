@@ -32,7 +32,8 @@ import { AttributeType, DataType } from './schema.ts';
 import type { AttributeProto, GraphProto, ModelProto, NodeProto, TensorProto } from './schema.ts';
 import { byteValues, elementCount, isExternal } from './tensor-data.ts';
 
-export type PerRowResult = { rewritten: number } | { unsupported: string };
+/** `added`: the initializers the rewrite appended to the graph (for onnx/splice.ts). */
+export type PerRowResult = { rewritten: number; added: TensorProto[] } | { unsupported: string };
 
 interface Use {
   node: NodeProto;
@@ -58,10 +59,16 @@ function subgraphNames(g: GraphProto, into = new Set<string>()): Set<string> {
 /** Column sums Σ_k (W[k, j] − wzp_j) of a constant [K, J] int8/uint8 weight, as int32. */
 function columnSums(w: TensorProto, zp: TensorProto | undefined): Int32Array {
   const [k, j] = w.dims as number[];
-  const values = byteValues(w);
+  const raw = w.raw_data && w.raw_data.length ? w.raw_data : undefined;
+  // Read in place (a ViT-B/32 holds ~88M weights): signed view for int8, the bytes themselves for uint8.
+  const values = raw ? (w.data_type === DataType.INT8 ? new Int8Array(raw.buffer, raw.byteOffset, raw.length) : raw) : byteValues(w);
+  if (values.length !== k * j) throw new Error(`tensor "${w.name}": ${values.length} values for [${k}, ${j}]`);
   const z = zp ? byteValues(zp) : new Int32Array(1);
   const sums = new Int32Array(j);
-  for (let r = 0; r < k; r++) for (let c = 0; c < j; c++) sums[c] += values[r * j + c];
+  for (let r = 0; r < k; r++) {
+    const row = r * j;
+    for (let c = 0; c < j; c++) sums[c] += values[row + c];
+  }
   for (let c = 0; c < j; c++) sums[c] -= k * z[z.length === 1 ? 0 : c];
   return sums;
 }
@@ -191,5 +198,5 @@ export function quantizePerRow(model: ModelProto, imageInput: string): PerRowRes
   // The shared batch-size nodes first: they read only the image input.
   g.node = [...shared, ...g.node.flatMap((nd) => replace.get(nd) ?? [nd])];
   g.initializer = [...(g.initializer ?? []), ...newInits];
-  return { rewritten: plans.length };
+  return { rewritten: plans.length, added: newInits };
 }
