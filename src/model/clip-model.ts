@@ -5,7 +5,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { UserError } from '../util/errors.ts';
-import type { ImageEncodeMode } from './encode-mode.ts';
+import type { ImageEncodeMode } from './image-encode-modes.ts';
 import type { ResolvedManifest } from './manifest.ts';
 import { float32ToHalfArray, halfToFloat32Array } from './onnx/fp16.ts';
 import type { PreprocessConfig } from './preprocess/config.ts';

@@ -10,18 +10,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
+import type { ImageEncodeMode, Int8EncodeChoice } from './image-encode-modes.ts';
 import { quantizePerRow } from './onnx/per-row-quantize.ts';
 import { decodeModel } from './onnx/schema.ts';
 import { encodeReusingInitializers } from './onnx/splice.ts';
 import { readOpTypes } from './onnx/signature.ts';
 import { Rng } from '../util/rng.ts';
 
-export const IMAGE_ENCODE_MODES = ['batched', 'per-row-dq', 'one-per-run'] as const;
-export type ImageEncodeMode = (typeof IMAGE_ENCODE_MODES)[number];
-
-/** What the user asked for int8 graphs: the per-row rewrite when it applies (auto), or one image per run. */
-export const INT8_ENCODE_CHOICES = ['auto', 'one-per-run'] as const;
-export type Int8EncodeChoice = (typeof INT8_ENCODE_CHOICES)[number];
 
 export interface EncodeModeChoice {
   mode: ImageEncodeMode;
