@@ -39,7 +39,7 @@ export interface Int8BatchingOptions {
 }
 
 /** The int8 conversion of the ViT-B/32-shaped export, rebuilt when the fp32 export was. */
-async function int8Export(fp32Dir: string, fp32Rebuilt: boolean): Promise<string> {
+export async function int8Export(fp32Dir: string, fp32Rebuilt: boolean): Promise<string> {
   const dir = `${VIT_B32_DIR}-int8`;
   if (existsSync(join(dir, 'model.json')) && !fp32Rebuilt) return dir;
   await rm(dir, { recursive: true, force: true });
