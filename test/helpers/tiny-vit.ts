@@ -22,7 +22,7 @@ export const TINY_VIT = { SIZE, DIM };
  * Mul(scale) patterns into it. (Not mean pooling: onnxruntime's float ReduceMean over tokens sums in a
  * batch-dependent order, 1 ulp apart, even in the fp32 graph.)
  */
-export function tinyVitQuantized(opts: { perChannel?: boolean; seed?: number } = {}): Uint8Array {
+export function tinyVitQuantized(opts: { perChannel?: boolean; seed?: number; opset?: number } = {}): Uint8Array {
   const rng = new Rng(opts.seed ?? 7);
   const w = (n: number, s = 0.4) => Float32Array.from({ length: n }, () => rng.normal() * s);
   const i64 = (...v: number[]) => BigInt64Array.from(v, BigInt);
@@ -52,7 +52,7 @@ export function tinyVitQuantized(opts: { perChannel?: boolean; seed?: number } =
   g.node('Gather', ['res', 'first'], ['pooled'], { axis: 1 });
   g.node('Gemm', ['pooled', 'Wp', 'bp'], ['image_embeds'], { transB: 1 });
   g.output('image_embeds', 'float32', ['batch', DIM]);
-  const model = g.toModel({ opset: 17 });
+  const model = g.toModel({ opset: opts.opset ?? 17 });
   quantizeDynamic(model, { perChannel: opts.perChannel ?? false });
   return encodeModel(model);
 }

@@ -80,6 +80,14 @@ describe.each([false, true])('per-row dynamic quantisation (perChannel %s)', (pe
   });
 });
 
+it('at opset 18 and later (ReduceMin/ReduceMax take their axes as an input) the rewrite is bit-identical too', async () => {
+  const quantized = tinyVitQuantized({ opset: 18, seed: 4 });
+  const original = await session(quantized);
+  const perRow = await session(rewritten(quantized));
+  const pixels = images(7, 3);
+  expect(await encode(perRow, pixels, 7)).toEqual(await onePerRun(original, pixels, 7));
+});
+
 describe('quantizePerRow: what it will not rewrite', () => {
   it('rewrites every DynamicQuantizeLinear of a quantize_dynamic graph and leaves none behind', () => {
     const model = decodeModel(tinyVitQuantized());
