@@ -19,10 +19,10 @@ export const TINY_VIT = { SIZE, DIM };
  * [N, D]: a float patch Conv, 3-D token activations [N, tokens, width] through Q/K-like MatMuls sharing one
  * input, an MLP with biases, a residual, the first token taken (as a ViT's class token) and a 2-D Gemm
  * projection. quantizeDynamic then writes quantize_dynamic's DynamicQuantizeLinear → MatMulInteger → Cast →
- * Mul(scale) patterns into it. (Not mean pooling: onnxruntime's float ReduceMean over tokens sums in a
+ * Mul(scale) patterns into it (with `conv`, also DynamicQuantizeLinear → ConvInteger for the unpadded patch Conv). (Not mean pooling: onnxruntime's float ReduceMean over tokens sums in a
  * batch-dependent order, 1 ulp apart, even in the fp32 graph.)
  */
-export function tinyVitQuantized(opts: { perChannel?: boolean; seed?: number; opset?: number } = {}): Uint8Array {
+export function tinyVitQuantized(opts: { perChannel?: boolean; conv?: boolean; seed?: number; opset?: number } = {}): Uint8Array {
   const rng = new Rng(opts.seed ?? 7);
   const w = (n: number, s = 0.4) => Float32Array.from({ length: n }, () => rng.normal() * s);
   const i64 = (...v: number[]) => BigInt64Array.from(v, BigInt);
@@ -53,6 +53,6 @@ export function tinyVitQuantized(opts: { perChannel?: boolean; seed?: number; op
   g.node('Gemm', ['pooled', 'Wp', 'bp'], ['image_embeds'], { transB: 1 });
   g.output('image_embeds', 'float32', ['batch', DIM]);
   const model = g.toModel({ opset: opts.opset ?? 17 });
-  quantizeDynamic(model, { perChannel: opts.perChannel ?? false });
+  quantizeDynamic(model, { perChannel: opts.perChannel ?? false, conv: opts.conv ?? false });
   return encodeModel(model);
 }

@@ -16,13 +16,15 @@
  *
  * ONNX MatMulInteger takes one A zero point per tensor in onnxruntime, so the product is taken with none
  * and the zero point subtracted exactly in int32: Σ_k (q − zp)(W − wzp) = Σ_k q(W − wzp) − zp · Σ_k (W − wzp),
- * the column sums Σ_k (W − wzp) precomputed from the constant weight. The scale, reshaped to [N, 1, …, 1]
+ * the column sums Σ_k (W − wzp) precomputed from the constant weight. ConvInteger the same, with the sums
+ * over each output channel's kernel, but only without padding (every window then covers real inputs only). The scale, reshaped to [N, 1, …, 1]
  * (rank of the activation), broadcasts through the Mul(a_scale, w_scale) → Mul(Cast(acc), ·) that
  * quantize_dynamic emits (operators/matmul.py), each float product the same as at batch 1.
  *
  * Only that pattern is rewritten: a DynamicQuantizeLinear whose q and zero point feed only MatMulIntegers
- * with a constant 2-D weight, and whose scale feeds only Muls by a constant of rank ≤ 1 (then only Muls with
- * those MatMulIntegers' Cast) or the Cast itself. Anything else (ConvInteger, a scale used elsewhere, opset
+ * with a constant 2-D weight (or unpadded ConvIntegers with a constant weight), and whose scale feeds only
+ * Muls by a constant of lower rank than the activation (then only Muls with those nodes' Cast) or the Cast
+ * itself. Anything else (padded ConvInteger, a scale used elsewhere, opset
  * < 13 for per-axis QuantizeLinear, weights in external data) is reported, and the caller keeps one image
  * per run. The reshape to [N, 1, …] takes N from the image input, so an activation whose axis 0 is not the
  * image batch (e.g. flattened to [N·tokens, D]) fails at run time instead of quantising per token.
@@ -56,21 +58,38 @@ function subgraphNames(g: GraphProto, into = new Set<string>()): Set<string> {
   return into;
 }
 
-/** Column sums Σ_k (W[k, j] − wzp_j) of a constant [K, J] int8/uint8 weight, as int32. */
-function columnSums(w: TensorProto, zp: TensorProto | undefined): Int32Array {
-  const [k, j] = w.dims as number[];
+/**
+ * Σ (W − wzp) per output: per column j of a MatMul weight [K, J], or per output channel m of a Conv weight
+ * [M, C/group, k…]; as int32 (exact: |Σ| ≤ 255 · K).
+ */
+function weightSums(w: TensorProto, zp: TensorProto | undefined, conv: boolean): Int32Array {
+  const dims = w.dims as number[];
+  const outputs = conv ? dims[0] : dims[1];
+  const per = elementCount(w) / outputs;
   const raw = w.raw_data && w.raw_data.length ? w.raw_data : undefined;
   // Read in place (a ViT-B/32 holds ~88M weights): signed view for int8, the bytes themselves for uint8.
   const values = raw ? (w.data_type === DataType.INT8 ? new Int8Array(raw.buffer, raw.byteOffset, raw.length) : raw) : byteValues(w);
-  if (values.length !== k * j) throw new Error(`tensor "${w.name}": ${values.length} values for [${k}, ${j}]`);
+  if (values.length !== outputs * per) throw new Error(`tensor "${w.name}": ${values.length} values for [${dims.join(', ')}]`);
   const z = zp ? byteValues(zp) : new Int32Array(1);
-  const sums = new Int32Array(j);
-  for (let r = 0; r < k; r++) {
-    const row = r * j;
-    for (let c = 0; c < j; c++) sums[c] += values[row + c];
+  const sums = new Int32Array(outputs);
+  if (conv) {
+    for (let m = 0; m < outputs; m++) for (let i = m * per; i < (m + 1) * per; i++) sums[m] += values[i];
+  } else {
+    for (let r = 0; r < per; r++) {
+      const row = r * outputs;
+      for (let c = 0; c < outputs; c++) sums[c] += values[row + c];
+    }
   }
-  for (let c = 0; c < j; c++) sums[c] -= k * z[z.length === 1 ? 0 : c];
+  for (let c = 0; c < outputs; c++) sums[c] -= per * z[z.length === 1 ? 0 : c];
   return sums;
+}
+
+/** A ConvInteger whose every window covers real inputs only (no padding), so a zero point can be taken out after. */
+function unpadded(node: NodeProto): boolean {
+  const attr = (name: string) => node.attribute?.find((a) => a.name === name);
+  const autoPad = attr('auto_pad')?.s;
+  const mode = autoPad ? new TextDecoder().decode(autoPad) : 'NOTSET';
+  return (mode === 'NOTSET' || mode === 'VALID') && (attr('pads')?.ints ?? []).every((p) => p === 0);
 }
 
 /**
@@ -92,19 +111,26 @@ export function quantizePerRow(model: ModelProto, imageInput: string): PerRowRes
 
   // Check every DynamicQuantizeLinear first, so an unsupported graph is not half rewritten.
   const plans: { dql: NodeProto; matmuls: NodeProto[]; scaleMuls: NodeProto[] }[] = [];
+  const rank = (t: TensorProto) => (t.dims ?? []).length;
   for (const dql of dqls) {
     const [x] = dql.input;
     const [q, s, zp] = dql.output;
     const label = `DynamicQuantizeLinear "${dql.name || q}"`;
     if (!q || !s || !zp || [q, s, zp].some((o) => outputs.has(o))) return { unsupported: `${label}: an output is a graph output, unused or read by a subgraph` };
     const matmuls = usesOf(q).map((u) => u.node);
+    // The activation's rank, as far as the weights tell: a MatMul's is at least 2, a Conv's its weight's.
+    let activationRank = Infinity;
     for (const u of usesOf(q)) {
       const mm = u.node;
-      if (!isDefault(mm) || mm.op_type !== 'MatMulInteger' || u.index !== 0 || mm.input[2] !== zp) return { unsupported: `${label}: its output feeds ${mm.op_type} "${mm.name}", not MatMulInteger with its zero point` };
+      const conv = mm.op_type === 'ConvInteger';
+      if (!isDefault(mm) || (mm.op_type !== 'MatMulInteger' && !conv) || u.index !== 0 || mm.input[2] !== zp) return { unsupported: `${label}: its output feeds ${mm.op_type} "${mm.name}", not MatMulInteger or ConvInteger with its zero point` };
+      if (conv && !unpadded(mm)) return { unsupported: `${label}: ConvInteger "${mm.name}" pads its input (a per-row zero point cannot be taken out through padding)` };
       const w = inits.get(mm.input[1]);
-      if (!w || (w.dims ?? []).length !== 2 || (w.data_type !== DataType.INT8 && w.data_type !== DataType.UINT8)) return { unsupported: `${label}: MatMulInteger "${mm.name}" has no constant 2-D int8 weight` };
+      if (!w || (conv ? rank(w) < 3 : rank(w) !== 2) || (w.data_type !== DataType.INT8 && w.data_type !== DataType.UINT8)) return { unsupported: `${label}: ${mm.op_type} "${mm.name}" has no constant int8 weight` };
+      const outputs = (w.dims as number[])[conv ? 0 : 1];
       const wzp = mm.input[3] ? inits.get(mm.input[3]) : undefined;
-      if (mm.input[3] && (!wzp || elementCount(wzp) !== 1 && elementCount(wzp) !== (w.dims as number[])[1])) return { unsupported: `${label}: MatMulInteger "${mm.name}" has no constant weight zero point` };
+      if (mm.input[3] && (!wzp || (elementCount(wzp) !== 1 && elementCount(wzp) !== outputs))) return { unsupported: `${label}: ${mm.op_type} "${mm.name}" has no constant weight zero point` };
+      activationRank = Math.min(activationRank, conv ? rank(w) : 2);
     }
     if (usesOf(zp).some((u) => !matmuls.includes(u.node) || u.index !== 2)) return { unsupported: `${label}: its zero point is read elsewhere` };
     const casts = new Set(matmuls.flatMap((mm) => usesOf(mm.output[0]).filter((u) => u.node.op_type === 'Cast').map((u) => u.node.output[0])));
@@ -116,9 +142,10 @@ export function quantizePerRow(model: ModelProto, imageInput: string): PerRowRes
       const c = other(mul, s);
       const constant = inits.get(c);
       const ok = casts.has(c) ||
-        (constant !== undefined && (constant.dims ?? []).length <= 1 && !outputs.has(mul.output[0]) &&
+        // A constant of lower rank than the activation cannot broadcast onto its axis 0 (the images).
+        (constant !== undefined && rank(constant) < activationRank && !outputs.has(mul.output[0]) &&
           usesOf(mul.output[0]).every((v) => isDefault(v.node) && v.node.op_type === 'Mul' && casts.has(other(v.node, mul.output[0]))));
-      if (!ok) return { unsupported: `${label}: its scale meets "${c}" in Mul "${mul.name}", not a per-column constant and the MatMulInteger output` };
+      if (!ok) return { unsupported: `${label}: its scale meets "${c}" in Mul "${mul.name}", not a per-output constant and the MatMulInteger/ConvInteger output` };
       scaleMuls.push(mul);
     }
     plans.push({ dql, matmuls, scaleMuls });
@@ -183,7 +210,11 @@ export function quantizePerRow(model: ModelProto, imageInput: string): PerRowRes
     for (const mul of scaleMuls) mul.input = mul.input.map((i) => (i === s ? scaleRows : i));
     for (const mm of matmuls) {
       const [, w, , wzp] = mm.input;
-      const sums = constant(`${w}_column_sums`, columnSums(inits.get(w)!, wzp ? inits.get(wzp) : undefined), [(inits.get(w)!.dims as number[])[1]]);
+      const weight = inits.get(w)!;
+      const conv = mm.op_type === 'ConvInteger';
+      // Per column [J] for MatMul; per output channel [M, 1, …] for Conv (output [N, M, spatial…]).
+      const shape = conv ? [(weight.dims as number[])[0], ...new Array(rank(weight) - 2).fill(1)] : [(weight.dims as number[])[1]];
+      const sums = constant(`${w}_sums`, weightSums(weight, wzp ? inits.get(wzp) : undefined, conv), shape);
       const acc = fresh(`${mm.output[0]}_without_zero_point`);
       const correction = fresh(`${mm.output[0]}_zero_point_correction`);
       // In the MatMulInteger's place: after everything it reads, before its readers.
