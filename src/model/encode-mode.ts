@@ -39,9 +39,11 @@ function probeImages(per: number): Float32Array {
   return out;
 }
 
-async function embed(s: ort.InferenceSession, input: string, output: string, pixels: Float32Array, dims: number[]): Promise<Float32Array> {
+async function embed(s: ort.InferenceSession, input: string, output: string, pixels: Float32Array, dims: number[]): Promise<Uint8Array> {
   const res = await s.run({ [input]: new ort.Tensor('float32', pixels, dims) }, [output]);
-  return res[output].data as Float32Array;
+  const data = res[output].data as Float32Array | Uint16Array;
+  // The bytes, whatever the output type: compared bit for bit (a float compare would call -0 and 0 equal).
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
 /**
@@ -53,14 +55,10 @@ async function probeDiffers(original: ort.InferenceSession, rewritten: ort.Infer
   const pixels = probeImages(per);
   const batched = await embed(rewritten, input, output, pixels, [PROBE_IMAGES, 3, height, width]).catch((e: Error) => e);
   if (batched instanceof Error) return `the rewritten graph failed on a batch of ${PROBE_IMAGES} (${batched.message.split('\n')[0]})`;
-  const dim = batched.length / PROBE_IMAGES;
+  const rowBytes = batched.length / PROBE_IMAGES;
   for (let i = 0; i < PROBE_IMAGES; i++) {
     const alone = await embed(original, input, output, pixels.subarray(i * per, (i + 1) * per), [1, 3, height, width]);
-    const row = batched.subarray(i * dim, (i + 1) * dim);
-    // Bit for bit (NaN included): a float compare would call -0 and 0 equal.
-    const a = new Uint32Array(alone.buffer, alone.byteOffset, alone.length);
-    const b = new Uint32Array(row.buffer.slice(row.byteOffset, row.byteOffset + row.byteLength));
-    if (a.length !== b.length || a.some((v, k) => v !== b[k])) return `on probe images the rewritten graph's batch differed from one image per run (row ${i})`;
+    if (Buffer.compare(alone, batched.subarray(i * rowBytes, (i + 1) * rowBytes)) !== 0) return `on probe images the rewritten graph's batch differed from one image per run (row ${i})`;
   }
   return undefined;
 }
