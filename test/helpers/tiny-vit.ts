@@ -20,9 +20,10 @@ export const TINY_VIT = { SIZE, DIM };
  * input, an MLP with biases, a residual, the first token taken (as a ViT's class token) and a 2-D Gemm
  * projection. quantizeDynamic then writes quantize_dynamic's DynamicQuantizeLinear → MatMulInteger → Cast →
  * Mul(scale) patterns into it (with `conv`, also DynamicQuantizeLinear → ConvInteger for the unpadded patch Conv). (Not mean pooling: onnxruntime's float ReduceMean over tokens sums in a
- * batch-dependent order, 1 ulp apart, even in the fp32 graph.)
+ * batch-dependent order, 1 ulp apart, even in the fp32 graph.) `mixBatch` centres the pooled tokens on the
+ * batch mean: a graph no per-row quantisation can make batch-independent.
  */
-export function tinyVitQuantized(opts: { perChannel?: boolean; conv?: boolean; seed?: number; opset?: number } = {}): Uint8Array {
+export function tinyVitQuantized(opts: { perChannel?: boolean; conv?: boolean; seed?: number; opset?: number; mixBatch?: boolean } = {}): Uint8Array {
   const rng = new Rng(opts.seed ?? 7);
   const w = (n: number, s = 0.4) => Float32Array.from({ length: n }, () => rng.normal() * s);
   const i64 = (...v: number[]) => BigInt64Array.from(v, BigInt);
@@ -50,7 +51,13 @@ export function tinyVitQuantized(opts: { perChannel?: boolean; conv?: boolean; s
   g.node('MatMul', ['act', 'W2'], ['h2']);
   g.node('Add', ['h2', 'tokens'], ['res']);
   g.node('Gather', ['res', 'first'], ['pooled'], { axis: 1 });
-  g.node('Gemm', ['pooled', 'Wp', 'bp'], ['image_embeds'], { transB: 1 });
+  if (opts.mixBatch) {
+    // Centre on the batch mean: every row depends on its batch-mates, whatever the quantisation.
+    g.node('ReduceMean', ['pooled'], ['batch_mean'], { axes: [0], keepdims: 1 });
+    g.node('Sub', ['pooled', 'batch_mean'], ['pooled_centred']);
+  }
+  const projected = opts.mixBatch ? 'pooled_centred' : 'pooled';
+  g.node('Gemm', [projected, 'Wp', 'bp'], ['image_embeds'], { transB: 1 });
   g.output('image_embeds', 'float32', ['batch', DIM]);
   const model = g.toModel({ opset: opts.opset ?? 17 });
   quantizeDynamic(model, { perChannel: opts.perChannel ?? false, conv: opts.conv ?? false });

@@ -69,6 +69,15 @@ describe('image encode mode of dynamically quantised exports', () => {
     });
   });
 
+  it('falls back to one image per run when the load-time probe sees a batched row differ from the image alone', async () => {
+    // The graph mixes rows across the batch (a batch mean) outside the quantisation: the rewrite is
+    // accepted, and only the probe can tell that batching still changes embeddings.
+    const dir = await imageOnlyExport('vit-int8-mixed', tinyVitQuantized({ mixBatch: true }));
+    const r = await encodeWith(dir, {}, 2);
+    expect(r.mode).toBe('one-per-run');
+    expect(r.reason).toMatch(/on probe images the rewritten graph's batch differed from one image per run/);
+  });
+
   it('a float export stays batched', async () => {
     const g = new GraphBuilder('float');
     g.input('pixel_values', 'float32', ['batch', 3, SIZE, SIZE]);
