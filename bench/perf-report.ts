@@ -6,13 +6,14 @@ import { mdTable } from '../src/results/markdown.ts';
 import { plural } from '../src/util/plural.ts';
 import type { measureExtractMemory } from './extract-memory.ts';
 import type { measureFeatureCacheSpeed } from './feature-cache-speed.ts';
+import type { Int8BatchingResult } from './int8-batching.ts';
 import type { measurePipelineThroughput } from './pipeline-throughput.ts';
 import type { PreprocessSpeedRow } from './preprocess-speed.ts';
 import type { ProbeFitRow, ProbeSweepRow, ProbeVsSklearn } from './probe-vs-sklearn.ts';
 import type { TransformersJsResult } from './transformers-js.ts';
 import { median } from './vit-graph.ts';
 
-export const SECTION_IDS = ['pipeline', 'preprocess', 'cache', 'probe', 'memory', 'transformers-js'] as const;
+export const SECTION_IDS = ['pipeline', 'preprocess', 'cache', 'probe', 'memory', 'transformers-js', 'int8'] as const;
 export type SectionId = (typeof SECTION_IDS)[number];
 
 /** How time (or memory) grows with n. */
@@ -46,6 +47,7 @@ export interface PerfRun {
   probe?: ProbeVsSklearn;
   memory?: Awaited<ReturnType<typeof measureExtractMemory>>;
   transformersJs?: TransformersJsResult;
+  int8?: Int8BatchingResult;
   slopes: Slopes;
 }
 
@@ -178,6 +180,18 @@ function transformersJsRows(t: TransformersJsResult): Row[] {
   return rows;
 }
 
+function int8Rows(r: Int8BatchingResult): Row[] {
+  const ips = r.imgPerSec;
+  const setting = `ViT-B/32 shape, int8-dynamic; batch ${r.batchSize}, ${plural(r.threads, 'thread')}; ${n0(r.images)} images × ${plural(r.rounds, 'round')}`;
+  const identical = r.bitIdentical ? 'embeddings bit-identical to one-per-run' : 'embeddings DIFFER from one-per-run';
+  return [
+    ['int8 encode, per-row-dq (batched) vs fp32', `${f(ips['per-row-dq'])} img/s`, `fp32 ${f(ips.fp32)} img/s`, `${f(r.ratios.perRowVsFp32, 2)}× (target ≥ ${r.target.perRowVsFp32AtLeast})`, `${setting}; ${identical}`],
+    ['int8 encode, one-per-run vs fp32', `${f(ips['one-per-run'])} img/s`, `fp32 ${f(ips.fp32)} img/s`, `${f(r.ratios.onePerRunVsFp32, 2)}×`, 'the mode before the per-row rewrite (--int8-encode one-per-run)'],
+    ['int8 encode, per-row-dq vs one-per-run', `${f(ips['per-row-dq'])} img/s`, `one-per-run ${f(ips['one-per-run'])} img/s`, `${f(r.ratios.perRowVsOnePerRun, 2)}×`, ''],
+    ['int8 loadModel, per-row-dq vs one-per-run', sec(r.loadSeconds['per-row-dq']), `one-per-run ${sec(r.loadSeconds['one-per-run'])}`, '', 'the rewrite and its bit-for-bit probe check run at load'],
+  ];
+}
+
 /** perf.md: one table of every figure of the run, with when, where and under what load it was measured. */
 export function renderPerfMarkdown(run: PerfRun): string {
   const rows: Row[] = [
@@ -188,6 +202,7 @@ export function renderPerfMarkdown(run: PerfRun): string {
     ...(run.memory ? memoryRows(run.memory) : []),
     ...slopeRows(run.slopes, run),
     ...(run.transformersJs ? transformersJsRows(run.transformersJs) : []),
+    ...(run.int8 ? int8Rows(run.int8) : []),
   ];
   const m = run.machine;
   return [

@@ -14,6 +14,7 @@ import { UserError } from '../src/util/errors.ts';
 import { PROJECT_ROOT } from '../src/util/paths.ts';
 import { measureExtractMemory } from './extract-memory.ts';
 import { measureFeatureCacheSpeed } from './feature-cache-speed.ts';
+import { measureInt8Batching } from './int8-batching.ts';
 import { renderPerfMarkdown, SECTION_IDS, slopesOf, type PerfRun, type SectionId } from './perf-report.ts';
 import { measurePipelineThroughput } from './pipeline-throughput.ts';
 import { measurePreprocessSpeed } from './preprocess-speed.ts';
@@ -96,19 +97,26 @@ const SECTIONS: Record<SectionId, { title: string; run(o: SuiteOptions, rec: Per
       );
     },
   },
+  int8: {
+    title: 'int8 per-row vs one image per run vs fp32',
+    async run(o, rec) {
+      rec.int8 = await measureInt8Batching(o.quick ? { n: 16, rounds: 1, log: o.log } : { n: 64, rounds: 3, log: o.log });
+    },
+  },
 };
 
 const perf = defineCommand({
   name: 'perf',
-  summary: 'measure the harness: throughput, preprocessing, cache, probe vs scikit-learn, memory, transformers.js',
+  summary: 'measure the harness: throughput, preprocessing, cache, probe vs scikit-learn, memory, transformers.js, int8',
   usage: '[options]',
   description:
     'Runs the performance scripts in bench/ and writes every figure to <out>/perf.json and one markdown\n' +
     'table to <out>/perf.md (perf-quick.* with --quick). Each ratio pairs two variants measured back to\n' +
     'back in the same run; the load average before and after is recorded. The probe comparison needs\n' +
     'scikit-learn (skipped with a note otherwise); the transformers.js comparison runs offline on the\n' +
-    'ViT-B/32-shaped export that bench/vit-graph.ts writes to .cache/bench/. --device applies to our encoder in\n' +
-    'the pipeline, cache and memory sections; the probe and the transformers.js comparison run on the CPU.',
+    'ViT-B/32-shaped export that bench/vit-graph.ts writes to .cache/bench/; the int8 section converts that export\n' +
+    'to int8-dynamic and times it per-row (batched), one image per run and fp32 side by side. --device applies to\n' +
+    'our encoder in the pipeline, cache and memory sections; the probe, transformers.js and int8 sections run on the CPU.',
   flags: FLAGS,
   examples: [`${PROG} --quick`, `${PROG} --only probe,memory --out /tmp/perf`, 'npm run perf'],
   async run({ values, positionals, io, argv }) {

@@ -1,7 +1,8 @@
 /** `npm run bench` flags: one table that drives both the parser and the help. */
 import { UserError } from '../util/errors.ts';
 import { choiceFlag, intFlag, parseFlags, type Flags, type FlagValues } from './toolkit.ts';
-import { DEVICE_FLAG, deviceFlag, MODEL_FLAGS, VARIANT_FLAG, variantFlag, type ModelVariant } from './model-flags.ts';
+import { DEVICE_FLAG, deviceFlag, INT8_ENCODE_FLAG, int8EncodeFlag, MODEL_FLAGS, VARIANT_FLAG, variantFlag, type ModelVariant } from './model-flags.ts';
+import type { Int8EncodeChoice } from '../model/image-encode-modes.ts';
 import type { Device } from '../model/device.ts';
 
 export const BENCH_PROG = 'npm run bench --';
@@ -20,6 +21,7 @@ export interface BenchArgs {
   solver: 'lbfgs' | 'ml-logistic-regression';
   threads: number | null;
   device: Device;
+  int8Encode: Int8EncodeChoice;
   workers: number | null;
   batchSize: number;
   cache: boolean;
@@ -61,6 +63,7 @@ export const BENCH_FLAGS = {
   solver: { type: 'string', value: '<name>', help: 'lbfgs (default) or ml-logistic-regression' },
   threads: { type: 'string', value: '<n>', help: 'ONNX intra-op threads (default: all cores)' },
   ...DEVICE_FLAG,
+  ...INT8_ENCODE_FLAG,
   workers: { type: 'string', value: '<n>', help: 'preprocessing worker threads (default 1; 0 = on the main thread)' },
   'batch-size': { type: 'string', value: '<n>', help: 'images per encoder call (default 32)' },
   bootstrap: { type: 'string', value: '<n>', help: 'bootstrap resamples for confidence intervals (default 1000)' },
@@ -126,6 +129,7 @@ export function benchArgsFrom(v: FlagValues<typeof BENCH_FLAGS>, positionals: st
     solver: choiceFlag(v.solver, '--solver', ['lbfgs', 'ml-logistic-regression'] as const) ?? 'lbfgs',
     threads: v.threads !== undefined ? intFlag(v.threads, '--threads', 0, 1, 256) : null,
     device: deviceFlag(v.device),
+    int8Encode: int8EncodeFlag(v['int8-encode']),
     workers: v.workers !== undefined ? intFlag(v.workers, '--workers', 0, 0, 64) : null,
     batchSize: intFlag(v['batch-size'], '--batch-size', 32, 1, 4096),
     cache: v['no-cache'] !== true,

@@ -70,6 +70,7 @@ async function bench(args: BenchArgs, argv: string[], io: Io, deps: BenchDeps): 
   const model = await openModel(modelRef, {
     threads,
     device: args.device,
+    int8Encode: args.int8Encode,
     variant: args.variant,
     modelsDir: args.modelsDir,
     allowUnverified: args.allowUnverified,

@@ -246,7 +246,7 @@ Exit 0: complete. Exit 1: rows missing, corrupt chunks or differing copies. Exit
     try {
       for (const set of t.sets) {
         // The model is opened on the CPU to read its hashes; the entry is the one the extraction's device wrote.
-        const key = imageFeatureKey({ files: model.files, preprocess: model.preprocess, device, oneImagePerRun: model.oneImagePerRun }, set.ds, set.split, set.shift);
+        const key = imageFeatureKey({ files: model.files, preprocess: model.preprocess, device, imageEncodeMode: model.imageEncodeMode }, set.ds, set.split, set.shift);
         const store = new FeatureStore(t.root, key, { dataset: set.ds.name });
         const check = await checkEntry(store, set.indices);
         const complete = check.missingRows === 0 && check.corrupt.length === 0 && check.duplicates.differing === 0;

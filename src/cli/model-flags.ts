@@ -1,5 +1,6 @@
 /** The flags that choose and open a model, shared by every command that loads one (bench, models). */
 import { checkDevice, DEVICES, type Device } from '../model/device.ts';
+import { INT8_ENCODE_CHOICES, type Int8EncodeChoice } from '../model/image-encode-modes.ts';
 import { DEFAULT_MODEL } from '../model/registry.ts';
 import { choiceFlag, type Flags } from './flags.ts';
 
@@ -33,3 +34,10 @@ export function deviceFlag(v: string | undefined): Device {
   checkDevice(device);
   return device;
 }
+
+/** `--int8-encode`: how dynamically quantised (int8) image towers run (docs/int8.md). */
+export const INT8_ENCODE_FLAG = {
+  'int8-encode': { type: 'string', value: '<m>', help: 'int8 (DynamicQuantizeLinear) exports: auto (per-image quantisation, batched;\nthe default) or one-per-run (one image per onnxruntime run); see docs/int8.md' },
+} satisfies Flags;
+
+export const int8EncodeFlag = (v: string | undefined): Int8EncodeChoice => choiceFlag(v, '--int8-encode', INT8_ENCODE_CHOICES) ?? 'auto';

@@ -6,7 +6,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { BenchResults, DatasetResult } from '../results/schema.ts';
+import { recordedEncodeMode, type BenchResults, type DatasetResult } from '../results/schema.ts';
 import { readResults } from '../results/read.ts';
 import { unpackArray } from '../results/packed.ts';
 import { FeatureStore, gatherRows, type FeatureKey } from '../features/store.ts';
@@ -98,7 +98,7 @@ export async function storedTestSet(run: StoredRun, d: DatasetResult, cacheRoot:
   const testIdentity = d.splits.test!.identity;
   if (!cacheRoot) outcomes.featsUnavailable = `${run.flag} is a stored run and the feature cache is off (--no-cache), so its image embeddings are unknown`;
   else {
-    const key = imageFeatureKeyOf({ files: model.files, preprocess: model.preprocess as ImageEncoder['preprocess'], device: run.results.protocol.device, oneImagePerRun: model.oneImagePerRun }, testIdentity, 'test', shiftId);
+    const key = imageFeatureKeyOf({ files: model.files, preprocess: model.preprocess as ImageEncoder['preprocess'], device: run.results.protocol.device, imageEncodeMode: recordedEncodeMode(model) }, testIdentity, 'test', shiftId);
     const hit = await cachedRows(cacheRoot, key, testIdx);
     if ('missing' in hit) outcomes.featsUnavailable = `${run.flag} is a stored run whose image embeddings of ${d.name}${d.shift === 'none' ? '' : ` [${d.shift}]`} are not in the feature cache ${cacheRoot} (${hit.missing} of ${n} rows missing)`;
     else {

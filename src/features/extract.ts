@@ -13,8 +13,11 @@ export interface ImageEncoder {
   preprocess: PreprocessConfig;
   /** onnxruntime execution provider (absent: cpu). */
   device?: string;
-  /** Encodes one image per session run (its embeddings differ from a batched run's; cached apart). */
-  oneImagePerRun?: boolean;
+  /**
+   * How images go through the session (src/model/encode-mode.ts); modes other than 'batched' are cached
+   * apart. Absent: batched.
+   */
+  imageEncodeMode?: string;
   encodeImages(pixels: Float32Array, n: number): Promise<Float32Array>;
 }
 
@@ -74,7 +77,7 @@ export function imageFeatureKeyOf(encoder: Omit<ImageEncoder, 'encodeImages'>, d
     split,
     shift: shiftId,
     ...encoderDevice(encoder.device),
-    ...(encoder.oneImagePerRun ? { oneImagePerRun: true } : {}),
+    ...(encoder.imageEncodeMode && encoder.imageEncodeMode !== 'batched' ? { imageEncodeMode: encoder.imageEncodeMode } : {}),
   };
 }
 

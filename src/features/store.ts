@@ -25,8 +25,11 @@ export interface FeatureKey {
   texts?: string;
   /** The onnxruntime execution provider, when not the CPU (see encoderDevice). */
   device?: string;
-  /** Present (true) when the encoder runs one image per call (dynamically quantised graphs: src/model/load.ts). */
-  oneImagePerRun?: boolean;
+  /**
+   * Present when images do not go through the session plainly batched: 'per-row-dq' or 'one-per-run'
+   * (dynamically quantised graphs: src/model/encode-mode.ts). Keys of batched encoders are unchanged.
+   */
+  imageEncodeMode?: string;
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { UserError } from '../util/errors.ts';
+import type { ImageEncodeMode } from './image-encode-modes.ts';
 import type { ResolvedManifest } from './manifest.ts';
 import { float32ToHalfArray, halfToFloat32Array } from './onnx/fp16.ts';
 import type { PreprocessConfig } from './preprocess/config.ts';
@@ -51,8 +52,13 @@ export interface ClipModel {
   name: string;
   /** onnxruntime execution provider of its sessions (absent: cpu). */
   device?: string;
-  /** Images go through the vision session one per run (a dynamically quantised graph; see load.ts). */
-  oneImagePerRun?: boolean;
+  /**
+   * How images go through the vision session (encode-mode.ts): 'batched'; 'per-row-dq', a dynamically
+   * quantised graph rewritten to quantise each image on its own; 'one-per-run', one that was not. Absent: batched.
+   */
+  imageEncodeMode?: ImageEncodeMode;
+  /** Why a dynamically quantised graph runs one image per run. */
+  imageEncodeReason?: string;
   dir: string;
   /** 'transformers.js' | 'two-file' | 'manifest'. */
   layout: string;
@@ -81,8 +87,9 @@ export interface OnnxClipModelParts {
   name: string;
   /** onnxruntime execution provider the sessions run on (joins feature-cache keys when not cpu). */
   device: string;
-  /** Run the vision session on one image at a time (sets the image batch to 1; joins feature-cache keys). */
-  oneImagePerRun?: boolean;
+  /** How images go through the vision session (joins feature-cache keys unless batched); default batched. */
+  imageEncodeMode?: ImageEncodeMode;
+  imageEncodeReason?: string;
   dir: string;
   layout: string;
   files: ModelFile[];
@@ -124,7 +131,8 @@ function makeIntTensor(type: string, src: Int32Array, dims: number[]): ort.Tenso
 export class OnnxClipModel implements ClipModel {
   readonly name: string;
   readonly device: string;
-  readonly oneImagePerRun: boolean;
+  readonly imageEncodeMode: ImageEncodeMode;
+  readonly imageEncodeReason?: string;
   readonly dir: string;
   readonly layout: string;
   readonly files: ModelFile[];
@@ -160,7 +168,8 @@ export class OnnxClipModel implements ClipModel {
     this.makeTokenizer = p.loadTokenizer;
     const vb = staticBatch(p.signature.vision.input);
     this.imageBatchSize = vb ?? p.imageBatchSize ?? 32;
-    this.oneImagePerRun = p.oneImagePerRun === true;
+    this.imageEncodeMode = p.imageEncodeMode ?? 'batched';
+    if (p.imageEncodeReason !== undefined) this.imageEncodeReason = p.imageEncodeReason;
     const tb = p.signature.text ? staticBatch(p.signature.text.inputIds) : undefined;
     this.textBatchSize = tb ?? p.textBatchSize ?? 64;
   }

@@ -12,11 +12,13 @@ import { UserError } from '../util/errors.ts';
 import { sha256File } from '../util/hash.ts';
 import { checkDevice, deviceStartError, executionProviders, type Device } from './device.ts';
 import { OnnxClipModel } from './clip-model.ts';
+import { chooseImageEncodeMode } from './encode-mode.ts';
+import type { Int8EncodeChoice } from './image-encode-modes.ts';
 import type { ClipModel, ModelFile, TensorInfo, TextSignature, Tokenizer, VisionSignature } from './clip-model.ts';
 import { detectLayout, modelName, resolvePreprocess, resolveTokenizerSpec } from './layout.ts';
 import type { DetectedLayout, Variant } from './layout.ts';
 import type { ResolvedManifest } from './manifest.ts';
-import { readExternalDataLocations, readGraphSignature, readOpTypes } from './onnx/signature.ts';
+import { readExternalDataLocations, readGraphSignature } from './onnx/signature.ts';
 import type { PreprocessConfig } from './preprocess/config.ts';
 import { loadTokenizer as loadClipTokenizer } from './tokenizer/index.ts';
 import type { TokenizerSpec } from './tokenizer/spec.ts';
@@ -28,6 +30,8 @@ export interface LoadOptions {
   variant?: Variant;
   /** onnxruntime execution provider for both towers (default cpu). */
   device?: Device;
+  /** Dynamically quantised (int8) vision graphs: the per-row rewrite when it applies (default), or one image per run. */
+  int8Encode?: Int8EncodeChoice;
 }
 
 const INT_TYPES = ['int64', 'int32'];
@@ -38,16 +42,18 @@ interface GraphIO {
   outputs: TensorInfo[];
 }
 
-async function openSession(path: string, threads: number, device: Device): Promise<ort.InferenceSession> {
+/** A session on the file at `path`, or on `bytes` (a graph rewritten in memory from that file). */
+async function openSession(path: string, threads: number, device: Device, bytes?: Uint8Array): Promise<ort.InferenceSession> {
+  const options: ort.InferenceSession.SessionOptions = {
+    executionProviders: executionProviders(device),
+    intraOpNumThreads: threads,
+    graphOptimizationLevel: 'all',
+    // Errors only: the optimiser's warnings (e.g. "Removing initializer … not used") describe the export
+    // file, not this run, and would interleave with progress output; real failures still throw.
+    logSeverityLevel: 3,
+  };
   try {
-    return await ort.InferenceSession.create(path, {
-      executionProviders: executionProviders(device),
-      intraOpNumThreads: threads,
-      graphOptimizationLevel: 'all',
-      // Errors only: the optimiser's warnings (e.g. "Removing initializer … not used") describe the export
-      // file, not this run, and would interleave with progress output; real failures still throw.
-      logSeverityLevel: 3,
-    });
+    return await (bytes ? ort.InferenceSession.create(bytes, options) : ort.InferenceSession.create(path, options));
   } catch (e) {
     const first = (e as Error).message.split('\n')[0];
     // A provider that fails to start says so in its message; the model itself may be fine.
@@ -232,7 +238,7 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Cl
 
   const visionData = await externalDataPaths(visionPath);
   const textData = textPath ? await externalDataPaths(textPath) : [];
-  const visionSession = await openSession(visionPath, threads, device);
+  let visionSession = await openSession(visionPath, threads, device);
   let textSession: ort.InferenceSession | undefined;
   try {
     const vision = visionSignature(await graphIO(visionSession, visionPath), visionPath, found, preprocess);
@@ -250,9 +256,23 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Cl
 
     // Dynamic quantisation (DynamicQuantizeLinear) takes one activation scale per tensor, i.e. per batch:
     // an image's embedding would depend on the other images in its batch, and so on batch size, on which
-    // rows were cached and on shard boundaries. One image per run keeps every embedding reproducible.
-    const perImage = (await readOpTypes(visionPath).catch(() => new Set<string>())).has('DynamicQuantizeLinear');
+    // rows were cached and on shard boundaries. Such graphs are rewritten to quantise per image and
+    // batched, or else run one image per run (encode-mode.ts).
     const { height, width } = preprocess.crop;
+    const encode = await chooseImageEncodeMode({
+      visionPath,
+      original: visionSession,
+      input: vision.input,
+      output: vision.output,
+      height,
+      width,
+      choice: opts.int8Encode ?? 'auto',
+      open: (bytes) => openSession(visionPath, threads, device, bytes),
+    });
+    if (encode.session) {
+      await visionSession.release();
+      visionSession = encode.session;
+    }
     const batchOf = (t: TensorInfo) => (typeof t.shape[0] === 'number' ? t.shape[0] : 1);
     const vDim = await outputDim(visionSession, vision.output, () => {
       const b = batchOf(vision.input);
@@ -329,7 +349,9 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Cl
     return new OnnxClipModel({
       name: manifest.name,
       device,
-      ...(perImage ? { imageBatchSize: 1, oneImagePerRun: true } : {}),
+      imageEncodeMode: encode.mode,
+      ...(encode.mode === 'one-per-run' ? { imageBatchSize: 1 } : {}),
+      ...(encode.reason ? { imageEncodeReason: encode.reason } : {}),
       dir: found.dir,
       layout: found.layout,
       files,

@@ -10,6 +10,7 @@ import { PROJECT_ROOT } from '../util/paths.ts';
 import { ensureModel, modelDir, type EnsureModelOptions } from './fetch.ts';
 import type { ClipModel } from './clip-model.ts';
 import type { Device } from './device.ts';
+import type { Int8EncodeChoice } from './image-encode-modes.ts';
 import type { PreprocessConfig } from './preprocess/config.ts';
 import {
   DEFAULT_MODEL,
@@ -64,6 +65,8 @@ export interface OpenModelOptions extends Omit<EnsureModelOptions, 'configOnly' 
   threads?: number;
   /** onnxruntime execution provider (default cpu). */
   device?: Device;
+  /** int8 (DynamicQuantizeLinear) image towers: per-row rewrite when it applies (auto, default) or one image per run. */
+  int8Encode?: Int8EncodeChoice;
   /** Override the registry entry's variant (or choose one for a local directory). */
   variant?: 'fp32' | 'quantized' | 'fp16';
   cwd?: string;
@@ -76,7 +79,7 @@ export async function openModel(ref: string, opts: OpenModelOptions = {}): Promi
   const variant = opts.variant ?? (resolved.kind === 'registry' ? resolved.entry.variant : undefined);
   // Loaded here, not at the top: resolving and downloading must not pay for onnxruntime.
   const { loadModel } = await import('./load.ts');
-  return loadModel(dir, { threads: opts.threads, variant, device: opts.device });
+  return loadModel(dir, { threads: opts.threads, variant, device: opts.device, int8Encode: opts.int8Encode });
 }
 
 export interface ModelConfig {

@@ -28,7 +28,8 @@ export function modelRecord(modelRef: string, model: ClipModel): ModelRecord {
     tokenizer: model.tokenizer ?? null,
     demo: model.manifest.demo,
     trainedOn: model.manifest.trainedOn,
-    ...(model.oneImagePerRun ? { oneImagePerRun: true } : {}),
+    imageEncodeMode: model.imageEncodeMode ?? 'batched',
+    ...(model.imageEncodeReason !== undefined ? { imageEncodeReason: model.imageEncodeReason } : {}),
   };
 }
 

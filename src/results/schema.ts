@@ -168,8 +168,21 @@ export interface ModelRecord {
   tokenizer: unknown;
   demo: boolean;
   trainedOn: string[];
-  /** true when images were encoded one per session run (dynamically quantised exports); absent otherwise. */
+  /**
+   * How images went through onnxruntime: 'batched'; 'per-row-dq' (a dynamically quantised graph rewritten
+   * to quantise each image on its own, then batched: bit-identical to one image per run); 'one-per-run'.
+   * Absent in results written before it existed (see recordedEncodeMode).
+   */
+  imageEncodeMode?: 'batched' | 'per-row-dq' | 'one-per-run';
+  /** Why a dynamically quantised graph ran one image per run. */
+  imageEncodeReason?: string;
+  /** Older results: true when images were encoded one per session run. */
   oneImagePerRun?: boolean;
+}
+
+/** The encode mode a model record says ran (older records: oneImagePerRun, else batched). */
+export function recordedEncodeMode(m: Pick<ModelRecord, 'imageEncodeMode' | 'oneImagePerRun'>): NonNullable<ModelRecord['imageEncodeMode']> {
+  return m.imageEncodeMode ?? (m.oneImagePerRun ? 'one-per-run' : 'batched');
 }
 
 export interface BenchResults {

@@ -128,11 +128,23 @@ describe('perf.md from a perf.json record', () => {
     expect(cause[4]).toContain('shift of (-0.43, -0.43) source px');
   });
 
+  it('shows int8 per-row-dq, one image per run and fp32 side by side, with the target, bit identity and load time', () => {
+    const run = fixture();
+    const rows = tableRows(renderPerfMarkdown(run));
+    const perRow = rows.find((r) => r[0] === 'int8 encode, per-row-dq (batched) vs fp32')!;
+    expect(perRow[3]).toBe(`${run.int8!.ratios.perRowVsFp32.toFixed(2)}× (target ≥ 1.8)`);
+    expect(perRow[4]).toContain('embeddings bit-identical to one-per-run');
+    expect(rows.find((r) => r[0] === 'int8 encode, one-per-run vs fp32')![2]).toBe(`fp32 ${run.int8!.imgPerSec.fp32.toFixed(1)} img/s`);
+    expect(rows.some((r) => r[0] === 'int8 loadModel, per-row-dq vs one-per-run')).toBe(true);
+    const differs = renderPerfMarkdown({ ...run, int8: { ...run.int8!, bitIdentical: false } });
+    expect(differs).toContain('embeddings DIFFER from one-per-run');
+  });
+
   it('leaves out the sections a run did not measure', () => {
-    const { pipeline, cache, memory, transformersJs, ...rest } = fixture();
-    void [pipeline, cache, memory, transformersJs];
+    const { pipeline, cache, memory, transformersJs, int8, ...rest } = fixture();
+    void [pipeline, cache, memory, transformersJs, int8];
     const rows = tableRows(renderPerfMarkdown({ ...rest, slopes: slopesOf(rest) }));
-    expect(rows.some((r) => /pipeline|cache|RSS|transformers/.test(r[0]))).toBe(false);
+    expect(rows.some((r) => /pipeline|cache|RSS|transformers|int8/.test(r[0]))).toBe(false);
     expect(rows.some((r) => r[0].startsWith('preprocessing'))).toBe(true);
   });
 });

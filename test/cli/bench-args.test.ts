@@ -19,6 +19,7 @@ describe('bench flags', () => {
     ['--seeds', '0', /--seeds must be an integer ≥ 1, got 0/],
     ['--limit', '-3', /--limit must be an integer ≥ 1, got -3/],
     ['--solver', 'sgd', /--solver must be lbfgs or ml-logistic-regression, got "sgd"/],
+    ['--int8-encode', 'batched', /--int8-encode must be auto or one-per-run, got "batched"/],
   ])('%s %s is refused with a clear message', (flag, value, message) => {
     expect(() => parseBenchArgs(['--dataset', 'cifar10', `${flag}=${value}`])).toThrow(message);
   });
@@ -32,6 +33,11 @@ describe('bench flags', () => {
   it('refuses --require-cached with --no-cache, which would leave nothing to read', () => {
     expect(() => parseBenchArgs(['--dataset', 'x', '--require-cached', '--no-cache'])).toThrow('--require-cached reads every image feature from the cache; drop --no-cache');
     expect(parseBenchArgs(['--dataset', 'x', '--require-cached']).requireCached).toBe(true);
+  });
+
+  it('--int8-encode: per-row rewrite (auto) unless one image per run is asked for', () => {
+    expect(parseBenchArgs(['--dataset', 'x']).int8Encode).toBe('auto');
+    expect(parseBenchArgs(['--dataset', 'x', '--int8-encode', 'one-per-run']).int8Encode).toBe('one-per-run');
   });
 
   it('derives seeds from --seed and --seeds', () => {

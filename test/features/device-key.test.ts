@@ -30,10 +30,11 @@ describe('feature-cache keys and the execution provider', () => {
     expect(featureKeyHash(textFeatureKey({ files, device: 'cpu' }, texts))).toBe(featureKeyHash(textFeatureKey({ files }, texts)));
   });
 
-  it('embeddings encoded one image per run (int8 exports) are cached apart from batched ones; others keep their key', () => {
+  it('each int8 encode mode (per-row-dq, one-per-run) is cached apart from batched and from each other; batched keeps its key', () => {
     const batched = imageFeatureKeyOf({ files, preprocess }, 'cifar10@x', 'test', 'none');
-    const single = imageFeatureKeyOf({ files, preprocess, oneImagePerRun: true }, 'cifar10@x', 'test', 'none');
-    expect(featureKeyHash(single)).not.toBe(featureKeyHash(batched));
-    expect(featureKeyHash(imageFeatureKeyOf({ files, preprocess, oneImagePerRun: false }, 'cifar10@x', 'test', 'none'))).toBe(featureKeyHash(batched));
+    const single = imageFeatureKeyOf({ files, preprocess, imageEncodeMode: 'one-per-run' }, 'cifar10@x', 'test', 'none');
+    const perRow = imageFeatureKeyOf({ files, preprocess, imageEncodeMode: 'per-row-dq' }, 'cifar10@x', 'test', 'none');
+    expect(new Set([batched, single, perRow].map(featureKeyHash)).size).toBe(3);
+    expect(featureKeyHash(imageFeatureKeyOf({ files, preprocess, imageEncodeMode: 'batched' }, 'cifar10@x', 'test', 'none'))).toBe(featureKeyHash(batched));
   });
 });

@@ -152,6 +152,7 @@ describe('models convert: int8-dynamic', () => {
     expect(await readOpTypes(join(source, 'onnx/vision_model.onnx'))).not.toContain('DynamicQuantizeLinear');
     const m = await loadModel(out, { threads: 1, variant: 'quantized' });
     try {
+      expect(m.imageEncodeMode).toBe('per-row-dq');
       const all = await m.encodeImages(images(N_IMAGES), N_IMAGES);
       const alone = await m.encodeImages(images(N_IMAGES).subarray(0, 3 * 224 * 224), 1);
       expect(alone).toEqual(all.subarray(0, alone.length));

@@ -41,3 +41,18 @@ export function payloadBytes(t: TensorProto): number {
   if (t.raw_data) return t.raw_data.length;
   return 4 * ((t.float_data?.length ?? 0) + (t.int32_data?.length ?? 0)) + 8 * ((t.int64_data?.length ?? 0) + (t.double_data?.length ?? 0) + (t.uint64_data?.length ?? 0));
 }
+
+/** An int8 or uint8 initializer's values, widened to int32 (raw_data, or the int32_data field). */
+export function byteValues(t: TensorProto): Int32Array {
+  if (t.data_type !== DataType.INT8 && t.data_type !== DataType.UINT8) throw new Error(`tensor "${t.name}": not int8/uint8 (data_type ${t.data_type})`);
+  if (isExternal(t)) throw new Error(`tensor "${t.name}": external data not loaded`);
+  const n = elementCount(t);
+  if (t.raw_data && t.raw_data.length > 0) {
+    if (t.raw_data.length !== n) throw new Error(`tensor "${t.name}": ${t.raw_data.length} raw bytes for ${n} values`);
+    const raw = t.data_type === DataType.INT8 ? new Int8Array(t.raw_data.buffer, t.raw_data.byteOffset, n) : t.raw_data;
+    return Int32Array.from(raw);
+  }
+  const values = t.int32_data ?? [];
+  if (values.length !== n) throw new Error(`tensor "${t.name}": ${values.length} values for ${n} elements`);
+  return Int32Array.from(values);
+}
