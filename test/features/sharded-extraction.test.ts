@@ -16,6 +16,7 @@ import { BENCH_FLAGS } from '../../src/cli/bench-args.ts';
 import { parseFlags } from '../../src/cli/flags.ts';
 import { PROJECT_ROOT, resolveDataDir } from '../../src/util/paths.ts';
 import { runMain } from '../cli/capture.ts';
+import { differingFeatureFiles, resultNumbers } from '../helpers/same-results.ts';
 
 const K8S = join(PROJECT_ROOT, 'deploy', 'k8s');
 const manifest = (file: string) => parse(readFileSync(join(K8S, file), 'utf8'));
@@ -144,13 +145,12 @@ describe.skipIf(!haveDigits)('the manifests’ commands as local processes (digi
     const files = readdirSync(join(tmp, 'feats-plain', 'digits')).filter((f) => f.endsWith('.npy')).sort();
     expect(files).toContain('test_features.npy');
     expect(files).toContain('train_features.npy');
-    for (const f of files) expect(readFileSync(join(tmp, 'feats-sharded', 'digits', f)).equals(readFileSync(join(tmp, 'feats-plain', 'digits', f))), f).toBe(true);
+    expect(differingFeatureFiles(join(tmp, 'feats-sharded'), join(tmp, 'feats-plain'))).toEqual([]);
 
     // Everything but timings and cache bookkeeping: accuracies, intervals, chosen C, per-seed results.
-    const numbers = (dir: string) => JSON.stringify(JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')).datasets, (k, v) => (['seconds', 'timings', 'featureCache'].includes(k) ? undefined : v));
-    const a = numbers(join(tmp, 'reports', 'bench-0'));
+    const a = resultNumbers(join(tmp, 'reports', 'bench-0'));
     expect(a).toContain('"top1"');
-    expect(a).toBe(numbers(join(tmp, 'reports', 'plain')));
+    expect(a).toBe(resultNumbers(join(tmp, 'reports', 'plain')));
   }, 120_000);
 
   it('with a shard missing, verify names its rows and shard (exit 1) and bench fails with exit 2, writing nothing', async () => {
