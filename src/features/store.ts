@@ -82,7 +82,7 @@ export class FeatureStore {
   }
 
   async init(): Promise<void> {
-    await cacheWrite(this.dir, 'the entry', async () => {
+    await cacheWrite(this.dir, "writing the entry's key", async () => {
       await mkdir(this.dir, { recursive: true });
       const keyFile = join(this.dir, 'key.json');
       if (!existsSync(keyFile)) await writeFileAtomic(keyFile, JSON.stringify(JSON.parse(stableStringify(this.key)), null, 2));
@@ -127,7 +127,7 @@ export class FeatureStore {
     if (indices.length === 0) return;
     const encoded = encodeChunk({ dim, indices, data });
     const name = `chunk-${String(indices[0]).padStart(9, '0')}-${String(indices[indices.length - 1]).padStart(9, '0')}-${indices.length}-${sealOf(encoded).slice(0, SEAL_DIGITS)}.cbf`;
-    await cacheWrite(this.dir, `rows ${indices[0]}…${indices[indices.length - 1]}`, () => writeFileAtomic(join(this.dir, name), encoded));
+    await cacheWrite(this.dir, `sealing rows ${indices[0]}…${indices[indices.length - 1]}`, () => writeFileAtomic(join(this.dir, name), encoded));
   }
 
   /** A one-shot blob (e.g. text embeddings): stored as a single chunk with indices 0..n-1. */
@@ -185,7 +185,7 @@ async function cacheWrite<T>(dir: string, what: string, write: () => Promise<T>)
     const code = (e as NodeJS.ErrnoException).code;
     if (code !== 'ENOSPC' && code !== 'EDQUOT') throw e;
     throw new UserError(
-      `feature cache ${dir}: ${code === 'ENOSPC' ? 'no space left on the device' : 'disk quota exceeded'} while sealing ${what}; nothing was half-written (the partial temp file was removed) and rows sealed before are kept, so a rerun resumes from them: free space or give another --cache-dir`,
+      `feature cache ${dir}: ${code === 'ENOSPC' ? 'no space left on the device' : 'disk quota exceeded'} while ${what}; nothing was half-written (the partial temp file was removed) and rows sealed before are kept, so a rerun resumes from them: free space or give another --cache-dir`,
     );
   }
 }
