@@ -10,7 +10,7 @@ import { DEFAULT_MODEL } from '../model/registry.ts';
 import { extractImageFeatures, imageFeatureKey } from '../features/extract.ts';
 import { corruptionShift, NO_SHIFT, type ImageShift } from '../features/shift.ts';
 import { FeatureStore } from '../features/store.ts';
-import { formatRange, formatRanges, parseShard, parseShardCount, shardBounds, shardFromEnvironment, shardsHolding, SHARD_INDEX_VARIABLES, type Shard } from '../features/shards.ts';
+import { formatRange, formatRanges, parseShard, parseShardCount, shardBounds, shardFromEnvironment, shardFromSlurmArray, shardsHolding, SHARD_INDEX_VARIABLES, type Shard } from '../features/shards.ts';
 import { checkEntry, relatedEntries, type EntryCheck, type RelatedEntry } from '../features/verify.ts';
 import { prepareShifts, testIndices } from '../pipeline/bench.ts';
 import { UserError } from '../util/errors.ts';
@@ -120,7 +120,7 @@ function shardOf(v: { shard?: string; shards?: string }): Shard {
   if (v.shard !== undefined && v.shards !== undefined) throw new UserError(`give --shard <index>/<count> or --shards <count> (index from ${SHARD_INDEX_VARIABLES[0]} …), not both`);
   if (v.shard !== undefined) return parseShard(v.shard);
   if (v.shards !== undefined) return shardFromEnvironment(parseShardCount(v.shards));
-  return NO_SHARD;
+  return shardFromSlurmArray() ?? NO_SHARD;
 }
 
 const indicesText = (set: FeatureSet, start: number, end: number) =>
@@ -134,7 +134,9 @@ export const extract = defineCommand({
 --cache-dir finds them cached. With --shard i/n it encodes only shard i's contiguous share of the rows:
 rows ⌊i·N/n⌋ … ⌊(i+1)·N/n⌋−1 of N (shards count from 0). With --shards n the index comes from the job
 array's environment: ${SHARD_INDEX_VARIABLES[0]} (Kubernetes Indexed Job), ${SHARD_INDEX_VARIABLES[1]}, or
-${SHARD_INDEX_VARIABLES[2]} minus SLURM_ARRAY_TASK_MIN. Without either it encodes every row.
+${SHARD_INDEX_VARIABLES[2]} minus SLURM_ARRAY_TASK_MIN. Inside a Slurm array (--array=0-3) neither is needed:
+one shard per task, n from SLURM_ARRAY_TASK_COUNT (deploy/slurm/extract.sbatch). Otherwise, without
+either, it encodes every row.
 
 ${ROWS_HELP}
 
@@ -216,6 +218,13 @@ function describe(r: SetReport, shards: number | null): string[] {
   return lines;
 }
 
+/** " (rows of shards 1/4, 3/4 missing)": which tasks to rerun, or whose writes this node cannot see. */
+function missingShardsText(c: EntryCheck, shards: number | null): string {
+  if (shards === null || c.missingRows === 0) return '';
+  const held = shardsHolding(c.missing, c.rows, shards);
+  return ` (rows of shard${held.length === 1 ? '' : 's'} ${held.map((i) => `${i}/${shards}`).join(', ')} missing)`;
+}
+
 export const verify = defineCommand({
   name: 'verify',
   summary: 'check that every row of a (sharded) extraction is cached once, with valid checksums',
@@ -270,6 +279,9 @@ Exit 0: complete. Exit 1: rows missing, corrupt chunks or differing copies. Exit
         })),
       });
     } else for (const r of reports) io.stdout.write(`${describe(r, shards).join('\n')}\n`);
-    if (!ok) throw checkFailed(`the feature cache ${t.root} is incomplete for ${reports.filter((r) => !r.complete).map((r) => r.set.label).join(', ')} (${v.json ? 'details in the JSON on stdout' : 'details above'})`);
+    if (!ok) {
+      const sets = reports.filter((r) => !r.complete).map((r) => r.set.label + missingShardsText(r.check, shards)).join(', ');
+      throw checkFailed(`the feature cache ${t.root} is incomplete for ${sets} (${v.json ? 'details in the JSON on stdout' : 'details above'})`);
+    }
   },
 });

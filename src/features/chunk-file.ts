@@ -17,6 +17,11 @@ export interface FeatureChunk {
   data: Float32Array;
 }
 
+/** A chunk read back: its rows and its seal (the SHA-256, hex), which content-named files carry in their name. */
+export interface SealedChunk extends FeatureChunk {
+  seal: string;
+}
+
 export function encodeChunk(chunk: FeatureChunk): Buffer {
   const rows = chunk.indices.length;
   if (chunk.data.length !== rows * chunk.dim) throw new Error(`chunk data length ${chunk.data.length} != ${rows}×${chunk.dim}`);
@@ -31,7 +36,7 @@ export function encodeChunk(chunk: FeatureChunk): Buffer {
 }
 
 /** Decode and verify; returns null (with a reason) when the file is not a sound chunk. */
-export function decodeChunk(buf: Buffer): FeatureChunk | { corrupt: string } {
+export function decodeChunk(buf: Buffer): SealedChunk | { corrupt: string } {
   if (buf.length < HEADER + 32) return { corrupt: 'file too short' };
   const body = buf.subarray(0, buf.length - 32);
   const digest = createHash('sha256').update(body).digest();
@@ -45,13 +50,16 @@ export function decodeChunk(buf: Buffer): FeatureChunk | { corrupt: string } {
   Buffer.from(indices.buffer).set(body.subarray(HEADER, HEADER + rows * 4));
   const data = new Float32Array(rows * dim);
   Buffer.from(data.buffer).set(body.subarray(HEADER + rows * 4));
-  return { dim, indices, data };
+  return { dim, indices, data, seal: digest.toString('hex') };
 }
+
+/** The seal of an encoded chunk (its last 32 bytes), hex. */
+export const sealOf = (encoded: Buffer): string => encoded.subarray(encoded.length - 32).toString('hex');
 
 export async function writeChunk(path: string, chunk: FeatureChunk): Promise<void> {
   await writeFileAtomic(path, encodeChunk(chunk));
 }
 
-export async function readChunk(path: string): Promise<FeatureChunk | { corrupt: string }> {
+export async function readChunk(path: string): Promise<SealedChunk | { corrupt: string }> {
   return decodeChunk(await readFile(path));
 }

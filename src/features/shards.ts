@@ -64,15 +64,7 @@ export function shardFromEnvironment(count: number, env: NodeJS.ProcessEnv = pro
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
     if (!INT.test(raw.trim())) throw new UserError(`${name}=${JSON.stringify(raw)} is not a shard index (a whole number from 0); unset it or give the shard as --shard <index>/${count}`);
-    let index = Number(raw);
-    let shown = `${name}=${raw}`;
-    if (name === 'SLURM_ARRAY_TASK_ID' && env.SLURM_ARRAY_TASK_MIN) {
-      const min = Number(env.SLURM_ARRAY_TASK_MIN);
-      if (!INT.test(env.SLURM_ARRAY_TASK_MIN.trim()) || min > index) throw new UserError(`SLURM_ARRAY_TASK_MIN=${env.SLURM_ARRAY_TASK_MIN} does not fit SLURM_ARRAY_TASK_ID=${raw}; give the shard as --shard <index>/${count}`);
-      index -= min;
-      shown += ` − SLURM_ARRAY_TASK_MIN=${min}`;
-    }
-    found.push({ name: shown, index });
+    found.push(name === 'SLURM_ARRAY_TASK_ID' ? slurmTask(count, env) : { name: `${name}=${raw}`, index: Number(raw) });
   }
   if (found.length === 0) {
     throw new UserError(
@@ -83,6 +75,50 @@ export function shardFromEnvironment(count: number, env: NodeJS.ProcessEnv = pro
   const { name, index } = found[0];
   checkShard(index, count, `${name} with --shards ${count}`);
   return { index, count, source: name };
+}
+
+/**
+ * Inside a Slurm array with neither --shard nor --shards: one shard per array task, the count from
+ * SLURM_ARRAY_TASK_COUNT (set by Slurm since 17.11), so the array's size is the only number to change.
+ * Null outside a Slurm array.
+ */
+export function shardFromSlurmArray(env: NodeJS.ProcessEnv = process.env): Shard | null {
+  const id = env.SLURM_ARRAY_TASK_ID;
+  if (id === undefined || id === '') return null;
+  const raw = env.SLURM_ARRAY_TASK_COUNT;
+  if (raw === undefined || raw === '') {
+    throw new UserError(`SLURM_ARRAY_TASK_ID=${id} is set but SLURM_ARRAY_TASK_COUNT is not, so the number of shards is unknown; give it as --shards <the array's task count>`);
+  }
+  return shardFromEnvironment(parseShardCount(raw, 'SLURM_ARRAY_TASK_COUNT'), env);
+}
+
+/**
+ * A Slurm array task's shard: SLURM_ARRAY_TASK_ID − SLURM_ARRAY_TASK_MIN, checked against the array's
+ * own range and size (sbatch(1), OUTPUT ENVIRONMENT VARIABLES). Shard i must be task MIN+i, so the
+ * array must be one contiguous range (--array=0-3 or 1-4; a throttle like %2 is fine, a step is not).
+ */
+function slurmTask(count: number, env: NodeJS.ProcessEnv): { name: string; index: number } {
+  const raw = env.SLURM_ARRAY_TASK_ID!;
+  const id = Number(raw);
+  const num = (name: string) => {
+    const v = env[name];
+    if (v === undefined || v === '') return null;
+    if (!INT.test(v.trim())) throw new UserError(`${name}=${JSON.stringify(v)} is not a whole number; give the shard as --shard <index>/${count}`);
+    return Number(v);
+  };
+  const min = num('SLURM_ARRAY_TASK_MIN');
+  const max = num('SLURM_ARRAY_TASK_MAX');
+  const tasks = num('SLURM_ARRAY_TASK_COUNT');
+  if ((min !== null && id < min) || (max !== null && id > max)) {
+    throw new UserError(`SLURM_ARRAY_TASK_ID=${raw} is outside its array (SLURM_ARRAY_TASK_MIN=${min ?? '?'} … SLURM_ARRAY_TASK_MAX=${max ?? '?'}); submit the array as --array=0-${count - 1}`);
+  }
+  if (min !== null && max !== null && tasks !== null && max - min + 1 !== tasks) {
+    throw new UserError(`the Slurm array is not one contiguous range (${tasks} tasks from ${min} to ${max}), so task ids are not shard indices; submit it as --array=0-${tasks - 1}`);
+  }
+  if (tasks !== null && tasks !== count) {
+    throw new UserError(`--shards ${count} but this Slurm array has SLURM_ARRAY_TASK_COUNT=${tasks} tasks: rows would be ${tasks < count ? 'left out' : 'assigned to no task'}; give --shards ${tasks}, or drop --shards (inside a Slurm array the count is read from SLURM_ARRAY_TASK_COUNT)`);
+  }
+  return min ? { name: `SLURM_ARRAY_TASK_ID=${raw} − SLURM_ARRAY_TASK_MIN=${min}`, index: id - min } : { name: `SLURM_ARRAY_TASK_ID=${raw}`, index: id };
 }
 
 /** Positions [start, end) of shard `index` of `count` over `rows` rows. */

@@ -1,9 +1,10 @@
-import { mkdir, readdir, rm, readFile, utimes } from 'node:fs/promises';
+import { link, mkdir, readdir, rename, rm, readFile, utimes } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { stableHash, stableStringify } from '../util/hash.ts';
-import { writeFileAtomic } from '../util/atomic.ts';
-import { readChunk, writeChunk } from './chunk-file.ts';
+import { tempPathFor, writeFileAtomic } from '../util/atomic.ts';
+import { UserError } from '../util/errors.ts';
+import { encodeChunk, readChunk, sealOf, type SealedChunk } from './chunk-file.ts';
 
 /** Bump when the meaning of cached features changes (invalidates every entry). */
 export const FEATURE_FORMAT_VERSION = 1;
@@ -58,11 +59,19 @@ export interface FeatureEntryAbout {
 }
 
 /**
- * A directory of sealed chunks for one feature key. Chunks are immutable once written.
+ * A directory of sealed chunks for one feature key. Chunks are write-once and named by their content.
  *   <root>/<hash32>/key.json     the full key (what the hash covers)
  *   <root>/<hash32>/about.json   readable facts outside the key, for `features list`
- *   <root>/<hash32>/chunk-*.cbf  sealed chunks (chunk-file.ts)
+ *   <root>/<hash32>/chunk-<first>-<last>-<rows>-<seal16>.cbf  sealed chunks (chunk-file.ts)
  * The directory's mtime is set on every load: it is the entry's "last used" time for pruning.
+ *
+ * Many processes may write one entry at once (array tasks, two bench runs on one cache) with no lock:
+ * a chunk appears whole or not at all (temp file + rename), is never changed afterwards, and its name
+ * carries its rows and the first 16 hex digits of its SHA-256 seal. Two writers of the same rows with
+ * the same bits pick the same name and the later rename replaces the file with identical bytes; rows
+ * that differ get another name, so nothing is overwritten and `features verify` can report them.
+ * Locks were not used: flock/fcntl locks are unreliable or off on the shared filesystems clusters use
+ * (NFS, Lustre without -o flock), and a lock held by a killed task would need breaking.
  */
 export class FeatureStore {
   readonly dir: string;
@@ -76,48 +85,52 @@ export class FeatureStore {
   }
 
   async init(): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
-    const keyFile = join(this.dir, 'key.json');
-    if (!existsSync(keyFile)) await writeFileAtomic(keyFile, JSON.stringify(JSON.parse(stableStringify(this.key)), null, 2));
-    const aboutFile = join(this.dir, 'about.json');
-    if (!existsSync(aboutFile)) await writeFileAtomic(aboutFile, JSON.stringify(this.about, null, 2));
+    await cacheWrite(this.dir, "writing the entry's key", async () => {
+      await mkdir(this.dir, { recursive: true });
+      const keyFile = join(this.dir, 'key.json');
+      if (!existsSync(keyFile)) await writeFileAtomic(keyFile, JSON.stringify(JSON.parse(stableStringify(this.key)), null, 2));
+      const aboutFile = join(this.dir, 'about.json');
+      if (!existsSync(aboutFile)) await writeFileAtomic(aboutFile, JSON.stringify(this.about, null, 2));
+    });
   }
 
   /**
-   * Read every chunk; corrupt ones are deleted (and reported) so their rows get recomputed. With
+   * Read every chunk; corrupt ones are removed (and reported) so their rows get recomputed. With
    * `within`, only chunks whose index range (from their names) meets [first, last] are read: a shard
-   * reads its own share of a shared entry, not every other shard's.
+   * reads its own share of a shared entry, not every other shard's. Temp files of writers that were
+   * killed mid-write (`*.tmp`) are never read.
    */
   async load(within?: { first: number; last: number }): Promise<LoadedRows> {
     const out: LoadedRows = { dim: null, rows: new Map(), corrupt: [] };
     if (!existsSync(this.dir)) return out;
     const now = new Date();
     await utimes(this.dir, now, now).catch(() => undefined); // last used; a read-only cache still reads
-    const names = (await readdir(this.dir)).filter((n) => n.endsWith('.cbf')).sort();
+    const names = (await readdir(this.dir)).filter((n) => chunkSpan(n) !== null).sort();
     for (const name of names) {
-      const span = chunkSpan(name);
-      if (within && span && (span.last < within.first || span.first > within.last)) continue;
+      const span = chunkSpan(name)!;
+      if (within && (span.last < within.first || span.first > within.last)) continue;
       const path = join(this.dir, name);
-      const chunk = await readChunk(path);
-      if ('corrupt' in chunk || (out.dim !== null && chunk.dim !== out.dim)) {
-        out.corrupt.push(`${path}: ${'corrupt' in chunk ? chunk.corrupt : 'dimension differs from other chunks'}`);
-        await rm(path, { force: true });
+      const chunk = await readChunk(path).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? null : Promise.reject(e)));
+      if (chunk === null) continue; // removed meanwhile by another reader that found it corrupt
+      const problem = chunkProblem(chunk, span, out.dim);
+      if (problem) {
+        out.corrupt.push(`${path}: ${problem}`);
+        await discardCorrupt(path, span, out.dim);
         continue;
       }
-      out.dim = chunk.dim;
-      for (let r = 0; r < chunk.indices.length; r++) out.rows.set(chunk.indices[r], { data: chunk.data, row: r });
+      const sound = chunk as SealedChunk;
+      out.dim = sound.dim;
+      for (let r = 0; r < sound.indices.length; r++) out.rows.set(sound.indices[r], { data: sound.data, row: r });
     }
     return out;
   }
 
-  /**
-   * Seal rows as a new chunk. The name holds the first and last index and the count: processes
-   * encoding disjoint rows (shards) never pick the same name, and the write is temp file + rename.
-   */
+  /** Seal rows as a new chunk, named by its rows and its seal (see the class comment). */
   async append(indices: Int32Array, data: Float32Array, dim: number): Promise<void> {
     if (indices.length === 0) return;
-    const name = `chunk-${String(indices[0]).padStart(9, '0')}-${String(indices[indices.length - 1]).padStart(9, '0')}-${indices.length}.cbf`;
-    await writeChunk(join(this.dir, name), { dim, indices, data });
+    const encoded = encodeChunk({ dim, indices, data });
+    const name = `chunk-${String(indices[0]).padStart(9, '0')}-${String(indices[indices.length - 1]).padStart(9, '0')}-${indices.length}-${sealOf(encoded).slice(0, SEAL_DIGITS)}.cbf`;
+    await cacheWrite(this.dir, `sealing rows ${indices[0]}…${indices[indices.length - 1]}`, () => writeFileAtomic(join(this.dir, name), encoded));
   }
 
   /** A one-shot blob (e.g. text embeddings): stored as a single chunk with indices 0..n-1. */
@@ -128,10 +141,56 @@ export class FeatureStore {
   }
 }
 
-/** First and last row index and row count of a chunk, from its file name (null for other names). */
-export function chunkSpan(name: string): { first: number; last: number; rows: number } | null {
-  const m = /^chunk-(\d+)-(\d+)-(\d+)\.cbf$/.exec(name);
-  return m ? { first: Number(m[1]), last: Number(m[2]), rows: Number(m[3]) } : null;
+/** Hex digits of the seal in a chunk's name. */
+const SEAL_DIGITS = 16;
+
+/**
+ * First and last row index, row count and (content-named chunks) seal prefix of a chunk, from its file
+ * name; null for other names. Chunks written before names carried the seal have none.
+ */
+export function chunkSpan(name: string): { first: number; last: number; rows: number; seal?: string } | null {
+  const m = /^chunk-(\d+)-(\d+)-(\d+)(?:-([0-9a-f]{16}))?\.cbf$/.exec(name);
+  return m ? { first: Number(m[1]), last: Number(m[2]), rows: Number(m[3]), ...(m[4] ? { seal: m[4] } : {}) } : null;
+}
+
+/** Why a chunk read from a file of this name cannot be used, or null. */
+export function chunkProblem(chunk: SealedChunk | { corrupt: string }, span: { seal?: string }, dim: number | null): string | null {
+  if ('corrupt' in chunk) return chunk.corrupt;
+  if (span.seal && !chunk.seal.startsWith(span.seal)) return 'seal does not match the name';
+  if (dim !== null && chunk.dim !== dim) return 'dimension differs from other chunks';
+  return null;
+}
+
+/**
+ * Remove a corrupt chunk without ever removing a sound one: another process may have just renamed a
+ * fresh copy of the same rows onto this name. The file is first moved aside (one atomic rename takes
+ * whatever is there now), then read again: sound after all, it is linked back (unless yet another
+ * copy arrived); corrupt, it is deleted.
+ */
+async function discardCorrupt(path: string, span: { seal?: string }, dim: number | null): Promise<void> {
+  const aside = `${tempPathFor(path)}.corrupt`;
+  try {
+    await rename(path, aside);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw e;
+  }
+  const again = await readChunk(aside);
+  if (!chunkProblem(again, span, dim)) await link(aside, path).catch((e: NodeJS.ErrnoException) => (e.code === 'EEXIST' ? undefined : Promise.reject(e)));
+  await rm(aside, { force: true });
+}
+
+/** Disk-full and quota errors while writing the cache, as one line saying what was kept and what to do. */
+async function cacheWrite<T>(dir: string, what: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ENOSPC' && code !== 'EDQUOT') throw e;
+    throw new UserError(
+      `feature cache ${dir}: ${code === 'ENOSPC' ? 'no space left on the device' : 'disk quota exceeded'} while ${what}; nothing was half-written (the partial temp file was removed) and rows sealed before are kept, so a rerun resumes from them: free space or give another --cache-dir`,
+    );
+  }
 }
 
 export function range(n: number): Int32Array {

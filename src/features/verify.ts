@@ -10,7 +10,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readChunk, type FeatureChunk } from './chunk-file.ts';
 import { listFeatureCache } from './cache-admin.ts';
-import { chunkSpan, readKeyFile, type FeatureKey, type FeatureStore } from './store.ts';
+import { chunkProblem, chunkSpan, readKeyFile, type FeatureKey, type FeatureStore } from './store.ts';
 import { toRanges, type RowRange } from './shards.ts';
 import { stableStringify } from '../util/hash.ts';
 
@@ -43,8 +43,8 @@ export async function checkEntry(store: FeatureStore, indices: Int32Array): Prom
   for (let c = 0; c < names.length; c++) {
     const path = join(store.dir, names[c]);
     const chunk = await readChunk(path);
-    if ('corrupt' in chunk) {
-      out.corrupt.push(`${path}: ${chunk.corrupt}`);
+    if ('corrupt' in chunk || chunkProblem(chunk, chunkSpan(names[c])!, null)) {
+      out.corrupt.push(`${path}: ${'corrupt' in chunk ? chunk.corrupt : chunkProblem(chunk, chunkSpan(names[c])!, null)}`);
       continue;
     }
     if (out.dim !== null && chunk.dim !== out.dim) {

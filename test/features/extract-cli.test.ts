@@ -13,7 +13,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(tmp, { recursive: true, force: true }));
 
-const noJobArray = { JOB_COMPLETION_INDEX: undefined, AWS_BATCH_JOB_ARRAY_INDEX: undefined, SLURM_ARRAY_TASK_ID: undefined };
+const noJobArray = { JOB_COMPLETION_INDEX: undefined, AWS_BATCH_JOB_ARRAY_INDEX: undefined, SLURM_ARRAY_TASK_ID: undefined, SLURM_ARRAY_TASK_MIN: undefined, SLURM_ARRAY_TASK_MAX: undefined, SLURM_ARRAY_TASK_COUNT: undefined };
 
 async function extract(args: string[], env: Record<string, string | undefined> = {}) {
   const saved = Object.fromEntries(Object.keys({ ...noJobArray, ...env }).map((k) => [k, process.env[k]]));
@@ -56,6 +56,27 @@ describe('npm run features -- extract: bad input is one error line, exit 2, noth
     expect(r.code).toBe(2);
     expect(r.err).toBe('error: JOB_COMPLETION_INDEX=3 with --shards 3: shard indices count from 0, so 3 shards are 0/3 … 2/3\n');
     expect(existsSync(cache)).toBe(false);
+  });
+});
+
+describe('npm run features -- extract in a Slurm array task: bad input is one error line, exit 2, nothing written', () => {
+  const task = (id: string, count?: string) => ({ SLURM_ARRAY_TASK_ID: id, SLURM_ARRAY_TASK_MIN: '0', SLURM_ARRAY_TASK_MAX: '3', SLURM_ARRAY_TASK_COUNT: count });
+  it.each([
+    [[], task('7', '4'), 'error: SLURM_ARRAY_TASK_ID=7 is outside its array (SLURM_ARRAY_TASK_MIN=0 … SLURM_ARRAY_TASK_MAX=3); submit the array as --array=0-3'],
+    [[], { SLURM_ARRAY_TASK_ID: '1' }, "error: SLURM_ARRAY_TASK_ID=1 is set but SLURM_ARRAY_TASK_COUNT is not, so the number of shards is unknown; give it as --shards <the array's task count>"],
+    [['--shards', '3'], task('1', '4'), 'error: --shards 3 but this Slurm array has SLURM_ARRAY_TASK_COUNT=4 tasks: rows would be assigned to no task; give --shards 4, or drop --shards (inside a Slurm array the count is read from SLURM_ARRAY_TASK_COUNT)'],
+  ])('%j %j', async (args, env, message) => {
+    const r = await extract(['--split', 'test', ...args], env);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`${message}\n`);
+    expect(existsSync(cache)).toBe(false);
+  });
+
+  it('with no --shards, task 2 of a 4-task array encodes shard 2/4', async () => {
+    const r = await extract(['--split', 'test', '--limit', '8', '--threads', '1'], task('2', '4'));
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain('mnist/test: shard 2/4 (SLURM_ARRAY_TASK_ID=2) takes rows 4–5 of 8');
+    expect(r.out).toContain('mnist/test: 2 rows encoded, 0 already cached');
   });
 });
 

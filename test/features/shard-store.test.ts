@@ -17,6 +17,9 @@ const rows = (first: number, n: number) => {
   return { indices: Int32Array.from({ length: n }, (_, r) => first + r), data };
 };
 
+/** The chunk file whose rows start at `first` (names end in the chunk's seal). */
+const chunkFrom = (dir: string, first: number) => join(dir, readdirSync(dir).find((n) => n.startsWith(`chunk-${String(first).padStart(9, '0')}-`))!);
+
 let root: string;
 beforeEach(() => {
   root = mkdtempSync(join(tmpdir(), 'cb-shard-store-'));
@@ -39,7 +42,8 @@ async function threeShards(k = key()): Promise<FeatureStore> {
 describe('a cache entry written by concurrent shards', () => {
   it('holds one chunk per shard and reads back every row', async () => {
     const store = await threeShards();
-    expect(readdirSync(store.dir).sort()).toEqual(['about.json', 'chunk-000000000-000000009-10.cbf', 'chunk-000000010-000000019-10.cbf', 'chunk-000000020-000000029-10.cbf', 'key.json']);
+    const names = readdirSync(store.dir).sort();
+    expect(names.map((n) => n.replace(/-[0-9a-f]{16}\.cbf$/, '-<seal>.cbf'))).toEqual(['about.json', 'chunk-000000000-000000009-10-<seal>.cbf', 'chunk-000000010-000000019-10-<seal>.cbf', 'chunk-000000020-000000029-10-<seal>.cbf', 'key.json']);
     const loaded = await store.load();
     expect(loaded.rows.size).toBe(30);
   });
@@ -59,7 +63,7 @@ describe('checkEntry (features verify)', () => {
 
   it('names the rows of a missing shard', async () => {
     const store = await threeShards();
-    rmSync(join(store.dir, 'chunk-000000010-000000019-10.cbf'));
+    rmSync(chunkFrom(store.dir, 10));
     const c = await checkEntry(store, range(30));
     expect(c.missing).toEqual([{ first: 10, last: 19 }]);
     expect(c.missingRows).toBe(10);
@@ -67,14 +71,14 @@ describe('checkEntry (features verify)', () => {
 
   it('numbers rows by position in the needed indices (a --limit subset)', async () => {
     const store = await threeShards();
-    rmSync(join(store.dir, 'chunk-000000020-000000029-10.cbf'));
+    rmSync(chunkFrom(store.dir, 20));
     const c = await checkEntry(store, Int32Array.from([1, 5, 12, 21, 25]));
     expect(c.missing).toEqual([{ first: 3, last: 4 }]);
   });
 
   it('reports a chunk that fails its seal, counts its rows missing and leaves the file alone', async () => {
     const store = await threeShards();
-    const path = join(store.dir, 'chunk-000000000-000000009-10.cbf');
+    const path = chunkFrom(store.dir, 0);
     const bytes = readFileSync(path);
     bytes[20] ^= 1;
     writeFileSync(path, bytes);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatRanges, parseShard, shardBounds, shardFromEnvironment, shardsHolding, toRanges } from '../../src/features/shards.ts';
+import { formatRanges, parseShard, shardBounds, shardFromEnvironment, shardFromSlurmArray, shardsHolding, toRanges } from '../../src/features/shards.ts';
 
 describe('shardBounds', () => {
   it('splits N rows into n contiguous, disjoint shares covering every row, sizes within one', () => {
@@ -59,6 +59,37 @@ describe('shardFromEnvironment', () => {
 
   it('rejects job-array variables that disagree', () => {
     expect(() => shardFromEnvironment(4, { JOB_COMPLETION_INDEX: '1', SLURM_ARRAY_TASK_ID: '2' })).toThrow(/disagree/);
+  });
+});
+
+describe('Slurm job arrays', () => {
+  // What sbatch --array=0-3 sets in task 2 (sbatch(1), OUTPUT ENVIRONMENT VARIABLES; seen on slurm-wlm 22.05).
+  const task2 = { SLURM_ARRAY_TASK_ID: '2', SLURM_ARRAY_TASK_MIN: '0', SLURM_ARRAY_TASK_MAX: '3', SLURM_ARRAY_TASK_COUNT: '4', SLURM_ARRAY_TASK_STEP: '1' };
+
+  it('inside an array with no --shards: one shard per task, the count from SLURM_ARRAY_TASK_COUNT', () => {
+    expect(shardFromSlurmArray(task2)).toEqual({ index: 2, count: 4, source: 'SLURM_ARRAY_TASK_ID=2' });
+    expect(shardFromSlurmArray({ SLURM_ARRAY_TASK_ID: '4', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_MAX: '4', SLURM_ARRAY_TASK_COUNT: '4' })).toEqual({ index: 3, count: 4, source: 'SLURM_ARRAY_TASK_ID=4 − SLURM_ARRAY_TASK_MIN=1' });
+  });
+
+  it('outside a Slurm array there is no shard from Slurm', () => {
+    expect(shardFromSlurmArray({})).toBeNull();
+  });
+
+  it('SLURM_ARRAY_TASK_ID without SLURM_ARRAY_TASK_COUNT and no --shards asks for --shards', () => {
+    expect(() => shardFromSlurmArray({ SLURM_ARRAY_TASK_ID: '2' })).toThrow('SLURM_ARRAY_TASK_ID=2 is set but SLURM_ARRAY_TASK_COUNT is not, so the number of shards is unknown; give it as --shards <the array\'s task count>');
+  });
+
+  it('rejects a task id outside its array', () => {
+    expect(() => shardFromEnvironment(4, { ...task2, SLURM_ARRAY_TASK_ID: '5' })).toThrow('SLURM_ARRAY_TASK_ID=5 is outside its array (SLURM_ARRAY_TASK_MIN=0 … SLURM_ARRAY_TASK_MAX=3); submit the array as --array=0-3');
+  });
+
+  it('rejects --shards that disagrees with the array size: rows would be left out', () => {
+    expect(() => shardFromEnvironment(2, task2)).toThrow(/^--shards 2 but this Slurm array has SLURM_ARRAY_TASK_COUNT=4 tasks: rows would be assigned to no task; give --shards 4/);
+    expect(() => shardFromEnvironment(8, task2)).toThrow(/rows would be left out/);
+  });
+
+  it('rejects an array with gaps or a step: task ids would not be shard indices', () => {
+    expect(() => shardFromSlurmArray({ SLURM_ARRAY_TASK_ID: '2', SLURM_ARRAY_TASK_MIN: '0', SLURM_ARRAY_TASK_MAX: '6', SLURM_ARRAY_TASK_COUNT: '4' })).toThrow('the Slurm array is not one contiguous range (4 tasks from 0 to 6), so task ids are not shard indices; submit it as --array=0-3');
   });
 });
 
