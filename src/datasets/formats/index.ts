@@ -1,5 +1,5 @@
 /**
- * Dataset formats: one file per on-disk layout of the user's own data (image folder, CSV manifest), each a
+ * Dataset formats: one file per on-disk layout of the user's own data (CLIP_benchmark webdataset, image folder, CSV manifest), each a
  * DatasetFormat; a new layout is a new file here plus one line in FORMATS. Hub downloads are sources, not formats.
  */
 import { stat } from 'node:fs/promises';
@@ -7,11 +7,12 @@ import { UserError } from '../../util/errors.ts';
 import { CSV_MANIFEST } from './csv-manifest.ts';
 import type { DatasetFormat } from './format.ts';
 import { IMAGE_FOLDER } from './image-folder.ts';
+import { WEBDATASET } from './webdataset.ts';
 
 export type { DatasetFormat, ListedDataset } from './format.ts';
 
 /** Every format, in the order a path with no prefix is probed. */
-export const FORMATS: readonly DatasetFormat[] = [IMAGE_FOLDER, CSV_MANIFEST];
+export const FORMATS: readonly DatasetFormat[] = [WEBDATASET, IMAGE_FOLDER, CSV_MANIFEST];
 
 export const findFormat = (name: string): DatasetFormat | undefined => FORMATS.find((f) => f.name === name);
 
@@ -38,7 +39,8 @@ export async function pickFormat(arg: string): Promise<{ format: DatasetFormat; 
     if (m) throw new UserError(`${arg}: no such path, and no dataset format named "${m[1]}:" (formats: ${FORMATS.map((f) => `${f.name}:`).join(', ')})`);
     throw new UserError(`dataset path ${arg} does not exist; give ${FORMATS.map((f) => f.describe).join(' or ')}`);
   }
-  const format = FORMATS.find((f) => f.probe(arg, stats));
-  if (!format) throw new UserError(`${arg} is neither ${FORMATS.map((f) => f.noun).join(' nor ')}`);
+  let format: DatasetFormat | undefined;
+  for (const f of FORMATS) if (!format && (await f.probe(arg, stats))) format = f;
+  if (!format) throw new UserError(`${arg} is neither ${[...new Set(FORMATS.map((f) => f.noun))].join(' nor ')}`);
   return { format, path: arg };
 }
