@@ -5,7 +5,9 @@ import { pickFormat } from '../../src/datasets/formats/index.ts';
 import { listTarMembers } from '../../src/datasets/tar-members.ts';
 import { openDataset } from '../../src/datasets/resolve.ts';
 import type { Dataset, Split } from '../../src/datasets/types.ts';
+import { main as benchMain } from '../../src/cli/bench.ts';
 import { UserError } from '../../src/util/errors.ts';
+import { runMain } from '../cli/capture.ts';
 import { sha256 } from '../../src/util/hash.ts';
 import { tempDir } from './fixtures.ts';
 import { makeSamples, writeAsFolder, writeAsWebdataset, type Sample } from './format-fixtures.ts';
@@ -91,6 +93,14 @@ describe('CLIP_benchmark webdatasets (wds:<dir>)', () => {
     const root = await variant('not-tar');
     await writeFile(join(root, 'test', '1.tar'), 'this is not a tar file\n'.repeat(40));
     expect(await failure(openDataset(root))).toBe(`shard ${join(root, 'test', '1.tar')} is not a tar file (no valid tar header at its start); a webdataset shard is an uncompressed .tar — re-download or re-export it`);
+  });
+
+  it('on the command line a bad shard is one error line and exit 2', async () => {
+    const root = await variant('cli-not-tar');
+    await writeFile(join(root, 'train', '0.tar'), Buffer.alloc(2048, 7));
+    const r = await runMain(benchMain, ['--dataset', `wds:${root}`, '--shots', '1', '--seeds', '1', '--no-cache', '--out', join(dir.path, 'cli-out')]);
+    expect(r.code).toBe(2);
+    expect(r.err.split('\n').filter((l) => l.startsWith('error:'))).toEqual([`error: shard ${join(root, 'train', '0.tar')} is not a tar file (no valid tar header at its start); a webdataset shard is an uncompressed .tar — re-download or re-export it`]);
   });
 
   it('rejects a sample without a label, and a label outside classnames.txt', async () => {
