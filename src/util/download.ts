@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { tempPathFor } from './atomic.ts';
 import { UserError } from './errors.ts';
@@ -19,36 +20,62 @@ export interface DownloadOptions {
   /** Injected fetch (tests, proxies); default globalThis.fetch. */
   fetchImpl?: typeof fetch;
   progress?: ProgressOptions;
+  /** Extra request headers (e.g. Authorization for a hub token). */
+  headers?: Record<string, string>;
+  /**
+   * Keep an interrupted download at `<dest>.part` and continue it on the next call with an HTTP
+   * Range request (a server that answers 200 instead of 206 restarts it). Checksum and size
+   * failures still discard it.
+   */
+  resume?: boolean;
 }
 
 /**
  * Stream `url` to `dest`: hashed while written, verified, then renamed into place, so `dest`
- * only ever holds a complete, verified file. Any failure removes the partial file.
+ * only ever holds a complete, verified file. Any failure removes the partial file, except an
+ * interrupted transfer with `resume`, which is kept to be continued.
  */
 export async function downloadFile(url: string, dest: string, opts: DownloadOptions = {}): Promise<void> {
   const fetchImpl = opts.fetchImpl ?? globalThis.fetch;
   const hint = opts.offlineHint ? ` ${opts.offlineHint}` : '';
+  const tmp = opts.resume ? `${dest}.part` : tempPathFor(dest);
+  let have = opts.resume ? ((await stat(tmp).catch(() => undefined))?.size ?? 0) : 0;
   let res: Response;
   try {
-    res = await fetchImpl(url, { redirect: 'follow' });
+    res = await fetchImpl(url, { redirect: 'follow', headers: { ...opts.headers, ...(have > 0 ? { Range: `bytes=${have}-` } : {}) } });
+    if (res.status === 416) {
+      // The part is not a prefix the server recognises (e.g. already complete or from another file): start over.
+      await res.body?.cancel();
+      have = 0;
+      res = await fetchImpl(url, { redirect: 'follow', headers: opts.headers });
+    }
   } catch (e) {
     throw new UserError(`cannot download ${url}: ${networkReason(e)} (offline or host unreachable?).${hint}`);
   }
   if (!res.ok || !res.body) {
     throw new UserError(`cannot download ${url}: HTTP ${res.status} ${res.statusText}.${hint}`.replace(' .', '.'));
   }
+  if (res.status !== 206) have = 0;
 
   await mkdir(dirname(dest), { recursive: true });
-  const tmp = tempPathFor(dest);
   const sha = createHash('sha256');
   const md5 = opts.md5 ? createHash('md5') : undefined;
   const lengthHeader = Number(res.headers.get('content-length'));
-  const total = opts.size ?? (Number.isFinite(lengthHeader) && lengthHeader > 0 ? lengthHeader : 0);
+  const total = opts.size ?? (Number.isFinite(lengthHeader) && lengthHeader > 0 ? have + lengthHeader : 0);
   const label = opts.label ?? `download ${url.split('/').pop() ?? url}`;
   const progress = createProgress(label, total, { unit: 'B', ...opts.progress });
-  let bytes = 0;
+  let bytes = have;
+  let interrupted = false;
   try {
-    const fh = await open(tmp, 'w');
+    if (have > 0) {
+      // Resuming: the digests cover the bytes already on disk too.
+      for await (const chunk of createReadStream(tmp, { end: have - 1 })) {
+        sha.update(chunk as Buffer);
+        md5?.update(chunk as Buffer);
+      }
+      progress.tick(have);
+    }
+    const fh = await open(tmp, have > 0 ? 'a' : 'w');
     try {
       const reader = res.body.getReader();
       for (;;) {
@@ -56,7 +83,9 @@ export async function downloadFile(url: string, dest: string, opts: DownloadOpti
         try {
           chunk = await reader.read();
         } catch (e) {
-          throw new UserError(`download of ${url} was interrupted after ${bytes} bytes: ${networkReason(e)}.${hint}`);
+          interrupted = opts.resume === true;
+          const again = interrupted ? ' Run the same command again to resume it.' : '';
+          throw new UserError(`download of ${url} was interrupted after ${bytes} bytes: ${networkReason(e)}.${again}${hint}`);
         }
         if (chunk.done) break;
         const buf = chunk.value;
@@ -81,7 +110,7 @@ export async function downloadFile(url: string, dest: string, opts: DownloadOpti
     await rename(tmp, dest);
   } catch (e) {
     progress.done();
-    await rm(tmp, { force: true });
+    if (!interrupted) await rm(tmp, { force: true });
     throw e;
   }
 }
