@@ -41,6 +41,8 @@ async function bench(args: BenchArgs, argv: string[], io: Io, deps: BenchDeps): 
     seeds: args.seeds,
     limit: args.limit,
     templatesFile: args.templatesFile,
+    imageColumn: args.imageColumn,
+    labelColumn: args.labelColumn,
     settings: { ...DEFAULT_PROBE_SETTINGS, solver: args.solver },
     threads,
     device: args.device,

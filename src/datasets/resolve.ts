@@ -28,6 +28,9 @@ export interface OpenDatasetOptions {
   fetch?: boolean;
   fetchImpl?: typeof fetch;
   progress?: ProgressOptions;
+  /** User data in parquet: the image and label columns, when they cannot be inferred. */
+  imageColumn?: string;
+  labelColumn?: string;
   /** Environment for hub downloads (HF_ENDPOINT, HF_TOKEN); default process.env. */
   env?: NodeJS.ProcessEnv;
 }
@@ -42,7 +45,7 @@ export async function openDataset(nameOrPath: string, opts: OpenDatasetOptions =
     if (opts.source) throw new UserError(`--source applies to built-in datasets only, not to ${nameOrPath}`);
     // Loaded on demand: built-ins never pay for the user-data readers.
     const { openUserDataset } = await import('./user/index.ts');
-    return openUserDataset(nameOrPath, { skipBad: opts.skipBad, templatesFile: opts.templatesFile, classesFile: opts.classesFile });
+    return openUserDataset(nameOrPath, { skipBad: opts.skipBad, templatesFile: opts.templatesFile, classesFile: opts.classesFile, imageColumn: opts.imageColumn, labelColumn: opts.labelColumn });
   }
   const ds = await openBuiltin(entry, {
     dataDir: resolveDataDir(opts.dataDir),
@@ -67,7 +70,7 @@ async function openHubDataset(ref: string, opts: OpenDatasetOptions): Promise<Da
   const { DEFAULT_HUB_ENDPOINT, fetchHubDataset } = await import('./hub.ts');
   const snap = await fetchHubDataset(ref, { dataDir: resolveDataDir(opts.dataDir), env: opts.env, fetchImpl: opts.fetchImpl, progress: opts.progress });
   const { openUserDataset } = await import('./user/index.ts');
-  const ds = await openUserDataset(`${snap.layout}:${snap.dir}`, { skipBad: opts.skipBad, templatesFile: opts.templatesFile, classesFile: opts.classesFile });
+  const ds = await openUserDataset(`${snap.layout}:${snap.dir}`, { skipBad: opts.skipBad, templatesFile: opts.templatesFile, classesFile: opts.classesFile, imageColumn: opts.imageColumn, labelColumn: opts.labelColumn });
   const via = snap.endpoint === DEFAULT_HUB_ENDPOINT ? '' : ` via ${snap.endpoint}`;
   const provenance = {
     ...ds.provenance,

@@ -17,6 +17,9 @@ export interface BenchOptions {
   seeds: number[];
   limit: number | null;
   templatesFile: string | null;
+  /** Parquet datasets: image and label columns (--image-column, --label-column). */
+  imageColumn?: string | null;
+  labelColumn?: string | null;
   settings: ProbeSettings;
   threads: number;
   /** onnxruntime execution provider the model was opened with (recorded; default cpu). */

@@ -1,5 +1,5 @@
 /**
- * The same images as an image folder and as a CLIP_benchmark webdataset give identical zero-shot and
+ * The same images as an image folder, as a CLIP_benchmark webdataset and as Hugging Face parquet give identical zero-shot and
  * probe results with the demo model: same metrics, same chosen C per seed, same per-example outcomes.
  */
 import { readFile, writeFile } from 'node:fs/promises';
@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/bench.ts';
 import { runMain } from '../cli/capture.ts';
 import { tempDir } from './fixtures.ts';
-import { makeSamples, writeAsFolder, writeAsWebdataset } from './format-fixtures.ts';
+import { makeSamples, writeAsFolder, writeAsParquet, writeAsWebdataset } from './format-fixtures.ts';
 
 const CLASSES = ['apple', 'banana', 'cherry'];
 const TEMPLATES = ['a photo of a {}.', 'a blurry photo of a {}.'];
@@ -20,6 +20,8 @@ beforeAll(async () => {
   await writeAsFolder(join(dir.path, 'folder'), samples, CLASSES);
   await writeFile(join(dir.path, 'folder', 'templates.json'), JSON.stringify(TEMPLATES));
   await writeAsWebdataset(join(dir.path, 'wds'), samples, CLASSES, { shards: 2, templates: TEMPLATES.map((t) => t.replace('{}', '{c}')) });
+  await writeAsParquet(join(dir.path, 'parquet'), samples, CLASSES, { rowGroupSize: 5 });
+  await writeFile(join(dir.path, 'templates.json'), JSON.stringify(TEMPLATES));
 });
 afterAll(() => dir.cleanup());
 
@@ -27,9 +29,9 @@ afterAll(() => dir.cleanup());
  * What a dataset's results say about the model: without timings, provenance, identities (which name
  * the layout) and bootstrap intervals (their seed is keyed by the dataset's name, its path).
  */
-async function bench(dataset: string, name: string) {
+async function bench(dataset: string, name: string, extra: string[] = []) {
   const out = join(dir.path, `out-${name}`);
-  const r = await runMain(main, ['--dataset', dataset, '--shots', '1,2', '--seeds', '2', '--bootstrap', '50', '--no-cache', '--out', out]);
+  const r = await runMain(main, ['--dataset', dataset, ...extra, '--shots', '1,2', '--seeds', '2', '--bootstrap', '50', '--no-cache', '--out', out]);
   expect(r.err.split('\n').filter((l) => l.startsWith('error:'))).toEqual([]);
   expect(r.code).toBe(0);
   const ds = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')).datasets[0];
@@ -39,10 +41,13 @@ async function bench(dataset: string, name: string) {
 }
 
 describe('one image set in several layouts', () => {
-  it('gives identical zero-shot and probe results as a folder and as a webdataset', async () => {
+  it('gives identical zero-shot and probe results as a folder, as a webdataset and as parquet', async () => {
     const folder = await bench(join(dir.path, 'folder'), 'folder');
     const wds = await bench(`wds:${join(dir.path, 'wds')}`, 'wds');
+    const parquet = await bench(`parquet:${join(dir.path, 'parquet')}`, 'parquet', ['--templates', join(dir.path, 'templates.json')]);
     expect(folder.zeroShot.metrics.n).toBe(9);
+    expect(folder.probes).toHaveLength(2);
     expect(wds).toEqual(folder);
-  }, 120_000);
+    expect(parquet).toEqual(folder);
+  }, 180_000);
 });

@@ -91,3 +91,53 @@ export async function writeAsWebdataset(
     await writeFile(join(root, split, 'nshards.txt'), `${used}\n`);
   }
 }
+
+/**
+ * The samples as 🤗 datasets writes them to the hub: <root>/plain_text/<split>-00000-of-00001.parquet
+ * (validation for val), an image struct column {bytes, path} and an INT64 ClassLabel column, class
+ * names in the `huggingface` key-value metadata (or, with `names: 'card'`, only in README.md's YAML).
+ * Small row groups so that reads cross them.
+ */
+export async function writeAsParquet(
+  root: string,
+  samples: Sample[],
+  classes: string[],
+  opts: { imageColumn?: string; labelColumn?: string; names?: 'metadata' | 'card' | 'none'; rowGroupSize?: number; image?: boolean } = {},
+): Promise<void> {
+  const { parquetWriteBuffer } = await import('hyparquet-writer');
+  const img = opts.imageColumn ?? 'img';
+  const label = opts.labelColumn ?? 'label';
+  const names = opts.names ?? 'metadata';
+  const features = { [img]: { _type: 'Image' }, [label]: { names: classes, _type: 'ClassLabel' } };
+  const splitName: Record<Split, string> = { train: 'train', val: 'validation', test: 'test' };
+  for (const split of [...new Set(samples.map((x) => x.split))]) {
+    const rows = samples.filter((x) => x.split === split);
+    const withImage = opts.image ?? true;
+    const buf = parquetWriteBuffer({
+      columnData: [
+        ...(withImage ? [{ name: img, data: rows.map((x, i) => ({ bytes: new Uint8Array(x.image), path: `${i}.${x.format}` })) }] : []),
+        { name: label, data: rows.map((x) => BigInt(x.label)) },
+      ],
+      schema: [
+        { name: 'schema', num_children: withImage ? 2 : 1 },
+        ...(withImage
+          ? [
+              { name: img, repetition_type: 'OPTIONAL' as const, num_children: 2 },
+              { name: 'bytes', type: 'BYTE_ARRAY' as const, repetition_type: 'OPTIONAL' as const },
+              { name: 'path', type: 'BYTE_ARRAY' as const, converted_type: 'UTF8' as const, repetition_type: 'OPTIONAL' as const },
+            ]
+          : []),
+        { name: label, type: 'INT64' as const, repetition_type: 'OPTIONAL' as const },
+      ],
+      rowGroupSize: opts.rowGroupSize ?? 4,
+      kvMetadata: names === 'metadata' ? [{ key: 'huggingface', value: JSON.stringify({ info: { features } }) }] : [],
+    });
+    await writeTree(root, { [`plain_text/${splitName[split]}-00000-of-00001.parquet`]: new Uint8Array(buf) });
+  }
+  if (names === 'card') {
+    const yamlNames = classes.map((c, i) => `            '${i}': ${c}`).join('\n');
+    await writeTree(root, {
+      'README.md': `---\ndataset_info:\n  config_name: plain_text\n  features:\n  - name: ${img}\n    dtype: image\n  - name: ${label}\n    dtype:\n      class_label:\n        names:\n${yamlNames}\n---\n# A test dataset\n`,
+    });
+  }
+}

@@ -31,7 +31,7 @@ export async function serveHub(opts: { repo: string; dir: string; sha: string; r
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const path = decodeURIComponent(url.pathname);
-    requests.push({ path: path + url.search, headers: req.headers });
+    requests.push({ path: req.url ?? '/', headers: req.headers }); // as sent, still percent-encoded
     const api = `/api/datasets/${opts.repo}/revision/`;
     if (path.startsWith(api) && revisions.has(path.slice(api.length))) {
       const siblings = [...files].map(([rfilename, body]) => ({

@@ -8,7 +8,8 @@ import { UserError } from '../../src/util/errors.ts';
 import { sha256 } from '../../src/util/hash.ts';
 import { runMain } from '../cli/capture.ts';
 import { tempDir } from './fixtures.ts';
-import { makeSamples, writeAsWebdataset } from './format-fixtures.ts';
+import { rename, mkdir } from 'node:fs/promises';
+import { makeSamples, writeAsParquet, writeAsWebdataset } from './format-fixtures.ts';
 import { serveHub } from './hub-server.ts';
 
 const REPO = 'test-org/wds_tiny';
@@ -63,6 +64,26 @@ describe('hf:<owner>/<repo> from a hub (loopback server in the hub URL layout)',
       const before = hub.requests.length;
       await openDataset(`hf:${REPO}`, { dataDir, env: { HF_ENDPOINT: hub.endpoint } });
       expect(hub.requests.slice(before).map((r) => r.path)).toEqual([`/api/datasets/${REPO}/revision/main?blobs=true`]);
+    } finally {
+      await hub.close();
+    }
+  });
+
+  it('a parquet repository on the refs/convert/parquet branch (<config>/<split>/0000.parquet) opens with the parquet reader', async () => {
+    const pqRepo = join(dir.path, 'pq-repo');
+    await writeAsParquet(pqRepo, await makeSamples({ classes: 3, perClass: { train: 2, test: 2 } }), CLASSES);
+    for (const split of ['train', 'test']) {
+      await mkdir(join(pqRepo, 'plain_text', split), { recursive: true });
+      await rename(join(pqRepo, 'plain_text', `${split}-00000-of-00001.parquet`), join(pqRepo, 'plain_text', split, '0000.parquet'));
+    }
+    const hub = await serveHub({ repo: 'test-org/cifar_tiny', dir: pqRepo, sha: SHA, revisions: ['refs/convert/parquet'], lfs: (p) => p.endsWith('.parquet') });
+    try {
+      const ds = await openDataset('hf:test-org/cifar_tiny@refs/convert/parquet', { dataDir: join(dir.path, 'data-pq'), env: { HF_ENDPOINT: hub.endpoint } });
+      expect(hub.requests[0].path).toBe('/api/datasets/test-org/cifar_tiny/revision/refs%2Fconvert%2Fparquet?blobs=true');
+      expect(ds.classes).toEqual(CLASSES);
+      expect(ds.splits).toEqual(['train', 'test']);
+      expect([...(await ds.labels('test'))]).toEqual([0, 0, 1, 1, 2, 2]);
+      expect(ds.provenance.files!.map((f) => f.path)).toEqual(['plain_text/test/0000.parquet', 'plain_text/train/0000.parquet']);
     } finally {
       await hub.close();
     }

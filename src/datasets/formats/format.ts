@@ -37,5 +37,13 @@ export interface DatasetFormat {
   /** Whether classes.txt and templates.json beside the data are read when no flag names them (a folder's own; a CSV's folder may hold unrelated files). */
   readonly sidecars: boolean;
   /** Lists the dataset: `specs` (from a classes file, `specsFile`) fix class names and order when given. */
-  list(path: string, specs: ClassSpec[] | undefined, specsFile: string | undefined): Promise<ListedDataset>;
+  list(path: string, specs: ClassSpec[] | undefined, specsFile: string | undefined, opts?: FormatOptions): Promise<ListedDataset>;
+}
+
+/** Settings some formats take from the command line. */
+export interface FormatOptions {
+  /** Parquet: the image column (`--image-column`), when it cannot be found by its type. */
+  imageColumn?: string;
+  /** Parquet: the label column (`--label-column`), when it is not a ClassLabel or named label. */
+  labelColumn?: string;
 }

@@ -1,5 +1,5 @@
 /**
- * Dataset formats: one file per on-disk layout of the user's own data (CLIP_benchmark webdataset, image folder, CSV manifest), each a
+ * Dataset formats: one file per on-disk layout of the user's own data (CLIP_benchmark webdataset, Hugging Face parquet, image folder, CSV manifest), each a
  * DatasetFormat; a new layout is a new file here plus one line in FORMATS. Hub downloads are sources, not formats.
  */
 import { stat } from 'node:fs/promises';
@@ -7,12 +7,13 @@ import { UserError } from '../../util/errors.ts';
 import { CSV_MANIFEST } from './csv-manifest.ts';
 import type { DatasetFormat } from './format.ts';
 import { IMAGE_FOLDER } from './image-folder.ts';
+import { PARQUET } from './parquet.ts';
 import { WEBDATASET } from './webdataset.ts';
 
-export type { DatasetFormat, ListedDataset } from './format.ts';
+export type { DatasetFormat, FormatOptions, ListedDataset } from './format.ts';
 
 /** Every format, in the order a path with no prefix is probed. */
-export const FORMATS: readonly DatasetFormat[] = [WEBDATASET, IMAGE_FOLDER, CSV_MANIFEST];
+export const FORMATS: readonly DatasetFormat[] = [WEBDATASET, PARQUET, IMAGE_FOLDER, CSV_MANIFEST];
 
 export const findFormat = (name: string): DatasetFormat | undefined => FORMATS.find((f) => f.name === name);
 
