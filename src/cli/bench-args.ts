@@ -20,6 +20,8 @@ export interface BenchArgs {
   /** Parquet datasets: the image and label columns, when they cannot be inferred. */
   imageColumn: string | null;
   labelColumn: string | null;
+  /** CoOp datasets (coop:<dir>): the split file. */
+  splitFile: string | null;
   solver: 'lbfgs' | 'ml-logistic-regression';
   threads: number | null;
   device: Device;
@@ -52,10 +54,11 @@ export const BENCH_FLAGS = {
     type: 'string',
     multiple: true,
     value: '<name|path>',
-    help: 'built-in (cifar10, mnist, fashion-mnist, quickdraw, digits), an image folder, a CSV\nmanifest, a CLIP_benchmark webdataset or Hugging Face parquet (folder:<dir>, csv:<file>,\nwds:<dir>, parquet:<path> name the format), or hf:<owner>/<repo>[@revision] from the hub;\nrepeat or comma-separate for several (they share one model load)',
+    help: 'built-in (cifar10, mnist, fashion-mnist, quickdraw, digits), an image folder, a CSV\nmanifest, a CLIP_benchmark webdataset or Hugging Face parquet (folder:<dir>, csv:<file>,\nwds:<dir>, parquet:<path>, coop:<dir> with --split-file name the format), or hf:<owner>/<repo>[@revision] from the hub;\nrepeat or comma-separate for several (they share one model load)',
   },
   'image-column': { type: 'string', value: '<name>', help: 'parquet: the image column, when it is not found by its type' },
   'label-column': { type: 'string', value: '<name>', help: 'parquet: the label column, when it is not a ClassLabel or "label"' },
+  'split-file': { type: 'string', value: '<file>', help: "coop:<dir>: CoOp's split_zhou_<Name>.json (train/val/test lists)" },
   ...MODEL_FLAGS,
   ...VARIANT_FLAG,
   shots: { type: 'string', value: '<list>', help: 'shots per class, e.g. 1,2,4,8,16 or all (default 1,2,4,8,16)' },
@@ -131,6 +134,7 @@ export function benchArgsFrom(v: FlagValues<typeof BENCH_FLAGS>, positionals: st
     templatesFile: v.templates ?? null,
     imageColumn: v['image-column'] ?? null,
     labelColumn: v['label-column'] ?? null,
+    splitFile: v['split-file'] ?? null,
     solver: choiceFlag(v.solver, '--solver', ['lbfgs', 'ml-logistic-regression'] as const) ?? 'lbfgs',
     threads: v.threads !== undefined ? intFlag(v.threads, '--threads', 0, 1, 256) : null,
     device: deviceFlag(v.device),

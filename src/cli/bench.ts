@@ -43,6 +43,7 @@ async function bench(args: BenchArgs, argv: string[], io: Io, deps: BenchDeps): 
     templatesFile: args.templatesFile,
     imageColumn: args.imageColumn,
     labelColumn: args.labelColumn,
+    splitFile: args.splitFile,
     settings: { ...DEFAULT_PROBE_SETTINGS, solver: args.solver },
     threads,
     device: args.device,

@@ -31,6 +31,8 @@ export interface OpenDatasetOptions {
   /** User data in parquet: the image and label columns, when they cannot be inferred. */
   imageColumn?: string;
   labelColumn?: string;
+  /** User data in CoOp's layout: the split file (split_zhou_<Name>.json). */
+  splitFile?: string;
   /** Environment for hub downloads (HF_ENDPOINT, HF_TOKEN); default process.env. */
   env?: NodeJS.ProcessEnv;
 }
@@ -45,7 +47,7 @@ export async function openDataset(nameOrPath: string, opts: OpenDatasetOptions =
     if (opts.source) throw new UserError(`--source applies to built-in datasets only, not to ${nameOrPath}`);
     // Loaded on demand: built-ins never pay for the user-data readers.
     const { openUserDataset } = await import('./user/index.ts');
-    return openUserDataset(nameOrPath, { skipBad: opts.skipBad, templatesFile: opts.templatesFile, classesFile: opts.classesFile, imageColumn: opts.imageColumn, labelColumn: opts.labelColumn });
+    return openUserDataset(nameOrPath, { skipBad: opts.skipBad, templatesFile: opts.templatesFile, classesFile: opts.classesFile, imageColumn: opts.imageColumn, labelColumn: opts.labelColumn, splitFile: opts.splitFile });
   }
   const ds = await openBuiltin(entry, {
     dataDir: resolveDataDir(opts.dataDir),

@@ -20,6 +20,8 @@ export interface BenchOptions {
   /** Parquet datasets: image and label columns (--image-column, --label-column). */
   imageColumn?: string | null;
   labelColumn?: string | null;
+  /** CoOp datasets: the split file (--split-file). */
+  splitFile?: string | null;
   settings: ProbeSettings;
   threads: number;
   /** onnxruntime execution provider the model was opened with (recorded; default cpu). */

@@ -32,6 +32,8 @@ export interface DatasetFormat {
   readonly noun: string;
   /** Whether `path` (stat'ed) has this layout, for a path given with no prefix; formats are asked in registry order. */
   probe(path: string, stats: Stats): boolean | Promise<boolean>;
+  /** Chosen only by its prefix (its layout needs a flag too): left out of the layouts a bare path is checked against. */
+  readonly prefixOnly?: boolean;
   /** Whether `path` is something this format can read when the prefix names it (e.g. a folder, a file); else the error's words. */
   accepts(stats: Stats): true | string;
   /** Whether classes.txt and templates.json beside the data are read when no flag names them (a folder's own; a CSV's folder may hold unrelated files). */
@@ -46,4 +48,6 @@ export interface FormatOptions {
   imageColumn?: string;
   /** Parquet: the label column (`--label-column`), when it is not a ClassLabel or named label. */
   labelColumn?: string;
+  /** CoOp: the split file (`--split-file split_zhou_<Name>.json`). */
+  splitFile?: string;
 }

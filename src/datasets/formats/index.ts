@@ -4,6 +4,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { UserError } from '../../util/errors.ts';
+import { COOP_SPLIT } from './coop-split.ts';
 import { CSV_MANIFEST } from './csv-manifest.ts';
 import type { DatasetFormat } from './format.ts';
 import { IMAGE_FOLDER } from './image-folder.ts';
@@ -13,7 +14,10 @@ import { WEBDATASET } from './webdataset.ts';
 export type { DatasetFormat, FormatOptions, ListedDataset } from './format.ts';
 
 /** Every format, in the order a path with no prefix is probed. */
-export const FORMATS: readonly DatasetFormat[] = [WEBDATASET, PARQUET, IMAGE_FOLDER, CSV_MANIFEST];
+export const FORMATS: readonly DatasetFormat[] = [WEBDATASET, PARQUET, IMAGE_FOLDER, CSV_MANIFEST, COOP_SPLIT];
+
+/** The formats a bare path may have, probed in this order. */
+const PROBED = FORMATS.filter((f) => !f.prefixOnly);
 
 export const findFormat = (name: string): DatasetFormat | undefined => FORMATS.find((f) => f.name === name);
 
@@ -38,10 +42,10 @@ export async function pickFormat(arg: string): Promise<{ format: DatasetFormat; 
   const stats = await stat(arg).catch(() => undefined);
   if (!stats) {
     if (m) throw new UserError(`${arg}: no such path, and no dataset format named "${m[1]}:" (formats: ${FORMATS.map((f) => `${f.name}:`).join(', ')})`);
-    throw new UserError(`dataset path ${arg} does not exist; give ${FORMATS.map((f) => f.describe).join(' or ')}`);
+    throw new UserError(`dataset path ${arg} does not exist; give ${PROBED.map((f) => f.describe).join(' or ')}`);
   }
   let format: DatasetFormat | undefined;
-  for (const f of FORMATS) if (!format && (await f.probe(arg, stats))) format = f;
-  if (!format) throw new UserError(`${arg} is neither ${[...new Set(FORMATS.map((f) => f.noun))].join(' nor ')}`);
+  for (const f of PROBED) if (!format && (await f.probe(arg, stats))) format = f;
+  if (!format) throw new UserError(`${arg} is neither ${[...new Set(PROBED.map((f) => f.noun))].join(' nor ')}`);
   return { format, path: arg };
 }

@@ -33,6 +33,8 @@ export interface UserDatasetOptions {
   /** Parquet's --image-column and --label-column. */
   imageColumn?: string;
   labelColumn?: string;
+  /** CoOp's --split-file. */
+  splitFile?: string;
   /** Progress of fingerprinting; default: shown only for large datasets. */
   progress?: ProgressOptions;
 }
@@ -43,7 +45,7 @@ export async function openUserDataset(arg: string, opts: UserDatasetOptions = {}
   const classesFile = opts.classesFile ?? (format.sidecars ? await existing(join(abs, 'classes.txt')) : undefined);
   const templatesFile = opts.templatesFile ?? (format.sidecars ? await existing(join(abs, 'templates.json')) : undefined);
   const specs: ClassSpec[] | undefined = classesFile ? await readClassesFile(classesFile) : undefined;
-  const listed = await format.list(abs, specs, classesFile, { imageColumn: opts.imageColumn, labelColumn: opts.labelColumn });
+  const listed = await format.list(abs, specs, classesFile, { imageColumn: opts.imageColumn, labelColumn: opts.labelColumn, splitFile: opts.splitFile });
   const templates = templatesFile ? await readTemplates(templatesFile) : (listed.templates ?? DEFAULT_USER_TEMPLATES);
   const skipBad = opts.skipBad ?? false;
   const { files, skipped } = await fingerprintFiles(listed.files, { skipBad, label: path, progress: opts.progress });
