@@ -8,13 +8,14 @@ import { COOP_SPLIT } from './coop-split.ts';
 import { CSV_MANIFEST } from './csv-manifest.ts';
 import type { DatasetFormat } from './format.ts';
 import { IMAGE_FOLDER } from './image-folder.ts';
+import { IMAGENET } from './imagenet.ts';
 import { PARQUET } from './parquet.ts';
 import { WEBDATASET } from './webdataset.ts';
 
 export type { DatasetFormat, FormatOptions, ListedDataset } from './format.ts';
 
 /** Every format, in the order a path with no prefix is probed. */
-export const FORMATS: readonly DatasetFormat[] = [WEBDATASET, PARQUET, IMAGE_FOLDER, CSV_MANIFEST, COOP_SPLIT];
+export const FORMATS: readonly DatasetFormat[] = [WEBDATASET, PARQUET, IMAGE_FOLDER, CSV_MANIFEST, COOP_SPLIT, IMAGENET];
 
 /** The formats a bare path may have, probed in this order. */
 const PROBED = FORMATS.filter((f) => !f.prefixOnly);
