@@ -22,6 +22,8 @@ export interface BenchArgs {
   labelColumn: string | null;
   /** CoOp datasets (coop:<dir>): the split file. */
   splitFile: string | null;
+  /** Class names in label order (one per line or a JSON array): for data whose files name none, or to rename. */
+  classesFile: string | null;
   solver: 'lbfgs' | 'ml-logistic-regression';
   threads: number | null;
   device: Device;
@@ -66,6 +68,7 @@ export const BENCH_FLAGS = {
   seed: { type: 'string', value: '<n>', help: 'first seed (default 0)' },
   limit: { type: 'string', value: '<n>', help: 'evaluate on a seeded subset of n test images (quick runs)' },
   templates: { type: 'string', value: '<file>', help: 'JSON array of prompt templates, each containing {}' },
+  classes: { type: 'string', value: '<file>', help: 'class names in label order (one per line or a JSON array)' },
   solver: { type: 'string', value: '<name>', help: 'lbfgs (default) or ml-logistic-regression' },
   threads: { type: 'string', value: '<n>', help: 'ONNX intra-op threads (default: all cores)' },
   ...DEVICE_FLAG,
@@ -135,6 +138,7 @@ export function benchArgsFrom(v: FlagValues<typeof BENCH_FLAGS>, positionals: st
     imageColumn: v['image-column'] ?? null,
     labelColumn: v['label-column'] ?? null,
     splitFile: v['split-file'] ?? null,
+    classesFile: v.classes ?? null,
     solver: choiceFlag(v.solver, '--solver', ['lbfgs', 'ml-logistic-regression'] as const) ?? 'lbfgs',
     threads: v.threads !== undefined ? intFlag(v.threads, '--threads', 0, 1, 256) : null,
     device: deviceFlag(v.device),

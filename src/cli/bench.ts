@@ -44,6 +44,7 @@ async function bench(args: BenchArgs, argv: string[], io: Io, deps: BenchDeps): 
     imageColumn: args.imageColumn,
     labelColumn: args.labelColumn,
     splitFile: args.splitFile,
+    classesFile: args.classesFile,
     settings: { ...DEFAULT_PROBE_SETTINGS, solver: args.solver },
     threads,
     device: args.device,

@@ -22,6 +22,8 @@ export interface BenchOptions {
   labelColumn?: string | null;
   /** CoOp datasets: the split file (--split-file). */
   splitFile?: string | null;
+  /** Class names file (--classes): names for data that carries none, or renames. */
+  classesFile?: string | null;
   settings: ProbeSettings;
   threads: number;
   /** onnxruntime execution provider the model was opened with (recorded; default cpu). */

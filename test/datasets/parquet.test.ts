@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pickFormat } from '../../src/datasets/formats/index.ts';
@@ -75,6 +76,16 @@ describe('Hugging Face parquet (parquet:<dir or file>)', () => {
     expect(ds.classes).toEqual(CLASSES);
     expect([...(await ds.labels('test'))]).toEqual([0, 0, 1, 1, 2, 2]);
     expect(await failure(openDataset(root, { imageColumn: 'picture', labelColumn: 'fine' }))).toBe(`${file}: no column "picture" (--image-column); its columns are img, fine`);
+  });
+
+  it('without class names in the file or a card, the error asks for --classes, which then names them', async () => {
+    const root = join(dir.path, 'nameless');
+    await writeAsParquet(root, samples.filter((x) => x.split === 'test'), CLASSES, { names: 'none' });
+    const file = join(root, 'plain_text', 'test-00000-of-00001.parquet');
+    expect(await failure(openDataset(root))).toBe(`${file}: no class names for "label" in the file's metadata, a README.md card or a dataset_infos.json beside it or above it; give them with --classes (one per line, in label order)`);
+    await writeFile(join(dir.path, 'fruit.txt'), 'apple\nbanana\ncherry\n');
+    const ds = await openDataset(root, { classesFile: join(dir.path, 'fruit.txt') });
+    expect(ds.classes).toEqual(CLASSES);
   });
 
   it('a parquet file without an image column is one error line naming the file and --image-column, exit 2', async () => {
