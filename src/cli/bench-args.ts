@@ -18,6 +18,13 @@ export interface BenchArgs {
   out: string | null;
   force: boolean;
   templatesFile: string | null;
+  /** Parquet datasets: the image and label columns, when they cannot be inferred. */
+  imageColumn: string | null;
+  labelColumn: string | null;
+  /** CoOp datasets (coop:<dir>): the split file. */
+  splitFile: string | null;
+  /** Class names in label order (one per line or a JSON array): for data whose files name none, or to rename. */
+  classesFile: string | null;
   solver: 'lbfgs' | 'ml-logistic-regression';
   threads: number | null;
   device: Device;
@@ -51,8 +58,11 @@ export const BENCH_FLAGS = {
     type: 'string',
     multiple: true,
     value: '<name|path>',
-    help: 'built-in (cifar10, mnist, fashion-mnist, quickdraw, digits), an image folder or a\nCSV manifest (folder:<dir>, csv:<file> name the format); repeat or comma-separate for\nseveral (they share one model load)',
+    help: 'built-in (cifar10, mnist, fashion-mnist, quickdraw, digits), an image folder, a CSV\nmanifest, a CLIP_benchmark webdataset or Hugging Face parquet (folder:<dir>, csv:<file>,\nwds:<dir>, parquet:<path>, coop:<dir> with --split-file name the format), or hf:<owner>/<repo>[@revision] from the hub;\nrepeat or comma-separate for several (they share one model load)',
   },
+  'image-column': { type: 'string', value: '<name>', help: 'parquet: the image column, when it is not found by its type' },
+  'label-column': { type: 'string', value: '<name>', help: 'parquet: the label column, when it is not a ClassLabel or "label"' },
+  'split-file': { type: 'string', value: '<file>', help: "coop:<dir>: CoOp's split_zhou_<Name>.json (train/val/test lists)" },
   ...MODEL_FLAGS,
   ...VARIANT_FLAG,
   shots: { type: 'string', value: '<list>', help: 'shots per class, e.g. 1,2,4,8,16 or all (default 1,2,4,8,16)' },
@@ -60,6 +70,7 @@ export const BENCH_FLAGS = {
   seed: { type: 'string', value: '<n>', help: 'first seed (default 0)' },
   limit: { type: 'string', value: '<n>', help: 'evaluate on a seeded subset of n test images (quick runs)' },
   templates: { type: 'string', value: '<file>', help: 'JSON array of prompt templates, each containing {}' },
+  classes: { type: 'string', value: '<file>', help: 'class names in label order (one per line or a JSON array)' },
   solver: { type: 'string', value: '<name>', help: 'lbfgs (default) or ml-logistic-regression' },
   threads: { type: 'string', value: '<n>', help: 'ONNX intra-op threads (default: all cores)' },
   ...DEVICE_FLAG,
@@ -93,6 +104,7 @@ export const BENCH_EXAMPLES = [
   `${BENCH_PROG} --model ./my-export --dataset ./photos --templates prompts.json --limit 500`,
   `${BENCH_PROG} --dataset cifar10 --shots 1,4,16 --shift corruptions --limit 1000`,
   `${BENCH_PROG} --dataset cifar10 --shots 4,16 --shift quickdraw,gaussian_noise:3`,
+  `${BENCH_PROG} --dataset hf:clip-benchmark/wds_cifar10 --shots 1,4,16`,
 ];
 
 export function parseShots(v: string): (number | 'all')[] {
@@ -126,6 +138,10 @@ export function benchArgsFrom(v: FlagValues<typeof BENCH_FLAGS>, positionals: st
     out: v.out ?? null,
     force: v.force === true,
     templatesFile: v.templates ?? null,
+    imageColumn: v['image-column'] ?? null,
+    labelColumn: v['label-column'] ?? null,
+    splitFile: v['split-file'] ?? null,
+    classesFile: v.classes ?? null,
     solver: choiceFlag(v.solver, '--solver', ['lbfgs', 'ml-logistic-regression'] as const) ?? 'lbfgs',
     threads: v.threads !== undefined ? intFlag(v.threads, '--threads', 0, 1, 256) : null,
     device: deviceFlag(v.device),

@@ -28,9 +28,17 @@ export interface OpenDatasetOptions {
   fetch?: boolean;
   fetchImpl?: typeof fetch;
   progress?: ProgressOptions;
+  /** User data in parquet: the image and label columns, when they cannot be inferred. */
+  imageColumn?: string;
+  labelColumn?: string;
+  /** User data in CoOp's layout: the split file (split_zhou_<Name>.json). */
+  splitFile?: string;
+  /** Environment for hub downloads (HF_ENDPOINT, HF_TOKEN); default process.env. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export async function openDataset(nameOrPath: string, opts: OpenDatasetOptions = {}): Promise<Dataset> {
+  if (nameOrPath.startsWith('hf:')) return openHubDataset(nameOrPath.slice(3), opts);
   const entry = builtinEntry(nameOrPath);
   if (!entry) {
     if (!looksLikePath(nameOrPath)) {
@@ -39,7 +47,7 @@ export async function openDataset(nameOrPath: string, opts: OpenDatasetOptions =
     if (opts.source) throw new UserError(`--source applies to built-in datasets only, not to ${nameOrPath}`);
     // Loaded on demand: built-ins never pay for the user-data readers.
     const { openUserDataset } = await import('./user/index.ts');
-    return openUserDataset(nameOrPath, { skipBad: opts.skipBad, templatesFile: opts.templatesFile, classesFile: opts.classesFile });
+    return openUserDataset(nameOrPath, { skipBad: opts.skipBad, templatesFile: opts.templatesFile, classesFile: opts.classesFile, imageColumn: opts.imageColumn, labelColumn: opts.labelColumn, splitFile: opts.splitFile });
   }
   const ds = await openBuiltin(entry, {
     dataDir: resolveDataDir(opts.dataDir),
@@ -53,6 +61,26 @@ export async function openDataset(nameOrPath: string, opts: OpenDatasetOptions =
   const classes = opts.classesFile ? await readClassNames(opts.classesFile, ds.classes.length) : ds.classes;
   // Overrides change prompts only, never images or labels, so identity stays the store's.
   return Object.create(ds, { templates: { value: templates }, classes: { value: classes } }) as Dataset;
+}
+
+/**
+ * `hf:<owner>/<repo>[@revision]`: download (or reuse) the pinned files, open them with their format,
+ * and record the repository, the commit and every file's size and SHA-256 as the provenance.
+ */
+async function openHubDataset(ref: string, opts: OpenDatasetOptions): Promise<Dataset> {
+  if (opts.source) throw new UserError(`--source applies to built-in datasets only, not to hf:${ref}`);
+  const { DEFAULT_HUB_ENDPOINT, fetchHubDataset } = await import('./hub.ts');
+  const snap = await fetchHubDataset(ref, { dataDir: resolveDataDir(opts.dataDir), env: opts.env, fetchImpl: opts.fetchImpl, progress: opts.progress });
+  const { openUserDataset } = await import('./user/index.ts');
+  const ds = await openUserDataset(`${snap.layout}:${snap.dir}`, { skipBad: opts.skipBad, templatesFile: opts.templatesFile, classesFile: opts.classesFile, imageColumn: opts.imageColumn, labelColumn: opts.labelColumn });
+  const via = snap.endpoint === DEFAULT_HUB_ENDPOINT ? '' : ` via ${snap.endpoint}`;
+  const provenance = {
+    ...ds.provenance,
+    source: `hf:${snap.repo}@${snap.sha}`,
+    files: snap.files,
+    notes: [`revision ${snap.revision}${via}`, ds.provenance.notes].filter(Boolean).join('; '),
+  };
+  return Object.create(ds, { provenance: { value: provenance }, name: { value: `hf:${snap.repo}` } }) as Dataset;
 }
 
 /** A bare word that is not a built-in is a typo far more often than a folder in the working dir; `<format>:<path>` names a format (formats/). */

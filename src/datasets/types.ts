@@ -32,6 +32,8 @@ export interface DatasetProvenance {
   checksum: string;
   license?: string;
   notes?: string;
+  /** The container files the images were read from (webdataset shards, parquet files), relative to the dataset root. */
+  files?: { path: string; size: number; sha256: string }[];
 }
 
 export interface Dataset {

@@ -100,7 +100,7 @@ export async function prepareDatasets(opts: BenchOptions): Promise<PreparedDatas
   for (const ref of opts.datasets) {
     const ds =
       typeof ref === 'string'
-        ? await openDataset(ref, { dataDir: opts.dataDir ?? undefined, source: opts.source ?? undefined, skipBad: opts.skipBad, templatesFile: opts.templatesFile ?? undefined })
+        ? await openDataset(ref, { dataDir: opts.dataDir ?? undefined, source: opts.source ?? undefined, skipBad: opts.skipBad, templatesFile: opts.templatesFile ?? undefined, imageColumn: opts.imageColumn ?? undefined, labelColumn: opts.labelColumn ?? undefined, splitFile: opts.splitFile ?? undefined, classesFile: opts.classesFile ?? undefined })
         : ref;
     const name = ds.name;
     if (!ds.splits.includes('test')) throw new UserError(`dataset ${name} has no test split (splits: ${ds.splits.join(', ')})`);

@@ -17,6 +17,13 @@ export interface BenchOptions {
   seeds: number[];
   limit: number | null;
   templatesFile: string | null;
+  /** Parquet datasets: image and label columns (--image-column, --label-column). */
+  imageColumn?: string | null;
+  labelColumn?: string | null;
+  /** CoOp datasets: the split file (--split-file). */
+  splitFile?: string | null;
+  /** Class names file (--classes): names for data that carries none, or renames. */
+  classesFile?: string | null;
   settings: ProbeSettings;
   threads: number;
   /** onnxruntime execution provider the model was opened with (recorded; default cpu). */

@@ -122,7 +122,7 @@ export interface CorruptionShiftInfo {
 
 export interface DatasetResult {
   name: string;
-  provenance: { source: string; checksum: string; license?: string };
+  provenance: { source: string; checksum: string; license?: string; files?: { path: string; size: number; sha256: string }[] };
   classes: string[];
   /** 'none' for the clean test set, else the shift's label (e.g. "gaussian_noise:3"). */
   shift: string;

@@ -1,5 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
-import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { tempPathFor } from './atomic.ts';
 import { UserError } from './errors.ts';
@@ -22,6 +23,14 @@ export interface DownloadOptions {
   progress?: ProgressOptions;
   /** Retries, backoff and the stall timeout (see src/util/retry.ts for the defaults). */
   retry?: Partial<RetryPolicy>;
+  /** Extra request headers (e.g. Authorization for a hub token). */
+  headers?: Record<string, string>;
+  /**
+   * Keep a transfer that still fails after the last retry at `<dest>.part` and continue it on the
+   * next call with an HTTP Range request (a server that answers 200 instead of 206 restarts it).
+   * Checksum and size failures still discard it.
+   */
+  resume?: boolean;
 }
 
 /** Network errors that mean "offline or wrong host" rather than a transient fault. */
@@ -63,8 +72,9 @@ export async function downloadFile(url: string, dest: string, opts: DownloadOpti
   const delays = backoffDelays(policy, seedOf(url));
   const label = opts.label ?? `download ${url.split('/').pop() ?? url}`;
   await mkdir(dirname(dest), { recursive: true });
-  const tmp = tempPathFor(dest);
-  const part: PartialFile = { fh: await open(tmp, 'w'), bytes: 0, sha: createHash('sha256'), md5: opts.md5 ? createHash('md5') : undefined };
+  const tmp = opts.resume ? `${dest}.part` : tempPathFor(dest);
+  const part = await openPartial(tmp, opts);
+  let keepPart = false;
   try {
     for (let attempt = 0; ; attempt++) {
       try {
@@ -78,7 +88,9 @@ export async function downloadFile(url: string, dest: string, opts: DownloadOpti
           throw new UserError(`cannot download ${url}: ${e.message}; the server asks to wait ${Math.ceil(e.retryAfterMs / 1000)} s (Retry-After): run the command again later.${hint}`);
         }
         if (attempt >= policy.retries) {
-          throw new UserError(`cannot download ${url} after ${tries}: ${e.message}; check the network (or proxy) and run the command again.${hint}`);
+          keepPart = opts.resume === true && part.bytes > 0;
+          const again = keepPart ? ` ${part.bytes} bytes are kept in ${tmp}: run the same command again to resume.` : '';
+          throw new UserError(`cannot download ${url} after ${tries}: ${e.message}; check the network (or proxy) and run the command again.${again}${hint}`);
         }
         const wait = Math.max(delays[attempt]!, e.retryAfterMs ?? 0);
         if (!opts.progress?.silent) {
@@ -100,7 +112,7 @@ export async function downloadFile(url: string, dest: string, opts: DownloadOpti
   } catch (e) {
     part.progress?.done();
     await part.fh.close().catch(() => undefined);
-    await rm(tmp, { force: true });
+    if (!keepPart) await rm(tmp, { force: true });
     throw e;
   }
 }
@@ -121,7 +133,7 @@ async function attemptDownload(url: string, part: PartialFile, policy: RetryPoli
   const stallSeconds = `${policy.stallTimeoutMs / 1000} s`;
   arm();
   try {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...opts.headers };
     if (part.bytes > 0) {
       headers.range = `bytes=${part.bytes}-`;
       if (part.validator) headers['if-range'] = part.validator;
@@ -174,6 +186,20 @@ async function attemptDownload(url: string, part: PartialFile, policy: RetryPoli
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** A fresh temp file, or with `resume` the `.part` an earlier call kept, its bytes hashed again. */
+async function openPartial(tmp: string, opts: DownloadOptions): Promise<PartialFile> {
+  const have = opts.resume ? ((await stat(tmp).catch(() => undefined))?.size ?? 0) : 0;
+  const part: PartialFile = { fh: await open(tmp, have > 0 ? 'r+' : 'w'), bytes: 0, sha: createHash('sha256'), md5: opts.md5 ? createHash('md5') : undefined };
+  if (have > 0) {
+    for await (const chunk of createReadStream(tmp, { end: have - 1 })) {
+      part.sha.update(chunk as Buffer);
+      part.md5?.update(chunk as Buffer);
+    }
+    part.bytes = have;
+  }
+  return part;
 }
 
 /** Drop what earlier attempts wrote. */

@@ -124,6 +124,23 @@ describe('downloadFile on an unreliable network', () => {
     }
   });
 
+  it('with resume, keeps the bytes of a transfer that failed every retry and continues them on the next call', async () => {
+    const srv = await scripted([(_q, res) => stallHalfway(res), ranged]);
+    try {
+      const dest = join(dir.path, 'resume-next', 'f.bin');
+      const err = await downloadFile(srv.url, dest, { sha256: sha256(body), progress: quiet, resume: true, retry: { ...fast, retries: 0 } }).catch((e) => e);
+      expect(err).toBeInstanceOf(UserError);
+      expect(err.message).toContain(`${body.length / 2} bytes are kept in ${dest}.part: run the same command again to resume`);
+      expect((await readFile(`${dest}.part`)).length).toBe(body.length / 2);
+      await downloadFile(srv.url, dest, { sha256: sha256(body), progress: quiet, resume: true, retry: fast });
+      expect((await readFile(dest)).equals(body)).toBe(true);
+      expect(srv.requests[1]!.headers.range).toBe(`bytes=${body.length / 2}-`);
+      expect(await readdir(join(dir.path, 'resume-next'))).toEqual(['f.bin']);
+    } finally {
+      await srv.close();
+    }
+  });
+
   it('aborts a stalled body and resumes it with a Range request', async () => {
     const srv = await scripted([(_q, res) => stallHalfway(res, { etag: '"v1"' }), ranged]);
     try {

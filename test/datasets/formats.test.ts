@@ -26,15 +26,15 @@ async function failure(p: Promise<unknown>): Promise<string> {
 }
 
 describe('dataset formats registry', () => {
-  it('lists the image folder and the CSV manifest, each by its prefix name', () => {
-    expect(FORMATS.map((f) => f.name)).toEqual(['folder', 'csv']);
+  it('lists the webdataset, parquet, the image folder, the CSV manifest, CoOp split files and ImageNet, each by its prefix name', () => {
+    expect(FORMATS.map((f) => f.name)).toEqual(['wds', 'parquet', 'folder', 'csv', 'coop', 'imagenet']);
   });
 
   it('probes a bare path by its layout: a folder is an image folder, a .csv file a manifest', async () => {
     expect((await pickFormat(join(dir.path, 'folder'))).format.name).toBe('folder');
     expect((await pickFormat(join(dir.path, 'list.csv'))).format.name).toBe('csv');
-    expect(await failure(pickFormat(join(dir.path, 'list.txt')))).toBe(`${join(dir.path, 'list.txt')} is neither a folder nor a .csv manifest`);
-    expect(await failure(pickFormat(join(dir.path, 'nope')))).toBe(`dataset path ${join(dir.path, 'nope')} does not exist; give a folder of class folders or a .csv manifest`);
+    expect(await failure(pickFormat(join(dir.path, 'list.txt')))).toBe(`${join(dir.path, 'list.txt')} is neither a folder nor a .parquet file nor a .csv manifest`);
+    expect(await failure(pickFormat(join(dir.path, 'nope')))).toBe(`dataset path ${join(dir.path, 'nope')} does not exist; give a CLIP_benchmark webdataset (<split>/nshards.txt and .tar shards) or Hugging Face parquet files (a .parquet file or a folder of them) or a folder of class folders or a .csv manifest`);
   });
 
   it('folder:<dir> opens the same dataset as <dir>: same name, identity and labels', async () => {
@@ -60,6 +60,6 @@ describe('dataset formats registry', () => {
     expect(await failure(openDataset(`folder:${join(dir.path, 'list.csv')}`))).toBe(`folder:${join(dir.path, 'list.csv')}: ${join(dir.path, 'list.csv')} is not a folder; the folder: format reads a folder of class folders`);
     expect(await failure(openDataset(`csv:${join(dir.path, 'folder')}`))).toMatch(/is not a file; the csv: format reads a \.csv manifest$/);
     expect(await failure(openDataset(`csv:${join(dir.path, 'missing.csv')}`))).toMatch(/does not exist; give a \.csv manifest$/);
-    expect(await failure(openDataset('zip:data'))).toBe('zip:data: no such path, and no dataset format named "zip:" (formats: folder:, csv:)');
+    expect(await failure(openDataset('zip:data'))).toBe('zip:data: no such path, and no dataset format named "zip:" (formats: wds:, parquet:, folder:, csv:, coop:, imagenet:)');
   });
 });

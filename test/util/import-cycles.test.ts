@@ -61,7 +61,7 @@ describe('import graph of src/', () => {
     const deps = (f: string) => graph.get(join(SRC, f))!.map((d) => relative(SRC, d));
     // static, multi-line static and dynamic imports; `import type` (./types.ts) left out
     expect(deps('datasets/resolve.ts').sort()).toEqual(
-      ['datasets/builtin.ts', 'datasets/list-files.ts', 'datasets/list-files.ts', 'datasets/registry.ts', 'datasets/user/index.ts', 'util/errors.ts', 'util/paths.ts'].sort(),
+      ['datasets/builtin.ts', 'datasets/hub.ts', 'datasets/list-files.ts', 'datasets/list-files.ts', 'datasets/registry.ts', 'datasets/user/index.ts', 'datasets/user/index.ts', 'util/errors.ts', 'util/paths.ts'].sort(),
     );
     // compiled (dist/) and source (src/) variants of each worker import
     expect(deps('features/preprocess-worker.mjs').sort()).toEqual(['features/preprocess-batch.js', 'features/preprocess-batch.ts', 'util/errors.js', 'util/errors.ts']);

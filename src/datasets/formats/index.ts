@@ -1,17 +1,24 @@
 /**
- * Dataset formats: one file per on-disk layout of the user's own data (image folder, CSV manifest), each a
+ * Dataset formats: one file per on-disk layout of the user's own data (CLIP_benchmark webdataset, Hugging Face parquet, image folder, CSV manifest), each a
  * DatasetFormat; a new layout is a new file here plus one line in FORMATS. Hub downloads are sources, not formats.
  */
 import { stat } from 'node:fs/promises';
 import { UserError } from '../../util/errors.ts';
+import { COOP_SPLIT } from './coop-split.ts';
 import { CSV_MANIFEST } from './csv-manifest.ts';
 import type { DatasetFormat } from './format.ts';
 import { IMAGE_FOLDER } from './image-folder.ts';
+import { IMAGENET } from './imagenet.ts';
+import { PARQUET } from './parquet.ts';
+import { WEBDATASET } from './webdataset.ts';
 
-export type { DatasetFormat, ListedDataset } from './format.ts';
+export type { DatasetFormat, FormatOptions, ListedDataset } from './format.ts';
 
 /** Every format, in the order a path with no prefix is probed. */
-export const FORMATS: readonly DatasetFormat[] = [IMAGE_FOLDER, CSV_MANIFEST];
+export const FORMATS: readonly DatasetFormat[] = [WEBDATASET, PARQUET, IMAGE_FOLDER, CSV_MANIFEST, COOP_SPLIT, IMAGENET];
+
+/** The formats a bare path may have, probed in this order. */
+const PROBED = FORMATS.filter((f) => !f.prefixOnly);
 
 export const findFormat = (name: string): DatasetFormat | undefined => FORMATS.find((f) => f.name === name);
 
@@ -36,9 +43,10 @@ export async function pickFormat(arg: string): Promise<{ format: DatasetFormat; 
   const stats = await stat(arg).catch(() => undefined);
   if (!stats) {
     if (m) throw new UserError(`${arg}: no such path, and no dataset format named "${m[1]}:" (formats: ${FORMATS.map((f) => `${f.name}:`).join(', ')})`);
-    throw new UserError(`dataset path ${arg} does not exist; give ${FORMATS.map((f) => f.describe).join(' or ')}`);
+    throw new UserError(`dataset path ${arg} does not exist; give ${PROBED.map((f) => f.describe).join(' or ')}`);
   }
-  const format = FORMATS.find((f) => f.probe(arg, stats));
-  if (!format) throw new UserError(`${arg} is neither ${FORMATS.map((f) => f.noun).join(' nor ')}`);
+  let format: DatasetFormat | undefined;
+  for (const f of PROBED) if (!format && (await f.probe(arg, stats))) format = f;
+  if (!format) throw new UserError(`${arg} is neither ${[...new Set(PROBED.map((f) => f.noun))].join(' nor ')}`);
   return { format, path: arg };
 }

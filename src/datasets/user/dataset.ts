@@ -1,11 +1,11 @@
 /** A Dataset over the user's own files: a fingerprinted file list, decoded lazily on read. */
-import { readFile } from 'node:fs/promises';
 import { UserError } from '../../util/errors.ts';
 import { stableHash } from '../../util/hash.ts';
 import { decodeImageBuffer } from '../decode.ts';
 import type { Dataset, DatasetProvenance, LabeledImage, RawImage, Split } from '../types.ts';
 import { SPLITS } from '../types.ts';
-import type { FingerprintedFile, SkippedFile } from './listing.ts';
+import type { ContainerFile } from '../formats/format.ts';
+import { readListedBytes, type FingerprintedFile, type SkippedFile } from './listing.ts';
 
 /** Bump when the listing or decoding rules change what a split's indices hold. */
 export const USER_FORMAT_VERSION = 1;
@@ -33,6 +33,8 @@ export class UserFilesDataset implements UserDataset {
     files: readonly FingerprintedFile[],
     readonly skipped: readonly SkippedFile[],
     private readonly skipBad: boolean,
+    /** Tar shards or parquet files the images were read from: their hashes join every split's identity. */
+    readonly containers: readonly ContainerFile[] = [],
   ) {
     for (const f of files) {
       const list = this.bySplit.get(f.split) ?? [];
@@ -51,6 +53,7 @@ export class UserFilesDataset implements UserDataset {
           split: s,
           numClasses: classes.length,
           files: this.bySplit.get(s)!.map((f) => [f.rel, f.size, f.sha256, f.label]),
+          containers: containers.some((c) => c.split === s) ? containers.filter((c) => c.split === s).map((c) => [c.rel, c.size, c.sha256]) : undefined,
         }),
       );
     }
@@ -59,6 +62,7 @@ export class UserFilesDataset implements UserDataset {
       source: `${kind}:${absPath}`,
       checksum,
       notes: skipped.length > 0 ? `${skipped.length} unreadable file(s) skipped (--skip-bad)` : undefined,
+      ...(containers.length > 0 ? { files: containers.map((c) => ({ path: c.rel, size: c.size, sha256: c.sha256 })) } : {}),
     };
   }
 
@@ -89,7 +93,7 @@ export class UserFilesDataset implements UserDataset {
       const image = await pending.shift()!;
       if (k + READ_AHEAD < wanted.length) start(k + READ_AHEAD);
       const f = files[wanted[k]];
-      yield { index: wanted[k], label: f.label, image, source: f.path };
+      yield { index: wanted[k], label: f.label, image, source: describe(f) };
     }
   }
 
@@ -102,12 +106,13 @@ export class UserFilesDataset implements UserDataset {
   private async decode(file: FingerprintedFile): Promise<RawImage> {
     let buf: Buffer;
     try {
-      buf = await readFile(file.path);
+      buf = await readListedBytes(file);
     } catch (e) {
-      throw new UserError(`cannot read image ${file.path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} (was it moved or deleted since the dataset was opened?)`);
+      if (e instanceof UserError) throw e;
+      throw new UserError(`cannot read image ${describe(file)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} (was it moved or deleted since the dataset was opened?)`);
     }
     try {
-      return await decodeImageBuffer(buf, file.path);
+      return await decodeImageBuffer(buf, describe(file));
     } catch (e) {
       // The header passed at open but the pixel data is damaged. With --skip-bad every pixel was
       // decoded at open, so the file changed since.
@@ -117,6 +122,11 @@ export class UserFilesDataset implements UserDataset {
       throw new UserError(`${(e as Error).message}; ${hint}`);
     }
   }
+}
+
+/** A file by its path, or a container member as "<container> (member <name>)". */
+function describe(f: FingerprintedFile): string {
+  return f.load && f.origin ? `${f.path} (${f.origin})` : f.path;
 }
 
 function checkIndices(indices: ArrayLike<number>, n: number): number[] {

@@ -30,6 +30,11 @@ export interface UserDatasetOptions {
   skipBad?: boolean;
   templatesFile?: string;
   classesFile?: string;
+  /** Parquet's --image-column and --label-column. */
+  imageColumn?: string;
+  labelColumn?: string;
+  /** CoOp's --split-file. */
+  splitFile?: string;
   /** Progress of fingerprinting; default: shown only for large datasets. */
   progress?: ProgressOptions;
 }
@@ -40,14 +45,13 @@ export async function openUserDataset(arg: string, opts: UserDatasetOptions = {}
   const classesFile = opts.classesFile ?? (format.sidecars ? await existing(join(abs, 'classes.txt')) : undefined);
   const templatesFile = opts.templatesFile ?? (format.sidecars ? await existing(join(abs, 'templates.json')) : undefined);
   const specs: ClassSpec[] | undefined = classesFile ? await readClassesFile(classesFile) : undefined;
-  const templates = templatesFile ? await readTemplates(templatesFile) : DEFAULT_USER_TEMPLATES;
-
-  const listed = await format.list(abs, specs, classesFile);
+  const listed = await format.list(abs, specs, classesFile, { imageColumn: opts.imageColumn, labelColumn: opts.labelColumn, splitFile: opts.splitFile });
+  const templates = templatesFile ? await readTemplates(templatesFile) : (listed.templates ?? DEFAULT_USER_TEMPLATES);
   const skipBad = opts.skipBad ?? false;
   const { files, skipped } = await fingerprintFiles(listed.files, { skipBad, label: path, progress: opts.progress });
   if (files.length === 0) throw new UserError(`${path}: every image was unreadable and skipped; nothing left to evaluate`);
   const name = path.replace(/[\\/]+$/, '') || path;
-  return new UserFilesDataset(name, format.name, abs, listed.classes, templates, files, skipped, skipBad);
+  return new UserFilesDataset(name, format.name, abs, listed.classes, templates, files, skipped, skipBad, listed.containers);
 }
 
 async function existing(path: string): Promise<string | undefined> {

@@ -23,6 +23,13 @@ export interface ListedFile {
   label: number;
   /** Where the file was named, for errors: e.g. "data.csv line 7". */
   origin?: string;
+  /** The image's bytes when they are not the whole of `path` (a member of a tar shard); default: read `path`. */
+  load?: () => Promise<Buffer>;
+}
+
+/** The encoded bytes of a listed image: its own file, or what its container's reader returns. */
+export function readListedBytes(file: ListedFile): Promise<Buffer> {
+  return file.load ? file.load() : readFile(file.path);
 }
 
 export interface FingerprintedFile extends ListedFile {
@@ -82,8 +89,9 @@ export async function fingerprintFiles(
 async function fingerprint(file: ListedFile, decodePixels: boolean): Promise<FingerprintedFile | SkippedFile> {
   let buf: Buffer;
   try {
-    buf = await readFile(file.path);
+    buf = await readListedBytes(file);
   } catch (e) {
+    if (e instanceof UserError) return { path: file.path, reason: e.message };
     const code = (e as NodeJS.ErrnoException).code;
     return { path: file.path, reason: code === 'EISDIR' ? 'a folder, not an image file' : (code ?? (e as Error).message) };
   }

@@ -1,0 +1,140 @@
+/**
+ * CLIP_benchmark webdataset layout (LAION-AI/CLIP_benchmark `clip_benchmark/webdataset_builder.py`
+ * writes it, `datasets/builder.py` `build_wds_dataset` reads it):
+ *   root/classnames.txt                          one class name per line, line i = label i
+ *   root/zeroshot_classification_templates.txt   one template per line, `{c}` where the name goes
+ *   root/dataset_type.txt                        optional; absent = classification
+ *   root/<split>/nshards.txt                     N, the number of shards (required, as upstream)
+ *   root/<split>/0.tar … <N-1>.tar               samples: members sharing a key (`s0000000`), the
+ *                                                image as .webp (the exporter's lossless default),
+ *                                                .png, .jpg or .jpeg, the label as .cls (an integer)
+ * Splits are the folders named train, val or test. Shards are read in place: their headers are
+ * walked (tar-members.ts) and each image is read by its offset, never unpacked to disk. Samples keep
+ * shard order, then archive order, which is the index order of each split.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UserError } from '../../util/errors.ts';
+import { sha256File } from '../../util/hash.ts';
+import { listTarMembers, readTarMember, readTarMembers, type TarMember } from '../tar-members.ts';
+import { SPLITS, type Split } from '../types.ts';
+import type { ClassSpec } from '../user/classes.ts';
+import type { ListedFile } from '../user/listing.ts';
+import type { ContainerFile, DatasetFormat, ListedDataset } from './format.ts';
+
+/** Image extensions in CLIP_benchmark's order of preference (`to_tuple(["webp", "png", "jpg", "jpeg"], …)`). */
+const IMAGE_EXTS = ['webp', 'png', 'jpg', 'jpeg'];
+
+export async function listWebdataset(root: string, specs: ClassSpec[] | undefined, specsFile: string | undefined): Promise<ListedDataset> {
+  const type = (await readText(join(root, 'dataset_type.txt')))?.trim().toLowerCase();
+  if (type !== undefined && type !== '' && type !== 'classification') {
+    throw new UserError(`${join(root, 'dataset_type.txt')} says "${type}"; only classification webdatasets (a .cls label per sample) can be benchmarked`);
+  }
+  const classesPath = join(root, 'classnames.txt');
+  const classText = await readText(classesPath);
+  if (classText === undefined) throw new UserError(`${classesPath} is missing; a CLIP_benchmark webdataset has one class name per line there`);
+  let classes = lines(classText);
+  if (classes.length < 2) throw new UserError(`${classesPath}: ${classes.length} class name(s); zero-shot classification needs at least 2`);
+  if (specs) {
+    if (specs.length !== classes.length) throw new UserError(`${specsFile}: ${specs.length} classes, but ${classesPath} has ${classes.length}; give one name per label, in label order`);
+    classes = specs.map((s) => s.name);
+  }
+  const templatesPath = join(root, 'zeroshot_classification_templates.txt');
+  const templateText = await readText(templatesPath);
+  const templates = templateText === undefined ? undefined : lines(templateText).map((t) => t.replaceAll('{c}', '{}'));
+  const badTemplate = templates?.find((t) => !t.includes('{}'));
+  if (badTemplate !== undefined) throw new UserError(`${templatesPath}: template "${badTemplate}" has no {c} placeholder for the class name`);
+
+  const files: ListedFile[] = [];
+  const containers: ContainerFile[] = [];
+  for (const split of await splitsOf(root)) {
+    const n = await shardCount(root, split);
+    for (let i = 0; i < n; i++) {
+      const rel = `${split}/${i}.tar`;
+      const path = join(root, rel);
+      const s = await stat(path).catch(() => undefined);
+      if (!s?.isFile()) throw new UserError(`shard ${path} is missing (${join(root, split, 'nshards.txt')} says ${n}); download the missing shard or fix nshards.txt`);
+      containers.push({ split, rel, size: s.size, sha256: await sha256File(path) });
+      files.push(...(await samplesOf(path, rel, split, await listTarMembers(path), classes.length, classesPath)));
+    }
+  }
+  if (files.length === 0) throw new UserError(`${root}: no samples in any shard`);
+  return { classes, files, templates: templates && templates.length > 0 ? templates : undefined, containers };
+}
+
+/** Group a shard's members by key (the name up to the first dot of its last path part, as webdataset does) into labelled images. */
+async function samplesOf(shard: string, rel: string, split: Split, members: TarMember[], numClasses: number, classesPath: string): Promise<ListedFile[]> {
+  const samples = new Map<string, Map<string, TarMember>>();
+  for (const m of members) {
+    const slash = m.name.lastIndexOf('/');
+    const dot = m.name.indexOf('.', slash + 1);
+    if (dot < 0) continue;
+    const key = m.name.slice(0, dot);
+    const sample = samples.get(key) ?? new Map<string, TarMember>();
+    sample.set(m.name.slice(dot + 1).toLowerCase(), m);
+    samples.set(key, sample);
+  }
+  const found: { image: TarMember; cls: TarMember }[] = [];
+  for (const [key, sample] of samples) {
+    const ext = IMAGE_EXTS.find((e) => sample.has(e));
+    if (ext === undefined) continue; // a sample without an image: CLIP_benchmark's to_tuple skips it too
+    const image = sample.get(ext)!;
+    const cls = sample.get('cls');
+    if (!cls) throw new UserError(`shard ${shard}: sample "${key}" has an image (${image.name}) but no .cls label; re-export the shard with a label per sample`);
+    found.push({ image, cls });
+  }
+  const labels = await readTarMembers(shard, found.map((f) => f.cls));
+  return found.map(({ image, cls }, i) => {
+    const text = labels[i].toString('utf8').trim();
+    const label = /^\d+$/.test(text) ? Number(text) : NaN;
+    if (!Number.isSafeInteger(label)) throw new UserError(`shard ${shard}: ${cls.name} holds "${text.slice(0, 40)}", not a class index (an integer from 0)`);
+    if (label >= numClasses) throw new UserError(`shard ${shard}: ${cls.name} says label ${label}, but ${classesPath} names only ${numClasses} classes (0–${numClasses - 1}); fix the label or classnames.txt`);
+    return { split, rel: `${rel}/${image.name}`, path: shard, label, origin: `member ${image.name}`, load: () => readTarMember(shard, image) };
+  });
+}
+
+/** The split folders present (train, val, test), each with its nshards.txt. */
+async function splitsOf(root: string): Promise<Split[]> {
+  const out: Split[] = [];
+  for (const s of SPLITS) if ((await stat(join(root, s)).catch(() => undefined))?.isDirectory()) out.push(s);
+  if (out.length === 0) throw new UserError(`${root} has no split folder (train/, val/ or test/ holding nshards.txt and 0.tar, 1.tar, …)`);
+  return out;
+}
+
+async function shardCount(root: string, split: Split): Promise<number> {
+  const path = join(root, split, 'nshards.txt');
+  const text = await readText(path);
+  if (text === undefined) throw new UserError(`${path} is missing; it holds the number of shards in ${join(root, split)} (as CLIP_benchmark's exporter writes it)`);
+  const n = Number(text.trim());
+  if (!/^\d+$/.test(text.trim()) || n < 1) throw new UserError(`${path}: "${text.trim().slice(0, 40)}" is not a shard count (a whole number from 1)`);
+  return n;
+}
+
+async function readText(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new UserError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+/** Lines stripped, blank ones dropped (CLIP_benchmark: `[line.strip() for line in text.splitlines()]`). */
+const lines = (text: string) => text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
+
+/** A folder with a split folder holding nshards.txt: CLIP_benchmark's marker for its layout. */
+async function looksLikeWebdataset(path: string): Promise<boolean> {
+  for (const s of SPLITS) if ((await stat(join(path, s, 'nshards.txt')).catch(() => undefined))?.isFile()) return true;
+  return false;
+}
+
+/** `wds:<dir>`, and any folder with a <split>/nshards.txt given with no prefix. */
+export const WEBDATASET: DatasetFormat = {
+  name: 'wds',
+  describe: 'a CLIP_benchmark webdataset (<split>/nshards.txt and .tar shards)',
+  noun: 'a folder',
+  probe: (path, stats) => stats.isDirectory() && looksLikeWebdataset(path),
+  accepts: (stats) => stats.isDirectory() || 'not a folder',
+  sidecars: false,
+  list: listWebdataset,
+};
