@@ -18,7 +18,7 @@ import { runMain } from './capture.ts';
 import { writeTinyFolder } from './fixtures.ts';
 import { writeTinyExport } from '../helpers/tiny-exports.ts';
 
-const hintedFlags = (message: string) => [...new Set(message.match(/(?<![\w-])--[a-z][a-z-]*/g) ?? [])];
+const hintedFlags = (message: string) => [...new Set(message.match(/(?<![\w-])--[a-z][a-z0-9-]*/g) ?? [])];
 const flagNames = (c: Command<Io> | Command<never>) => Object.keys(c.flags).map((f) => `--${f}`);
 const commandOf = (group: { commands: Command<never>[] }, name: string) => group.commands.find((c) => c.name === name)!;
 
@@ -147,7 +147,7 @@ async function acceptedFlags(prog: Prog, name: string | undefined): Promise<stri
   if (!helpCache.has(key)) {
     const r = await runMain(await CLIS[prog].load(), [...(name ? [name] : []), '--help']);
     const options = r.code === 0 ? /(?:^|\n)Options:\n([\s\S]*?)(?:\n\n|$)/.exec(r.out) : null;
-    helpCache.set(key, options ? [...options[1].matchAll(/^ {2}(?:-\w, )?(--[a-z][a-z-]*)/gm)].map((m) => m[1]) : undefined);
+    helpCache.set(key, options ? [...options[1].matchAll(/^ {2}(?:-\w, )?(--[a-z][a-z0-9-]*)/gm)].map((m) => m[1]) : undefined);
   }
   return helpCache.get(key);
 }

@@ -2,7 +2,7 @@
  * Hugging Face parquet layout (what 🤗 datasets' `push_to_hub` writes, and the hub's
  * `refs/convert/parquet` branch):
  *   root/<config>/<split>-00000-of-0000N.parquet     or   root/<config>/<split>/0000.parquet
- *   root/README.md (dataset card; YAML `dataset_info.features[].dtype.class_label.names`), root/dataset_infos.json
+ *   <root>/README.md (the dataset card; YAML `dataset_info.features[].dtype.class_label.names`), root/dataset_infos.json
  * The image column is a struct {bytes, path} (🤗 `Image` feature: `img` in CIFAR-10, `image` from
  * imagefolder), found by the file's `huggingface` metadata or by its shape; the label column a
  * ClassLabel integer. Class names come from the file's own metadata, else the card's YAML, else
