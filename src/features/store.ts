@@ -116,13 +116,6 @@ export class FeatureStore {
     const name = `chunk-${String(indices[0]).padStart(9, '0')}-${String(indices[indices.length - 1]).padStart(9, '0')}-${indices.length}.cbf`;
     await writeChunk(join(this.dir, name), { dim, indices, data });
   }
-
-  /** A one-shot blob (e.g. text embeddings): stored as a single chunk with indices 0..n-1. */
-  async readAll(n: number): Promise<{ data: Float32Array; dim: number } | null> {
-    const loaded = await this.load();
-    if (loaded.dim === null || loaded.rows.size < n) return null;
-    return { data: gatherRows(loaded, range(n)), dim: loaded.dim };
-  }
 }
 
 /** First and last row index and row count of a chunk, from its file name (null for other names). */

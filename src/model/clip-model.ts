@@ -9,6 +9,7 @@ import type { ResolvedManifest } from './manifest.ts';
 import { float32ToHalfArray, halfToFloat32Array } from './onnx/fp16.ts';
 import type { PreprocessConfig } from './preprocess/config.ts';
 import type { TokenizedBatch, TokenizerSpec } from './tokenizer/spec.ts';
+import { cosine, longestRow, shortestRow } from './text-padding.ts';
 
 /** A graph input or output as the session reports it. */
 export interface TensorInfo {
@@ -70,11 +71,22 @@ export interface ClipModel {
   encodeTokens(batch: TokenizedBatch): Promise<Float32Array>;
   /** Tokenize (the model's own spec) and encode; [texts.length, embeddingDim]. */
   encodeTexts(texts: string[]): Promise<Float32Array>;
+  /** Tokens per text (start and end tokens included, cut at the context length): what a batch pads to. */
+  textTokenLengths(texts: string[]): Promise<Int32Array>;
+  /** Texts per text-session run. */
+  readonly textBatchSize: number;
+  /**
+   * 'longest': the text input's sequence axis is dynamic and ids are padded to the batch's longest
+   * text (Hugging Face `padding=True`); 'context': padded to the full context length (77).
+   */
+  readonly textPadding: 'longest' | 'context';
   release(): Promise<void>;
 }
 
 export interface Tokenizer {
   tokenize(texts: string[]): TokenizedBatch;
+  /** BPE ids of one text, without start and end tokens. */
+  encode(text: string): number[];
 }
 
 export interface OnnxClipModelParts {
@@ -98,6 +110,8 @@ export interface OnnxClipModelParts {
   loadTokenizer?: () => Promise<Tokenizer>;
   imageBatchSize?: number;
   textBatchSize?: number;
+  /** Pad text ids to the full context length even where the graph takes shorter sequences. */
+  padTextToContext?: boolean;
 }
 
 /** The static batch dim of a graph input, if it has one. */
@@ -140,7 +154,12 @@ export class OnnxClipModel implements ClipModel {
   private readonly makeTokenizer?: () => Promise<Tokenizer>;
   private tokenizerPromise?: Promise<Tokenizer>;
   private readonly imageBatchSize: number;
-  private readonly textBatchSize: number;
+  readonly textBatchSize: number;
+  readonly textPadding: 'longest' | 'context';
+  /** Text-session runs and the token positions they computed (rows × padded length), for benchmarks. */
+  readonly textWork = { runs: 0, tokens: 0 };
+  /** Whether cutting the padding leaves this graph's embeddings as they were (checked on first use). */
+  private paddingCheck?: Promise<boolean>;
 
   constructor(p: OnnxClipModelParts) {
     this.name = p.name;
@@ -163,6 +182,8 @@ export class OnnxClipModel implements ClipModel {
     this.oneImagePerRun = p.oneImagePerRun === true;
     const tb = p.signature.text ? staticBatch(p.signature.text.inputIds) : undefined;
     this.textBatchSize = tb ?? p.textBatchSize ?? 64;
+    const seq = p.signature.text?.inputIds.shape[1];
+    this.textPadding = typeof seq !== 'number' && !p.padTextToContext ? 'longest' : 'context';
   }
 
   async encodeImages(pixels: Float32Array, n: number): Promise<Float32Array> {
@@ -208,18 +229,27 @@ export class OnnxClipModel implements ClipModel {
     const fixed = staticBatch(sig.inputIds);
     const d = this.embeddingDim;
     const out = new Float32Array(batch.n * d);
+    const trim = this.textPadding === 'longest' && (await this.paddingCutIsExact(batch));
     for (let start = 0; start < batch.n; start += this.textBatchSize) {
       const count = Math.min(this.textBatchSize, batch.n - start);
       const rows = fixed ?? count;
-      const ids = new Int32Array(rows * L);
-      ids.set(batch.ids.subarray(start * L, (start + count) * L));
-      const mask = new Int32Array(rows * L);
-      mask.set(batch.attentionMask.subarray(start * L, (start + count) * L));
+      // A causal text tower reads each text at its end token, which never attends to the padding after
+      // it: a dynamic sequence axis is padded to the batch's longest text only (Hugging Face padding=True).
+      const S = trim ? longestRow(batch, start, count) : L;
+      const ids = new Int32Array(rows * S);
+      const mask = new Int32Array(rows * S);
+      for (let r = 0; r < count; r++) {
+        const from = (start + r) * L;
+        ids.set(batch.ids.subarray(from, from + S), r * S);
+        mask.set(batch.attentionMask.subarray(from, from + S), r * S);
+      }
       const feeds: Record<string, ort.Tensor> = {
-        [sig.inputIds.name]: makeIntTensor(sig.inputIds.type, ids, [rows, L]),
+        [sig.inputIds.name]: makeIntTensor(sig.inputIds.type, ids, [rows, S]),
       };
-      if (sig.attentionMask) feeds[sig.attentionMask.name] = makeIntTensor(sig.attentionMask.type, mask, [rows, L]);
+      if (sig.attentionMask) feeds[sig.attentionMask.name] = makeIntTensor(sig.attentionMask.type, mask, [rows, S]);
       const res = await this.text.run(feeds, [sig.output.name]);
+      this.textWork.runs++;
+      this.textWork.tokens += rows * S;
       const value = res[sig.output.name];
       if (sig.pooling === 'eot' || value.dims.length === 3) {
         const hidden = this.readFloats(value, sig.file, sig.output.name);
@@ -241,11 +271,7 @@ export class OnnxClipModel implements ClipModel {
   }
 
   async encodeTexts(texts: string[]): Promise<Float32Array> {
-    if (!this.text || !this.makeTokenizer) {
-      throw new UserError(`${this.name}: this model has no text encoder (image-only); zero-shot needs one`);
-    }
-    this.tokenizerPromise ??= this.makeTokenizer();
-    const tok = await this.tokenizerPromise;
+    const tok = await this.textTokenizer();
     const d = this.embeddingDim;
     const out = new Float32Array(texts.length * d);
     for (let start = 0; start < texts.length; start += this.textBatchSize) {
@@ -253,6 +279,58 @@ export class OnnxClipModel implements ClipModel {
       out.set(await this.encodeTokens(tok.tokenize(part)), start * d);
     }
     return out;
+  }
+
+  async textTokenLengths(texts: string[]): Promise<Int32Array> {
+    const tok = await this.textTokenizer();
+    const L = this.tokenizer?.contextLength ?? 77;
+    return Int32Array.from(texts, (t) => Math.min(tok.encode(t).length + 2, L));
+  }
+
+  private async textTokenizer(): Promise<Tokenizer> {
+    if (!this.text || !this.makeTokenizer) {
+      throw new UserError(`${this.name}: this model has no text encoder (image-only); zero-shot needs one`);
+    }
+    this.tokenizerPromise ??= this.makeTokenizer();
+    return this.tokenizerPromise;
+  }
+
+  /**
+   * Whether this graph gives a text the same embedding without the padding after it (cosine ≥ 0.99999),
+   * checked once on the shortest text of the first batch that has padding: true for CLIP's causal towers, false for a tower
+   * that attends to the padding (then every batch is padded to the context length, as before).
+   */
+  private paddingCutIsExact(batch: TokenizedBatch): Promise<boolean> {
+    // Every text fills the context: nothing to cut, and nothing learnt about the graph yet.
+    if (batch.n === 0 || shortestRow(batch).length >= batch.contextLength) return Promise.resolve(false);
+    this.paddingCheck ??= (async () => {
+      const L = batch.contextLength;
+      const { row, length: S } = shortestRow(batch);
+      const at = (a: Int32Array, n: number) => a.subarray(row * L, row * L + n);
+      const eot = batch.eotPositions[row];
+      const full = await this.runText(at(batch.ids, L), at(batch.attentionMask, L), L, eot);
+      const cut = await this.runText(at(batch.ids, S), at(batch.attentionMask, S), S, eot);
+      return cosine(full, cut) >= 0.99999;
+    })();
+    return this.paddingCheck;
+  }
+
+  /** One text through the text session: its raw embedding. */
+  private async runText(ids: Int32Array, mask: Int32Array, S: number, eot: number): Promise<Float32Array> {
+    const sig = this.signature.text!;
+    const rows = staticBatch(sig.inputIds) ?? 1;
+    const pad = (a: Int32Array) => {
+      const o = new Int32Array(rows * S);
+      o.set(a);
+      return o;
+    };
+    const feeds: Record<string, ort.Tensor> = { [sig.inputIds.name]: makeIntTensor(sig.inputIds.type, pad(ids), [rows, S]) };
+    if (sig.attentionMask) feeds[sig.attentionMask.name] = makeIntTensor(sig.attentionMask.type, pad(mask), [rows, S]);
+    const value = (await this.text!.run(feeds, [sig.output.name]))[sig.output.name];
+    const data = this.readFloats(value, sig.file, sig.output.name);
+    const D = value.dims[value.dims.length - 1];
+    const row = value.dims.length === 3 ? eot : 0;
+    return data.slice(row * D, (row + 1) * D);
   }
 
   async release(): Promise<void> {

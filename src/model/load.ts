@@ -28,6 +28,8 @@ export interface LoadOptions {
   variant?: Variant;
   /** onnxruntime execution provider for both towers (default cpu). */
   device?: Device;
+  /** Pad text to the full context length even where the text graph takes shorter sequences (a baseline). */
+  padTextToContext?: boolean;
 }
 
 const INT_TYPES = ['int64', 'int32'];
@@ -330,6 +332,7 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Cl
       name: manifest.name,
       device,
       ...(perImage ? { imageBatchSize: 1, oneImagePerRun: true } : {}),
+      ...(opts.padTextToContext ? { padTextToContext: true } : {}),
       dir: found.dir,
       layout: found.layout,
       files,

@@ -10,6 +10,7 @@ import { PreprocessPool } from '../features/worker-pool.ts';
 import { DEFAULT_PROBE_SETTINGS, drawnIndices, planProbeDraws, type ProbeSettings, type Shots } from '../evaluation/linear-probe.ts';
 import { probeBreakEven } from '../evaluation/break-even.ts';
 import { Rng, deriveSeed } from '../util/rng.ts';
+import { classPrompts } from '../evaluation/zeroshot.ts';
 import { UserError } from '../util/errors.ts';
 import type { BenchResults, DatasetResult, ProbeResult, RobustnessRecord } from '../results/schema.ts';
 import { RESULTS_SCHEMA_ID, RESULTS_SCHEMA_VERSION } from '../results/schema.ts';
@@ -150,6 +151,8 @@ export async function prepareDatasets(opts: BenchOptions): Promise<PreparedDatas
         : ref;
     const name = ds.name;
     if (!ds.splits.includes('test')) throw new UserError(`dataset ${name} has no test split (splits: ${ds.splits.join(', ')})`);
+    // Bad class names or templates fail here, before anything is encoded (classPrompts names the culprit).
+    if (opts.zeroShot) classPrompts(ds.classes, ds.templates);
     const testLabels = await ds.labels('test');
     const trainLabels = ds.splits.includes('train') ? await ds.labels('train') : null;
     if (trainLabels) {
@@ -254,7 +257,7 @@ async function benchDatasetWith(
   const test = await extract('test', testIdx);
   const d = test.dim;
 
-  const head = await zeroShotHead({ model, ds, dim: d, enabled: opts.zeroShot, cacheRoot: opts.cacheRoot });
+  const head = await zeroShotHead({ model, ds, dim: d, enabled: opts.zeroShot, cacheRoot: opts.cacheRoot, quiet: opts.quiet, progressStream: opts.stderr, log });
   const zs = zeroShotOn({ model, ds, head, testFeats: test.features, testLabels, dim: d, bootstrapResamples: opts.bootstrapResamples, warnings });
   const zeroShot = zs.result;
   if (zeroShot.seconds !== undefined) timings.zeroShot = zeroShot.seconds;
