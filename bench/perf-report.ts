@@ -102,7 +102,7 @@ function pipelineRows(p: NonNullable<PerfRun['pipeline']>): Row[] {
     `${f(s.pipelineImgPerSec)} img/s`,
     `encode-only ${f(s.encodeImgPerSec)} img/s`,
     f(s.ratio, 3),
-    `ViT-B/32 shape, ${plural(s.threads, 'thread')}, ${plural(s.workers, 'worker')}, batch ${s.batchSize}; ${n0(p.dataset.images)} CIFAR-10 images × ${plural(p.rounds, 'round')}`,
+    `ViT-B/32 shape, ${plural(s.threads, 'thread')}, ${plural(s.workers, 'worker')}, batch ${s.batchSize}${'spinning' in s ? `, spinning ${s.spinning ? 'on' : 'off'}, ${s.warmStart ? 'warm' : 'cold'} start` : ''}; ${n0(p.dataset.images)} CIFAR-10 images × ${plural(p.rounds, 'round')}`,
   ]);
 }
 

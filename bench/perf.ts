@@ -15,7 +15,7 @@ import { PROJECT_ROOT } from '../src/util/paths.ts';
 import { measureExtractMemory } from './extract-memory.ts';
 import { measureFeatureCacheSpeed } from './feature-cache-speed.ts';
 import { renderPerfMarkdown, SECTION_IDS, slopesOf, type PerfRun, type SectionId } from './perf-report.ts';
-import { measurePipelineThroughput } from './pipeline-throughput.ts';
+import { measurePipelineThroughput, pipelineVerdict } from './pipeline-throughput.ts';
 import { measurePreprocessSpeed } from './preprocess-speed.ts';
 import { measureProbeVsSklearn } from './probe-vs-sklearn.ts';
 import { measureTextThroughput } from './text-throughput.ts';
@@ -58,7 +58,8 @@ const SECTIONS: Record<SectionId, { title: string; run(o: SuiteOptions, rec: Per
   pipeline: {
     title: 'pipeline vs encode-only throughput',
     async run(o, rec) {
-      rec.pipeline = await measurePipelineThroughput(o.quick ? { n: 32, rounds: 1, quick: true, device: o.device, log: o.log } : { n: 256, rounds: 3, device: o.device, log: o.log });
+      rec.pipeline = await measurePipelineThroughput(o.quick ? { n: 64, rounds: 1, quick: true, device: o.device, log: o.log } : { n: 256, rounds: 3, device: o.device, log: o.log });
+      o.log(pipelineVerdict(rec.pipeline));
     },
   },
   text: {

@@ -54,6 +54,8 @@ export interface ClipModel {
   device?: string;
   /** Images go through the vision session one per run (a dynamically quantised graph; see load.ts). */
   oneImagePerRun?: boolean;
+  /** onnxruntime's intra-op threads busy-wait between parallel sections (session option; default off). */
+  spinning?: boolean;
   dir: string;
   /** 'transformers.js' | 'two-file' | 'manifest'. */
   layout: string;
@@ -95,6 +97,7 @@ export interface OnnxClipModelParts {
   device: string;
   /** Run the vision session on one image at a time (sets the image batch to 1; joins feature-cache keys). */
   oneImagePerRun?: boolean;
+  spinning?: boolean;
   dir: string;
   layout: string;
   files: ModelFile[];
@@ -139,6 +142,7 @@ export class OnnxClipModel implements ClipModel {
   readonly name: string;
   readonly device: string;
   readonly oneImagePerRun: boolean;
+  readonly spinning: boolean;
   readonly dir: string;
   readonly layout: string;
   readonly files: ModelFile[];
@@ -180,6 +184,7 @@ export class OnnxClipModel implements ClipModel {
     const vb = staticBatch(p.signature.vision.input);
     this.imageBatchSize = vb ?? p.imageBatchSize ?? 32;
     this.oneImagePerRun = p.oneImagePerRun === true;
+    this.spinning = p.spinning === true;
     const tb = p.signature.text ? staticBatch(p.signature.text.inputIds) : undefined;
     this.textBatchSize = tb ?? p.textBatchSize ?? 64;
     const seq = p.signature.text?.inputIds.shape[1];

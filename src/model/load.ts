@@ -28,6 +28,11 @@ export interface LoadOptions {
   variant?: Variant;
   /** onnxruntime execution provider for both towers (default cpu). */
   device?: Device;
+  /**
+   * onnxruntime's intra-op threads busy-wait between parallel sections (its own default). Default false:
+   * spinning threads take the cores preprocessing workers need (src/features/extraction-defaults.ts).
+   */
+  spinning?: boolean;
   /** Pad text to the full context length even where the text graph takes shorter sequences (a baseline). */
   padTextToContext?: boolean;
 }
@@ -40,11 +45,14 @@ interface GraphIO {
   outputs: TensorInfo[];
 }
 
-async function openSession(path: string, threads: number, device: Device): Promise<ort.InferenceSession> {
+async function openSession(path: string, threads: number, device: Device, spinning: boolean): Promise<ort.InferenceSession> {
   try {
     return await ort.InferenceSession.create(path, {
       executionProviders: executionProviders(device),
       intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      extra: { session: { intra_op: { allow_spinning: spinning ? '1' : '0' } } },
       graphOptimizationLevel: 'all',
       // Errors only: the optimiser's warnings (e.g. "Removing initializer … not used") describe the export
       // file, not this run, and would interleave with progress output; real failures still throw.
@@ -234,14 +242,14 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Cl
 
   const visionData = await externalDataPaths(visionPath);
   const textData = textPath ? await externalDataPaths(textPath) : [];
-  const visionSession = await openSession(visionPath, threads, device);
+  const visionSession = await openSession(visionPath, threads, device, opts.spinning ?? false);
   let textSession: ort.InferenceSession | undefined;
   try {
     const vision = visionSignature(await graphIO(visionSession, visionPath), visionPath, found, preprocess);
     let text: TextSignature | undefined;
     let tokenizer: TokenizerSpec | undefined;
     if (textPath) {
-      textSession = await openSession(textPath, threads, device);
+      textSession = await openSession(textPath, threads, device, opts.spinning ?? false);
       text = textSignature(await graphIO(textSession, textPath), textPath, found);
       const seq = text.inputIds.shape[1];
       tokenizer = await resolveTokenizerSpec(found, {
@@ -333,6 +341,7 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Cl
       device,
       ...(perImage ? { imageBatchSize: 1, oneImagePerRun: true } : {}),
       ...(opts.padTextToContext ? { padTextToContext: true } : {}),
+      spinning: opts.spinning ?? false,
       dir: found.dir,
       layout: found.layout,
       files,

@@ -208,7 +208,7 @@ export function testIndices(ds: Dataset, testSize: number, limit: number | null)
 
 /** One dataset: extract test → zero-shot → draw, extract pool, fit and score probes → break-even → record; then each shifted test set. */
 async function benchDataset(opts: BenchOptions, model: ClipModel, prepared: PreparedDataset, warnings: string[]): Promise<{ records: DatasetResult[]; robustness: RobustnessRecord[] }> {
-  const pool = new PreprocessPool(opts.workers);
+  const pool = new PreprocessPool(opts.workers, { inlineUntilReady: true });
   try {
     return await benchDatasetWith(opts, model, prepared, warnings, pool);
   } finally {
