@@ -30,6 +30,7 @@ import type { ClipModel } from '../src/model/clip-model.ts';
 import { isEntryPoint } from '../src/cli/toolkit.ts';
 import { PROJECT_ROOT } from '../src/util/paths.ts';
 import { Rng } from '../src/util/rng.ts';
+import { plural } from '../src/util/plural.ts';
 import { VIT_B32_DIR, machineInfo, median, writeVitExport } from './vit-graph.ts';
 
 interface Setting {
@@ -221,7 +222,7 @@ export function pipelineVerdict(out: Awaited<ReturnType<typeof measurePipelineTh
   const old = out.settings.find((r) => r.id === 'old-default');
   const l = (x: number[]) => x.map((v) => v.toFixed(1)).join('/');
   return (
-    `pipeline ÷ encode-only at the defaults (${def.threads} threads, ${def.workers} workers, batch ${def.batchSize}, spinning ${def.spinning ? 'on' : 'off'}): ` +
+    `pipeline ÷ encode-only at the defaults (${plural(def.threads, 'thread')}, ${plural(def.workers, 'worker')}, batch ${def.batchSize}, spinning ${def.spinning ? 'on' : 'off'}): ` +
     `${def.ratio.toFixed(3)} (${def.pipelineImgPerSec.toFixed(1)} ÷ ${def.encodeImgPerSec.toFixed(1)} img/s; target ≥ 0.95: ${def.ratio >= 0.95 ? 'met' : 'NOT met'})` +
     (old ? `; before (spinning, cold start): ${old.ratio.toFixed(3)}` : '') +
     `; median of ${out.rounds} rounds, N = ${out.dataset.images}; load ${l(out.machine.loadavgBefore)} → ${l(out.machine.loadavgAfter)}`
