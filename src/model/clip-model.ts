@@ -231,10 +231,17 @@ export class OnnxClipModel implements ClipModel {
     if (typeof seq === 'number' && seq !== L) {
       throw new Error(`encodeTokens: ids have length ${L} but ${sig.file} input "${sig.inputIds.name}" takes ${seq}`);
     }
+    const trim = this.textPadding === 'longest' && (await this.paddingCutIsExact(batch));
+    return this.runTokens(batch, trim, true);
+  }
+
+  /** The text session over a tokenized batch, each run padded to its longest text (`trim`) or to the context. */
+  private async runTokens(batch: TokenizedBatch, trim: boolean, counted: boolean): Promise<Float32Array> {
+    const sig = this.signature.text!;
+    const L = batch.contextLength;
     const fixed = staticBatch(sig.inputIds);
     const d = this.embeddingDim;
     const out = new Float32Array(batch.n * d);
-    const trim = this.textPadding === 'longest' && (await this.paddingCutIsExact(batch));
     for (let start = 0; start < batch.n; start += this.textBatchSize) {
       const count = Math.min(this.textBatchSize, batch.n - start);
       const rows = fixed ?? count;
@@ -252,9 +259,11 @@ export class OnnxClipModel implements ClipModel {
         [sig.inputIds.name]: makeIntTensor(sig.inputIds.type, ids, [rows, S]),
       };
       if (sig.attentionMask) feeds[sig.attentionMask.name] = makeIntTensor(sig.attentionMask.type, mask, [rows, S]);
-      const res = await this.text.run(feeds, [sig.output.name]);
-      this.textWork.runs++;
-      this.textWork.tokens += rows * S;
+      const res = await this.text!.run(feeds, [sig.output.name]);
+      if (counted) {
+        this.textWork.runs++;
+        this.textWork.tokens += rows * S;
+      }
       const value = res[sig.output.name];
       if (sig.pooling === 'eot' || value.dims.length === 3) {
         const hidden = this.readFloats(value, sig.file, sig.output.name);
@@ -309,33 +318,13 @@ export class OnnxClipModel implements ClipModel {
     // Every text fills the context: nothing to cut, and nothing learnt about the graph yet.
     if (batch.n === 0 || shortestRow(batch).length >= batch.contextLength) return Promise.resolve(false);
     this.paddingCheck ??= (async () => {
+      const { row } = shortestRow(batch);
       const L = batch.contextLength;
-      const { row, length: S } = shortestRow(batch);
-      const at = (a: Int32Array, n: number) => a.subarray(row * L, row * L + n);
-      const eot = batch.eotPositions[row];
-      const full = await this.runText(at(batch.ids, L), at(batch.attentionMask, L), L, eot);
-      const cut = await this.runText(at(batch.ids, S), at(batch.attentionMask, S), S, eot);
-      return cosine(full, cut) >= 0.99999;
+      const at = (a: Int32Array) => a.slice(row * L, (row + 1) * L);
+      const one = { n: 1, contextLength: L, ids: at(batch.ids), attentionMask: at(batch.attentionMask), eotPositions: batch.eotPositions.slice(row, row + 1) };
+      return cosine(await this.runTokens(one, false, false), await this.runTokens(one, true, false)) >= 0.99999;
     })();
     return this.paddingCheck;
-  }
-
-  /** One text through the text session: its raw embedding. */
-  private async runText(ids: Int32Array, mask: Int32Array, S: number, eot: number): Promise<Float32Array> {
-    const sig = this.signature.text!;
-    const rows = staticBatch(sig.inputIds) ?? 1;
-    const pad = (a: Int32Array) => {
-      const o = new Int32Array(rows * S);
-      o.set(a);
-      return o;
-    };
-    const feeds: Record<string, ort.Tensor> = { [sig.inputIds.name]: makeIntTensor(sig.inputIds.type, pad(ids), [rows, S]) };
-    if (sig.attentionMask) feeds[sig.attentionMask.name] = makeIntTensor(sig.attentionMask.type, pad(mask), [rows, S]);
-    const value = (await this.text!.run(feeds, [sig.output.name]))[sig.output.name];
-    const data = this.readFloats(value, sig.file, sig.output.name);
-    const D = value.dims[value.dims.length - 1];
-    const row = value.dims.length === 3 ? eot : 0;
-    return data.slice(row * D, (row + 1) * D);
   }
 
   async release(): Promise<void> {
