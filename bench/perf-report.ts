@@ -115,7 +115,7 @@ function textRows(t: NonNullable<PerfRun['text']>): Row[] {
       `${f(t.bucketed.promptsPerSec)} prompts/s (${n0(p.total)} in ${sec(t.bucketed.seconds)})`,
       `77-padded ${f(t.sample.paddedPromptsPerSec)} prompts/s`,
       `${f(t.speedup, 2)}× faster`,
-      `ViT-B/32 text shape, ${plural(t.model.threads, 'thread')}; ${p.templates} templates × ${n0(p.classes)} classes; mean ${f(t.bucketed.meanTokens)} tokens; 77-padded on ${n0(p.sample)} prompts (${p.sampleClasses} classes), where bucketed is ${f(t.sample.speedup, 2)}×`,
+      `ViT-B/32 text shape, ${plural(t.model.threads, 'thread')}; ${p.templates} templates × ${n0(p.classes)} classes; mean ${f(t.bucketed.meanTokens)} tokens; 77-padded on ${n0(p.sample)} prompts (${p.sampleClasses} classes), interleaved class by class with bucketed: ${f(t.sample.speedup, 2)}×`,
     ],
     ['…embeddings, bucketed vs 77-padded', `min cosine ${a.minCosine.toFixed(6)}`, '', '', `zero-shot argmax agrees on ${f(100 * a.zeroShotArgmaxAgree)}% of 1,000 random images`],
     ['…first progress line', sec(t.bucketed.firstProgressLineSeconds), '', '', `first line with a count after ${sec(t.bucketed.firstProgressCountSeconds)} (piped: every 10%)`],

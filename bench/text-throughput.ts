@@ -5,8 +5,8 @@
  *   length-bucketed: embedTexts as `npm run bench` runs it (longest first, batches padded to their longest
  *                    prompt, sealed cache chunks in a temporary cache, progress) over the whole set;
  *   77-padded:       the same tower loaded with padTextToContext, over a sample of whole classes (its cost
- *                    per prompt does not depend on the prompt), and the bucketed run over the same sample
- *                    back to back, so the sample ratio pairs the two under the same load.
+ *                    per prompt does not depend on the prompt), interleaved class by class with the bucketed
+ *                    encoder over the same sample, so the sample ratio pairs the two under the same load.
  * Equal embeddings: the cosine of each sampled prompt's two embeddings, and the zero-shot argmax over the
  * sampled classes for 1,000 random image features.
  *
@@ -73,15 +73,27 @@ export async function measureTextThroughput(opts: TextThroughputOptions = {}) {
   const fullTokens = bucketed.textWork.tokens - tokens0;
   await rm(cache, { recursive: true, force: true });
 
-  // The sample both ways, back to back.
-  const time = async (m: OnnxClipModel) => {
+  // The sample both ways, interleaved class by class (order alternating), so load drift hits both alike.
+  const d0 = full.dim;
+  const pad = { seconds: 0, tokens: 0, data: new Float32Array(samplePrompts.length * d0) };
+  const buck = { seconds: 0, tokens: 0, data: new Float32Array(samplePrompts.length * d0) };
+  const time = async (m: OnnxClipModel, into: typeof pad, k: number) => {
     const s0 = performance.now();
     const w0 = m.textWork.tokens;
-    const r = await embedTexts(m, samplePrompts, null, { quiet: true });
-    return { seconds: (performance.now() - s0) / 1000, tokens: m.textWork.tokens - w0, data: r.data };
+    const r = await embedTexts(m, samplePrompts.slice(k * T, (k + 1) * T), null, { quiet: true });
+    into.seconds += (performance.now() - s0) / 1000;
+    into.tokens += m.textWork.tokens - w0;
+    into.data.set(r.data, k * T * d0);
   };
-  const pad = await time(padded);
-  const buck = await time(bucketed);
+  for (let k = 0; k < S; k++) {
+    if (k % 2 === 0) {
+      await time(padded, pad, k);
+      await time(bucketed, buck, k);
+    } else {
+      await time(bucketed, buck, k);
+      await time(padded, pad, k);
+    }
+  }
   const load1 = loadavg();
   await bucketed.release();
   await padded.release();
