@@ -48,6 +48,8 @@ interface Setting {
 
 interface Round {
   encodeImgPerSec: number;
+  /** Process CPU time per image while encoding only: what spinning burns shows here, even under load. */
+  encodeCpuMsPerImage: number;
   pipelineImgPerSec: number;
   /** Pipeline throughput from the first encoder call to the last: without worker start-up and the first batch's preprocessing. */
   pipelineSteadyImgPerSec: number;
@@ -128,14 +130,16 @@ export async function measurePipelineThroughput(opts: PipelineThroughputOptions 
     encoders.set(s.id, models.get(k)!);
   }
 
-  const encodeOnly = async (enc: ImageEncoder, bs: number): Promise<number> => {
+  const encodeOnly = async (enc: ImageEncoder, bs: number): Promise<{ imgPerSec: number; cpuMsPerImage: number }> => {
     const batches = ready.get(bs)!;
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     for (let done = 0, b = 0; done < N; done += bs, b++) {
       const n = Math.min(bs, N - done);
       await enc.encodeImages(batches[b % 2].subarray(0, n * per), n);
     }
-    return N / ((performance.now() - t0) / 1000);
+    const cpu = process.cpuUsage(c0);
+    return { imgPerSec: N / ((performance.now() - t0) / 1000), cpuMsPerImage: (cpu.user + cpu.system) / 1000 / N };
   };
   const pipeline = async (enc: ImageEncoder, s: Setting): Promise<{ wall: number; steady: number; inlineBatches: number }> => {
     const t = timed(enc);
@@ -162,7 +166,7 @@ export async function measurePipelineThroughput(opts: PipelineThroughputOptions 
   for (let r = 0; r < ROUNDS; r++) {
     for (const s of settings) {
       const enc = encoders.get(s.id)!;
-      let e: number;
+      let e: { imgPerSec: number; cpuMsPerImage: number };
       let p: { wall: number; steady: number; inlineBatches: number };
       if (r % 2 === 0) {
         e = await encodeOnly(enc, s.batchSize);
@@ -172,16 +176,17 @@ export async function measurePipelineThroughput(opts: PipelineThroughputOptions 
         e = await encodeOnly(enc, s.batchSize);
       }
       const round: Round = {
-        encodeImgPerSec: e,
+        encodeImgPerSec: e.imgPerSec,
+        encodeCpuMsPerImage: e.cpuMsPerImage,
         pipelineImgPerSec: p.wall,
         pipelineSteadyImgPerSec: p.steady,
-        ratio: p.wall / e,
-        steadyRatio: p.steady / e,
+        ratio: p.wall / e.imgPerSec,
+        steadyRatio: p.steady / e.imgPerSec,
         inlineBatches: p.inlineBatches,
       };
       rounds.get(s.id)!.push(round);
       log(
-        `round ${r + 1}/${ROUNDS} ${s.id.padEnd(10)} encode ${e.toFixed(1)} img/s, pipeline ${p.wall.toFixed(1)} img/s ` +
+        `round ${r + 1}/${ROUNDS} ${s.id.padEnd(11)} encode ${e.imgPerSec.toFixed(1)} img/s (${e.cpuMsPerImage.toFixed(0)} CPU ms/img), pipeline ${p.wall.toFixed(1)} img/s ` +
           `(steady ${p.steady.toFixed(1)}), ratio ${round.ratio.toFixed(3)}`,
       );
     }
@@ -193,6 +198,7 @@ export async function measurePipelineThroughput(opts: PipelineThroughputOptions 
     return {
       ...s,
       encodeImgPerSec: median(rs.map((x) => x.encodeImgPerSec)),
+      encodeCpuMsPerImage: median(rs.map((x) => x.encodeCpuMsPerImage)),
       pipelineImgPerSec: median(rs.map((x) => x.pipelineImgPerSec)),
       ratio: median(rs.map((x) => x.ratio)),
       steadyRatio: median(rs.map((x) => x.steadyRatio)),
@@ -239,7 +245,7 @@ async function main(): Promise<void> {
   });
   const out = await measurePipelineThroughput({ n: Number(values.n), rounds: Number(values.rounds), quick: values.quick });
   const rows = out.settings;
-  const header = ['setting', 'threads', 'workers', 'batch', 'spin', 'warm', 'encode img/s', 'pipeline img/s', 'ratio', 'steady ratio'];
+  const header = ['setting', 'threads', 'workers', 'batch', 'spin', 'warm', 'encode img/s', 'encode CPU ms/img', 'pipeline img/s', 'ratio', 'steady ratio'];
   const table = [header, ...rows.map((r) => [
     r.id + (r.isDefault ? ' *' : ''),
     String(r.threads),
@@ -248,6 +254,7 @@ async function main(): Promise<void> {
     r.spinning ? 'yes' : 'no',
     r.warmStart ? 'yes' : 'no',
     r.encodeImgPerSec.toFixed(1),
+    r.encodeCpuMsPerImage.toFixed(1),
     r.pipelineImgPerSec.toFixed(1),
     r.ratio.toFixed(3),
     r.steadyRatio.toFixed(3),
