@@ -10,10 +10,11 @@ import type { Int8BatchingResult } from './int8-batching.ts';
 import type { measurePipelineThroughput } from './pipeline-throughput.ts';
 import type { PreprocessSpeedRow } from './preprocess-speed.ts';
 import type { ProbeFitRow, ProbeSweepRow, ProbeVsSklearn } from './probe-vs-sklearn.ts';
+import type { measureTextThroughput } from './text-throughput.ts';
 import type { TransformersJsResult } from './transformers-js.ts';
 import { median } from './vit-graph.ts';
 
-export const SECTION_IDS = ['pipeline', 'preprocess', 'cache', 'probe', 'memory', 'transformers-js', 'int8'] as const;
+export const SECTION_IDS = ['pipeline', 'text', 'preprocess', 'cache', 'probe', 'memory', 'transformers-js', 'int8'] as const;
 export type SectionId = (typeof SECTION_IDS)[number];
 
 /** How time (or memory) grows with n. */
@@ -42,6 +43,7 @@ export interface PerfRun {
   /** Wall seconds per section. */
   sectionSeconds: Partial<Record<SectionId, number>>;
   pipeline?: Awaited<ReturnType<typeof measurePipelineThroughput>>;
+  text?: Awaited<ReturnType<typeof measureTextThroughput>>;
   preprocess?: PreprocessSpeedRow[];
   cache?: Awaited<ReturnType<typeof measureFeatureCacheSpeed>>;
   probe?: ProbeVsSklearn;
@@ -102,8 +104,24 @@ function pipelineRows(p: NonNullable<PerfRun['pipeline']>): Row[] {
     `${f(s.pipelineImgPerSec)} img/s`,
     `encode-only ${f(s.encodeImgPerSec)} img/s`,
     f(s.ratio, 3),
-    `ViT-B/32 shape, ${plural(s.threads, 'thread')}, ${plural(s.workers, 'worker')}, batch ${s.batchSize}; ${n0(p.dataset.images)} CIFAR-10 images × ${plural(p.rounds, 'round')}`,
+    `ViT-B/32 shape, ${plural(s.threads, 'thread')}, ${plural(s.workers, 'worker')}, batch ${s.batchSize}${'spinning' in s ? `, spinning ${s.spinning ? 'on' : 'off'}, ${s.warmStart ? 'warm' : 'cold'} start` : ''}; ${n0(p.dataset.images)} CIFAR-10 images × ${plural(p.rounds, 'round')}`,
   ]);
+}
+
+function textRows(t: NonNullable<PerfRun['text']>): Row[] {
+  const p = t.prompts;
+  const a = t.agreement;
+  return [
+    [
+      `prompt encoding, length-bucketed vs 77-token padding`,
+      `${f(t.bucketed.promptsPerSec)} prompts/s (${n0(p.total)} in ${sec(t.bucketed.seconds)})`,
+      `77-padded ${f(t.sample.paddedPromptsPerSec)} prompts/s`,
+      `${f(t.speedup, 2)}× faster`,
+      `ViT-B/32 text shape, ${plural(t.model.threads, 'thread')}; ${p.templates} templates × ${n0(p.classes)} classes; mean ${f(t.bucketed.meanTokens)} tokens; 77-padded on ${n0(p.sample)} prompts (${p.sampleClasses} classes), interleaved class by class with bucketed: ${f(t.sample.speedup, 2)}×`,
+    ],
+    ['…embeddings, bucketed vs 77-padded', `min cosine ${a.minCosine.toFixed(6)}`, '', '', `zero-shot argmax agrees on ${f(100 * a.zeroShotArgmaxAgree)}% of 1,000 random images`],
+    ['…first progress line', sec(t.bucketed.firstProgressLineSeconds), '', '', `first line with a count after ${sec(t.bucketed.firstProgressCountSeconds)} (piped: every 10%)`],
+  ];
 }
 
 function preprocessRows(rows: PreprocessSpeedRow[]): Row[] {
@@ -196,6 +214,7 @@ function int8Rows(r: Int8BatchingResult): Row[] {
 export function renderPerfMarkdown(run: PerfRun): string {
   const rows: Row[] = [
     ...(run.pipeline ? pipelineRows(run.pipeline) : []),
+    ...(run.text ? textRows(run.text) : []),
     ...(run.preprocess ? preprocessRows(run.preprocess) : []),
     ...(run.cache ? cacheRows(run.cache) : []),
     ...(run.probe ? probeRows(run.probe) : []),

@@ -16,9 +16,10 @@ import { measureExtractMemory } from './extract-memory.ts';
 import { measureFeatureCacheSpeed } from './feature-cache-speed.ts';
 import { measureInt8Batching } from './int8-batching.ts';
 import { renderPerfMarkdown, SECTION_IDS, slopesOf, type PerfRun, type SectionId } from './perf-report.ts';
-import { measurePipelineThroughput } from './pipeline-throughput.ts';
+import { measurePipelineThroughput, pipelineVerdict } from './pipeline-throughput.ts';
 import { measurePreprocessSpeed } from './preprocess-speed.ts';
 import { measureProbeVsSklearn } from './probe-vs-sklearn.ts';
+import { measureTextThroughput } from './text-throughput.ts';
 import { measureTransformersJs } from './transformers-js.ts';
 import { machineInfo } from './vit-graph.ts';
 import { DEVICE_FLAG, deviceFlag } from '../src/cli/model-flags.ts';
@@ -58,7 +59,16 @@ const SECTIONS: Record<SectionId, { title: string; run(o: SuiteOptions, rec: Per
   pipeline: {
     title: 'pipeline vs encode-only throughput',
     async run(o, rec) {
-      rec.pipeline = await measurePipelineThroughput(o.quick ? { n: 32, rounds: 1, quick: true, device: o.device, log: o.log } : { n: 256, rounds: 3, device: o.device, log: o.log });
+      rec.pipeline = await measurePipelineThroughput(o.quick ? { n: 64, rounds: 1, quick: true, device: o.device, log: o.log } : { n: 256, rounds: 3, device: o.device, log: o.log });
+      o.log(pipelineVerdict(rec.pipeline));
+    },
+  },
+  text: {
+    title: 'prompt encoding: length-bucketed vs 77-token padding',
+    async run(o, rec) {
+      rec.text = await measureTextThroughput(o.quick ? { classes: 25, sampleClasses: 5, log: o.log } : { classes: 1000, sampleClasses: 25, log: o.log });
+      const t = rec.text;
+      o.log(`text: bucketed ${t.bucketed.promptsPerSec.toFixed(1)} prompts/s vs 77-padded ${t.sample.paddedPromptsPerSec.toFixed(1)}: ${t.speedup.toFixed(2)}× (target ≥ 3×), min cosine ${t.agreement.minCosine.toFixed(6)}`);
     },
   },
   preprocess: {

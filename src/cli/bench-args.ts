@@ -75,7 +75,7 @@ export const BENCH_FLAGS = {
   threads: { type: 'string', value: '<n>', help: 'ONNX intra-op threads (default: all cores)' },
   ...DEVICE_FLAG,
   ...INT8_ENCODE_FLAG,
-  workers: { type: 'string', value: '<n>', help: 'preprocessing worker threads (default 1; 0 = on the main thread)' },
+  workers: { type: 'string', value: '<n>', help: 'preprocessing worker threads (default: 1 per 16 cores, 0 on 1 core; 0 = on the main thread)' },
   'batch-size': { type: 'string', value: '<n>', help: 'images per encoder call (default 32)' },
   bootstrap: { type: 'string', value: '<n>', help: 'bootstrap resamples for confidence intervals (default 1000)' },
   out: { type: 'string', value: '<dir>', help: 'output directory (default reports/<run-id>); must be new or empty' },

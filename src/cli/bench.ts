@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { BENCH_EXAMPLES, BENCH_FLAGS, BENCH_PROG, benchArgsFrom, type BenchArgs } from './bench-args.ts';
 import { DEFAULT_MODEL } from '../model/registry.ts';
 import { openModel, resolveModelRef } from '../model/resolve.ts';
+import { extractionDefaults } from '../features/extraction-defaults.ts';
 import { DEFAULT_PROBE_SETTINGS, defaultThreads, newRunId, prepareDatasets, runBench } from '../pipeline/bench.ts';
 import { PROJECT_ROOT, resolveDataDir } from '../util/paths.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
@@ -48,7 +49,7 @@ async function bench(args: BenchArgs, argv: string[], io: Io, deps: BenchDeps): 
     settings: { ...DEFAULT_PROBE_SETTINGS, solver: args.solver },
     threads,
     device: args.device,
-    workers: args.workers ?? 1,
+    workers: args.workers ?? extractionDefaults().workers,
     batchSize: args.batchSize,
     cacheRoot: args.cache ? resolve(args.cacheDir ?? DEFAULT_CACHE) : null,
     requireCached: args.requireCached,

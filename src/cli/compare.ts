@@ -1,4 +1,5 @@
 /** `npm run compare`: one export against another on identical rows, paired statistics and CI gates. */
+import { extractionDefaults } from '../features/extraction-defaults.ts';
 import { dirname, join, resolve } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { openModel, resolveModelRef } from '../model/resolve.ts';
@@ -140,7 +141,7 @@ async function compare(v: Record<string, string | string[] | boolean | undefined
 
   const opts: BenchOptions = {
     modelRef: str('reference') ?? '', datasets, shots, seeds, limit,
-    templatesFile: null, settings, threads, device, workers: 1, batchSize: 32, cacheRoot, exportFeaturesDir: null, dataDir: str('data-dir') ?? null,
+    templatesFile: null, settings, threads, device, workers: extractionDefaults().workers, batchSize: 32, cacheRoot, exportFeaturesDir: null, dataDir: str('data-dir') ?? null,
     source: null, skipBad: false, bootstrapResamples: intFlag(str('bootstrap'), '--bootstrap', 1000, 1, 100_000), zeroShot: true, argv: ['npm', 'run', 'compare', '--', ...argv],
     stderr: io.stderr, signal: io.signal, shift: shiftItems.length ? shiftItems.join(',') : null, shiftSeed,
   };
@@ -172,7 +173,7 @@ async function compare(v: Record<string, string | string[] | boolean | undefined
   const speed: Record<string, number | null> = {};
   /** The paired statistics alone (features cached, models run): the issue's "< 5 s over 10,000 images". */
   const statsSeconds: Record<string, number> = {};
-  const pool = live ? new PreprocessPool(1) : null;
+  const pool = live ? new PreprocessPool(extractionDefaults().workers, { inlineUntilReady: true }) : null;
   try {
     if (reference.kind === 'model') reference.model = await open(reference.spec, str('reference-variant'));
     if (candidate?.kind === 'model') candidate.model = await open(candidate.spec, str('candidate-variant'));

@@ -2,6 +2,7 @@
  * `npm run features -- extract | verify`: fill the feature cache ahead of bench in shards (one
  * contiguous share of the rows per process or machine), and check that every row arrived.
  */
+import { extractionDefaults } from '../features/extraction-defaults.ts';
 import type { Dataset, Split } from '../datasets/types.ts';
 import { openDataset } from '../datasets/resolve.ts';
 import { openModel, resolveModelRef } from '../model/resolve.ts';
@@ -161,7 +162,7 @@ Use the same --model, --variant, --dataset, --limit and --shift as the bench run
     noPositionals(positionals, 'extract');
     const shard = shardOf(v);
     const threads = v.threads !== undefined ? intFlag(v.threads, '--threads', 0, 1, 256) : undefined;
-    const workers = intFlag(v.workers, '--workers', 1, 0, 64);
+    const workers = intFlag(v.workers, '--workers', extractionDefaults().workers, 0, 64);
     const batchSize = intFlag(v['batch-size'], '--batch-size', 32, 1, 4096);
     const device = deviceFlag(v.device);
     const t = await targetFrom(v, true);

@@ -12,7 +12,7 @@ import { unpackArray } from '../results/packed.ts';
 import { FeatureStore, gatherRows, type FeatureKey } from '../features/store.ts';
 import { corruptionShift, NO_SHIFT } from '../features/shift.ts';
 import { imageFeatureKeyOf, type ImageEncoder } from '../features/extract.ts';
-import { textFeatureKey } from '../features/text.ts';
+import { readCachedTexts } from '../features/text.ts';
 import { classPrompts, evaluateZeroShot, zeroShotClassifier } from '../evaluation/zeroshot.ts';
 import { UserError } from '../util/errors.ts';
 import type { Shots } from '../evaluation/linear-probe.ts';
@@ -122,8 +122,7 @@ async function addCachedLogits(run: StoredRun, d: DatasetResult, cacheRoot: stri
   const K = d.classes.length;
   const T = templates.length;
   // The key embedTexts writes: text-tower hashes, tokenizer settings, the exact prompt list.
-  const key = textFeatureKey({ files: model.files, tokenizer: model.tokenizer ?? undefined, device: run.results.protocol.device }, classPrompts(d.classes, templates));
-  const text = await new FeatureStore(cacheRoot, key).readAll(K * T);
+  const text = await readCachedTexts(cacheRoot, { files: model.files, tokenizer: model.tokenizer ?? undefined, device: run.results.protocol.device }, classPrompts(d.classes, templates));
   if (!text || text.dim !== outcomes.dim) return;
   const ev = evaluateZeroShot({ imageFeats: outcomes.testFeats, labels, textEmb: text.data, numClasses: K, numTemplates: T, dim: outcomes.dim, scale: run.results.protocol.zeroShotScale });
   const info = d.shiftInfo;

@@ -1,8 +1,16 @@
+import { UserError } from '../util/errors.ts';
 import { l2NormalizeRows } from './normalize.ts';
 import { classificationMetrics, correctness, type Metrics } from './metrics.ts';
 
-/** The prompts for every (class, template) pair, class-major: row c·T + t is template t filled with class c. */
+/**
+ * The prompts for every (class, template) pair, class-major: row c·T + t is template t filled with class c.
+ * An empty class name or a template without `{}` is a UserError (it would embed a prompt that names no class).
+ */
 export function classPrompts(classes: readonly string[], templates: readonly string[]): string[] {
+  const empty = classes.findIndex((c) => c.trim() === '');
+  if (empty >= 0) throw new UserError(`class ${empty} has an empty name; every class needs a name for its zero-shot prompts (fix the class names or labels file)`);
+  const bad = templates.find((t) => !t.includes('{}'));
+  if (bad !== undefined) throw new UserError(`template "${bad}" has no {} placeholder for the class name; fix the templates (--templates-file)`);
   const out: string[] = [];
   for (const c of classes) for (const t of templates) out.push(t.replaceAll('{}', c));
   return out;

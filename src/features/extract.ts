@@ -5,6 +5,7 @@ import { UserError } from '../util/errors.ts';
 import { encoderDevice, FeatureStore, gatherRows, range, type FeatureKey, type LoadedRows } from './store.ts';
 import { formatRanges, toRanges } from './shards.ts';
 import { PreprocessPool } from './worker-pool.ts';
+import { extractionDefaults } from './extraction-defaults.ts';
 import { NO_SHIFT, type ImageShift } from './shift.ts';
 
 /** The part of a loaded model that feature extraction needs. */
@@ -31,7 +32,7 @@ export interface ExtractOptions {
   cacheRoot: string | null;
   shift?: ImageShift;
   batchSize?: number;
-  /** Preprocessing worker threads (0 = inline on the main thread). */
+  /** Preprocessing worker threads (0 = inline on the main thread; default: extractionDefaults()). */
   workers?: number;
   /** A running pool to use (and leave running) instead of starting `workers` new threads. */
   pool?: PreprocessPool;
@@ -107,7 +108,7 @@ export async function extractImageFeatures(opts: ExtractOptions): Promise<Extrac
   if (missing.length > 0) {
     if (store) await store.init();
     // A caller extracting many test sets (shifts) passes one pool, so workers start once, not per set.
-    const pool = opts.pool ?? new PreprocessPool(opts.workers ?? 1);
+    const pool = opts.pool ?? new PreprocessPool(opts.workers ?? extractionDefaults().workers, { inlineUntilReady: true });
     const progress = createProgress(opts.label ?? `features ${dataset.name}/${split}`, missing.length, { unit: 'img', silent: opts.quiet, stream: opts.progressStream });
     let pendingRows: { idx: number[]; feats: Float32Array[] } = { idx: [], feats: [] };
     let dim = loaded.dim;

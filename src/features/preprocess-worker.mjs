@@ -17,3 +17,4 @@ parentPort.on('message', async (msg) => {
     parentPort.postMessage({ id: msg.id, error: serializeError(e) });
   }
 });
+parentPort.postMessage({ ready: true });

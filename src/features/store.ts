@@ -132,13 +132,6 @@ export class FeatureStore {
     const name = `chunk-${String(indices[0]).padStart(9, '0')}-${String(indices[indices.length - 1]).padStart(9, '0')}-${indices.length}-${sealOf(encoded).slice(0, SEAL_DIGITS)}.cbf`;
     await cacheWrite(this.dir, `sealing rows ${indices[0]}…${indices[indices.length - 1]}`, () => writeFileAtomic(join(this.dir, name), encoded));
   }
-
-  /** A one-shot blob (e.g. text embeddings): stored as a single chunk with indices 0..n-1. */
-  async readAll(n: number): Promise<{ data: Float32Array; dim: number } | null> {
-    const loaded = await this.load();
-    if (loaded.dim === null || loaded.rows.size < n) return null;
-    return { data: gatherRows(loaded, range(n)), dim: loaded.dim };
-  }
 }
 
 /** Hex digits of the seal in a chunk's name. */

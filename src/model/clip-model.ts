@@ -10,6 +10,7 @@ import type { ResolvedManifest } from './manifest.ts';
 import { float32ToHalfArray, halfToFloat32Array } from './onnx/fp16.ts';
 import type { PreprocessConfig } from './preprocess/config.ts';
 import type { TokenizedBatch, TokenizerSpec } from './tokenizer/spec.ts';
+import { cosine, longestRow, shortestRow } from './text-padding.ts';
 
 /** A graph input or output as the session reports it. */
 export interface TensorInfo {
@@ -59,6 +60,8 @@ export interface ClipModel {
   imageEncodeMode?: ImageEncodeMode;
   /** Why a dynamically quantised graph runs one image per run. */
   imageEncodeReason?: string;
+  /** onnxruntime's intra-op threads busy-wait between parallel sections (session option; default off). */
+  spinning?: boolean;
   dir: string;
   /** 'transformers.js' | 'two-file' | 'manifest'. */
   layout: string;
@@ -76,11 +79,22 @@ export interface ClipModel {
   encodeTokens(batch: TokenizedBatch): Promise<Float32Array>;
   /** Tokenize (the model's own spec) and encode; [texts.length, embeddingDim]. */
   encodeTexts(texts: string[]): Promise<Float32Array>;
+  /** Tokens per text (start and end tokens included, cut at the context length): what a batch pads to. */
+  textTokenLengths(texts: string[]): Promise<Int32Array>;
+  /** Texts per text-session run. */
+  readonly textBatchSize: number;
+  /**
+   * 'longest': the text input's sequence axis is dynamic and ids are padded to the batch's longest
+   * text (Hugging Face `padding=True`); 'context': padded to the full context length (77).
+   */
+  readonly textPadding: 'longest' | 'context';
   release(): Promise<void>;
 }
 
 export interface Tokenizer {
   tokenize(texts: string[]): TokenizedBatch;
+  /** BPE ids of one text, without start and end tokens. */
+  encode(text: string): number[];
 }
 
 export interface OnnxClipModelParts {
@@ -90,6 +104,7 @@ export interface OnnxClipModelParts {
   /** How images go through the vision session (joins feature-cache keys unless batched); default batched. */
   imageEncodeMode?: ImageEncodeMode;
   imageEncodeReason?: string;
+  spinning?: boolean;
   dir: string;
   layout: string;
   files: ModelFile[];
@@ -105,6 +120,8 @@ export interface OnnxClipModelParts {
   loadTokenizer?: () => Promise<Tokenizer>;
   imageBatchSize?: number;
   textBatchSize?: number;
+  /** Pad text ids to the full context length even where the graph takes shorter sequences. */
+  padTextToContext?: boolean;
 }
 
 /** The static batch dim of a graph input, if it has one. */
@@ -133,6 +150,7 @@ export class OnnxClipModel implements ClipModel {
   readonly device: string;
   readonly imageEncodeMode: ImageEncodeMode;
   readonly imageEncodeReason?: string;
+  readonly spinning: boolean;
   readonly dir: string;
   readonly layout: string;
   readonly files: ModelFile[];
@@ -148,7 +166,12 @@ export class OnnxClipModel implements ClipModel {
   private readonly makeTokenizer?: () => Promise<Tokenizer>;
   private tokenizerPromise?: Promise<Tokenizer>;
   private readonly imageBatchSize: number;
-  private readonly textBatchSize: number;
+  readonly textBatchSize: number;
+  readonly textPadding: 'longest' | 'context';
+  /** Text-session runs and the token positions they computed (rows × padded length), for benchmarks. */
+  readonly textWork = { runs: 0, tokens: 0 };
+  /** Whether cutting the padding leaves this graph's embeddings as they were (checked on first use). */
+  private paddingCheck?: Promise<boolean>;
 
   constructor(p: OnnxClipModelParts) {
     this.name = p.name;
@@ -170,8 +193,11 @@ export class OnnxClipModel implements ClipModel {
     this.imageBatchSize = vb ?? p.imageBatchSize ?? 32;
     this.imageEncodeMode = p.imageEncodeMode ?? 'batched';
     if (p.imageEncodeReason !== undefined) this.imageEncodeReason = p.imageEncodeReason;
+    this.spinning = p.spinning === true;
     const tb = p.signature.text ? staticBatch(p.signature.text.inputIds) : undefined;
     this.textBatchSize = tb ?? p.textBatchSize ?? 64;
+    const seq = p.signature.text?.inputIds.shape[1];
+    this.textPadding = typeof seq !== 'number' && !p.padTextToContext ? 'longest' : 'context';
   }
 
   async encodeImages(pixels: Float32Array, n: number): Promise<Float32Array> {
@@ -214,21 +240,39 @@ export class OnnxClipModel implements ClipModel {
     if (typeof seq === 'number' && seq !== L) {
       throw new Error(`encodeTokens: ids have length ${L} but ${sig.file} input "${sig.inputIds.name}" takes ${seq}`);
     }
+    const trim = this.textPadding === 'longest' && (await this.paddingCutIsExact(batch));
+    return this.runTokens(batch, trim, true);
+  }
+
+  /** The text session over a tokenized batch, each run padded to its longest text (`trim`) or to the context. */
+  private async runTokens(batch: TokenizedBatch, trim: boolean, counted: boolean): Promise<Float32Array> {
+    const sig = this.signature.text!;
+    const L = batch.contextLength;
     const fixed = staticBatch(sig.inputIds);
     const d = this.embeddingDim;
     const out = new Float32Array(batch.n * d);
     for (let start = 0; start < batch.n; start += this.textBatchSize) {
       const count = Math.min(this.textBatchSize, batch.n - start);
       const rows = fixed ?? count;
-      const ids = new Int32Array(rows * L);
-      ids.set(batch.ids.subarray(start * L, (start + count) * L));
-      const mask = new Int32Array(rows * L);
-      mask.set(batch.attentionMask.subarray(start * L, (start + count) * L));
+      // A causal text tower reads each text at its end token, which never attends to the padding after
+      // it: a dynamic sequence axis is padded to the batch's longest text only (Hugging Face padding=True).
+      const S = trim ? longestRow(batch, start, count) : L;
+      const ids = new Int32Array(rows * S);
+      const mask = new Int32Array(rows * S);
+      for (let r = 0; r < count; r++) {
+        const from = (start + r) * L;
+        ids.set(batch.ids.subarray(from, from + S), r * S);
+        mask.set(batch.attentionMask.subarray(from, from + S), r * S);
+      }
       const feeds: Record<string, ort.Tensor> = {
-        [sig.inputIds.name]: makeIntTensor(sig.inputIds.type, ids, [rows, L]),
+        [sig.inputIds.name]: makeIntTensor(sig.inputIds.type, ids, [rows, S]),
       };
-      if (sig.attentionMask) feeds[sig.attentionMask.name] = makeIntTensor(sig.attentionMask.type, mask, [rows, L]);
-      const res = await this.text.run(feeds, [sig.output.name]);
+      if (sig.attentionMask) feeds[sig.attentionMask.name] = makeIntTensor(sig.attentionMask.type, mask, [rows, S]);
+      const res = await this.text!.run(feeds, [sig.output.name]);
+      if (counted) {
+        this.textWork.runs++;
+        this.textWork.tokens += rows * S;
+      }
       const value = res[sig.output.name];
       if (sig.pooling === 'eot' || value.dims.length === 3) {
         const hidden = this.readFloats(value, sig.file, sig.output.name);
@@ -250,11 +294,7 @@ export class OnnxClipModel implements ClipModel {
   }
 
   async encodeTexts(texts: string[]): Promise<Float32Array> {
-    if (!this.text || !this.makeTokenizer) {
-      throw new UserError(`${this.name}: this model has no text encoder (image-only); zero-shot needs one`);
-    }
-    this.tokenizerPromise ??= this.makeTokenizer();
-    const tok = await this.tokenizerPromise;
+    const tok = await this.textTokenizer();
     const d = this.embeddingDim;
     const out = new Float32Array(texts.length * d);
     for (let start = 0; start < texts.length; start += this.textBatchSize) {
@@ -262,6 +302,38 @@ export class OnnxClipModel implements ClipModel {
       out.set(await this.encodeTokens(tok.tokenize(part)), start * d);
     }
     return out;
+  }
+
+  async textTokenLengths(texts: string[]): Promise<Int32Array> {
+    const tok = await this.textTokenizer();
+    const L = this.tokenizer?.contextLength ?? 77;
+    return Int32Array.from(texts, (t) => Math.min(tok.encode(t).length + 2, L));
+  }
+
+  private async textTokenizer(): Promise<Tokenizer> {
+    if (!this.text || !this.makeTokenizer) {
+      throw new UserError(`${this.name}: this model has no text encoder (image-only); zero-shot needs one`);
+    }
+    this.tokenizerPromise ??= this.makeTokenizer();
+    return this.tokenizerPromise;
+  }
+
+  /**
+   * Whether this graph gives a text the same embedding without the padding after it (cosine ≥ 0.99999),
+   * checked once on the shortest text of the first batch that has padding: true for CLIP's causal towers, false for a tower
+   * that attends to the padding (then every batch is padded to the context length, as before).
+   */
+  private paddingCutIsExact(batch: TokenizedBatch): Promise<boolean> {
+    // Every text fills the context: nothing to cut, and nothing learnt about the graph yet.
+    if (batch.n === 0 || shortestRow(batch).length >= batch.contextLength) return Promise.resolve(false);
+    this.paddingCheck ??= (async () => {
+      const { row } = shortestRow(batch);
+      const L = batch.contextLength;
+      const at = (a: Int32Array) => a.slice(row * L, (row + 1) * L);
+      const one = { n: 1, contextLength: L, ids: at(batch.ids), attentionMask: at(batch.attentionMask), eotPositions: batch.eotPositions.slice(row, row + 1) };
+      return cosine(await this.runTokens(one, false, false), await this.runTokens(one, true, false)) >= 0.99999;
+    })();
+    return this.paddingCheck;
   }
 
   async release(): Promise<void> {

@@ -32,6 +32,13 @@ export interface LoadOptions {
   device?: Device;
   /** Dynamically quantised (int8) vision graphs: the per-row rewrite when it applies (default), or one image per run. */
   int8Encode?: Int8EncodeChoice;
+  /**
+   * onnxruntime's intra-op threads busy-wait between parallel sections (its own default). Default false:
+   * spinning threads take the cores preprocessing workers need (src/features/extraction-defaults.ts).
+   */
+  spinning?: boolean;
+  /** Pad text to the full context length even where the text graph takes shorter sequences (a baseline). */
+  padTextToContext?: boolean;
 }
 
 const INT_TYPES = ['int64', 'int32'];
@@ -43,10 +50,13 @@ interface GraphIO {
 }
 
 /** A session on the file at `path`, or on `bytes` (a graph rewritten in memory from that file). */
-async function openSession(path: string, threads: number, device: Device, bytes?: Uint8Array): Promise<ort.InferenceSession> {
+async function openSession(path: string, threads: number, device: Device, spinning: boolean, bytes?: Uint8Array): Promise<ort.InferenceSession> {
   const options: ort.InferenceSession.SessionOptions = {
     executionProviders: executionProviders(device),
     intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    extra: { session: { intra_op: { allow_spinning: spinning ? '1' : '0' } } },
     graphOptimizationLevel: 'all',
     // Errors only: the optimiser's warnings (e.g. "Removing initializer … not used") describe the export
     // file, not this run, and would interleave with progress output; real failures still throw.
@@ -238,14 +248,14 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Cl
 
   const visionData = await externalDataPaths(visionPath);
   const textData = textPath ? await externalDataPaths(textPath) : [];
-  let visionSession = await openSession(visionPath, threads, device);
+  let visionSession = await openSession(visionPath, threads, device, opts.spinning ?? false);
   let textSession: ort.InferenceSession | undefined;
   try {
     const vision = visionSignature(await graphIO(visionSession, visionPath), visionPath, found, preprocess);
     let text: TextSignature | undefined;
     let tokenizer: TokenizerSpec | undefined;
     if (textPath) {
-      textSession = await openSession(textPath, threads, device);
+      textSession = await openSession(textPath, threads, device, opts.spinning ?? false);
       text = textSignature(await graphIO(textSession, textPath), textPath, found);
       const seq = text.inputIds.shape[1];
       tokenizer = await resolveTokenizerSpec(found, {
@@ -267,7 +277,7 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Cl
       height,
       width,
       choice: opts.int8Encode ?? 'auto',
-      open: (bytes) => openSession(visionPath, threads, device, bytes),
+      open: (bytes) => openSession(visionPath, threads, device, opts.spinning ?? false, bytes),
     });
     if (encode.session) {
       await visionSession.release();
@@ -352,6 +362,8 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Cl
       imageEncodeMode: encode.mode,
       ...(encode.mode === 'one-per-run' ? { imageBatchSize: 1 } : {}),
       ...(encode.reason ? { imageEncodeReason: encode.reason } : {}),
+      ...(opts.padTextToContext ? { padTextToContext: true } : {}),
+      spinning: opts.spinning ?? false,
       dir: found.dir,
       layout: found.layout,
       files,

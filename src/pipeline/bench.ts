@@ -9,6 +9,7 @@ import { PreprocessPool } from '../features/worker-pool.ts';
 import { DEFAULT_PROBE_SETTINGS, drawnIndices, planProbeDraws } from '../evaluation/linear-probe.ts';
 import { probeBreakEven } from '../evaluation/break-even.ts';
 import { Rng, deriveSeed } from '../util/rng.ts';
+import { classPrompts } from '../evaluation/zeroshot.ts';
 import { UserError } from '../util/errors.ts';
 import type { BenchResults, DatasetResult, ProbeResult, RobustnessRecord } from '../results/schema.ts';
 import { RESULTS_SCHEMA_ID, RESULTS_SCHEMA_VERSION } from '../results/schema.ts';
@@ -104,6 +105,8 @@ export async function prepareDatasets(opts: BenchOptions): Promise<PreparedDatas
         : ref;
     const name = ds.name;
     if (!ds.splits.includes('test')) throw new UserError(`dataset ${name} has no test split (splits: ${ds.splits.join(', ')})`);
+    // Bad class names or templates fail here, before anything is encoded (classPrompts names the culprit).
+    if (opts.zeroShot) classPrompts(ds.classes, ds.templates);
     const testLabels = await ds.labels('test');
     const trainLabels = ds.splits.includes('train') ? await ds.labels('train') : null;
     if (trainLabels) {
@@ -159,7 +162,7 @@ export function testIndices(ds: Dataset, testSize: number, limit: number | null)
 
 /** One dataset: extract test → zero-shot → draw, extract pool, fit and score probes → break-even → record; then each shifted test set. */
 async function benchDataset(opts: BenchOptions, model: ClipModel, prepared: PreparedDataset, warnings: string[]): Promise<{ records: DatasetResult[]; robustness: RobustnessRecord[] }> {
-  const pool = new PreprocessPool(opts.workers);
+  const pool = new PreprocessPool(opts.workers, { inlineUntilReady: true });
   try {
     return await benchDatasetWith(opts, model, prepared, warnings, pool);
   } finally {
@@ -208,7 +211,7 @@ async function benchDatasetWith(
   const test = await extract('test', testIdx);
   const d = test.dim;
 
-  const head = await zeroShotHead({ model, ds, dim: d, enabled: opts.zeroShot, cacheRoot: opts.cacheRoot });
+  const head = await zeroShotHead({ model, ds, dim: d, enabled: opts.zeroShot, cacheRoot: opts.cacheRoot, quiet: opts.quiet, progressStream: opts.stderr, log });
   const zs = zeroShotOn({ model, ds, head, testFeats: test.features, testLabels, dim: d, bootstrapResamples: opts.bootstrapResamples, warnings });
   const zeroShot = zs.result;
   if (zeroShot.seconds !== undefined) timings.zeroShot = zeroShot.seconds;

@@ -53,6 +53,8 @@ export function protocolRecord(opts: BenchOptions, model: ClipModel): BenchResul
     threads: opts.threads,
     device: opts.device ?? 'cpu',
     batchSize: opts.batchSize,
+    workers: opts.workers,
+    intraOpSpinning: model.spinning ?? false,
   };
 }
 

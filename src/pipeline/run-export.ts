@@ -66,7 +66,7 @@ export async function runExport(args: {
     extractImageFeatures({ pool, encoder: model, dataset, split, indices, shift, cacheRoot: opts.cacheRoot, batchSize: opts.batchSize, workers: opts.workers, label: `${model.name} ${dataset.name} ${split}${shift === NO_SHIFT ? '' : ` ${shift.label}`} features`, quiet: opts.quiet, progressStream: opts.stderr });
   const test = await extract(ds, 'test', testIdx);
   const d = test.dim;
-  const head = await zeroShotHead({ model, ds, dim: d, enabled: opts.zeroShot, cacheRoot: opts.cacheRoot });
+  const head = await zeroShotHead({ model, ds, dim: d, enabled: opts.zeroShot, cacheRoot: opts.cacheRoot, quiet: opts.quiet, progressStream: opts.stderr });
   const classifier = head.available ? zeroShotClassifier(head.textEmb, K, ds.templates.length, d) : null;
   let fitted: FittedProbes | null = null;
   if (draws && prepared.trainLabels) {

@@ -1,6 +1,6 @@
 import type { Dataset } from '../datasets/types.ts';
 import type { ClipModel } from '../model/clip-model.ts';
-import { embedTexts } from '../features/text.ts';
+import { embedTexts, type EmbedTextsOptions } from '../features/text.ts';
 import { classPrompts, evaluateZeroShot } from '../evaluation/zeroshot.ts';
 import { zeroShotEstimates } from '../evaluation/estimates.ts';
 import { classificationMetrics, correctness, restrictToClasses } from '../evaluation/metrics.ts';
@@ -12,12 +12,23 @@ import { BOOTSTRAP_SEED, toRecord } from './record.ts';
 /** The zero-shot head of one dataset: its class prompts embedded once, reused for every test set. */
 export type ZeroShotHead = { available: true; textEmb: Float32Array; seconds: number } | { available: false; reason: string };
 
-export async function zeroShotHead(args: { model: ClipModel; ds: Dataset; dim: number; enabled: boolean; cacheRoot: string | null }): Promise<ZeroShotHead> {
+export async function zeroShotHead(args: {
+  model: ClipModel;
+  ds: Dataset;
+  dim: number;
+  enabled: boolean;
+  cacheRoot: string | null;
+  /** Progress of the prompt encoding (ImageNet's 80 templates × 1,000 classes take minutes). */
+  quiet?: boolean;
+  progressStream?: EmbedTextsOptions['progressStream'];
+  log?: (msg: string) => void;
+}): Promise<ZeroShotHead> {
   const { model, ds } = args;
   if (!args.enabled) return { available: false, reason: 'disabled with --no-zero-shot' };
   if (!model.hasText) return { available: false, reason: `${model.name} has no text tower (image-only backbone): probes only` };
   const t0 = performance.now();
-  const text = await embedTexts(model, classPrompts(ds.classes, ds.templates), args.cacheRoot);
+  const prompts = classPrompts(ds.classes, ds.templates);
+  const text = await embedTexts(model, prompts, args.cacheRoot, { label: `${ds.name} prompts`, quiet: args.quiet, progressStream: args.progressStream, log: args.log });
   if (text.dim !== args.dim) throw new UserError(`${model.name}: text embeddings are ${text.dim}-d but image embeddings ${args.dim}-d`);
   return { available: true, textEmb: text.data, seconds: (performance.now() - t0) / 1000 };
 }

@@ -217,6 +217,10 @@ export interface BenchResults {
     /** onnxruntime execution provider of the encoders; absent in records written before --device (cpu). */
     device?: string;
     batchSize: number;
+    /** Preprocessing worker threads (0: on the main thread); absent in records written before it was recorded. */
+    workers?: number;
+    /** Whether onnxruntime's intra-op threads spin-waited; absent in older records (which spun). */
+    intraOpSpinning?: boolean;
   };
   datasets: DatasetResult[];
   /** With --shift: per dataset, how zero-shot and the adapted probes hold up (from the records above). */

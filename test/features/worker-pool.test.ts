@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PreprocessPool } from '../../src/features/worker-pool.ts';
+import { extractionDefaults } from '../../src/features/extraction-defaults.ts';
 import type { PreprocessConfig } from '../../src/model/preprocess/config.ts';
 import { UserError } from '../../src/util/errors.ts';
 
@@ -24,6 +25,34 @@ describe('preprocessing worker pool', () => {
     } finally {
       await pool.close();
     }
+  });
+
+  it('inlineUntilReady: jobs run on the main thread until the worker has started, then in the worker, with the same pixels', async () => {
+    const pool = new PreprocessPool(1, { inlineUntilReady: true });
+    const job = { cfg, shift: 'none', datasetIdentity: 'test', split: 'test', images: [image], indices: [0] };
+    try {
+      const first = await pool.run(job); // the worker is still loading its modules
+      expect(pool.inlineJobs).toBe(1);
+      const deadline = Date.now() + 20_000;
+      let later: Float32Array;
+      for (;;) {
+        const before = pool.inlineJobs;
+        later = await pool.run(job);
+        if (pool.inlineJobs === before) break; // this one went to the worker
+        if (Date.now() > deadline) throw new Error('the worker never reported it had started');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(Array.from(later)).toEqual(Array.from(first));
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('extractionDefaults: all cores for onnxruntime without spinning; one worker from 2 cores (one more per 16), inline on 1', () => {
+    expect(extractionDefaults(1)).toEqual({ threads: 1, workers: 0, batchSize: 32, spinning: false });
+    expect(extractionDefaults(2)).toEqual({ threads: 2, workers: 1, batchSize: 32, spinning: false });
+    expect(extractionDefaults(16)).toMatchObject({ threads: 16, workers: 1 });
+    expect(extractionDefaults(64)).toMatchObject({ threads: 64, workers: 4 });
   });
 
   it('a UserError thrown in a worker arrives in the main thread as a UserError with its message and exit code', async () => {
