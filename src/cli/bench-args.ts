@@ -34,6 +34,9 @@ export interface BenchArgs {
   noZeroShot: boolean;
   shift: string | null;
   shiftSeed: number;
+  /** --task (default classification) and the caption-file flags of --task retrieval. */
+  task: 'classification' | 'retrieval';
+  captions: { imageColumn?: string; captionColumn?: string; separator?: string; split?: string; imageRoot?: string };
 }
 
 /** Flags every command that extracts features shares: --force for --out, and where caches live. */
@@ -42,6 +45,16 @@ export const STORAGE_FLAGS = {
   'no-cache': { type: 'boolean', help: 'do not read or write the feature cache' },
   'cache-dir': { type: 'string', value: '<dir>', help: 'feature cache (default .cache/features)' },
   'data-dir': { type: 'string', value: '<dir>', help: 'dataset cache (default datasets/)' },
+} satisfies Flags;
+
+/** --task retrieval: which task, and how caption files are read (docs/retrieval.md). */
+export const RETRIEVAL_FLAGS = {
+  task: { type: 'string', value: '<name>', help: 'classification (default) or retrieval: class prompts rank a labelled set\'s images\n(mAP, P@k, R@k), or captions and images rank each other (a caption .csv/.tsv or a\nKarpathy .json as --dataset; CLIP_benchmark recall@k)' },
+  'image-column': { type: 'string', value: '<name>', help: 'caption CSV: the image path column (default filepath, as open_clip)' },
+  'caption-column': { type: 'string', value: '<name>', help: 'caption CSV: the caption column (default title, as open_clip)' },
+  separator: { type: 'string', value: '<c>', help: 'caption CSV: the field separator (default tab, as open_clip; \\t or , or ;)' },
+  split: { type: 'string', value: '<name>', help: 'Karpathy JSON: the split to evaluate (default test)' },
+  'image-root': { type: 'string', value: '<dir>', help: 'caption file: the folder image paths are relative to (default its own folder)' },
 } satisfies Flags;
 
 export const BENCH_FLAGS = {
@@ -80,6 +93,7 @@ export const BENCH_FLAGS = {
     help: 'also score on shifted test sets: name:severity[,…], a corruption name (5 severities),\ncorruptions (the 15), corruptions+extra (19), a natural shift (quickdraw for cifar10,\ndigits for mnist, mnist for digits), map:<file.json>, or released:<dir> (the released\nCIFAR-10-C .npy files, cifar10 only); list: npm run shifts -- list',
   },
   'shift-seed': { type: 'string', value: '<n>', help: 'seed of the seeded corruptions (default 0)' },
+  ...RETRIEVAL_FLAGS,
 } satisfies Flags;
 
 export const BENCH_EXAMPLES = [
@@ -90,6 +104,9 @@ export const BENCH_EXAMPLES = [
   `${BENCH_PROG} --model ./my-export --dataset ./photos --templates prompts.json --limit 500`,
   `${BENCH_PROG} --dataset cifar10 --shots 1,4,16 --shift corruptions --limit 1000`,
   `${BENCH_PROG} --dataset cifar10 --shots 4,16 --shift quickdraw,gaussian_noise:3`,
+  `${BENCH_PROG} --task retrieval --dataset cifar10 --limit 2000`,
+  `${BENCH_PROG} --task retrieval --dataset captions.tsv --model clip-vit-b32`,
+  `${BENCH_PROG} --task retrieval --dataset karpathy:dataset_coco.json --image-root coco/ --split test`,
 ];
 
 export function parseShots(v: string): (number | 'all')[] {
@@ -140,7 +157,21 @@ export function benchArgsFrom(v: FlagValues<typeof BENCH_FLAGS>, positionals: st
     noZeroShot: v['no-zero-shot'] === true,
     shift: v.shift ?? null,
     shiftSeed: intFlag(v['shift-seed'], '--shift-seed', 0, 0),
+    ...retrievalArgs(v),
   };
+}
+
+function retrievalArgs(v: FlagValues<typeof BENCH_FLAGS>): Pick<BenchArgs, 'task' | 'captions'> {
+  const task = choiceFlag(v.task, '--task', ['classification', 'retrieval'] as const) ?? 'classification';
+  const captionFlags = (['image-column', 'caption-column', 'separator', 'split', 'image-root'] as const).filter((f) => v[f] !== undefined);
+  if (task !== 'retrieval' && captionFlags.length) throw new UserError(`--${captionFlags[0]} reads caption files, which only --task retrieval uses`);
+  if (task === 'retrieval') {
+    if (v.shift) throw new UserError(`--shift with --task retrieval is not supported yet; drop --shift`);
+    if (v.shots !== undefined) throw new UserError(`--shots trains linear probes, which --task retrieval does not; drop --shots`);
+  }
+  const sep = v.separator === undefined ? undefined : v.separator === '\\t' || v.separator === 'tab' ? '\t' : v.separator;
+  if (sep !== undefined && sep.length !== 1) throw new UserError(`--separator "${v.separator}": give one character (\\t or tab for a tab)`);
+  return { task, captions: { imageColumn: v['image-column'], captionColumn: v['caption-column'], separator: sep, split: v.split, imageRoot: v['image-root'] } };
 }
 
 export function parseBenchArgs(argv: string[]): BenchArgs {

@@ -1,0 +1,156 @@
+/**
+ * `bench --task retrieval`: per test set, encode the images and the text queries, rank, score, and shape a
+ * RetrievalRecord. A labelled set gives class retrieval (each class's prompt ensemble queries the test
+ * images); a caption file gives caption retrieval both ways (CLIP_benchmark's zeroshot_retrieval).
+ */
+import { join } from 'node:path';
+import type { ClipModel } from '../model/clip-model.ts';
+import { openDataset } from '../datasets/resolve.ts';
+import { isCaptionFile, openCaptionedSet, type CaptionedSet, type CaptionOptions } from '../datasets/captions.ts';
+import type { Dataset } from '../datasets/types.ts';
+import { extractImageFeatures } from '../features/extract.ts';
+import { embedTexts } from '../features/text.ts';
+import { PreprocessPool } from '../features/worker-pool.ts';
+import { classPrompts, zeroShotClassifier, zeroShotLogits } from '../evaluation/zeroshot.ts';
+import { classRetrieval, DEFAULT_CLASS_KS } from '../evaluation/class-retrieval.ts';
+import { retrieveCaptions } from '../evaluation/retrieval.ts';
+import { captionRetrievalMetrics, DEFAULT_RECALL_KS } from '../evaluation/retrieval-metrics.ts';
+import { packArray } from '../results/packed.ts';
+import { RESULTS_SCHEMA_ID, RESULTS_SCHEMA_VERSION, type BenchResults, type RetrievalRecord } from '../results/schema.ts';
+import { recordEnvironment } from '../results/environment.ts';
+import { encodeNpy } from '../util/npy.ts';
+import { writeFileAtomic } from '../util/atomic.ts';
+import { deriveSeed } from '../util/rng.ts';
+import { UserError } from '../util/errors.ts';
+import { BOOTSTRAP_SEED, modelRecord, protocolRecord } from './record.ts';
+import { newRunId, testIndices } from './bench.ts';
+import { exportFeatures } from './export-features.ts';
+import type { BenchOptions } from './options.ts';
+
+export type RetrievalSet = { kind: 'class'; ds: Dataset; labels: Int32Array; skipped: string[] } | { kind: 'caption'; set: CaptionedSet; skipped: string[] };
+
+/** Opens every --dataset for retrieval before the model loads: caption files by prefix or extension, the rest as labelled sets. */
+export async function prepareRetrievalSets(opts: BenchOptions, captions: CaptionOptions): Promise<RetrievalSet[]> {
+  const out: RetrievalSet[] = [];
+  for (const ref of opts.datasets) {
+    if (typeof ref === 'string' && isCaptionFile(ref)) {
+      const set = await openCaptionedSet(ref, { ...captions, skipBad: opts.skipBad });
+      out.push({ kind: 'caption', set, skipped: set.skipped.map((s) => `${set.name}: skipped unreadable image ${s.path} (${s.reason}) and its captions`) });
+      continue;
+    }
+    const ds = typeof ref === 'string' ? await openDataset(ref, { dataDir: opts.dataDir ?? undefined, source: opts.source ?? undefined, skipBad: opts.skipBad, templatesFile: opts.templatesFile ?? undefined }) : ref;
+    if (!ds.splits.includes('test')) throw new UserError(`dataset ${ds.name} has no test split (splits: ${ds.splits.join(', ')})`);
+    const skipped = ((ds as { skipped?: { path: string; reason: string }[] }).skipped ?? []).map((s) => `${ds.name}: skipped unreadable image ${s.path} (${s.reason})`);
+    out.push({ kind: 'class', ds, labels: await ds.labels('test'), skipped });
+  }
+  return out;
+}
+
+const seconds = (t0: number) => (performance.now() - t0) / 1000;
+
+/** The retrieval benchmark over prepared sets with one loaded model; returns the results record (no files but --export-features). */
+export async function runRetrievalBench(opts: BenchOptions, model: ClipModel, sets: RetrievalSet[]): Promise<BenchResults> {
+  const t0 = performance.now();
+  if (!model.hasText) throw new UserError(`${model.name} has no text tower (image-only backbone): retrieval needs text embeddings`);
+  const log = opts.log ?? ((m: string) => void (opts.stderr ?? process.stderr).write(`${m}\n`));
+  const warnings: string[] = [];
+  const records: RetrievalRecord[] = [];
+  const pool = new PreprocessPool(opts.workers);
+  try {
+    for (const s of sets) {
+      warnings.push(...s.skipped);
+      const ds = s.kind === 'class' ? s.ds : s.set.images;
+      const size = await ds.size('test');
+      const idx = s.kind === 'class' ? testIndices(ds, size, opts.limit) : Int32Array.from({ length: size }, (_, i) => i);
+      const feats = await extractImageFeatures({ pool, encoder: model, dataset: ds, split: 'test', indices: idx, cacheRoot: opts.cacheRoot, requireCached: opts.requireCached, batchSize: opts.batchSize, workers: opts.workers, label: `${ds.name} test features`, quiet: opts.quiet, progressStream: opts.stderr, log });
+      log(`${ds.name}/test: ${idx.length} images (${feats.cachedRows} cached, ${feats.computedRows} encoded) in ${feats.seconds.toFixed(1)} s`);
+      const base = { dataset: ds.name, shift: 'none', provenance: { ...ds.provenance }, images: idx.length, featureCache: { test: { dir: feats.cacheDir, cachedRows: feats.cachedRows, computedRows: feats.computedRows } } };
+      const d = feats.dim;
+      if (s.kind === 'class') {
+        const tt = performance.now();
+        const K = ds.classes.length;
+        const text = await embedTexts(model, classPrompts(ds.classes, ds.templates), opts.cacheRoot);
+        if (text.dim !== d) throw new UserError(`${model.name}: text embeddings are ${text.dim}-d but image embeddings ${d}-d`);
+        const classifier = zeroShotClassifier(text.data, K, ds.templates.length, d);
+        const textSeconds = seconds(tt);
+        const tr = performance.now();
+        const labels = Int32Array.from(idx, (i) => s.labels[i]);
+        const scores = zeroShotLogits(feats.features, idx.length, classifier, K, d, 1);
+        const r = classRetrieval(scores, labels, K, { ks: DEFAULT_CLASS_KS, seed: deriveSeed(BOOTSTRAP_SEED, `${ds.name}/class-retrieval`), resamples: opts.bootstrapResamples });
+        const metrics: RetrievalRecord['metrics'] = { mAP: r.overall.map };
+        r.ks.forEach((k, x) => (metrics[`precision@${k}`] = r.overall.precisionAt[x]));
+        r.ks.forEach((k, x) => (metrics[`recall@${k}`] = r.overall.recallAt[x]));
+        const empty = ds.classes.filter((_, c) => r.relevant[c] === 0);
+        if (empty.length) warnings.push(`${ds.name}: no test image of ${empty.join(', ')}: their AP is undefined and left out of mAP`);
+        records.push({
+          ...base,
+          kind: 'class',
+          queries: K,
+          templates: [...ds.templates],
+          ks: r.ks,
+          metrics,
+          perClass: ds.classes.map((c, i) => ({ class: c, relevant: r.relevant[i], ...r.perClass[i] })),
+          timings: { testFeatures: feats.seconds, textFeatures: textSeconds, retrieval: seconds(tr) },
+        });
+        log(`${ds.name}: class retrieval mAP ${(100 * r.overall.map.mean).toFixed(1)}% over ${K} class queries`);
+        if (opts.exportFeaturesDir) {
+          const dir = join(opts.exportFeaturesDir, ds.name);
+          await exportFeatures(dir, { pool: null, test: { features: feats.features, dim: d, indices: idx, labels }, classes: ds.classes });
+          await writeFileAtomic(join(dir, 'text_features.npy'), encodeNpy(classifier, [K, d]));
+        }
+        continue;
+      }
+      const set = s.set;
+      const tt = performance.now();
+      const text = await embedTexts(model, set.captions, opts.cacheRoot);
+      if (text.dim !== d) throw new UserError(`${model.name}: text embeddings are ${text.dim}-d but image embeddings ${d}-d`);
+      const textSeconds = seconds(tt);
+      const tr = performance.now();
+      const ks = [...DEFAULT_RECALL_KS];
+      const r = retrieveCaptions({ texts: text.data, images: feats.features, captionImage: set.captionImage, numImages: idx.length, dim: d, k: Math.max(...ks), similarity: { threads: opts.threads } });
+      const metrics = captionRetrievalMetrics(r, ks, BOOTSTRAP_SEED, `${set.name}/caption-retrieval`, opts.bootstrapResamples);
+      const top1 = (t: { k: number; indices: Int32Array }) => Int32Array.from({ length: t.indices.length / t.k }, (_, q) => t.indices[q * t.k]);
+      records.push({
+        ...base,
+        kind: 'caption',
+        queries: set.captions.length,
+        captions: set.captions.length,
+        ks,
+        metrics,
+        outcomes: {
+          captionImage: packArray(set.captionImage, 'int32'),
+          imageRetrievalRanks: packArray(r.imageRetrievalRanks, 'int32'),
+          textRetrievalRanks: packArray(r.textRetrievalRanks, 'int32'),
+          imageRetrievalTop1: packArray(top1(r.imageRetrievalTop), 'int32'),
+          textRetrievalTop1: packArray(top1(r.textRetrievalTop), 'int32'),
+        },
+        timings: { testFeatures: feats.seconds, textFeatures: textSeconds, retrieval: seconds(tr) },
+      });
+      log(`${set.name}: image_retrieval_recall@5 ${(100 * metrics['image_retrieval_recall@5'].mean).toFixed(1)}%, text_retrieval_recall@5 ${(100 * metrics['text_retrieval_recall@5'].mean).toFixed(1)}% (${set.captions.length} captions, ${idx.length} images)`);
+      if (opts.exportFeaturesDir) {
+        const dir = join(opts.exportFeaturesDir, set.name);
+        await writeFileAtomic(join(dir, 'test_features.npy'), encodeNpy(feats.features, [idx.length, d]));
+        await writeFileAtomic(join(dir, 'text_features.npy'), encodeNpy(text.data, [set.captions.length, d]));
+        await writeFileAtomic(join(dir, 'caption_image.npy'), encodeNpy(set.captionImage, [set.captions.length]));
+        await writeFileAtomic(join(dir, 'captions.json'), JSON.stringify(set.captions, null, 1));
+      }
+    }
+  } finally {
+    await pool.close();
+  }
+  return {
+    schema: RESULTS_SCHEMA_ID,
+    schemaVersion: RESULTS_SCHEMA_VERSION,
+    runId: opts.runId ?? newRunId(),
+    createdAt: new Date().toISOString(),
+    command: { argv: opts.argv, cwd: process.cwd() },
+    environment: recordEnvironment(),
+    model: modelRecord(opts.modelRef, model),
+    protocol: protocolRecord(opts, model),
+    task: 'retrieval',
+    datasets: [],
+    retrieval: records,
+    timings: { totalSeconds: seconds(t0) },
+    warnings,
+  };
+}
