@@ -5,8 +5,8 @@
  *
  * One pass over blocks of caption rows (similarity.ts) keeps, per caption, its top-k images and, per image,
  * its top-k captions (partial selection: a k-long sorted list per query, never a sort of a row), and counts
- * for every query the non-relevant items scoring above its best relevant one: that count + 1 is the rank of
- * the first relevant item, from which recall@k (rank ≤ k) and the median rank follow. Memory: the block, the
+ * for every query the non-relevant items ranked above its best relevant one (ties to the lower index): that
+ * count + 1 is the rank of the first relevant item, from which recall@k (rank ≤ k) and the median rank follow. Memory: the block, the
  * k-lists and the ranks; never the n × m matrix.
  */
 import { l2NormalizeRows } from './normalize.ts';
@@ -42,6 +42,12 @@ function insertTop(scores: Float32Array, indices: Int32Array, off: number, k: nu
   indices[off + pos] = idx;
 }
 
+/**
+ * A block score this close to a query's relevant score is re-decided in float64: float32 products of unit
+ * vectors differ from float64 ones by ~1e-6 (summation order, rounding), far below this guard.
+ */
+const GUARD = 1e-4;
+
 /** The images of every caption, checked: each caption names an image, each image has a caption. */
 function checkCaptionImage(captionImage: Int32Array, numImages: number): void {
   const has = new Uint8Array(numImages);
@@ -75,17 +81,35 @@ export function retrieveCaptions(args: {
   const texts = l2NormalizeRows(args.texts, nT, d);
   const images = l2NormalizeRows(args.images, nI, d);
 
-  // The score of each query's best relevant item, in float64 from the normalised rows (the block values
-  // are float32 sums in another order; only exact near-ties with another item can differ).
+  // The score of each query's best relevant item, in float64 from the normalised rows. A block score (float32,
+  // another summation order) within GUARD of it is recomputed in float64 before it is compared, so ranks are
+  // those of float64 scores, ties (duplicate captions) going to the lower index as a stable sort orders them.
+  const dot64 = (t: number, i: number) => {
+    let x = 0;
+    for (let j = 0; j < d; j++) x += texts[t * d + j] * images[i * d + j];
+    return x;
+  };
   const captionScore = new Float64Array(nT);
   const bestCaption = new Float64Array(nI).fill(-Infinity);
   for (let t = 0; t < nT; t++) {
     const i = captionImage[t];
-    let s = 0;
-    for (let j = 0; j < d; j++) s += texts[t * d + j] * images[i * d + j];
+    const s = dot64(t, i);
     captionScore[t] = s;
     if (s > bestCaption[i]) bestCaption[i] = s;
   }
+  // Per image, its first-ranked relevant caption: the lowest index among those with the best score.
+  const firstCaption = new Int32Array(nI).fill(nT);
+  for (let t = 0; t < nT; t++) {
+    const i = captionImage[t];
+    if (captionScore[t] === bestCaption[i] && t < firstCaption[i]) firstCaption[i] = t;
+  }
+  /** Whether item score s (float32, of pair t, i) ranks above a relevant score `rel` held by index `relIndex`. */
+  const ranksAbove = (s: number, rel: number, t: number, i: number, index: number, relIndex: number) => {
+    if (s > rel + GUARD) return true;
+    if (s < rel - GUARD) return false;
+    const x = dot64(t, i);
+    return x > rel || (x === rel && index < relIndex);
+  };
 
   const kI = Math.min(args.k, nI);
   const kT = Math.min(args.k, nT);
@@ -119,25 +143,25 @@ export function retrieveCaptions(args: {
         for (let i = 0; i < nI; i++) {
           const s = block[o + i];
           if (s > rowThr) {
-            if (s > rel && i !== own) above++;
+            if (i !== own && ranksAbove(s, rel, t, i, i, own)) above++;
             if (fill < kI || s > rowMin) {
               insertTop(rowTop.scores, rowTop.indices, rOff, kI, fill, s, i);
               if (fill < kI) fill++;
               if (fill === kI) {
                 rowMin = rowTop.scores[rOff + kI - 1];
-                rowThr = Math.min(rowMin, rel);
+                rowThr = Math.min(rowMin, rel - GUARD);
               }
             }
           }
           if (s > colThr[i]) {
-            if (s > bestCaption[i] && i !== own) textAbove[i]++;
+            if (i !== own && ranksAbove(s, bestCaption[i], t, i, t, firstCaption[i])) textAbove[i]++;
             const f = colFill[i];
             if (f < kT || s > colMin[i]) {
               insertTop(colTop.scores, colTop.indices, i * kT, kT, f, s, t);
               if (f < kT) colFill[i] = f + 1;
               if (colFill[i] === kT) {
                 colMin[i] = colTop.scores[i * kT + kT - 1];
-                colThr[i] = Math.min(colMin[i], bestCaption[i]);
+                colThr[i] = Math.min(colMin[i], bestCaption[i] - GUARD);
               }
             }
           }

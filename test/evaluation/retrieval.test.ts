@@ -127,3 +127,22 @@ describe('caption retrieval (CLIP_benchmark zeroshot_retrieval definitions)', ()
     expect(seen).toEqual([0, 2, 4]);
   });
 });
+
+describe('caption retrieval with duplicate captions (exact ties)', () => {
+  it('ties go to the lower index in ranks, as a stable sort orders them, whatever the kernel', () => {
+    // Images 0..3; captions 0..7, two per image, and captions 1, 3, 5, 7 all the same text.
+    const rng = new Rng(11);
+    const d = 12;
+    const images = gaussian(rng, 4 * d);
+    const shared = gaussian(rng, d);
+    const texts = new Float32Array(8 * d);
+    for (let t = 0; t < 8; t++) texts.set(t % 2 ? shared : images.subarray((t >> 1) * d, (t >> 1) * d + d), t * d);
+    const captionImage = Int32Array.from([0, 0, 1, 1, 2, 2, 3, 3]);
+    const ref = bruteForce({ images, texts, captionImage, nI: 4, d }, 4);
+    for (const similarity of [{ blockRows: 3 }, { blockRows: 2, js: true }]) {
+      const r = retrieveCaptions({ texts, images, captionImage, numImages: 4, dim: d, k: 4, similarity });
+      expect(Array.from(r.imageRetrievalRanks)).toEqual(ref.imageRanks);
+      expect(Array.from(r.textRetrievalRanks)).toEqual(ref.textRanks);
+    }
+  });
+});
