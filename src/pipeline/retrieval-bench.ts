@@ -46,6 +46,13 @@ export async function prepareRetrievalSets(opts: BenchOptions, captions: Caption
   return out;
 }
 
+/** The captions of the images at `idx` (sorted rows of the full set), their images renumbered 0..idx.length − 1. */
+function captionSubset(set: CaptionedSet, idx: Int32Array): CaptionedSet {
+  const row = new Map(Array.from(idx, (i, r) => [i, r]));
+  const keep = Array.from(set.captionImage.keys()).filter((t) => row.has(set.captionImage[t]));
+  return { ...set, captions: keep.map((t) => set.captions[t]), captionImage: Int32Array.from(keep, (t) => row.get(set.captionImage[t])!) };
+}
+
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
 
 /** The retrieval benchmark over prepared sets with one loaded model; returns the results record (no files but --export-features). */
@@ -61,7 +68,8 @@ export async function runRetrievalBench(opts: BenchOptions, model: ClipModel, se
       warnings.push(...s.skipped);
       const ds = s.kind === 'class' ? s.ds : s.set.images;
       const size = await ds.size('test');
-      const idx = s.kind === 'class' ? testIndices(ds, size, opts.limit) : Int32Array.from({ length: size }, (_, i) => i);
+      // --limit: a seeded subset of the test images (for caption sets, with their captions).
+      const idx = testIndices(ds, size, opts.limit);
       const feats = await extractImageFeatures({ pool, encoder: model, dataset: ds, split: 'test', indices: idx, cacheRoot: opts.cacheRoot, requireCached: opts.requireCached, batchSize: opts.batchSize, workers: opts.workers, label: `${ds.name} test features`, quiet: opts.quiet, progressStream: opts.stderr, log });
       log(`${ds.name}/test: ${idx.length} images (${feats.cachedRows} cached, ${feats.computedRows} encoded) in ${feats.seconds.toFixed(1)} s`);
       const base = { dataset: ds.name, shift: 'none', provenance: { ...ds.provenance }, images: idx.length, featureCache: { test: { dir: feats.cacheDir, cachedRows: feats.cachedRows, computedRows: feats.computedRows } } };
@@ -100,7 +108,7 @@ export async function runRetrievalBench(opts: BenchOptions, model: ClipModel, se
         }
         continue;
       }
-      const set = s.set;
+      const set = s.kind === 'caption' && idx.length < size ? captionSubset(s.set, idx) : s.set;
       const tt = performance.now();
       const text = await embedTexts(model, set.captions, opts.cacheRoot);
       if (text.dim !== d) throw new UserError(`${model.name}: text embeddings are ${text.dim}-d but image embeddings ${d}-d`);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import sharp from 'sharp';
 import { main } from '../../src/cli/bench.ts';
+import { main as reportMain } from '../../src/cli/report.ts';
 import { validateResults } from '../../src/results/validate.ts';
 import { decodeNpy } from '../../src/util/npy.ts';
 import type { BenchResults } from '../../src/results/schema.ts';
@@ -84,6 +85,19 @@ describe('bench --task retrieval on captions (open_clip CSV, tab-separated)', ()
     }
     for (const f of ['retrieval.csv', 'report.html', 'results.md', 'plots/captions-retrieval-recall.png']) expect(existsSync(join(out, f))).toBe(true);
     expect(readFileSync(join(out, 'retrieval.csv'), 'utf8')).toMatch(/,captions,caption,none,all,text_retrieval_recall@5,/);
+  });
+
+  it('--limit keeps a seeded subset of the images with their captions; report refuses to combine retrieval runs', async () => {
+    const out = join(work, 'out-limit');
+    const r = await run(['--task', 'retrieval', '--dataset', join(pics, 'captions.tsv'), '--limit', '3', ...common, '--out', out]);
+    expect(r.code).toBe(0);
+    const rec = (JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as BenchResults).retrieval![0];
+    expect(rec.images).toBe(3);
+    expect(rec.captions).toBeGreaterThanOrEqual(3);
+    expect(rec.captions).toBeLessThanOrEqual(6);
+    const rep = await runMain(reportMain, [join(out, 'results.json'), '--out', join(work, 'rep')]);
+    expect(rep.code).toBe(2);
+    expect(rep.err).toMatch(/^error: .*results\.json is a --task retrieval run: report does not combine retrieval runs yet/);
   });
 
   it('a caption file naming a missing image: one error line naming it and its line, exit 2, nothing written', async () => {
