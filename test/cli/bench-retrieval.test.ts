@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import sharp from 'sharp';
 import { main } from '../../src/cli/bench.ts';
 import { main as reportMain } from '../../src/cli/report.ts';
+import { main as compareMain } from '../../src/cli/compare.ts';
 import { validateResults } from '../../src/results/validate.ts';
 import { decodeNpy } from '../../src/util/npy.ts';
 import type { BenchResults } from '../../src/results/schema.ts';
@@ -98,6 +99,9 @@ describe('bench --task retrieval on captions (open_clip CSV, tab-separated)', ()
     const rep = await runMain(reportMain, [join(out, 'results.json'), '--out', join(work, 'rep')]);
     expect(rep.code).toBe(2);
     expect(rep.err).toMatch(/^error: .*results\.json is a --task retrieval run: report does not combine retrieval runs yet/);
+    const cmp = await runMain(compareMain, ['--reference', join(out, 'results.json'), '--candidate', join(out, 'results.json'), '--dataset', 'captions', '--limit', '3', '--out', join(work, 'cmp')]);
+    expect(cmp.code).toBe(2);
+    expect(cmp.err).toMatch(/^error: --reference .*results\.json is a --task retrieval run: compare does not read retrieval runs yet/);
   });
 
   it('a caption file naming a missing image: one error line naming it and its line, exit 2, nothing written', async () => {
