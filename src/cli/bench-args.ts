@@ -1,5 +1,6 @@
 /** `npm run bench` flags: one table that drives both the parser and the help. */
 import { UserError } from '../util/errors.ts';
+import { isNaturalShiftItem } from '../datasets/natural-shifts.ts';
 import { choiceFlag, intFlag, parseFlags, type Flags, type FlagValues } from './toolkit.ts';
 import { DEVICE_FLAG, deviceFlag, MODEL_FLAGS, VARIANT_FLAG, variantFlag, type ModelVariant } from './model-flags.ts';
 import type { Device } from '../model/device.ts';
@@ -166,7 +167,8 @@ function retrievalArgs(v: FlagValues<typeof BENCH_FLAGS>): Pick<BenchArgs, 'task
   const captionFlags = (['image-column', 'caption-column', 'separator', 'split', 'image-root'] as const).filter((f) => v[f] !== undefined);
   if (task !== 'retrieval' && captionFlags.length) throw new UserError(`--${captionFlags[0]} reads caption files, which only --task retrieval uses`);
   if (task === 'retrieval') {
-    if (v.shift) throw new UserError(`--shift with --task retrieval is not supported yet; drop --shift`);
+    const other = (v.shift ?? '').split(',').map((x) => x.trim()).find((x) => x.startsWith('released:') || isNaturalShiftItem(x));
+    if (other) throw new UserError(`--shift ${other}: --task retrieval scores corruptions of its own test images only (e.g. --shift gaussian_noise:3 or corruptions), not other datasets or released files`);
     if (v.shots !== undefined) throw new UserError(`--shots trains linear probes, which --task retrieval does not; drop --shots`);
   }
   const sep = v.separator === undefined ? undefined : v.separator === '\\t' || v.separator === 'tab' ? '\t' : v.separator;

@@ -9,6 +9,8 @@ import { openDataset } from '../datasets/resolve.ts';
 import { isCaptionFile, openCaptionedSet, type CaptionedSet, type CaptionOptions } from '../datasets/captions.ts';
 import type { Dataset } from '../datasets/types.ts';
 import { extractImageFeatures } from '../features/extract.ts';
+import { corruptionShift, NO_SHIFT } from '../features/shift.ts';
+import { checkCorruptible, parseShiftSpec } from '../shifts/index.ts';
 import { embedTexts } from '../features/text.ts';
 import { PreprocessPool } from '../features/worker-pool.ts';
 import { classPrompts, zeroShotClassifier, zeroShotLogits } from '../evaluation/zeroshot.ts';
@@ -55,6 +57,62 @@ function captionSubset(set: CaptionedSet, idx: Int32Array): CaptionedSet {
 
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
 
+/** The text queries: each class's prompt ensemble (the zero-shot classifier rows), or the captions. */
+async function textQueries(model: ClipModel, ds: Dataset | null, set: CaptionedSet | null, cacheRoot: string | null): Promise<{ data: Float32Array; dim: number }> {
+  if (ds) {
+    const text = await embedTexts(model, classPrompts(ds.classes, ds.templates), cacheRoot);
+    return { data: zeroShotClassifier(text.data, ds.classes.length, ds.templates.length, text.dim), dim: text.dim };
+  }
+  const text = await embedTexts(model, set!.captions, cacheRoot);
+  return { data: text.data, dim: text.dim };
+}
+
+type Scored = Pick<RetrievalRecord, 'kind' | 'queries' | 'captions' | 'templates' | 'ks' | 'metrics' | 'perClass' | 'outcomes'>;
+
+async function classRecord(ds: Dataset, labels: Int32Array, images: Float32Array, classifier: Float32Array, key: string, resamples: number, warnings: string[], exportDir: string | null, idx: Int32Array): Promise<Scored> {
+  const K = ds.classes.length;
+  const d = classifier.length / K;
+  const scores = zeroShotLogits(images, labels.length, classifier, K, d, 1);
+  const r = classRetrieval(scores, labels, K, { ks: DEFAULT_CLASS_KS, seed: deriveSeed(BOOTSTRAP_SEED, `${key}/class-retrieval`), resamples });
+  const metrics: RetrievalRecord['metrics'] = { mAP: r.overall.map };
+  r.ks.forEach((k, x) => (metrics[`precision@${k}`] = r.overall.precisionAt[x]));
+  r.ks.forEach((k, x) => (metrics[`recall@${k}`] = r.overall.recallAt[x]));
+  const empty = ds.classes.filter((_, c) => r.relevant[c] === 0);
+  if (empty.length && !key.includes('/')) warnings.push(`${ds.name}: no test image of ${empty.join(', ')}: their AP is undefined and left out of mAP`);
+  if (exportDir) {
+    await exportFeatures(exportDir, { pool: null, test: { features: images, dim: d, indices: idx, labels }, classes: ds.classes });
+    await writeFileAtomic(join(exportDir, 'text_features.npy'), encodeNpy(classifier, [K, d]));
+  }
+  return { kind: 'class', queries: K, templates: [...ds.templates], ks: r.ks, metrics, perClass: ds.classes.map((c, i) => ({ class: c, relevant: r.relevant[i], ...r.perClass[i] })) };
+}
+
+async function captionRecord(set: CaptionedSet, images: Float32Array, texts: Float32Array, numImages: number, d: number, key: string, opts: BenchOptions, exportDir: string | null): Promise<Scored> {
+  const ks = [...DEFAULT_RECALL_KS];
+  const r = retrieveCaptions({ texts, images, captionImage: set.captionImage, numImages, dim: d, k: Math.max(...ks), similarity: { threads: opts.threads } });
+  const metrics = captionRetrievalMetrics(r, ks, BOOTSTRAP_SEED, `${key}/caption-retrieval`, opts.bootstrapResamples);
+  const top1 = (t: { k: number; indices: Int32Array }) => Int32Array.from({ length: t.indices.length / t.k }, (_, q) => t.indices[q * t.k]);
+  if (exportDir) {
+    await writeFileAtomic(join(exportDir, 'test_features.npy'), encodeNpy(images, [numImages, d]));
+    await writeFileAtomic(join(exportDir, 'text_features.npy'), encodeNpy(texts, [set.captions.length, d]));
+    await writeFileAtomic(join(exportDir, 'caption_image.npy'), encodeNpy(set.captionImage, [set.captions.length]));
+    await writeFileAtomic(join(exportDir, 'captions.json'), JSON.stringify(set.captions, null, 1));
+  }
+  return {
+    kind: 'caption',
+    queries: set.captions.length,
+    captions: set.captions.length,
+    ks,
+    metrics,
+    outcomes: {
+      captionImage: packArray(set.captionImage, 'int32'),
+      imageRetrievalRanks: packArray(r.imageRetrievalRanks, 'int32'),
+      textRetrievalRanks: packArray(r.textRetrievalRanks, 'int32'),
+      imageRetrievalTop1: packArray(top1(r.imageRetrievalTop), 'int32'),
+      textRetrievalTop1: packArray(top1(r.textRetrievalTop), 'int32'),
+    },
+  };
+}
+
 /** The retrieval benchmark over prepared sets with one loaded model; returns the results record (no files but --export-features). */
 export async function runRetrievalBench(opts: BenchOptions, model: ClipModel, sets: RetrievalSet[]): Promise<BenchResults> {
   const t0 = performance.now();
@@ -63,6 +121,7 @@ export async function runRetrievalBench(opts: BenchOptions, model: ClipModel, se
   const warnings: string[] = [];
   const records: RetrievalRecord[] = [];
   const pool = new PreprocessPool(opts.workers);
+  const shifts = opts.shift ? parseShiftSpec(opts.shift) : [];
   try {
     for (const s of sets) {
       warnings.push(...s.skipped);
@@ -70,77 +129,25 @@ export async function runRetrievalBench(opts: BenchOptions, model: ClipModel, se
       const size = await ds.size('test');
       // --limit: a seeded subset of the test images (for caption sets, with their captions).
       const idx = testIndices(ds, size, opts.limit);
-      const feats = await extractImageFeatures({ pool, encoder: model, dataset: ds, split: 'test', indices: idx, cacheRoot: opts.cacheRoot, requireCached: opts.requireCached, batchSize: opts.batchSize, workers: opts.workers, label: `${ds.name} test features`, quiet: opts.quiet, progressStream: opts.stderr, log });
-      log(`${ds.name}/test: ${idx.length} images (${feats.cachedRows} cached, ${feats.computedRows} encoded) in ${feats.seconds.toFixed(1)} s`);
-      const base = { dataset: ds.name, shift: 'none', provenance: { ...ds.provenance }, images: idx.length, featureCache: { test: { dir: feats.cacheDir, cachedRows: feats.cachedRows, computedRows: feats.computedRows } } };
-      const d = feats.dim;
-      if (s.kind === 'class') {
-        const tt = performance.now();
-        const K = ds.classes.length;
-        const text = await embedTexts(model, classPrompts(ds.classes, ds.templates), opts.cacheRoot);
-        if (text.dim !== d) throw new UserError(`${model.name}: text embeddings are ${text.dim}-d but image embeddings ${d}-d`);
-        const classifier = zeroShotClassifier(text.data, K, ds.templates.length, d);
-        const textSeconds = seconds(tt);
-        const tr = performance.now();
-        const labels = Int32Array.from(idx, (i) => s.labels[i]);
-        const scores = zeroShotLogits(feats.features, idx.length, classifier, K, d, 1);
-        const r = classRetrieval(scores, labels, K, { ks: DEFAULT_CLASS_KS, seed: deriveSeed(BOOTSTRAP_SEED, `${ds.name}/class-retrieval`), resamples: opts.bootstrapResamples });
-        const metrics: RetrievalRecord['metrics'] = { mAP: r.overall.map };
-        r.ks.forEach((k, x) => (metrics[`precision@${k}`] = r.overall.precisionAt[x]));
-        r.ks.forEach((k, x) => (metrics[`recall@${k}`] = r.overall.recallAt[x]));
-        const empty = ds.classes.filter((_, c) => r.relevant[c] === 0);
-        if (empty.length) warnings.push(`${ds.name}: no test image of ${empty.join(', ')}: their AP is undefined and left out of mAP`);
-        records.push({
-          ...base,
-          kind: 'class',
-          queries: K,
-          templates: [...ds.templates],
-          ks: r.ks,
-          metrics,
-          perClass: ds.classes.map((c, i) => ({ class: c, relevant: r.relevant[i], ...r.perClass[i] })),
-          timings: { testFeatures: feats.seconds, textFeatures: textSeconds, retrieval: seconds(tr) },
-        });
-        log(`${ds.name}: class retrieval mAP ${(100 * r.overall.map.mean).toFixed(1)}% over ${K} class queries`);
-        if (opts.exportFeaturesDir) {
-          const dir = join(opts.exportFeaturesDir, ds.name);
-          await exportFeatures(dir, { pool: null, test: { features: feats.features, dim: d, indices: idx, labels }, classes: ds.classes });
-          await writeFileAtomic(join(dir, 'text_features.npy'), encodeNpy(classifier, [K, d]));
-        }
-        continue;
-      }
-      const set = s.kind === 'caption' && idx.length < size ? captionSubset(s.set, idx) : s.set;
+      if (shifts.length) for await (const first of ds.read('test', [0])) checkCorruptible(first.image.width, first.image.height, `--shift on ${ds.name}`);
+      const set = s.kind === 'caption' && idx.length < size ? captionSubset(s.set, idx) : s.kind === 'caption' ? s.set : null;
       const tt = performance.now();
-      const text = await embedTexts(model, set.captions, opts.cacheRoot);
-      if (text.dim !== d) throw new UserError(`${model.name}: text embeddings are ${text.dim}-d but image embeddings ${d}-d`);
+      const queries = await textQueries(model, s.kind === 'class' ? s.ds : null, set, opts.cacheRoot);
       const textSeconds = seconds(tt);
-      const tr = performance.now();
-      const ks = [...DEFAULT_RECALL_KS];
-      const r = retrieveCaptions({ texts: text.data, images: feats.features, captionImage: set.captionImage, numImages: idx.length, dim: d, k: Math.max(...ks), similarity: { threads: opts.threads } });
-      const metrics = captionRetrievalMetrics(r, ks, BOOTSTRAP_SEED, `${set.name}/caption-retrieval`, opts.bootstrapResamples);
-      const top1 = (t: { k: number; indices: Int32Array }) => Int32Array.from({ length: t.indices.length / t.k }, (_, q) => t.indices[q * t.k]);
-      records.push({
-        ...base,
-        kind: 'caption',
-        queries: set.captions.length,
-        captions: set.captions.length,
-        ks,
-        metrics,
-        outcomes: {
-          captionImage: packArray(set.captionImage, 'int32'),
-          imageRetrievalRanks: packArray(r.imageRetrievalRanks, 'int32'),
-          textRetrievalRanks: packArray(r.textRetrievalRanks, 'int32'),
-          imageRetrievalTop1: packArray(top1(r.imageRetrievalTop), 'int32'),
-          textRetrievalTop1: packArray(top1(r.textRetrievalTop), 'int32'),
-        },
-        timings: { testFeatures: feats.seconds, textFeatures: textSeconds, retrieval: seconds(tr) },
-      });
-      log(`${set.name}: image_retrieval_recall@5 ${(100 * metrics['image_retrieval_recall@5'].mean).toFixed(1)}%, text_retrieval_recall@5 ${(100 * metrics['text_retrieval_recall@5'].mean).toFixed(1)}% (${set.captions.length} captions, ${idx.length} images)`);
-      if (opts.exportFeaturesDir) {
-        const dir = join(opts.exportFeaturesDir, set.name);
-        await writeFileAtomic(join(dir, 'test_features.npy'), encodeNpy(feats.features, [idx.length, d]));
-        await writeFileAtomic(join(dir, 'text_features.npy'), encodeNpy(text.data, [set.captions.length, d]));
-        await writeFileAtomic(join(dir, 'caption_image.npy'), encodeNpy(set.captionImage, [set.captions.length]));
-        await writeFileAtomic(join(dir, 'captions.json'), JSON.stringify(set.captions, null, 1));
+      // The clean test images, then each --shift corruption of them; the text queries are the same for all.
+      for (const shift of [NO_SHIFT, ...shifts.map((spec) => corruptionShift(spec, opts.shiftSeed ?? 0))]) {
+        const feats = await extractImageFeatures({ pool, encoder: model, dataset: ds, split: 'test', indices: idx, shift, cacheRoot: opts.cacheRoot, requireCached: opts.requireCached, batchSize: opts.batchSize, workers: opts.workers, label: `${ds.name} test${shift === NO_SHIFT ? '' : ` ${shift.label}`} features`, quiet: opts.quiet, progressStream: opts.stderr, log });
+        log(`${ds.name}/test${shift === NO_SHIFT ? '' : ` (${shift.label})`}: ${idx.length} images (${feats.cachedRows} cached, ${feats.computedRows} encoded) in ${feats.seconds.toFixed(1)} s`);
+        if (queries.dim !== feats.dim) throw new UserError(`${model.name}: text embeddings are ${queries.dim}-d but image embeddings ${feats.dim}-d`);
+        const base = { dataset: ds.name, shift: shift === NO_SHIFT ? 'none' : shift.label, provenance: { ...ds.provenance }, images: idx.length, featureCache: { test: { dir: feats.cacheDir, cachedRows: feats.cachedRows, computedRows: feats.computedRows } } };
+        const tr = performance.now();
+        const key = `${ds.name}${shift === NO_SHIFT ? '' : `/${shift.label}`}`;
+        const exportDir = opts.exportFeaturesDir && shift === NO_SHIFT ? join(opts.exportFeaturesDir, ds.name) : null;
+        const rec =
+          s.kind === 'class'
+            ? await classRecord(s.ds, Int32Array.from(idx, (i) => s.labels[i]), feats.features, queries.data, key, opts.bootstrapResamples, warnings, exportDir, idx)
+            : await captionRecord(set!, feats.features, queries.data, idx.length, feats.dim, key, opts, exportDir);
+        records.push({ ...base, ...rec, timings: { testFeatures: feats.seconds, textFeatures: textSeconds, retrieval: seconds(tr) } });
       }
     }
   } finally {

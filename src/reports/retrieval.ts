@@ -52,7 +52,7 @@ function recallCurve(rec: RetrievalRecord, model: string): Buffer {
     type: 'line',
     data: { datasets },
     options: {
-      plugins: { ...headings(`${rec.dataset}: ${rec.kind === 'caption' ? 'recall@k' : 'recall@k and precision@k'}`, [`${model}; ${what}`, 'band = 95% bootstrap CI']), legend: { position: 'bottom', labels: { filter: (item) => item.text !== '' } } },
+      plugins: { ...headings(`${rec.dataset}${rec.shift !== 'none' ? ` [${rec.shift}]` : ''}: ${rec.kind === 'caption' ? 'recall@k' : 'recall@k and precision@k'}`, [`${model}; ${what}`, 'band = 95% bootstrap CI']), legend: { position: 'bottom', labels: { filter: (item) => item.text !== '' } } },
       scales: { x: { type: 'logarithmic', min: 1, max: Math.max(...rec.ks), afterBuildTicks: (axis) => void (axis.ticks = rec.ks.map((value) => ({ value }))), ticks: { callback: (v) => String(v) }, title: { display: true, text: 'k (top-k retrieved, log scale)' } }, y: { min: 0, max: 100, title: { display: true, text: rec.kind === 'caption' ? 'recall@k (%)' : '%' } } },
     },
   };
@@ -74,7 +74,7 @@ function apBars(rec: RetrievalRecord, model: string): Buffer {
     },
     options: {
       indexAxis: 'y',
-      plugins: { ...headings(`${rec.dataset}: average precision per class query`, [`${model}; mAP ${(100 * rec.metrics.mAP.mean).toFixed(1)}%${rows.length > shown.length ? `; the 20 best and 20 worst of ${rows.length} classes` : ''}`]), legend: { position: 'top' } },
+      plugins: { ...headings(`${rec.dataset}${rec.shift !== 'none' ? ` [${rec.shift}]` : ''}: average precision per class query`, [`${model}; mAP ${(100 * rec.metrics.mAP.mean).toFixed(1)}%${rows.length > shown.length ? `; the 20 best and 20 worst of ${rows.length} classes` : ''}`]), legend: { position: 'top' } },
       scales: { x: { min: 0, max: 100, title: { display: true, text: 'average precision (%)' } }, y: { ticks: { autoSkip: false } } },
     },
   };
@@ -86,8 +86,8 @@ export function retrievalPlots(r: BenchResults): Plot[] {
   const plots: Plot[] = [];
   for (const rec of r.retrieval ?? []) {
     const s = recordSlug(rec);
-    plots.push({ file: `${s}-retrieval-recall.png`, dataset: `retrieval:${rec.dataset}`, caption: `${rec.dataset}: recall@k`, png: recallCurve(rec, model) });
-    if (rec.perClass?.length) plots.push({ file: `${s}-retrieval-ap.png`, dataset: `retrieval:${rec.dataset}`, caption: `${rec.dataset}: AP per class query`, png: apBars(rec, model) });
+    plots.push({ file: `${s}-retrieval-recall.png`, dataset: `retrieval:${s}`, caption: `${rec.dataset}${rec.shift !== 'none' ? ` (${rec.shift})` : ''}: recall@k`, png: recallCurve(rec, model) });
+    if (rec.perClass?.length) plots.push({ file: `${s}-retrieval-ap.png`, dataset: `retrieval:${s}`, caption: `${rec.dataset}${rec.shift !== 'none' ? ` (${rec.shift})` : ''}: AP per class query`, png: apBars(rec, model) });
   }
   return plots;
 }
@@ -104,7 +104,7 @@ export function retrievalHtml(r: BenchResults, plots: Plot[]): string {
       return `<h3 id="retrieval-${esc(recordSlug(rec))}">${esc(retrievalTitle(rec, r.model.name))}</h3>
 <p>Source ${esc(rec.provenance.source)}.</p>
 ${table(RETRIEVAL_HEADER, retrievalRows(rec))}
-${figures(plots.filter((p) => p.dataset === `retrieval:${rec.dataset}`))}
+${figures(plots.filter((p) => p.dataset === `retrieval:${recordSlug(rec)}`))}
 ${pc.rows.length ? `<h4>Per class query</h4><div class="scroll">${table(pc.header, pc.rows)}</div>` : ''}`;
     })
     .join('\n')}`;

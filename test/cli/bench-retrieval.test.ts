@@ -104,6 +104,19 @@ describe('bench --task retrieval on captions (open_clip CSV, tab-separated)', ()
     expect(cmp.err).toMatch(/^error: --reference .*results\.json is a --task retrieval run: compare does not read retrieval runs yet/);
   });
 
+  it('--shift: each corruption of the test images is scored with the same text queries, as its own record', async () => {
+    const out = join(work, 'out-shift');
+    const r = await run(['--task', 'retrieval', '--dataset', join(pics, 'captions.tsv'), '--shift', 'gaussian_noise:3', ...common, '--out', out]);
+    expect(r.err).not.toMatch(/^error/m);
+    expect(r.code).toBe(0);
+    const res = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as BenchResults;
+    expect(validateResults(res)).toEqual([]);
+    expect(res.retrieval!.map((x) => [x.shift, x.captions])).toEqual([['none', 11], ['gaussian_noise:3', 11]]);
+    expect(r.out).toMatch(/captions \[shift: gaussian_noise:3\] — /);
+    const natural = await run(['--task', 'retrieval', '--dataset', join(pics, 'captions.tsv'), '--shift', 'quickdraw', ...common]);
+    expect(natural.err).toMatch(/^error: --shift quickdraw: --task retrieval scores corruptions of its own test images only/);
+  });
+
   it('a caption file naming a missing image: one error line naming it and its line, exit 2, nothing written', async () => {
     const bad = join(pics, 'missing.tsv');
     writeFileSync(bad, tsv([...captionRows(), ['gone.png', 'a lost picture']]));
