@@ -41,7 +41,6 @@ export async function readStoredRun(flag: string, file: string): Promise<StoredR
 export function cleanRecord(run: StoredRun, dataset: string): DatasetResult {
   const d = run.results.datasets.find((x) => x.name === dataset && x.shift === 'none');
   // schema v3: a --task retrieval run holds retrieval records only; compare reads classification outcomes.
-  if (!d && run.results.task === 'retrieval') throw new UserError(`${run.flag} ${run.file} is a --task retrieval run: compare does not read retrieval runs yet; give a classification run or an export`);
   if (!d) throw new UserError(`${run.flag} ${run.file} has no results for dataset ${dataset} (it has ${[...new Set(run.results.datasets.map((x) => x.name))].join(', ')})`);
   return d;
 }

@@ -14,6 +14,7 @@ import { runMain } from './capture.ts';
 import { writeTinyFolder } from './fixtures.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'cb-cli-retrieval-'));
+const KEEP = process.env.KEEP_RETRIEVAL_TEST_DIR;
 const model = join(work, 'tiny-model');
 const pics = join(work, 'pics');
 const COLOURS = ['red', 'green', 'blue', 'yellow', 'white', 'black'];
@@ -30,7 +31,7 @@ beforeAll(async () => {
   writeFileSync(join(pics, 'captions.tsv'), tsv(captionRows()));
   folder = await writeTinyFolder(join(work, 'photos'));
 });
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+afterAll(() => void (KEEP ? console.log(work) : rmSync(work, { recursive: true, force: true })));
 
 const run = (argv: string[]) => runMain(main, argv);
 const common = ['--model', model, '--bootstrap', '50', '--no-cache'];
@@ -99,9 +100,10 @@ describe('bench --task retrieval on captions (open_clip CSV, tab-separated)', ()
     const rep = await runMain(reportMain, [join(out, 'results.json'), '--out', join(work, 'rep')]);
     expect(rep.code).toBe(2);
     expect(rep.err).toMatch(/^error: .*results\.json is a --task retrieval run: report does not combine retrieval runs yet/);
-    const cmp = await runMain(compareMain, ['--reference', join(out, 'results.json'), '--candidate', join(out, 'results.json'), '--dataset', 'captions', '--limit', '3', '--out', join(work, 'cmp')]);
-    expect(cmp.code).toBe(2);
-    expect(cmp.err).toMatch(/^error: --reference .*results\.json is a --task retrieval run: compare does not read retrieval runs yet/);
+    const cmp = await runMain(compareMain, ['--reference', join(out, 'results.json'), '--candidate', join(out, 'results.json'), '--dataset', 'captions', '--out', join(work, 'cmp')]);
+    expect(cmp.code).toBe(0);
+    expect(cmp.out).toMatch(/top-1 changed for 0 of \d+ queries/);
+    expect(cmp.out.trim().split('\n').at(-1)).toBe('PASS: no recall@k dropped more than 0.2 points');
   });
 
   it('--shift: each corruption of the test images is scored with the same text queries, as its own record', async () => {
@@ -115,6 +117,30 @@ describe('bench --task retrieval on captions (open_clip CSV, tab-separated)', ()
     expect(r.out).toMatch(/captions \[shift: gaussian_noise:3\] — /);
     const natural = await run(['--task', 'retrieval', '--dataset', join(pics, 'captions.tsv'), '--shift', 'quickdraw', ...common]);
     expect(natural.err).toMatch(/^error: --shift quickdraw: --task retrieval scores corruptions of its own test images only/);
+  });
+
+  it('compare on two stored retrieval runs: paired recall@k deltas with CIs, top-1 changes, exit 1 past --max-drop', async () => {
+    const other = join(work, 'tiny-model-2');
+    await writeTinyExport(other, { layout: 'transformers.js', imageSize: 32, dim: 8, seed: 2 });
+    const a = join(work, 'cmp-a');
+    const b = join(work, 'cmp-b');
+    expect((await run(['--task', 'retrieval', '--dataset', join(pics, 'captions.tsv'), ...common, '--out', a])).code).toBe(0);
+    expect((await run(['--task', 'retrieval', '--dataset', join(pics, 'captions.tsv'), '--model', other, '--bootstrap', '50', '--no-cache', '--out', b])).code).toBe(0);
+    const ra = (JSON.parse(readFileSync(join(a, 'results.json'), 'utf8')) as BenchResults).retrieval![0];
+    const rb = (JSON.parse(readFileSync(join(b, 'results.json'), 'utf8')) as BenchResults).retrieval![0];
+    const r = await runMain(compareMain, ['--reference', a, '--candidate', b, '--dataset', 'captions', '--max-drop', '100', '--out', join(work, 'cmp-ab')]);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(readFileSync(join(work, 'cmp-ab', 'compare-retrieval.json'), 'utf8'));
+    const d1 = json.comparisons[0].deltas.find((d: { metric: string }) => d.metric === 'image_retrieval_recall@1');
+    expect(d1.delta).toBeCloseTo(rb.metrics['image_retrieval_recall@1'].mean - ra.metrics['image_retrieval_recall@1'].mean, 12);
+    expect(d1.ci[0]).toBeLessThanOrEqual(d1.delta);
+    const worst = Math.min(...json.comparisons[0].deltas.map((d: { delta: number }) => d.delta));
+    // The two seeded tiny models differ: some recall@k drops, and most top-1 answers change.
+    expect(worst).toBeLessThan(0);
+    expect(json.comparisons[0].top1Changed[0].changed).toBeGreaterThan(0);
+    const strict = await runMain(compareMain, ['--reference', a, '--candidate', b, '--dataset', 'captions', '--max-drop', '0', '--out', join(work, 'cmp-ab0')]);
+    expect(strict.code).toBe(1);
+    expect(strict.out.trim().split('\n').at(-1)).toMatch(/^FAIL: captions .*_recall@\d+ -\d+\.\d+ points < −0/);
   });
 
   it('a caption file naming a missing image: one error line naming it and its line, exit 2, nothing written', async () => {
