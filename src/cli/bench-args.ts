@@ -1,5 +1,6 @@
 /** `npm run bench` flags: one table that drives both the parser and the help. */
 import { UserError } from '../util/errors.ts';
+import { isNaturalShiftItem } from '../datasets/natural-shifts.ts';
 import { choiceFlag, intFlag, parseFlags, type Flags, type FlagValues } from './toolkit.ts';
 import { DEVICE_FLAG, deviceFlag, INT8_ENCODE_FLAG, int8EncodeFlag, MODEL_FLAGS, VARIANT_FLAG, variantFlag, type ModelVariant } from './model-flags.ts';
 import type { Int8EncodeChoice } from '../model/image-encode-modes.ts';
@@ -43,6 +44,9 @@ export interface BenchArgs {
   noZeroShot: boolean;
   shift: string | null;
   shiftSeed: number;
+  /** --task (default classification) and the caption-file flags of --task retrieval. */
+  task: 'classification' | 'retrieval';
+  captions: { imageColumn?: string; captionColumn?: string; separator?: string; split?: string; imageRoot?: string };
 }
 
 /** Flags every command that extracts features shares: --force for --out, and where caches live. */
@@ -53,6 +57,15 @@ export const STORAGE_FLAGS = {
   'data-dir': { type: 'string', value: '<dir>', help: 'dataset cache (default datasets/)' },
 } satisfies Flags;
 
+/** --task retrieval: which task, and how caption files are read (docs/retrieval.md). */
+export const RETRIEVAL_FLAGS = {
+  task: { type: 'string', value: '<name>', help: 'classification (default) or retrieval: class prompts rank a labelled set\'s images\n(mAP, P@k, R@k), or captions and images rank each other (a caption .csv/.tsv or a\nKarpathy .json as --dataset; CLIP_benchmark recall@k)' },
+  'caption-column': { type: 'string', value: '<name>', help: 'caption CSV: the caption column (default title, as open_clip)' },
+  separator: { type: 'string', value: '<c>', help: 'caption CSV: the field separator (default tab, as open_clip; \\t or , or ;)' },
+  split: { type: 'string', value: '<name>', help: 'Karpathy JSON: the split to evaluate (default test)' },
+  'image-root': { type: 'string', value: '<dir>', help: 'caption file: the folder image paths are relative to (default its own folder)' },
+} satisfies Flags;
+
 export const BENCH_FLAGS = {
   dataset: {
     type: 'string',
@@ -60,7 +73,7 @@ export const BENCH_FLAGS = {
     value: '<name|path>',
     help: 'built-in (cifar10, mnist, fashion-mnist, quickdraw, digits), an image folder, a CSV\nmanifest, a CLIP_benchmark webdataset or Hugging Face parquet (folder:<dir>, csv:<file>,\nwds:<dir>, parquet:<path>, coop:<dir> with --split-file name the format), or hf:<owner>/<repo>[@revision] from the hub;\nrepeat or comma-separate for several (they share one model load)',
   },
-  'image-column': { type: 'string', value: '<name>', help: 'parquet: the image column, when it is not found by its type' },
+  'image-column': { type: 'string', value: '<name>', help: 'parquet: the image column, when it is not found by its type; caption CSV (--task\nretrieval): the image path column (default filepath, as open_clip)' },
   'label-column': { type: 'string', value: '<name>', help: 'parquet: the label column, when it is not a ClassLabel or "label"' },
   'split-file': { type: 'string', value: '<file>', help: "coop:<dir>: CoOp's split_zhou_<Name>.json (train/val/test lists)" },
   ...MODEL_FLAGS,
@@ -94,6 +107,7 @@ export const BENCH_FLAGS = {
     help: 'also score on shifted test sets: name:severity[,…], a corruption name (5 severities),\ncorruptions (the 15), corruptions+extra (19), a natural shift (quickdraw for cifar10,\ndigits for mnist, mnist for digits), map:<file.json>, or released:<dir> (the released\nCIFAR-10-C .npy files, cifar10 only); list: npm run shifts -- list',
   },
   'shift-seed': { type: 'string', value: '<n>', help: 'seed of the seeded corruptions (default 0)' },
+  ...RETRIEVAL_FLAGS,
 } satisfies Flags;
 
 export const BENCH_EXAMPLES = [
@@ -105,6 +119,9 @@ export const BENCH_EXAMPLES = [
   `${BENCH_PROG} --dataset cifar10 --shots 1,4,16 --shift corruptions --limit 1000`,
   `${BENCH_PROG} --dataset cifar10 --shots 4,16 --shift quickdraw,gaussian_noise:3`,
   `${BENCH_PROG} --dataset hf:clip-benchmark/wds_cifar10 --shots 1,4,16`,
+  `${BENCH_PROG} --task retrieval --dataset cifar10 --limit 2000`,
+  `${BENCH_PROG} --task retrieval --dataset captions.tsv --model clip-vit-b32`,
+  `${BENCH_PROG} --task retrieval --dataset karpathy:dataset_coco.json --image-root coco/ --split test`,
 ];
 
 export function parseShots(v: string): (number | 'all')[] {
@@ -160,7 +177,22 @@ export function benchArgsFrom(v: FlagValues<typeof BENCH_FLAGS>, positionals: st
     noZeroShot: v['no-zero-shot'] === true,
     shift: v.shift ?? null,
     shiftSeed: intFlag(v['shift-seed'], '--shift-seed', 0, 0),
+    ...retrievalArgs(v),
   };
+}
+
+function retrievalArgs(v: FlagValues<typeof BENCH_FLAGS>): Pick<BenchArgs, 'task' | 'captions'> {
+  const task = choiceFlag(v.task, '--task', ['classification', 'retrieval'] as const) ?? 'classification';
+  const captionFlags = (['caption-column', 'separator', 'split', 'image-root'] as const).filter((f) => v[f] !== undefined);
+  if (task !== 'retrieval' && captionFlags.length) throw new UserError(`--${captionFlags[0]} reads caption files, which only --task retrieval uses`);
+  if (task === 'retrieval') {
+    const other = (v.shift ?? '').split(',').map((x) => x.trim()).find((x) => x.startsWith('released:') || isNaturalShiftItem(x));
+    if (other) throw new UserError(`--shift ${other}: --task retrieval scores corruptions of its own test images only (e.g. --shift gaussian_noise:3 or corruptions), not other datasets or released files`);
+    if (v.shots !== undefined) throw new UserError(`--shots trains linear probes, which --task retrieval does not; drop --shots`);
+  }
+  const sep = v.separator === undefined ? undefined : v.separator === '\\t' || v.separator === 'tab' ? '\t' : v.separator;
+  if (sep !== undefined && sep.length !== 1) throw new UserError(`--separator "${v.separator}": give one character (\\t or tab for a tab)`);
+  return { task, captions: { imageColumn: v['image-column'], captionColumn: v['caption-column'], separator: sep, split: v.split, imageRoot: v['image-root'] } };
 }
 
 export function parseBenchArgs(argv: string[]): BenchArgs {

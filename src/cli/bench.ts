@@ -12,6 +12,8 @@ import { validateResults } from '../results/validate.ts';
 import type { BenchResults } from '../results/schema.ts';
 import { checkOutputDir } from './output-paths.ts';
 import { writeRunReport } from '../reports/write.ts';
+import { prepareRetrievalSets, runRetrievalBench, type RetrievalSet } from '../pipeline/retrieval-bench.ts';
+import { RETRIEVAL_HEADER, retrievalRows, retrievalTitle } from '../results/retrieval-table.ts';
 import { checkFailed, defineCommand, formatTable, singleCommandMain, startCli, type Io } from './toolkit.ts';
 
 export interface BenchDeps {
@@ -71,7 +73,9 @@ async function bench(args: BenchArgs, argv: string[], io: Io, deps: BenchDeps): 
   // existing directory; no weights), then datasets and labels; only then the model loads.
   checkOutputs(args);
   resolveModelRef(modelRef);
-  const prepared = await prepareDatasets(opts);
+  const retrieval = args.task === 'retrieval';
+  const prepared = retrieval ? [] : await prepareDatasets(opts);
+  const retrievalSets: RetrievalSet[] = retrieval ? await prepareRetrievalSets(opts, args.captions) : [];
   const model = await openModel(modelRef, {
     threads,
     device: args.device,
@@ -85,7 +89,7 @@ async function bench(args: BenchArgs, argv: string[], io: Io, deps: BenchDeps): 
   let results: BenchResults;
   try {
     if (model.manifest.demo) log(`note: ${model.name} is the demo model trained in this repository, not CLIP (see models/demo-clip/README.md)`);
-    results = await runBench(opts, model, prepared);
+    results = retrieval ? await runRetrievalBench(opts, model, retrievalSets) : await runBench(opts, model, prepared);
   } finally {
     await model.release();
   }
@@ -118,9 +122,13 @@ async function bench(args: BenchArgs, argv: string[], io: Io, deps: BenchDeps): 
     const er = effectiveRobustnessLine(r);
     if (er) io.stdout.write(`${er}\n`);
   }
+  for (const rec of results.retrieval ?? []) {
+    io.stdout.write(`\n${retrievalTitle(rec, `${results.model.name}${results.model.demo ? ' (demo model, not CLIP)' : ''}`)}\n`);
+    io.stdout.write(formatTable(RETRIEVAL_HEADER, retrievalRows(rec)));
+  }
   for (const w of results.warnings) io.stdout.write(`warning: ${w}\n`);
   if (reportError) throw checkFailed(reportError);
-  io.stdout.write(`\nwrote ${join(outDir, 'results.json')}, results.md, results.csv, report.html and plots/ (${results.timings.totalSeconds.toFixed(1)} s)\n`);
+  io.stdout.write(`\nwrote ${join(outDir, 'results.json')}, results.md, ${results.retrieval?.length ? 'retrieval.csv' : 'results.csv'}, report.html and plots/ (${results.timings.totalSeconds.toFixed(1)} s)\n`);
   return 0;
 }
 

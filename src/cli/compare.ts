@@ -17,6 +17,7 @@ import { isNaturalShiftItem } from '../datasets/natural-shifts.ts';
 import { BASELINE_SCHEMA, BASELINE_VERSION, baselineDataset, baselineMismatches, embeddingRows, readBaseline, takeRows, testSetName, testSetsFromBaseline, type Baseline, type BaselineDataset } from '../compare/baseline.ts';
 import { checkGateRanges, evaluateGates, GATE_PRESETS, verdictLine, type Gates } from '../compare/gates.ts';
 import { renderCompareMarkdown } from '../compare/markdown.ts';
+import { compareRetrievalRuns } from './compare-retrieval.ts';
 import { writeCompareReport } from '../reports/compare-report.ts';
 import { recordEnvironment } from '../results/environment.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
@@ -124,6 +125,7 @@ async function compare(v: Record<string, string | string[] | boolean | undefined
   const refRun = refFile ? await readStoredRun('--reference', refFile) : null;
   const candRun = candFile ? await readStoredRun('--candidate', candFile) : null;
   const stored = [refRun, candRun].filter((r): r is StoredRun => r !== null);
+  if (stored.some((r) => r.results.task === 'retrieval')) return compareRetrievalRuns(refRun, candRun, gates.maxDrop ?? 0, intFlag(str('bootstrap'), '--bootstrap', 1000, 1, 100_000), out, io);
   // A stored run fixes the protocol: flags left out are taken from it, flags given must agree with it.
   const first = stored[0]?.results;
   const limit = str('limit') ? intFlag(str('limit'), '--limit', 0) : first ? first.protocol.limit : null;

@@ -89,6 +89,9 @@ or into --out.`,
     const formats = parseFormats(values.format);
     checkOutputDir({ flag: '--out', path: values.out, mustBeEmpty: true, force: values.force });
     const runs = await loadRuns(positionals);
+    // schema v3: retrieval runs have no classification records to combine (issue 21: not yet).
+    const retrieval = runs.find((r) => r.results.task === 'retrieval' || (r.results.retrieval?.length ?? 0) > 0);
+    if (retrieval) throw new UserError(`${retrieval.file} is a --task retrieval run: report does not combine retrieval runs yet; its report.html, retrieval.csv and plots are written beside its results.json by bench`);
     const combined = combineRuns(runs, values['allow-mixed'] === true);
     const files = combinedReportFiles(combined, formats);
     const out = resolve(values.out);

@@ -40,6 +40,7 @@ export async function readStoredRun(flag: string, file: string): Promise<StoredR
 /** The clean record of `dataset` in a run, or a UserError naming what the run has. */
 export function cleanRecord(run: StoredRun, dataset: string): DatasetResult {
   const d = run.results.datasets.find((x) => x.name === dataset && x.shift === 'none');
+  // schema v3: a --task retrieval run holds retrieval records only; compare reads classification outcomes.
   if (!d) throw new UserError(`${run.flag} ${run.file} has no results for dataset ${dataset} (it has ${[...new Set(run.results.datasets.map((x) => x.name))].join(', ')})`);
   return d;
 }

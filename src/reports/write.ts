@@ -10,6 +10,7 @@ import { writeFileAtomic } from '../util/atomic.ts';
 import { toCsv } from './csv.ts';
 import { renderRunHtml } from './html/run.ts';
 import { runPlots } from './plots.ts';
+import { RETRIEVAL_COLUMNS, retrievalPlots, retrievalRecords } from './retrieval.ts';
 import { PER_SEED_COLUMNS, perSeedRecords, SUMMARY_COLUMNS, summaryRecords } from './tidy.ts';
 
 export const FORMATS = ['html', 'csv', 'md', 'png'] as const;
@@ -37,10 +38,11 @@ export function runReportFiles(results: BenchResults, formats: readonly Format[]
   if (formats.includes('csv')) {
     files.push(['results.csv', toCsv(SUMMARY_COLUMNS, summaryRecords(results))]);
     files.push(['results-per-seed.csv', toCsv(PER_SEED_COLUMNS, perSeedRecords(results))]);
+    if (results.retrieval?.length) files.push(['retrieval.csv', toCsv(RETRIEVAL_COLUMNS, retrievalRecords(results))]);
   }
   if (formats.includes('md')) files.push(['results.md', renderMarkdown(results)]);
   if (formats.includes('png') || formats.includes('html')) {
-    const plots = runPlots(results);
+    const plots = [...runPlots(results), ...retrievalPlots(results)];
     if (formats.includes('png')) for (const p of plots) files.push([join('plots', p.file), p.png]);
     if (formats.includes('html')) files.push(['report.html', renderRunHtml(results, plots)]);
   }

@@ -1,3 +1,4 @@
+import { RETRIEVAL_HEADER, retrievalRows, retrievalTitle } from './retrieval-table.ts';
 import { plural } from '../util/plural.ts';
 import type { RobustnessRecord } from './schema.ts';
 import type { BenchResults, DatasetResult, Estimate } from './schema.ts';
@@ -110,6 +111,8 @@ export function renderMarkdown(r: BenchResults): string {
       if (p.shortClasses.length) out.push(`\n${p.shots}-shot: classes with too few training examples: ${p.shortClasses.map((c) => `${c.class} (${c.available}/${c.requested})`).join(', ')}`);
     }
   }
+  // schema v3: --task retrieval records.
+  for (const rec of r.retrieval ?? []) out.push('', `## ${retrievalTitle(rec, r.model.name)}`, '', mdTable(RETRIEVAL_HEADER, retrievalRows(rec)));
   for (const rob of r.robustness ?? []) {
     out.push('');
     out.push(`## Robustness: ${rob.dataset}, ${rob.suite}`);

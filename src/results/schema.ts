@@ -6,7 +6,7 @@
 import type { PackedArray } from './packed.ts';
 
 export const RESULTS_SCHEMA_ID = 'clip-bench/results';
-export const RESULTS_SCHEMA_VERSION = 2;
+export const RESULTS_SCHEMA_VERSION = 3;
 
 /** A statistic over seeds and/or test examples. */
 export interface Estimate {
@@ -222,7 +222,12 @@ export interface BenchResults {
     /** Whether onnxruntime's intra-op threads spin-waited; absent in older records (which spun). */
     intraOpSpinning?: boolean;
   };
+  /** schema v3: the task that ran; absent means classification. */
+  task?: 'classification' | 'retrieval';
+  /** Classification records (empty for a --task retrieval run). */
   datasets: DatasetResult[];
+  /** schema v3: --task retrieval records (see RetrievalRecord). */
+  retrieval?: RetrievalRecord[];
   /** With --shift: per dataset, how zero-shot and the adapted probes hold up (from the records above). */
   robustness?: RobustnessRecord[];
   timings: Record<string, number>;
@@ -272,4 +277,37 @@ export interface RobustnessRecord {
     fit: { slope: number; intercept: number; r2: number; points: number } | null;
     flag?: string;
   } | null;
+}
+
+/** A statistic that is not a probability (a median rank): same shape as Estimate, any number. */
+export interface ValueEstimate {
+  mean: number;
+  std: number;
+  ci: [number, number];
+}
+
+/**
+ * schema v3: one test set of --task retrieval. `kind: 'class'`: each class's prompt ensemble queries the
+ * test images (metrics `mAP`, `precision@k`, `recall@k`, means over classes); `kind: 'caption'`: captions
+ * and images (metrics named as CLIP_benchmark's: `image_retrieval_recall@k`, `text_retrieval_recall@k`, plus
+ * `image_retrieval_median_rank`, `text_retrieval_median_rank`). Every metric with a 95% bootstrap CI.
+ */
+export interface RetrievalRecord {
+  dataset: string;
+  kind: 'class' | 'caption';
+  /** 'none' for clean test images. */
+  shift: string;
+  provenance: { source: string; checksum: string; license?: string };
+  images: number;
+  /** Text queries: classes (class retrieval) or captions. */
+  queries: number;
+  captions?: number;
+  templates?: string[];
+  ks: number[];
+  metrics: Record<string, ValueEstimate>;
+  perClass?: { class: string; relevant: number; ap: ValueEstimate; precisionAt: ValueEstimate[]; recallAt: ValueEstimate[] }[];
+  /** Per-query results for `compare`: caption runs keep both directions' ranks and top-1 (packed int32). */
+  outcomes?: Record<string, PackedArray>;
+  timings: Record<string, number>;
+  featureCache: Record<string, { dir: string | null; cachedRows: number; computedRows: number }>;
 }

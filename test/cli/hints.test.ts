@@ -88,7 +88,7 @@ describe('`npm run <cli> -- …` written in sources, the README and docs/', () =
   const files = [join(PROJECT_ROOT, 'README.md'), join(PROJECT_ROOT, 'bench', 'README.md'), ...docs, ...walk(join(PROJECT_ROOT, 'src')).filter((f) => f.endsWith('.ts'))];
   const uses: { file: string; prog: Prog; words: string[] }[] = [];
   for (const file of files) {
-    for (const m of readFileSync(file, 'utf8').matchAll(/npm run (bench|compare|datasets|features|models|perf|report|shifts) -- ([^`'"\n#)]*)/g)) {
+    for (const m of readFileSync(file, 'utf8').matchAll(/npm run (bench|compare|datasets|features|models|perf|rank|report|shifts) -- ([^`'"\n#)]*)/g)) {
       // `list | fetch <name…> | info <name>`: each alternative is a command line of its own.
       for (const alt of m[2].split(' | ')) uses.push({ file, prog: m[1] as Prog, words: alt.replace(/[[\]]/g, ' ').trim().split(/\s+/).filter(Boolean) });
     }
@@ -126,7 +126,7 @@ describe('`npm run <cli> -- …` written in sources, the README and docs/', () =
   });
 });
 
-type Prog = 'bench' | 'compare' | 'datasets' | 'features' | 'models' | 'perf' | 'report' | 'shifts';
+type Prog = 'bench' | 'compare' | 'datasets' | 'features' | 'models' | 'perf' | 'rank' | 'report' | 'shifts';
 type Main = (argv: string[], io: Io) => Promise<number>;
 /** Each npm script's CLI: a group takes a command name first. Loaded lazily (perf pulls in bench/). */
 const CLIS: Record<Prog, { group: boolean; load: () => Promise<Main> }> = {
@@ -136,6 +136,7 @@ const CLIS: Record<Prog, { group: boolean; load: () => Promise<Main> }> = {
   features: { group: true, load: async () => (await import('../../src/cli/features.ts')).main as Main },
   models: { group: true, load: async () => models as Main },
   perf: { group: false, load: async () => (await import('../../bench/perf.ts')).main as Main },
+  rank: { group: false, load: async () => (await import('../../src/cli/rank.ts')).main as Main },
   report: { group: false, load: async () => (await import('../../src/cli/report.ts')).main as Main },
   shifts: { group: true, load: async () => (await import('../../src/cli/shifts.ts')).main as Main },
 };

@@ -8,6 +8,7 @@ import { cleanDatasets, datasetLabel, largestProbe, methodLabel, probeKind, robu
 import { pct, signed } from '../style.ts';
 import { code, esc, figures, page, table } from './page.ts';
 import { provenanceSection } from './provenance.ts';
+import { retrievalHtml } from '../retrieval.ts';
 
 const acc = (x: number | null) => (x === null ? '—' : pct(x));
 
@@ -79,17 +80,19 @@ ${shiftSection(r, ds, plots.filter((p) => p.shifts))}
 }
 
 export function renderRunHtml(r: BenchResults, plots: Plot[]): string {
-  const title = `clip-bench report: ${r.model.name} on ${cleanDatasets(r).map(datasetLabel).join(', ')}`;
+  const title = `clip-bench report: ${r.model.name} on ${[...cleanDatasets(r).map(datasetLabel), ...(r.retrieval ?? []).map((x) => `${x.dataset} (retrieval)`)].join(', ')}`;
   const warnings = runWarnings(r);
   const across = plots.filter((p) => p.dataset === null);
+  const retrieval = retrievalHtml(r, plots);
   const body = `<h1>${esc(title)}</h1>
-<p>Run ${esc(r.runId)}, ${esc(r.createdAt)}. Zero-shot classification against k-shot linear probes on frozen features; top-1 in %, mean ± std over seeds [95% bootstrap CI].</p>
+<p>Run ${esc(r.runId)}, ${esc(r.createdAt)}. ${r.task === 'retrieval' ? 'Text-to-image retrieval with frozen embeddings; values in %, [95% bootstrap CI].' : 'Zero-shot classification against k-shot linear probes on frozen features; top-1 in %, mean ± std over seeds [95% bootstrap CI].'}</p>
 ${r.model.demo ? `<p class="banner"><strong>Demo model, not CLIP.</strong> ${esc(r.model.name)} was trained inside this repository; its numbers say nothing about CLIP itself.</p>` : ''}
-<nav><ul>${cleanDatasets(r).map((ds) => `<li><a href="#ds-${esc(slug(datasetLabel(ds)))}">${esc(datasetLabel(ds))}</a></li>`).join('')}${across.length ? '<li><a href="#across">across datasets</a></li>' : ''}<li><a href="#warnings">warnings</a></li><li><a href="#provenance">provenance</a></li></ul></nav>
+<nav><ul>${cleanDatasets(r).map((ds) => `<li><a href="#ds-${esc(slug(datasetLabel(ds)))}">${esc(datasetLabel(ds))}</a></li>`).join('')}${across.length ? '<li><a href="#across">across datasets</a></li>' : ''}${retrieval ? '<li><a href="#retrieval">retrieval</a></li>' : ''}<li><a href="#warnings">warnings</a></li><li><a href="#provenance">provenance</a></li></ul></nav>
 <h2 id="warnings">Warnings</h2>
 ${warnings.length ? `<ul class="warnings">${warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>` : '<p>None.</p>'}
 ${cleanDatasets(r).map((ds) => datasetSection(r, ds, plots.filter((p) => p.dataset === datasetLabel(ds)))).join('\n')}
 ${across.length ? `<h2 id="across">Across datasets</h2>${figures(across)}` : ''}
+${retrieval}
 ${provenanceSection(r)}
 <h2>Files</h2><p>Beside this report: ${code('results.json')} (the record everything here is made from), ${code('results.csv')} and ${code('results-per-seed.csv')} (columns in the README's Reports section), and the plots as PNG under ${code('plots/')}.</p>`;
   return page(title, body);

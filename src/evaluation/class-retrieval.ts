@@ -1,0 +1,136 @@
+/**
+ * Class retrieval on a labelled set: each class's zero-shot embedding (its prompt ensemble) is a text query
+ * over the test images; the relevant images are that class's. Per class: average precision (the mean, over
+ * its images, of the precision at each one's rank; ties in score go to the lower image index), precision@k
+ * and recall@k; overall: their means over classes (mAP, macro P@k, R@k). CIs by a percentile bootstrap over
+ * test images (the queries are the fixed class list): each resample reweights the images and recomputes
+ * every class's values in one pass over that class's ranking.
+ */
+import type { Estimate } from '../results/schema.ts';
+import { quantileSorted } from './statistics.ts';
+import { Rng } from '../util/rng.ts';
+
+export const DEFAULT_CLASS_KS = [1, 5, 10, 50, 100] as const;
+
+export interface ClassRetrievalValues {
+  ap: number;
+  precisionAt: number[];
+  recallAt: number[];
+}
+
+export interface ClassRetrievalResult {
+  ks: number[];
+  /** Test images of each class (the relevant set of its query). */
+  relevant: number[];
+  perClass: { ap: Estimate; precisionAt: Estimate[]; recallAt: Estimate[] }[];
+  overall: { map: Estimate; precisionAt: Estimate[]; recallAt: Estimate[] };
+  /** Per class, its top images (test rows), best first: what a contact sheet or a comparison shows. */
+  top: Int32Array[];
+}
+
+/** Image rows by descending score for class c of scores [n, K]; ties to the lower row. */
+export function rankImages(scores: Float32Array, numClasses: number, c: number): Int32Array {
+  const n = scores.length / numClasses;
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  const col = Float32Array.from({ length: n }, (_, i) => scores[i * numClasses + c]);
+  return order.sort((a, b) => col[b] - col[a] || a - b);
+}
+
+/**
+ * AP, P@k and R@k of one ranking, each image counted `weight[i]` times (1 for the data itself; bootstrap
+ * counts in a resample). Copies of an image sit together in the ranking. NaN when nothing is relevant.
+ */
+export function rankingValues(order: Int32Array, relevant: (i: number) => boolean, ks: readonly number[], weight?: Int32Array): ClassRetrievalValues {
+  let totalRel = 0;
+  for (let r = 0; r < order.length; r++) if (relevant(order[r])) totalRel += weight ? weight[order[r]] : 1;
+  const precisionAt = ks.map(() => NaN);
+  const recallAt = ks.map(() => NaN);
+  if (totalRel === 0) return { ap: NaN, precisionAt, recallAt };
+  let seen = 0;
+  let hits = 0;
+  let sumPrecision = 0;
+  let nextK = 0;
+  const hitsAt = ks.map(() => 0);
+  for (let r = 0; r < order.length && (hits < totalRel || nextK < ks.length); r++) {
+    const i = order[r];
+    const w = weight ? weight[i] : 1;
+    if (w === 0) continue;
+    const rel = relevant(i);
+    for (let c = 0; c < w; c++) {
+      seen++;
+      if (rel) {
+        hits++;
+        sumPrecision += hits / seen;
+      }
+      while (nextK < ks.length && seen === ks[nextK]) hitsAt[nextK++] = hits;
+    }
+  }
+  for (let x = nextK; x < ks.length; x++) hitsAt[x] = hits; // k beyond the ranking: everything retrieved
+  ks.forEach((k, x) => {
+    precisionAt[x] = hitsAt[x] / Math.min(k, seen);
+    recallAt[x] = hitsAt[x] / totalRel;
+  });
+  return { ap: sumPrecision / totalRel, precisionAt, recallAt };
+}
+
+const meanFinite = (xs: number[]) => {
+  const f = xs.filter(Number.isFinite);
+  return f.length ? f.reduce((a, b) => a + b, 0) / f.length : NaN;
+};
+
+function estimate(full: number, stats: number[], level: number): Estimate {
+  const s = Float64Array.from(stats.filter(Number.isFinite)).sort();
+  const alpha = 1 - level;
+  return { mean: full, std: 0, ci: [quantileSorted(s, alpha / 2), quantileSorted(s, 1 - alpha / 2)] };
+}
+
+/** Class retrieval from zero-shot scores [n, K] (any monotone function of the cosine) and labels [n]. */
+export function classRetrieval(scores: Float32Array, labels: Int32Array, numClasses: number, opts: { ks?: readonly number[]; seed: number; resamples: number; keepTop?: number; level?: number }): ClassRetrievalResult {
+  const n = labels.length;
+  const ks = [...(opts.ks ?? DEFAULT_CLASS_KS)];
+  const level = opts.level ?? 0.95;
+  const orders = Array.from({ length: numClasses }, (_, c) => rankImages(scores, numClasses, c));
+  const relevantOf = (c: number) => (i: number) => labels[i] === c;
+  const full = orders.map((o, c) => rankingValues(o, relevantOf(c), ks));
+  // Bootstrap: one multiset of images per resample, shared by every class (so the overall means pair up).
+  const B = opts.resamples;
+  const boot = { ap: full.map(() => [] as number[]), p: full.map(() => ks.map(() => [] as number[])), r: full.map(() => ks.map(() => [] as number[])) };
+  const bootAll = { map: [] as number[], p: ks.map(() => [] as number[]), r: ks.map(() => [] as number[]) };
+  const rng = new Rng(opts.seed);
+  const weight = new Int32Array(n);
+  for (let b = 0; b < B; b++) {
+    weight.fill(0);
+    for (let x = 0; x < n; x++) weight[rng.int(n)]++;
+    const vals = orders.map((o, c) => rankingValues(o, relevantOf(c), ks, weight));
+    vals.forEach((v, c) => {
+      boot.ap[c].push(v.ap);
+      ks.forEach((_, x) => {
+        boot.p[c][x].push(v.precisionAt[x]);
+        boot.r[c][x].push(v.recallAt[x]);
+      });
+    });
+    bootAll.map.push(meanFinite(vals.map((v) => v.ap)));
+    ks.forEach((_, x) => {
+      bootAll.p[x].push(meanFinite(vals.map((v) => v.precisionAt[x])));
+      bootAll.r[x].push(meanFinite(vals.map((v) => v.recallAt[x])));
+    });
+  }
+  const relevant = Array.from({ length: numClasses }, () => 0);
+  for (const y of labels) relevant[y]++;
+  const keep = Math.min(opts.keepTop ?? 10, n);
+  return {
+    ks,
+    relevant,
+    perClass: full.map((v, c) => ({
+      ap: estimate(v.ap, boot.ap[c], level),
+      precisionAt: ks.map((_, x) => estimate(v.precisionAt[x], boot.p[c][x], level)),
+      recallAt: ks.map((_, x) => estimate(v.recallAt[x], boot.r[c][x], level)),
+    })),
+    overall: {
+      map: estimate(meanFinite(full.map((v) => v.ap)), bootAll.map, level),
+      precisionAt: ks.map((_, x) => estimate(meanFinite(full.map((v) => v.precisionAt[x])), bootAll.p[x], level)),
+      recallAt: ks.map((_, x) => estimate(meanFinite(full.map((v) => v.recallAt[x])), bootAll.r[x], level)),
+    },
+    top: orders.map((o) => o.slice(0, keep)),
+  };
+}
