@@ -22,8 +22,9 @@ export interface EmbedTextsOptions {
   chunkRows?: number;
   /** Seal a chunk at least this often (ms). */
   chunkMillis?: number;
+  /** Progress label. Progress is shown only when a label is given (the commands give one); library callers stay quiet by default. */
   label?: string;
-  /** No progress output (tests, library callers). */
+  /** No progress output even with a label (tests, --quiet). */
   quiet?: boolean;
   progressStream?: ProgressOptions['stream'];
   log?: (msg: string) => void;
@@ -109,7 +110,7 @@ async function encodeMissing(encoder: TextEncoder, distinct: string[], missing: 
   const batchSize = opts.batchSize ?? encoder.textBatchSize ?? 64;
   const chunkRows = opts.chunkRows ?? 4096;
   const chunkMillis = opts.chunkMillis ?? 30_000;
-  const progress = createProgress(opts.label ?? 'text prompts', missing.length, { unit: 'prompts', silent: opts.quiet, stream: opts.progressStream });
+  const progress = createProgress(opts.label ?? 'text prompts', missing.length, { unit: 'prompts', silent: opts.quiet ?? opts.label === undefined, stream: opts.progressStream });
   progress.tick(0); // on a terminal: the line is up before the first batch returns
   let pending: { idx: number[]; rows: Float32Array[] } = { idx: [], rows: [] };
   let lastSeal = performance.now();

@@ -34,7 +34,7 @@ async function encodeImages(model: ClipModel, list: ImageList, run: RankRun): Pr
 
 async function encodeTexts(model: ClipModel, texts: string[], run: RankRun, dim: number): Promise<Float32Array> {
   if (!model.hasText) throw new UserError(`${model.name} has no text tower (image-only backbone): ranking needs text embeddings`);
-  const t = await embedTexts(model, texts, run.cacheRoot);
+  const t = await embedTexts(model, texts, run.cacheRoot, { label: 'texts', quiet: run.quiet, progressStream: run.stderr });
   if (t.dim !== dim) throw new UserError(`${model.name}: text embeddings are ${t.dim}-d but image embeddings ${dim}-d`);
   return t.data;
 }

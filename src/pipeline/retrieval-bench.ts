@@ -60,10 +60,10 @@ const seconds = (t0: number) => (performance.now() - t0) / 1000;
 /** The text queries: each class's prompt ensemble (the zero-shot classifier rows), or the captions. */
 async function textQueries(model: ClipModel, ds: Dataset | null, set: CaptionedSet | null, cacheRoot: string | null): Promise<{ data: Float32Array; dim: number }> {
   if (ds) {
-    const text = await embedTexts(model, classPrompts(ds.classes, ds.templates), cacheRoot);
+    const text = await embedTexts(model, classPrompts(ds.classes, ds.templates), cacheRoot, { label: `${ds.name} class prompts` });
     return { data: zeroShotClassifier(text.data, ds.classes.length, ds.templates.length, text.dim), dim: text.dim };
   }
-  const text = await embedTexts(model, set!.captions, cacheRoot);
+  const text = await embedTexts(model, set!.captions, cacheRoot, { label: 'captions' });
   return { data: text.data, dim: text.dim };
 }
 
