@@ -2,6 +2,7 @@
 import { UserError } from '../util/errors.ts';
 import { choiceFlag, intFlag, parseFlags, type Flags, type FlagValues } from './toolkit.ts';
 import { DEVICE_FLAG, deviceFlag, MODEL_FLAGS, VARIANT_FLAG, variantFlag, type ModelVariant } from './model-flags.ts';
+import { DEFAULT_METHODS, METHODS, parseMethods } from '../evaluation/methods/registry.ts';
 import type { Device } from '../model/device.ts';
 
 export const BENCH_PROG = 'npm run bench --';
@@ -34,6 +35,8 @@ export interface BenchArgs {
   noZeroShot: boolean;
   shift: string | null;
   shiftSeed: number;
+  /** --methods names, registry order (always includes the baselines zero-shot and linear-probe). */
+  methods: string[];
 }
 
 /** Flags every command that extracts features shares: --force for --out, and where caches live. */
@@ -80,6 +83,11 @@ export const BENCH_FLAGS = {
     help: 'also score on shifted test sets: name:severity[,…], a corruption name (5 severities),\ncorruptions (the 15), corruptions+extra (19), a natural shift (quickdraw for cifar10,\ndigits for mnist, mnist for digits), map:<file.json>, or released:<dir> (the released\nCIFAR-10-C .npy files, cifar10 only); list: npm run shifts -- list',
   },
   'shift-seed': { type: 'string', value: '<n>', help: 'seed of the seeded corruptions (default 0)' },
+  methods: {
+    type: 'string',
+    value: '<list>',
+    help: `few-shot methods on the probe's draws, or all (default zero-shot,linear-probe; those two\nalways run): ${METHODS.map((m) => m.name).join(', ')}`,
+  },
 } satisfies Flags;
 
 export const BENCH_EXAMPLES = [
@@ -90,6 +98,7 @@ export const BENCH_EXAMPLES = [
   `${BENCH_PROG} --model ./my-export --dataset ./photos --templates prompts.json --limit 500`,
   `${BENCH_PROG} --dataset cifar10 --shots 1,4,16 --shift corruptions --limit 1000`,
   `${BENCH_PROG} --dataset cifar10 --shots 4,16 --shift quickdraw,gaussian_noise:3`,
+  `${BENCH_PROG} --dataset cifar10 --shots 1,2,4,8,16 --methods all --shift corruptions`,
 ];
 
 export function parseShots(v: string): (number | 'all')[] {
@@ -140,6 +149,7 @@ export function benchArgsFrom(v: FlagValues<typeof BENCH_FLAGS>, positionals: st
     noZeroShot: v['no-zero-shot'] === true,
     shift: v.shift ?? null,
     shiftSeed: intFlag(v['shift-seed'], '--shift-seed', 0, 0),
+    methods: parseMethods(v.methods ?? DEFAULT_METHODS.join(',')).map((m) => m.name),
   };
 }
 

@@ -56,6 +56,7 @@ async function bench(args: BenchArgs, argv: string[], io: Io, deps: BenchDeps): 
     zeroShot: !args.noZeroShot,
     shift: args.shift,
     shiftSeed: args.shiftSeed,
+    methods: args.methods,
     argv: ['npm', 'run', 'bench', '--', ...argv],
     runId: newRunId(),
     log,

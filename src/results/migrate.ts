@@ -7,6 +7,9 @@
  * - v2: each dataset record gains `outcomes` (per-example test indices, labels, zero-shot top-5 and
  *   every probe's predictions, packed; see packed.ts) so `compare` can reuse a run. A v1 file lifts to
  *   v2 with `outcomes: null`: it still reports, but cannot stand in for a model in `compare`.
+ * - v3: each dataset record gains `methods` (the few-shot methods of --methods: per shot count, per-seed
+ *   metrics and chosen hyperparameters, CIs, WiSE's α curve, a break-even per method). A v2 file lifts
+ *   to v3 with `methods: []` (only zero-shot and the linear probe ran then).
  */
 import { UserError } from '../util/errors.ts';
 import { RESULTS_SCHEMA_ID, RESULTS_SCHEMA_VERSION } from './schema.ts';
@@ -16,6 +19,7 @@ type Record_ = Record<string, unknown>;
 /** Upgrades from schemaVersion v to v + 1. */
 const MIGRATIONS: Record<number, (record: Record_) => Record_> = {
   1: (r) => ({ ...r, schemaVersion: 2, datasets: Array.isArray(r.datasets) ? r.datasets.map((d: Record_) => ({ ...d, outcomes: null })) : r.datasets }),
+  2: (r) => ({ ...r, schemaVersion: 3, datasets: Array.isArray(r.datasets) ? r.datasets.map((d: Record_) => ({ ...d, methods: [] })) : r.datasets }),
 };
 
 /** A parsed results file at the current schemaVersion; anything that is not a clip-bench record passes through to validation. */
