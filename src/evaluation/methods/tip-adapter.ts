@@ -95,6 +95,12 @@ export function tipAdapterGridCounts(head: TipHead, rows: FeatureRows, betas: re
   const counts = new Int32Array(betas.length * alphas.length);
   const step = betas.length > 1 ? betas[1] - betas[0] : 0;
   const arithmetic = betas.every((b, i) => Math.abs(b - (betas[0] + i * step)) <= 1e-12 * Math.max(1, Math.abs(b)));
+  // Keys in class order, so each class's cache logit is one contiguous sum (no scattered writes).
+  const order = Int32Array.from({ length: N }, (_, j) => j).sort((a, b) => cache.labels[a] - cache.labels[b] || a - b);
+  const start = new Int32Array(K + 1);
+  for (let j = 0; j < N; j++) start[cache.labels[j] + 1]++;
+  for (let c = 0; c < K; c++) start[c + 1] += start[c];
+  const gap = new Float64Array(N);
   const e = new Float64Array(N);
   const r = new Float64Array(N);
   const z = new Float64Array(K);
@@ -107,14 +113,16 @@ export function tipAdapterGridCounts(head: TipHead, rows: FeatureRows, betas: re
     for (let i = 0; i < nb; i++) {
       const ao = i * N;
       for (let c = 0; c < K; c++) z[c] = head.scale * zs[i * K + c];
-      if (arithmetic) for (let j = 0; j < N; j++) r[j] = Math.exp(-step * (1 - aff[ao + j]));
+      for (let j = 0; j < N; j++) gap[j] = 1 - aff[ao + order[j]];
+      if (arithmetic) for (let j = 0; j < N; j++) r[j] = Math.exp(-step * gap[j]);
       for (let b = 0; b < betas.length; b++) {
         const beta = betas[b];
-        C.fill(0);
-        if (!arithmetic || b % 25 === 0) {
-          for (let j = 0; j < N; j++) C[cache.labels[j]] += e[j] = Math.exp(-beta * (1 - aff[ao + j]));
-        } else {
-          for (let j = 0; j < N; j++) C[cache.labels[j]] += e[j] *= r[j];
+        if (!arithmetic || b % 25 === 0) for (let j = 0; j < N; j++) e[j] = Math.exp(-beta * gap[j]);
+        else for (let j = 0; j < N; j++) e[j] *= r[j];
+        for (let c = 0; c < K; c++) {
+          let sum = 0;
+          for (let j = start[c]; j < start[c + 1]; j++) sum += e[j];
+          C[c] = sum;
         }
         countCorrect(z, C, rows.y[s + i], K, alphas, counts, b * alphas.length);
       }
