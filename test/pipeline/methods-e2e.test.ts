@@ -1,0 +1,86 @@
+import { describe, expect, it, beforeAll, afterAll } from 'vitest';
+import { mkdtempSync, readFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { writeTinyExport } from '../helpers/tiny-exports.ts';
+import { main } from '../../src/cli/bench.ts';
+import { validateResults } from '../../src/results/validate.ts';
+import { resolveDataDir } from '../../src/util/paths.ts';
+import { runMain } from '../cli/capture.ts';
+import type { BenchResults } from '../../src/results/schema.ts';
+
+const haveCifar = existsSync(join(resolveDataDir(), 'cifar10'));
+
+describe('--methods', () => {
+  it('an unknown method is one error line listing the valid ones, exit 2, nothing written', async () => {
+    const out = join(tmpdir(), `cb-methods-bad-${process.pid}`);
+    const r = await runMain(main, ['--dataset', 'cifar10', '--methods', 'linear-probe,coop', '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.err).toMatch(/^error: --methods: unknown method "coop"; valid: zero-shot, linear-probe, tip-adapter, .*wise, or all/);
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe.skipIf(!haveCifar)('--methods end to end (tiny export, real CIFAR-10 slice, one corruption)', () => {
+  let tmp: string;
+  let results: BenchResults;
+  let stdout = '';
+  beforeAll(async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'cb-methods-'));
+    await writeTinyExport(join(tmp, 'model'), { layout: 'transformers.js', imageSize: 32, dim: 16, seed: 3 });
+    const r = await runMain(main, ['--model', join(tmp, 'model'), '--dataset', 'cifar10', '--shots', '1,2', '--seeds', '2', '--limit', '200', '--bootstrap', '100', '--methods', 'all', '--shift', 'gaussian_noise:2', '--out', join(tmp, 'out'), '--cache-dir', join(tmp, 'cache')]);
+    stdout = r.out;
+    expect(r.code, r.err).toBe(0);
+    results = JSON.parse(readFileSync(join(tmp, 'out', 'results.json'), 'utf8'));
+  }, 240_000);
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('records every method on the clean and the shifted test set, and validates', () => {
+    expect(validateResults(results)).toEqual([]);
+    expect(results.schemaVersion).toBe(3);
+    const names = results.protocol.methods!;
+    expect(names).toContain('tip-adapter');
+    expect(names).toContain('wise');
+    for (const ds of results.datasets) {
+      expect(ds.methods.map((m) => m.method)).toEqual(names);
+      for (const m of ds.methods) {
+        expect(m.shots.map((s) => s.shots)).toEqual([1, 2]);
+        for (const s of m.shots) expect(s.perSeed.map((p) => p.seed)).toEqual([0, 1]);
+      }
+    }
+    expect(results.datasets.map((d) => d.shift)).toEqual(['none', 'gaussian_noise:2']);
+  });
+
+  it('uses the probe’s own draws and records the chosen hyperparameters per seed', () => {
+    const ds = results.datasets[0];
+    const tip = ds.methods.find((m) => m.method === 'tip-adapter')!;
+    for (const [i, s] of tip.shots.entries()) {
+      const probe = ds.probes[i];
+      expect(s.perSeed.map((p) => [p.trainCount, p.valCount])).toEqual(probe.perSeed.map((p) => [p.trainCount, p.valCount]));
+      for (const p of s.perSeed) {
+        expect(Object.keys(p.hyperparameters).sort()).toEqual(['alpha', 'beta']);
+        expect(p.selection).toBe('validation');
+      }
+    }
+    const wise = ds.methods.find((m) => m.method === 'wise')!;
+    for (const s of wise.shots) {
+      expect(s.curve!.points.map((p) => p.value)).toEqual([0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1]);
+      // α = 0 is the zero-shot head; α = 1 is the probe of the same seeds.
+      expect(s.curve!.points[0].top1).toBeCloseTo(ds.zeroShot.top1!.mean, 9);
+      const probe = ds.probes.find((p) => p.shots === s.shots)!;
+      expect(s.curve!.points[10].perSeed).toEqual(probe.perSeed.map((p) => p.metrics.top1));
+    }
+  });
+
+  it('prints each method in the table and writes CSV rows, the few-shot plot and the WiSE curve', () => {
+    expect(stdout).toMatch(/tip-adapter\s+1-shot × 2 seeds; α/);
+    expect(stdout).toMatch(/wise\s+2-shot × 2 seeds; α/);
+    const csv = readFileSync(join(tmp, 'out', 'results-per-seed.csv'), 'utf8');
+    expect(csv).toMatch(/,tip-adapter,1,0,.*,validation,alpha=[0-9.e+-]+;beta=/);
+    const plots = readdirSync(join(tmp, 'out', 'plots'));
+    expect(plots).toContain('cifar10-few-shot.png');
+    expect(plots).toContain('cifar10-wise-curve.png');
+    expect(readFileSync(join(tmp, 'out', 'report.html'), 'utf8')).toMatch(/tip-adapter/);
+  });
+});
