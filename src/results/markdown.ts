@@ -57,7 +57,8 @@ const num = (v: number) => (Number.isInteger(v) ? String(v) : Math.abs(v) >= 1e-
 
 /** "α 0.39–1.7, β 5.1" over seeds: the range each chosen hyperparameter spans. */
 export function hyperparameterSummary(perSeed: Record<string, number>[]): string {
-  const names = [...new Set(perSeed.flatMap((h) => Object.keys(h)))];
+  // The first two are what each method chooses (the rest, e.g. LP++'s derived step sizes, stay in results.json and the CSV).
+  const names = [...new Set(perSeed.flatMap((h) => Object.keys(h)))].slice(0, 2);
   return names
     .map((n) => {
       const v = perSeed.map((h) => h[n]).filter((x) => x !== undefined);

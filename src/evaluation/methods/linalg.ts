@@ -44,3 +44,56 @@ export function softmaxInPlace(z: Float64Array, n: number, K: number): void {
 export function zeroShotLinear(W: Float32Array, scale: number, K: number, d: number): LinearWeights {
   return { numClasses: K, numFeatures: d, coef: Float64Array.from(W, (v) => scale * v), intercept: new Float64Array(K) };
 }
+
+/** A · Bᵀ in float64: A [n, d] (rows from `aOff`), B [m, d] → out [n, m]. */
+export function gemmT(A: ArrayLike<number>, n: number, B: ArrayLike<number>, m: number, d: number, out = new Float64Array(n * m)): Float64Array {
+  for (let i = 0; i < n; i++) {
+    const ai = i * d;
+    for (let k = 0; k < m; k++) {
+      const bk = k * d;
+      let s = 0;
+      for (let j = 0; j < d; j++) s += A[ai + j] * B[bk + j];
+      out[i * m + k] = s;
+    }
+  }
+  return out;
+}
+
+/** Gᵀ · A in float64: G [n, m], A [n, d] → [m, d] (the weight gradient of a linear layer). */
+export function gemmTN(G: Float64Array, n: number, m: number, A: ArrayLike<number>, d: number, out = new Float64Array(m * d)): Float64Array {
+  out.fill(0);
+  for (let i = 0; i < n; i++) {
+    const ai = i * d;
+    for (let k = 0; k < m; k++) {
+      const g = G[i * m + k];
+      if (g === 0) continue;
+      const ok = k * d;
+      for (let j = 0; j < d; j++) out[ok + j] += g * A[ai + j];
+    }
+  }
+  return out;
+}
+
+/** Largest eigenvalue of Aᵀ·A (A [n, d]) by power iteration, to relative change 1e-10 (scipy's eigh in LP++ is exact). */
+export function largestEigenvalueGram(A: ArrayLike<number>, n: number, d: number, maxIter = 1000): number {
+  let v = new Float64Array(d).fill(1 / Math.sqrt(d));
+  let lambda = 0;
+  const Av = new Float64Array(n);
+  for (let it = 0; it < maxIter; it++) {
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let j = 0; j < d; j++) s += A[i * d + j] * v[j];
+      Av[i] = s;
+    }
+    const w = new Float64Array(d);
+    for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) w[j] += A[i * d + j] * Av[i];
+    const norm = Math.sqrt(w.reduce((a, x) => a + x * x, 0));
+    if (norm === 0) return 0;
+    const next = norm;
+    for (let j = 0; j < d; j++) w[j] /= norm;
+    v = w;
+    if (Math.abs(next - lambda) <= 1e-10 * next) return next;
+    lambda = next;
+  }
+  return lambda;
+}
