@@ -10,6 +10,7 @@ import { tipAdapter } from './tip-adapter.ts';
 import { wise } from './wise.ts';
 import { lpPlusPlus } from './lp-plus-plus.ts';
 import { clap } from './clap.ts';
+import { zsAnchoredProbe } from './zs-anchored-probe.ts';
 
 export interface MethodEntry {
   name: string;
@@ -28,6 +29,7 @@ export const METHODS: readonly MethodEntry[] = [
   { name: 'tip-adapter', description: 'training-free cache model over the k-shot features (Zhang et al. 2022)', grid: 'β: 200 steps in [0.1, 7), α: 20 steps in [0.1, 3), on validation', impl: tipAdapter, needsZeroShot: true },
   { name: 'lp++', description: 'linear probe plus per-class text-logit weights, data-driven step sizes (Huang et al. 2024)', grid: 'epoch (of 300) on validation, as released', impl: lpPlusPlus, needsZeroShot: true },
   { name: 'clap', description: 'zero-shot-initialised prototypes with a class-wise pull to the text embeddings (Silva-Rodríguez et al. 2024)', grid: 'none (validation-free by design)', impl: clap, needsZeroShot: true },
+  { name: 'zs-anchored-probe', description: 'logistic regression with the L2 penalty pulling W towards s·W_zs instead of 0', grid: 'C: the linear probe\'s CLIP A.3 search on validation, refit on train+val', impl: zsAnchoredProbe, needsZeroShot: true },
   { name: 'wise', description: 'WiSE-FT interpolation of the zero-shot head and the probe (Wortsman et al. 2022)', grid: 'α ∈ {0, 0.1, …, 1} on validation; every α scored', impl: wise, needsZeroShot: true },
 ];
 
