@@ -37,6 +37,7 @@ export interface BenchArgs {
   shiftSeed: number;
   /** --methods names, registry order (always includes the baselines zero-shot and linear-probe). */
   methods: string[];
+  saveHeads: string | null;
 }
 
 /** Flags every command that extracts features shares: --force for --out, and where caches live. */
@@ -83,6 +84,7 @@ export const BENCH_FLAGS = {
     help: 'also score on shifted test sets: name:severity[,…], a corruption name (5 severities),\ncorruptions (the 15), corruptions+extra (19), a natural shift (quickdraw for cifar10,\ndigits for mnist, mnist for digits), map:<file.json>, or released:<dir> (the released\nCIFAR-10-C .npy files, cifar10 only); list: npm run shifts -- list',
   },
   'shift-seed': { type: 'string', value: '<n>', help: 'seed of the seeded corruptions (default 0)' },
+  'save-heads': { type: 'string', value: '<dir>', help: 'write every linear head fitted (zero-shot, probes, zs-anchored, lp++, clap, each\nWiSE α) as ONNX (embeddings → logits) + .npy weights + manifest.json' },
   methods: {
     type: 'string',
     value: '<list>',
@@ -149,6 +151,7 @@ export function benchArgsFrom(v: FlagValues<typeof BENCH_FLAGS>, positionals: st
     noZeroShot: v['no-zero-shot'] === true,
     shift: v.shift ?? null,
     shiftSeed: intFlag(v['shift-seed'], '--shift-seed', 0, 0),
+    saveHeads: v['save-heads'] ?? null,
     methods: parseMethods(v.methods ?? DEFAULT_METHODS.join(',')).map((m) => m.name),
   };
 }

@@ -57,6 +57,7 @@ async function bench(args: BenchArgs, argv: string[], io: Io, deps: BenchDeps): 
     shift: args.shift,
     shiftSeed: args.shiftSeed,
     methods: args.methods,
+    saveHeadsDir: args.saveHeads ? resolve(args.saveHeads) : null,
     argv: ['npm', 'run', 'bench', '--', ...argv],
     runId: newRunId(),
     log,

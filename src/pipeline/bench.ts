@@ -27,6 +27,8 @@ import { plural } from '../util/plural.ts';
 import type { BenchOptions } from './options.ts';
 import { fitMethods, methodRecords, runnableMethods, scoreMethods, type FittedMethods } from './methods-step.ts';
 import { DEFAULT_METHODS, parseMethods } from '../evaluation/methods/registry.ts';
+import { zeroShotClassifier } from '../evaluation/zeroshot.ts';
+import { collectHeads, saveHeads } from './heads.ts';
 
 export type { BenchOptions, TextSink } from './options.ts';
 
@@ -261,10 +263,13 @@ async function benchDatasetWith(
         classes: ds.classes,
         draws,
         probes,
+        zeroShot: head.available ? { W: zeroShotClassifier(head.textEmb, K, ds.templates.length, d), scale: model.logitScale } : null,
+        methods: fittedMethods?.fits,
       });
   } else {
     if (!trainLabels) warnings.push(`${ds.name}: no train split, so no linear probes (zero-shot only)`);
-    if (opts.exportFeaturesDir) await exportFeatures(join(opts.exportFeaturesDir, ds.name), { pool: null, test: testPart, classes: ds.classes });
+    if (opts.exportFeaturesDir)
+      await exportFeatures(join(opts.exportFeaturesDir, ds.name), { pool: null, test: testPart, classes: ds.classes, zeroShot: head.available ? { W: zeroShotClassifier(head.textEmb, K, ds.templates.length, d), scale: model.logitScale } : null });
   }
 
   const splits: DatasetResult['splits'] = { test: { identity: ds.identity('test'), size: allTestLabels.length, used: testIdx.length } };
@@ -285,6 +290,12 @@ async function benchDatasetWith(
     outcomes: outcomesRecord({ testIdx, labels: testLabels, numClasses: K, zeroShotScores: zs.scores, probes: fitted ? probePredictions(fitted, scoreFittedProbes(fitted, test.features, testLabels, K)) : new Map() }),
     methods: methodsOn(test.features, testLabels, zeroShot.available ? zeroShot.top1!.mean : null),
   };
+
+  if (opts.saveHeadsDir) {
+    const zsHead = head.available ? { W: zeroShotClassifier(head.textEmb, K, ds.templates.length, d), scale: model.logitScale } : null;
+    const m = await saveHeads(join(opts.saveHeadsDir, ds.name), ds, model, opts.modelRef, collectHeads(fitted, fittedMethods, zsHead, K, d));
+    log(`${ds.name}: saved ${plural(m.heads.length, 'linear head')} to ${join(opts.saveHeadsDir, ds.name)}`);
+  }
 
   // Shifted test sets: the same zero-shot head and the same fitted probes, scored on shifted features.
   const records: DatasetResult[] = [clean];

@@ -8,6 +8,8 @@ import { validateResults } from '../../src/results/validate.ts';
 import { resolveDataDir } from '../../src/util/paths.ts';
 import { runMain } from '../cli/capture.ts';
 import type { BenchResults } from '../../src/results/schema.ts';
+import { decodeNpy } from '../../src/util/npy.ts';
+import * as ort from 'onnxruntime-node';
 
 const haveCifar = existsSync(join(resolveDataDir(), 'cifar10'));
 
@@ -29,7 +31,7 @@ describe.skipIf(!haveCifar)('--methods end to end (tiny export, real CIFAR-10 sl
   beforeAll(async () => {
     tmp = mkdtempSync(join(tmpdir(), 'cb-methods-'));
     await writeTinyExport(join(tmp, 'model'), { layout: 'transformers.js', imageSize: 32, dim: 16, seed: 3 });
-    const r = await runMain(main, ['--model', join(tmp, 'model'), '--dataset', 'cifar10', '--shots', '1,2', '--seeds', '2', '--limit', '200', '--bootstrap', '100', '--methods', 'all', '--shift', 'gaussian_noise:2', '--out', join(tmp, 'out'), '--cache-dir', join(tmp, 'cache')]);
+    const r = await runMain(main, ['--model', join(tmp, 'model'), '--dataset', 'cifar10', '--shots', '1,2', '--seeds', '2', '--limit', '200', '--bootstrap', '100', '--methods', 'all', '--shift', 'gaussian_noise:2', '--out', join(tmp, 'out'), '--cache-dir', join(tmp, 'cache'), '--save-heads', join(tmp, 'heads'), '--export-features', join(tmp, 'feats')]);
     stdout = r.out;
     expect(r.code, r.err).toBe(0);
     results = JSON.parse(readFileSync(join(tmp, 'out', 'results.json'), 'utf8'));
@@ -82,5 +84,68 @@ describe.skipIf(!haveCifar)('--methods end to end (tiny export, real CIFAR-10 sl
     expect(plots).toContain('cifar10-few-shot.png');
     expect(plots).toContain('cifar10-wise-curve.png');
     expect(readFileSync(join(tmp, 'out', 'report.html'), 'utf8')).toMatch(/tip-adapter/);
+  });
+});
+
+describe.skipIf(!haveCifar)('--save-heads and --export-features with --methods', () => {
+  let tmp: string;
+  let results: BenchResults;
+  beforeAll(async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'cb-heads-'));
+    await writeTinyExport(join(tmp, 'model'), { layout: 'transformers.js', imageSize: 32, dim: 16, seed: 3 });
+    const r = await runMain(main, ['--model', join(tmp, 'model'), '--dataset', 'cifar10', '--shots', '2', '--seeds', '2', '--limit', '200', '--bootstrap', '50', '--methods', 'wise,zs-anchored-probe,tip-adapter', '--out', join(tmp, 'out'), '--cache-dir', join(tmp, 'cache'), '--save-heads', join(tmp, 'heads'), '--export-features', join(tmp, 'feats')]);
+    expect(r.code, r.err).toBe(0);
+    results = JSON.parse(readFileSync(join(tmp, 'out', 'results.json'), 'utf8'));
+  }, 240_000);
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  /** top-1 of a saved ONNX head run by plain onnxruntime on the exported (raw) test features. */
+  async function onnxTop1(file: string): Promise<number> {
+    const X = decodeNpy(readFileSync(join(tmp, 'feats', 'cifar10', 'test_features.npy')));
+    const y = decodeNpy(readFileSync(join(tmp, 'feats', 'cifar10', 'test_labels.npy')));
+    const [n, d] = X.shape;
+    const session = await ort.InferenceSession.create(join(tmp, 'heads', 'cifar10', file));
+    const out = await session.run({ image_embeds: new ort.Tensor('float32', Float32Array.from(X.data as Float32Array), [n, d]) });
+    const logits = out.logits.data as Float32Array;
+    const K = logits.length / n;
+    let ok = 0;
+    for (let i = 0; i < n; i++) {
+      let best = 0;
+      for (let c = 1; c < K; c++) if (logits[i * K + c] > logits[i * K + best]) best = c;
+      if (best === Number(y.data[i])) ok++;
+    }
+    return ok / n;
+  }
+
+  it('writes a manifest naming every linear head: zero-shot, each probe, zs-anchored, each WiSE α', () => {
+    const m = JSON.parse(readFileSync(join(tmp, 'heads', 'cifar10', 'manifest.json'), 'utf8'));
+    expect(m.schema).toBe('clip-bench/heads');
+    expect(m.classes).toEqual(results.datasets[0].classes);
+    const methods = m.heads.map((h: { method: string }) => h.method);
+    expect(methods.filter((x: string) => x === 'zero-shot')).toHaveLength(1);
+    expect(methods.filter((x: string) => x === 'linear-probe')).toHaveLength(2);
+    expect(methods.filter((x: string) => x === 'zs-anchored-probe')).toHaveLength(2);
+    expect(methods.filter((x: string) => x.startsWith('wise@alpha='))).toHaveLength(22);
+    expect(methods).not.toContain('tip-adapter');
+  });
+
+  it('a saved head scored by plain onnxruntime gives the top-1 the harness recorded', async () => {
+    const ds = results.datasets[0];
+    expect(await onnxTop1('zero-shot.onnx')).toBeCloseTo(ds.zeroShot.metrics!.top1, 9);
+    expect(await onnxTop1('linear-probe-2shot-seed1.onnx')).toBeCloseTo(ds.probes[0].perSeed[1].metrics.top1, 9);
+    const zsa = ds.methods.find((x) => x.method === 'zs-anchored-probe')!.shots[0].perSeed[0];
+    expect(await onnxTop1('zs-anchored-probe-2shot-seed0.onnx')).toBeCloseTo(zsa.metrics.top1, 9);
+    const w = ds.methods.find((x) => x.method === 'wise')!.shots[0];
+    expect(await onnxTop1('wise_alpha=0.3-2shot-seed0.onnx')).toBeCloseTo(w.curve!.points[3].perSeed[0], 9);
+  });
+
+  it('--export-features writes the zero-shot head, the logit scale and each method’s hyperparameters per (shots, seed)', () => {
+    const dir = join(tmp, 'feats', 'cifar10');
+    const W = decodeNpy(readFileSync(join(dir, 'zeroshot_head.npy')));
+    expect(W.shape).toEqual([10, 16]);
+    expect(JSON.parse(readFileSync(join(dir, 'zeroshot.json'), 'utf8')).logitScale).toBe(results.model.logitScale);
+    const draws = JSON.parse(readFileSync(join(dir, 'draws.json'), 'utf8')).draws;
+    const tip = results.datasets[0].methods.find((x) => x.method === 'tip-adapter')!.shots[0].perSeed[1];
+    expect(draws[1].methods['tip-adapter']).toEqual({ ...tip.hyperparameters, selection: 'validation' });
   });
 });
