@@ -101,8 +101,8 @@ describe.skipIf(!haveCifar)('--save-heads and --export-features with --methods',
 
   /** top-1 of a saved ONNX head run by plain onnxruntime on the exported (raw) test features. */
   async function onnxTop1(file: string): Promise<number> {
-    const X = decodeNpy(readFileSync(join(tmp, 'feats', 'cifar10', 'test_features.npy')));
-    const y = decodeNpy(readFileSync(join(tmp, 'feats', 'cifar10', 'test_labels.npy')));
+    const X = decodeNpy(readFileSync(join(tmp, 'feats', 'cifar10', 'test_features.npy')), 'x');
+    const y = decodeNpy(readFileSync(join(tmp, 'feats', 'cifar10', 'test_labels.npy')), 'y');
     const [n, d] = X.shape;
     const session = await ort.InferenceSession.create(join(tmp, 'heads', 'cifar10', file));
     const out = await session.run({ image_embeds: new ort.Tensor('float32', Float32Array.from(X.data as Float32Array), [n, d]) });
@@ -141,7 +141,7 @@ describe.skipIf(!haveCifar)('--save-heads and --export-features with --methods',
 
   it('--export-features writes the zero-shot head, the logit scale and each method’s hyperparameters per (shots, seed)', () => {
     const dir = join(tmp, 'feats', 'cifar10');
-    const W = decodeNpy(readFileSync(join(dir, 'zeroshot_head.npy')));
+    const W = decodeNpy(readFileSync(join(dir, 'zeroshot_head.npy')), 'w');
     expect(W.shape).toEqual([10, 16]);
     expect(JSON.parse(readFileSync(join(dir, 'zeroshot.json'), 'utf8')).logitScale).toBe(results.model.logitScale);
     const draws = JSON.parse(readFileSync(join(dir, 'draws.json'), 'utf8')).draws;
