@@ -38,6 +38,7 @@ export interface BenchArgs {
   /** --methods names, registry order (always includes the baselines zero-shot and linear-probe). */
   methods: string[];
   saveHeads: string | null;
+  loadHeads: string | null;
 }
 
 /** Flags every command that extracts features shares: --force for --out, and where caches live. */
@@ -85,6 +86,7 @@ export const BENCH_FLAGS = {
   },
   'shift-seed': { type: 'string', value: '<n>', help: 'seed of the seeded corruptions (default 0)' },
   'save-heads': { type: 'string', value: '<dir>', help: 'write every linear head fitted (zero-shot, probes, zs-anchored, lp++, clap, each\nWiSE α) as ONNX (embeddings → logits) + .npy weights + manifest.json' },
+  'load-heads': { type: 'string', value: '<dir>', help: 'score the heads --save-heads wrote (its <dir>/<dataset> folder) on --dataset (same class list)\nand its --shift corruptions, without refitting' },
   methods: {
     type: 'string',
     value: '<list>',
@@ -152,6 +154,7 @@ export function benchArgsFrom(v: FlagValues<typeof BENCH_FLAGS>, positionals: st
     shift: v.shift ?? null,
     shiftSeed: intFlag(v['shift-seed'], '--shift-seed', 0, 0),
     saveHeads: v['save-heads'] ?? null,
+    loadHeads: v['load-heads'] ?? null,
     methods: parseMethods(v.methods ?? DEFAULT_METHODS.join(',')).map((m) => m.name),
   };
 }

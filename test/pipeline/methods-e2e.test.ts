@@ -1,5 +1,5 @@
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, readFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, readdirSync, rmSync, cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { writeTinyExport } from '../helpers/tiny-exports.ts';
@@ -147,5 +147,32 @@ describe.skipIf(!haveCifar)('--save-heads and --export-features with --methods',
     const draws = JSON.parse(readFileSync(join(dir, 'draws.json'), 'utf8')).draws;
     const tip = results.datasets[0].methods.find((x) => x.method === 'tip-adapter')!.shots[0].perSeed[1];
     expect(draws[1].methods['tip-adapter']).toEqual({ ...tip.hyperparameters, selection: 'validation' });
+  });
+
+  it('--load-heads scores the saved heads on the same test rows without refitting: the recorded top-1 again', async () => {
+    const r = await runMain(main, ['--model', join(tmp, 'model'), '--load-heads', join(tmp, 'heads', 'cifar10'), '--dataset', 'cifar10', '--limit', '200', '--bootstrap', '50', '--cache-dir', join(tmp, 'cache'), '--out', join(tmp, 'loaded')]);
+    expect(r.code, r.err).toBe(0);
+    const scores = JSON.parse(readFileSync(join(tmp, 'loaded', 'head-scores.json'), 'utf8')).scores as { method: string; seed: number | null; shift: string; top1: { mean: number } }[];
+    const ds = results.datasets[0];
+    expect(scores.find((x) => x.method === 'zero-shot')!.top1.mean).toBeCloseTo(ds.zeroShot.top1!.mean, 9);
+    expect(scores.find((x) => x.method === 'linear-probe' && x.seed === 1)!.top1.mean).toBeCloseTo(ds.probes[0].perSeed[1].metrics.top1, 9);
+    expect(readFileSync(join(tmp, 'loaded', 'head-scores.csv'), 'utf8')).toMatch(/^dataset,shift,method,shots,seed/);
+  });
+
+  it('--load-heads with a different class list or another model: one error line, exit 2, nothing written', async () => {
+    const bad = join(tmp, 'heads-bad');
+    cpSync(join(tmp, 'heads', 'cifar10'), bad, { recursive: true });
+    const m = JSON.parse(readFileSync(join(bad, 'manifest.json'), 'utf8'));
+    writeFileSync(join(bad, 'manifest.json'), JSON.stringify({ ...m, classes: [...m.classes.slice(1), m.classes[0]] }));
+    const r = await runMain(main, ['--model', join(tmp, 'model'), '--load-heads', bad, '--dataset', 'cifar10', '--limit', '50', '--cache-dir', join(tmp, 'cache'), '--out', join(tmp, 'x1')]);
+    expect(r.code).toBe(2);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.err).toMatch(/^error: --load-heads .*heads-bad: the heads were fitted on cifar10's class list and cifar10's differs \(class 0 is "automobile" in the heads but "airplane" in cifar10\)/);
+    expect(existsSync(join(tmp, 'x1'))).toBe(false);
+    writeFileSync(join(bad, 'manifest.json'), JSON.stringify({ ...m, model: { ...m.model, files: m.model.files.map((f: { role: string }) => ({ ...f, sha256: '0'.repeat(64) })) } }));
+    const r2 = await runMain(main, ['--model', join(tmp, 'model'), '--load-heads', bad, '--dataset', 'cifar10', '--limit', '50', '--cache-dir', join(tmp, 'cache'), '--out', join(tmp, 'x2')]);
+    expect(r2.code).toBe(2);
+    expect(r2.err).toMatch(/error: --load-heads .*: the heads were fitted on .* whose files differ/);
+    expect(existsSync(join(tmp, 'x2'))).toBe(false);
   });
 });
