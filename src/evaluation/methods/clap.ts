@@ -15,7 +15,7 @@
 import type { LinearWeights } from '../probe/index.ts';
 import { Rng, deriveSeed } from '../../util/rng.ts';
 import type { FewShotMethod, FittedMethod } from './types.ts';
-import { gemmT, linearLogits, softmaxInPlace } from './linalg.ts';
+import { gemmT, linearLogits, productsTAuto, softmaxInPlace, transposeF64 } from './linalg.ts';
 
 export const CLAP = { epochs: 300, lr: 0.1, warmupLr: 1e-5, momentum: 0.9, batch: 256 };
 
@@ -49,7 +49,7 @@ function unitHead(W: Float64Array, scale: number, K: number, d: number): LinearW
  */
 export function clapLossGrad(W: Float64Array, X: Float32Array, y: Int32Array, B: number, T: Float64Array, lambda: Float64Array, s: number, K: number, d: number, g: Float64Array): number {
   const head = unitHead(W, 1, K, d);
-  const Z = gemmT(X, B, head.coef, K, d);
+  const Z = productsTAuto(X.subarray(0, B * d), B, head.coef, K, d);
   for (let t = 0; t < Z.length; t++) Z[t] *= s;
   let loss = 0;
   for (let i = 0; i < B; i++) {
@@ -61,12 +61,9 @@ export function clapLossGrad(W: Float64Array, X: Float32Array, y: Int32Array, B:
   }
   softmaxInPlace(Z, B, K);
   for (let i = 0; i < B; i++) Z[i * K + y[i]] -= 1;
-  const gHat = new Float64Array(K * d);
-  for (let i = 0; i < B; i++)
-    for (let c = 0; c < K; c++) {
-      const gc = (s * Z[i * K + c]) / B;
-      for (let j = 0; j < d; j++) gHat[c * d + j] += gc * X[i * d + j];
-    }
+  const GT = new Float32Array(K * B);
+  for (let i = 0; i < B; i++) for (let c = 0; c < K; c++) GT[c * B + i] = (s * Z[i * K + c]) / B;
+  const gHat = productsTAuto(GT, K, transposeF64(X, B, d), d, B);
   for (let c = 0; c < K; c++) {
     let norm = 0;
     let dotHat = 0;

@@ -1,6 +1,8 @@
 /** Small dense products the methods share; large ones go through the probe's float64 GEMM (onnxruntime when it loads). */
 import { linearScores } from '../probe/logistic-regression.ts';
 import type { LinearWeights } from '../probe/index.ts';
+import { ortAvailable, ortGemm } from '../probe/ort-native.ts';
+import { availableParallelism } from 'node:os';
 
 /** A · Bᵀ: A [n, d], B [m, d] → [n, m] (Float32). */
 export function productsT(A: Float32Array, n: number, B: Float32Array | Float64Array, m: number, d: number): Float32Array {
@@ -96,4 +98,20 @@ export function largestEigenvalueGram(A: ArrayLike<number>, n: number, d: number
     lambda = next;
   }
   return lambda;
+}
+
+/** Aᵀ as float64: A [n, d] → [d, n] (the right operand of a product Gᵀ·A through productsT). */
+export function transposeF64(A: ArrayLike<number>, n: number, d: number): Float64Array {
+  const out = new Float64Array(d * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) out[j * n + i] = A[i * d + j];
+  return out;
+}
+
+/** Below this many multiply-adds a product stays in float64 JS (exact for small problems and gradient checks); above, the GEMM. */
+const FAST_MIN_WORK = 1 << 20;
+
+/** A · Bᵀ in float64: JS for small products, onnxruntime's float64 GEMM (the probe's kernel) for large ones when it loads. */
+export function productsTAuto(A: Float32Array | Float64Array, n: number, B: Float64Array, m: number, d: number): Float64Array {
+  if (n * m * d < FAST_MIN_WORK || !ortAvailable()) return gemmT(A, n, B, m, d);
+  return ortGemm(A instanceof Float64Array ? A : Float64Array.from(A), B, n, m, d, true, availableParallelism());
 }

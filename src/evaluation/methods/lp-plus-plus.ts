@@ -15,7 +15,7 @@
 import type { LinearWeights } from '../probe/index.ts';
 import { Rng, deriveSeed } from '../../util/rng.ts';
 import type { FewShotMethod, FittedMethod } from './types.ts';
-import { gemmT, gemmTN, largestEigenvalueGram, linearLogits, softmaxInPlace, top1 } from './linalg.ts';
+import { largestEigenvalueGram, linearLogits, productsTAuto, softmaxInPlace, top1, transposeF64 } from './linalg.ts';
 
 export const LP_PP = { epochs: 300, momentum: 0.9, alphaEvery: 10, alphaInit: 250 };
 
@@ -32,7 +32,8 @@ export const lpPlusPlus: FewShotMethod = {
     const N = train.n;
     const T = ctx.zeroShot.W;
     const F = train.X;
-    const TL = gemmT(F, N, T, K, d);
+    const TL = productsTAuto(F, N, Float64Array.from(T), K, d);
+    const Ft = transposeF64(F, N, d);
     // W: per-class feature sums; α: 250 × mean over classes of the class-mean text logit of the true class.
     const W = new Float64Array(K * d);
     const count = new Float64Array(K);
@@ -61,17 +62,19 @@ export const lpPlusPlus: FewShotMethod = {
     const vb = new Float64Array(K);
     const gAlpha = new Float64Array(K);
     const Z = new Float64Array(N * K);
-    const gW = new Float64Array(K * d);
+    const GT = new Float32Array(K * N);
     let best = -1;
     let bestEpoch = LP_PP.epochs - 1;
     let kept = lpppHead(W, b, alpha, T, K, d);
     for (let epoch = 0; epoch < LP_PP.epochs; epoch++) {
-      gemmT(F, N, W, K, d, Z);
-      for (let i = 0; i < N; i++) for (let c = 0; c < K; c++) Z[i * K + c] += b[c] + alpha[c] * TL[i * K + c];
+      // Large products on the project's GEMM (onnxruntime float64, float32 results); small ones in float64 JS.
+      const FW = productsTAuto(F, N, W, K, d);
+      for (let i = 0; i < N; i++) for (let c = 0; c < K; c++) Z[i * K + c] = FW[i * K + c] + b[c] + alpha[c] * TL[i * K + c];
       softmaxInPlace(Z, N, K);
       for (let i = 0; i < N; i++) Z[i * K + train.y[i]] -= 1;
       for (let t = 0; t < Z.length; t++) Z[t] /= N;
-      gemmTN(Z, N, K, F, d, gW);
+      for (let i = 0; i < N; i++) for (let c = 0; c < K; c++) GT[c * N + i] = Z[i * K + c];
+      const gW = productsTAuto(GT, K, Ft, d, N);
       for (let c = 0; c < K; c++) {
         let gb = 0;
         let ga = 0;

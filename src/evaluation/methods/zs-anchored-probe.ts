@@ -13,7 +13,7 @@ import { minimizeLbfgs } from '../probe/lbfgs.ts';
 import { concatProbeData, sweepC, type LinearProbe, type LinearWeights } from '../probe/index.ts';
 import { FIXED_C } from '../linear-probe.ts';
 import type { FewShotMethod, FittedMethod } from './types.ts';
-import { gemmT, gemmTN, linearLogits, softmaxInPlace } from './linalg.ts';
+import { linearLogits, productsTAuto, softmaxInPlace, transposeF64 } from './linalg.ts';
 
 /** A LinearProbe (the sweep's estimator shape) whose weights are anchored at `anchor` (= s·W_zs, [K, d]). */
 export class AnchoredProbe implements LinearProbe {
@@ -27,13 +27,14 @@ export class AnchoredProbe implements LinearProbe {
 
   fit(X: Float32Array, y: Int32Array, n: number, d: number, K: number): this {
     const { C, anchor } = this;
-    const offsets = gemmT(X, n, anchor, K, d);
+    const offsets = productsTAuto(X, n, anchor, K, d);
+    const Xt = transposeF64(X, n, d);
+    const GT = new Float64Array(K * n);
     const nV = K * d;
     const Z = new Float64Array(n * K);
     const gV = new Float64Array(nV);
     const objective = (x: Float64Array, grad: Float64Array) => {
-      const V = x.subarray(0, nV);
-      gemmT(X, n, V, K, d, Z);
+      Z.set(productsTAuto(X, n, x.slice(0, nV), K, d));
       let f = 0;
       for (let i = 0; i < n; i++) {
         let mx = -Infinity;
@@ -44,7 +45,8 @@ export class AnchoredProbe implements LinearProbe {
       }
       softmaxInPlace(Z, n, K);
       for (let i = 0; i < n; i++) Z[i * K + y[i]] -= 1;
-      gemmTN(Z, n, K, X, d, gV);
+      for (let i = 0; i < n; i++) for (let c = 0; c < K; c++) GT[c * n + i] = Z[i * K + c];
+      gV.set(productsTAuto(GT, K, Xt, d, n));
       for (let t = 0; t < nV; t++) {
         f += (x[t] * x[t]) / (2 * C);
         grad[t] = gV[t] + x[t] / C;
