@@ -58,6 +58,7 @@ function dataset(rng: Rng, name: string, K: number, perClass: number, shots: (nu
     featureCache: {},
     // Synthetic summaries have no per-example rows behind them.
     outcomes: null,
+    methods: [],
   };
 }
 
@@ -68,7 +69,7 @@ export function syntheticRun(model: string, datasets: [string, number, number][]
   const seeds = Array.from({ length: seedCount }, (_, i) => i);
   return {
     schema: 'clip-bench/results',
-    schemaVersion: 3,
+    schemaVersion: 4,
     runId: `synthetic-${model}-${rngSeed}`,
     createdAt: '2026-01-01T00:00:00.000Z',
     command: { argv: ['npm', 'run', 'bench'], cwd: '/synthetic' },

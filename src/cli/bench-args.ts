@@ -4,6 +4,7 @@ import { isNaturalShiftItem } from '../datasets/natural-shifts.ts';
 import { choiceFlag, intFlag, parseFlags, type Flags, type FlagValues } from './toolkit.ts';
 import { DEVICE_FLAG, deviceFlag, INT8_ENCODE_FLAG, int8EncodeFlag, MODEL_FLAGS, VARIANT_FLAG, variantFlag, type ModelVariant } from './model-flags.ts';
 import type { Int8EncodeChoice } from '../model/image-encode-modes.ts';
+import { DEFAULT_METHODS, METHODS, parseMethods } from '../evaluation/methods/registry.ts';
 import type { Device } from '../model/device.ts';
 
 export const BENCH_PROG = 'npm run bench --';
@@ -47,6 +48,10 @@ export interface BenchArgs {
   /** --task (default classification) and the caption-file flags of --task retrieval. */
   task: 'classification' | 'retrieval';
   captions: { imageColumn?: string; captionColumn?: string; separator?: string; split?: string; imageRoot?: string };
+  /** --methods names, registry order (always includes the baselines zero-shot and linear-probe). */
+  methods: string[];
+  saveHeads: string | null;
+  loadHeads: string | null;
 }
 
 /** Flags every command that extracts features shares: --force for --out, and where caches live. */
@@ -108,6 +113,13 @@ export const BENCH_FLAGS = {
   },
   'shift-seed': { type: 'string', value: '<n>', help: 'seed of the seeded corruptions (default 0)' },
   ...RETRIEVAL_FLAGS,
+  'save-heads': { type: 'string', value: '<dir>', help: 'write every linear head fitted (zero-shot, probes, zs-anchored, lp++, clap, each\nWiSE α) as ONNX (embeddings → logits) + .npy weights + manifest.json' },
+  'load-heads': { type: 'string', value: '<dir>', help: 'score the heads --save-heads wrote (its <dir>/<dataset> folder) on --dataset (same class list)\nand its --shift corruptions, without refitting' },
+  methods: {
+    type: 'string',
+    value: '<list>',
+    help: `few-shot methods on the probe's draws, or all (default zero-shot,linear-probe; those two\nalways run): ${METHODS.map((m) => m.name).join(', ')}`,
+  },
 } satisfies Flags;
 
 export const BENCH_EXAMPLES = [
@@ -122,6 +134,7 @@ export const BENCH_EXAMPLES = [
   `${BENCH_PROG} --task retrieval --dataset cifar10 --limit 2000`,
   `${BENCH_PROG} --task retrieval --dataset captions.tsv --model clip-vit-b32`,
   `${BENCH_PROG} --task retrieval --dataset karpathy:dataset_coco.json --image-root coco/ --split test`,
+  `${BENCH_PROG} --dataset cifar10 --shots 1,2,4,8,16 --methods all --shift corruptions`,
 ];
 
 export function parseShots(v: string): (number | 'all')[] {
@@ -178,6 +191,9 @@ export function benchArgsFrom(v: FlagValues<typeof BENCH_FLAGS>, positionals: st
     shift: v.shift ?? null,
     shiftSeed: intFlag(v['shift-seed'], '--shift-seed', 0, 0),
     ...retrievalArgs(v),
+    saveHeads: v['save-heads'] ?? null,
+    loadHeads: v['load-heads'] ?? null,
+    methods: parseMethods(v.methods ?? DEFAULT_METHODS.join(',')).map((m) => m.name),
   };
 }
 

@@ -4,7 +4,11 @@ import { BENCH_EXAMPLES, BENCH_FLAGS, BENCH_PROG, benchArgsFrom, type BenchArgs 
 import { DEFAULT_MODEL } from '../model/registry.ts';
 import { openModel, resolveModelRef } from '../model/resolve.ts';
 import { extractionDefaults } from '../features/extraction-defaults.ts';
-import { DEFAULT_PROBE_SETTINGS, defaultThreads, newRunId, prepareDatasets, runBench } from '../pipeline/bench.ts';
+import { DEFAULT_PROBE_SETTINGS, defaultThreads, newRunId, prepareDatasets, runBench, testIndices, type BenchOptions } from '../pipeline/bench.ts';
+import { checkHeadClasses, checkHeadModel, readHeadsManifest, scoreSavedHeads, type HeadScore } from '../pipeline/load-heads.ts';
+import { isNaturalShiftItem } from '../datasets/natural-shifts.ts';
+import { UserError } from '../util/errors.ts';
+import { toCsv } from '../reports/csv.ts';
 import { PROJECT_ROOT, resolveDataDir } from '../util/paths.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { breakEvenLine, effectiveRobustnessLine, renderMarkdown, ROBUSTNESS_HEADER, robustnessRows, SUMMARY_HEADER, summaryRows } from '../results/markdown.ts';
@@ -63,6 +67,8 @@ async function bench(args: BenchArgs, argv: string[], io: Io, deps: BenchDeps): 
     zeroShot: !args.noZeroShot,
     shift: args.shift,
     shiftSeed: args.shiftSeed,
+    methods: args.methods,
+    saveHeadsDir: args.saveHeads ? resolve(args.saveHeads) : null,
     argv: ['npm', 'run', 'bench', '--', ...argv],
     runId: newRunId(),
     log,
@@ -73,6 +79,7 @@ async function bench(args: BenchArgs, argv: string[], io: Io, deps: BenchDeps): 
   // existing directory; no weights), then datasets and labels; only then the model loads.
   checkOutputs(args);
   resolveModelRef(modelRef);
+  if (args.loadHeads) return loadHeads(args, opts, modelRef, io, log);
   const retrieval = args.task === 'retrieval';
   const prepared = retrieval ? [] : await prepareDatasets(opts);
   const retrievalSets: RetrievalSet[] = retrieval ? await prepareRetrievalSets(opts, args.captions) : [];
@@ -129,6 +136,34 @@ async function bench(args: BenchArgs, argv: string[], io: Io, deps: BenchDeps): 
   for (const w of results.warnings) io.stdout.write(`warning: ${w}\n`);
   if (reportError) throw checkFailed(reportError);
   io.stdout.write(`\nwrote ${join(outDir, 'results.json')}, results.md, ${results.retrieval?.length ? 'retrieval.csv' : 'results.csv'}, report.html and plots/ (${results.timings.totalSeconds.toFixed(1)} s)\n`);
+  return 0;
+}
+
+/** --load-heads: check the manifest against the datasets and the model, then score every head; nothing is written before the checks pass. */
+async function loadHeads(args: BenchArgs, opts: BenchOptions, modelRef: string, io: Io, log: (m: string) => void): Promise<number> {
+  const dir = resolve(args.loadHeads!);
+  const manifest = await readHeadsManifest(dir);
+  if (args.shots.length && args.methods.some((m) => m !== 'zero-shot' && m !== 'linear-probe')) log('note: --load-heads fits nothing; --methods is ignored');
+  const natural = (opts.shift ?? '').split(',').map((s) => s.trim()).filter((s) => s && (isNaturalShiftItem(s) || s.startsWith('released:')));
+  if (natural.length) throw new UserError(`--load-heads scores the clean test set and corruption shifts; --shift ${natural[0]} is not supported with it`);
+  const prepared = await prepareDatasets({ ...opts, shots: [] });
+  for (const p of prepared) checkHeadClasses(manifest, p.ds, dir);
+  const model = await openModel(modelRef, { threads: opts.threads, device: args.device, variant: args.variant, modelsDir: args.modelsDir, allowUnverified: args.allowUnverified, progress: { stream: io.stderr }, log });
+  let rows: HeadScore[];
+  try {
+    checkHeadModel(manifest, model, dir);
+    rows = await scoreSavedHeads(opts, model, prepared, manifest, dir, testIndices);
+  } finally {
+    await model.release();
+  }
+  const outDir = resolve(args.out ?? join(PROJECT_ROOT, 'reports', opts.runId ?? newRunId()));
+  const record = { schema: 'clip-bench/head-scores', heads: dir, fittedOn: manifest.dataset, model: manifest.model, command: opts.argv, createdAt: new Date().toISOString(), scores: rows };
+  await writeFileAtomic(join(outDir, 'head-scores.json'), JSON.stringify(record, null, 1));
+  const csvRows = rows.map((r) => ({ dataset: r.dataset, shift: r.shift, method: r.method, shots: r.shots ?? '', seed: r.seed ?? '', n_test: r.n, top1_mean: r.top1.mean, top1_ci_low: r.top1.ci[0], top1_ci_high: r.top1.ci[1], top5_mean: r.top5, balanced_accuracy_mean: r.balancedAccuracy.mean, hyperparameters: Object.entries(r.hyperparameters).map(([k, v]) => `${k}=${v}`).join(';') }));
+  await writeFileAtomic(join(outDir, 'head-scores.csv'), toCsv(Object.keys(csvRows[0] ?? { dataset: '' }), csvRows));
+  const pct = (x: number) => (100 * x).toFixed(1);
+  io.stdout.write(formatTable(['dataset', 'shift', 'head', 'shots', 'seed', 'top-1 % [95% CI]', 'top-5 %', 'balanced acc. %'], rows.map((r) => [r.dataset, r.shift, r.method, String(r.shots ?? '–'), String(r.seed ?? '–'), `${pct(r.top1.mean)} [${pct(r.top1.ci[0])}, ${pct(r.top1.ci[1])}]`, r.top5 === null ? '–' : pct(r.top5), pct(r.balancedAccuracy.mean)])));
+  io.stdout.write(`\nwrote ${join(outDir, 'head-scores.json')} and head-scores.csv (${rows.length} head × test-set scores, heads fitted on ${manifest.dataset})\n`);
   return 0;
 }
 

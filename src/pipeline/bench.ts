@@ -26,6 +26,10 @@ import { readdir } from 'node:fs/promises';
 import { findNaturalShift, isNaturalShiftItem, mappedTestSet, naturalShiftLabel, NATURAL_SHIFTS, readMappingFile, type MappedTestSet, type NaturalShift } from '../datasets/natural-shifts.ts';
 import { plural } from '../util/plural.ts';
 import type { BenchOptions } from './options.ts';
+import { fitMethods, methodRecords, runnableMethods, scoreMethods, type FittedMethods } from './methods-step.ts';
+import { DEFAULT_METHODS, parseMethods } from '../evaluation/methods/registry.ts';
+import { zeroShotClassifier } from '../evaluation/zeroshot.ts';
+import { collectHeads, saveHeads } from './heads.ts';
 
 export type { BenchOptions, TextSink } from './options.ts';
 
@@ -217,6 +221,9 @@ async function benchDatasetWith(
   if (zeroShot.seconds !== undefined) timings.zeroShot = zeroShot.seconds;
 
   let fitted: FittedProbes | null = null;
+  let fittedMethods: FittedMethods | null = null;
+  const methodsOn = (feats: Float32Array, labels: Int32Array, zsTop1: number | null, cell?: string, present?: readonly boolean[]) =>
+    fittedMethods ? methodRecords({ ds, fm: fittedMethods, scores: scoreMethods(fittedMethods, feats, labels, K, d, present), testLabels: labels, bootstrapResamples: opts.bootstrapResamples, zeroShotTop1: zsTop1, cell }) : [];
   let probes: ProbeResult[] = [];
   let breakEven: { shots: number | null; note?: string } = { shots: null };
   const testPart = { features: test.features, dim: d, indices: testIdx, labels: testLabels };
@@ -245,6 +252,12 @@ async function benchDatasetWith(
       log(`${ds.name}: ${p.shots}-shot probe top-1 ${(100 * p.top1.mean).toFixed(1)}% over ${plural(p.perSeed.length, 'seed')}`);
     }
     timings.probes = (performance.now() - tp) / 1000;
+    const methods = runnableMethods(parseMethods((opts.methods ?? DEFAULT_METHODS).join(',')), head, ds.name, warnings);
+    if (methods.length) {
+      const tm = performance.now();
+      fittedMethods = fitMethods({ ds, methods, fitted, head, scale: model.logitScale, poolLabels: trainLabels, poolIndex: poolIdx, poolFeatures: pool.features, dim: d, settings: opts.settings, log });
+      timings.methods = (performance.now() - tm) / 1000;
+    }
     if (zeroShot.available) breakEven = probeBreakEven(probes.map((p) => ({ shots: p.shots, effectiveShots: p.effectiveShots, top1: p.top1.mean })), zeroShot.top1!.mean);
     if (opts.exportFeaturesDir)
       await exportFeatures(join(opts.exportFeaturesDir, ds.name), {
@@ -253,10 +266,13 @@ async function benchDatasetWith(
         classes: ds.classes,
         draws,
         probes,
+        zeroShot: head.available ? { W: zeroShotClassifier(head.textEmb, K, ds.templates.length, d), scale: model.logitScale } : null,
+        methods: fittedMethods?.fits,
       });
   } else {
     if (!trainLabels) warnings.push(`${ds.name}: no train split, so no linear probes (zero-shot only)`);
-    if (opts.exportFeaturesDir) await exportFeatures(join(opts.exportFeaturesDir, ds.name), { pool: null, test: testPart, classes: ds.classes });
+    if (opts.exportFeaturesDir)
+      await exportFeatures(join(opts.exportFeaturesDir, ds.name), { pool: null, test: testPart, classes: ds.classes, zeroShot: head.available ? { W: zeroShotClassifier(head.textEmb, K, ds.templates.length, d), scale: model.logitScale } : null });
   }
 
   const splits: DatasetResult['splits'] = { test: { identity: ds.identity('test'), size: allTestLabels.length, used: testIdx.length } };
@@ -275,7 +291,14 @@ async function benchDatasetWith(
     timings,
     featureCache,
     outcomes: outcomesRecord({ testIdx, labels: testLabels, numClasses: K, zeroShotScores: zs.scores, probes: fitted ? probePredictions(fitted, scoreFittedProbes(fitted, test.features, testLabels, K)) : new Map() }),
+    methods: methodsOn(test.features, testLabels, zeroShot.available ? zeroShot.top1!.mean : null),
   };
+
+  if (opts.saveHeadsDir) {
+    const zsHead = head.available ? { W: zeroShotClassifier(head.textEmb, K, ds.templates.length, d), scale: model.logitScale } : null;
+    const m = await saveHeads(join(opts.saveHeadsDir, ds.name), ds, model, opts.modelRef, collectHeads(fitted, fittedMethods, zsHead, K, d));
+    log(`${ds.name}: saved ${plural(m.heads.length, 'linear head')} to ${join(opts.saveHeadsDir, ds.name)}`);
+  }
 
   // Shifted test sets: the same zero-shot head and the same fitted probes, scored on shifted features.
   const records: DatasetResult[] = [clean];
@@ -289,7 +312,8 @@ async function benchDatasetWith(
     const be = zeroShot.available && sprobes.length ? probeBreakEven(sprobes.map((p) => ({ shots: p.shots, effectiveShots: p.effectiveShots, top1: p.top1.mean })), szs.result.top1!.mean) : { shots: null };
     const outcome: TestSetOutcome = { zeroShot: szs.correct, probes: scores ? new Map([...scores].map(([k, l]) => [k, l.map((x) => x.correct)])) : new Map() };
     const outcomes = outcomesRecord({ testIdx: idx, labels, numClasses: K, zeroShotScores: szs.scores, probes: fitted && scores ? probePredictions(fitted, scores) : new Map() });
-    const record = { zeroShot: szs.result, probes: sprobes, breakEvenShots: be.shots, ...(be.note ? { breakEvenNote: be.note } : {}), outcomes };
+    const methods = methodsOn(feats, labels, szs.result.available ? szs.result.top1!.mean : null, label, present);
+    const record = { zeroShot: szs.result, probes: sprobes, breakEvenShots: be.shots, ...(be.note ? { breakEvenNote: be.note } : {}), outcomes, methods };
     return { record, outcome };
   };
   const cleanBase = () => {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { encodeNpy } from '../util/npy.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
-import type { ProbeDraws } from '../evaluation/linear-probe.ts';
+import type { ProbeDraws, Shots } from '../evaluation/linear-probe.ts';
 import type { ProbeResult } from '../results/schema.ts';
 
 interface Part {
@@ -20,7 +20,17 @@ interface Part {
  */
 export async function exportFeatures(
   dir: string,
-  parts: { pool: Part | null; test: Part; classes: readonly string[]; draws?: ProbeDraws; probes?: ProbeResult[] },
+  parts: {
+    pool: Part | null;
+    test: Part;
+    classes: readonly string[];
+    draws?: ProbeDraws;
+    probes?: ProbeResult[];
+    /** The zero-shot head: unit class embeddings [K, d] and the logit scale s (what every method starts from). */
+    zeroShot?: { W: Float32Array; scale: number } | null;
+    /** Each --methods method's chosen hyperparameters per (shots, seed). */
+    methods?: Map<string, Map<Shots, { seed: number; fit: { hyperparameters: Record<string, number>; selection: string } }[]>>;
+  },
 ): Promise<void> {
   const write = async (name: string, p: Part) => {
     await writeFileAtomic(join(dir, `${name}_features.npy`), encodeNpy(p.features, [p.indices.length, p.dim]));
@@ -30,11 +40,22 @@ export async function exportFeatures(
   await write('test', parts.test);
   if (parts.pool) await write('train', parts.pool);
   await writeFileAtomic(join(dir, 'classes.json'), JSON.stringify(parts.classes, null, 1));
+  if (parts.zeroShot) {
+    const K = parts.classes.length;
+    await writeFileAtomic(join(dir, 'zeroshot_head.npy'), encodeNpy(parts.zeroShot.W, [K, parts.zeroShot.W.length / K]));
+    await writeFileAtomic(join(dir, 'zeroshot.json'), JSON.stringify({ logitScale: parts.zeroShot.scale, note: 'zero-shot logits = logitScale · normalise(f) · zeroshot_headᵀ; zeroshot_head rows are the unit prompt-ensembled class embeddings' }, null, 1));
+  }
   if (parts.draws) {
     const draws = [...parts.draws].flatMap(([shots, list]) =>
       list.map(({ seed, sample }) => {
         const fit = parts.probes?.find((p) => p.shots === shots)?.perSeed.find((s) => s.seed === seed);
-        return { shots, seed, train: Array.from(sample.train), val: Array.from(sample.val), C: fit?.C ?? null, cSelection: fit?.cSelection ?? null };
+        const methods = Object.fromEntries(
+          [...(parts.methods ?? [])].flatMap(([name, perShots]) => {
+            const m = perShots.get(shots)?.find((x) => x.seed === seed);
+            return m ? [[name, { ...m.fit.hyperparameters, selection: m.fit.selection }]] : [];
+          }),
+        );
+        return { shots, seed, train: Array.from(sample.train), val: Array.from(sample.val), C: fit?.C ?? null, cSelection: fit?.cSelection ?? null, ...(parts.methods ? { methods } : {}) };
       }),
     );
     await writeFileAtomic(join(dir, 'draws.json'), JSON.stringify({ note: 'rows are train-split indices (values of train_indices.npy); refit on train + val at C', draws }));

@@ -54,6 +54,10 @@ export interface BenchOptions {
   shift?: string | null;
   /** Seed of the seeded corruptions' per-image randomness (default 0). */
   shiftSeed?: number;
+  /** --save-heads: write every linear head fitted (ONNX + .npy + manifest.json) under <dir>/<dataset>/. */
+  saveHeadsDir?: string | null;
+  /** --methods by registry name (src/evaluation/methods/registry.ts); default zero-shot, linear-probe. */
+  methods?: string[];
   /** Stops the run (SIGINT/SIGTERM in the CLI): probes stop at once, sealed feature chunks stay cached. */
   signal?: AbortSignal;
 }

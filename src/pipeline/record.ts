@@ -1,3 +1,4 @@
+import { DEFAULT_METHODS, parseMethods } from '../evaluation/methods/registry.ts';
 import { relative } from 'node:path';
 import type { ClipModel } from '../model/clip-model.ts';
 import type { Metrics } from '../evaluation/metrics.ts';
@@ -55,7 +56,13 @@ export function protocolRecord(opts: BenchOptions, model: ClipModel): BenchResul
     batchSize: opts.batchSize,
     workers: opts.workers,
     intraOpSpinning: model.spinning ?? false,
+    ...(extraMethods(opts).length ? { methods: extraMethods(opts) } : {}),
   };
+}
+
+/** The --methods that run besides the baselines (zero-shot, linear-probe), in registry order. */
+export function extraMethods(opts: Pick<BenchOptions, 'methods'>): string[] {
+  return parseMethods((opts.methods ?? DEFAULT_METHODS).join(',')).filter((m) => m.impl !== 'baseline').map((m) => m.name);
 }
 
 /** top-5 has no per-example vector here; its spread over seeds is reported with a normal-approximation band. */

@@ -9,6 +9,7 @@ import { cleanDatasets, datasetLabel, datasetSlug, largestProbe, probeConfusion,
 import { renderShifts } from './charts/shifts.ts';
 import { robustnessPlots } from './charts/robustness-plots.ts';
 import type { Plot } from './plot.ts';
+import { renderWiseCurve, wiseCurves } from './charts/wise-curve.ts';
 
 const seedsText = (n: number) => plural(n, 'seed');
 
@@ -25,7 +26,7 @@ export function runPlots(r: BenchResults): Plot[] {
       `probe: mean over ${seedsText(r.protocol.seeds.length)}, band = 95% bootstrap CI${ds.zeroShot.templates ? `; zero-shot: ${plural(ds.zeroShot.templates.length, 'prompt template')}` : ''}`,
     ];
     if (ds.probes.length || zs) {
-      plots.push({ file: `${base}-few-shot.png`, dataset: label, caption: `${label}: top-1 against shots per class`, png: renderFewShot(`${label}: zero-shot vs few-shot linear probe`, sub, singleRunSeries(ds)) });
+      plots.push({ file: `${base}-few-shot.png`, dataset: label, caption: `${label}: top-1 against shots per class`, png: renderFewShot(ds.methods?.length ? `${label}: zero-shot vs few-shot methods` : `${label}: zero-shot vs few-shot linear probe`, sub, singleRunSeries(ds)) });
     }
     const perClass = renderPerClass(ds, `${label}: per-class accuracy`);
     if (perClass) plots.push({ file: `${base}-per-class.png`, dataset: label, caption: `${label}: per-class top-1`, png: perClass });
@@ -41,6 +42,9 @@ export function runPlots(r: BenchResults): Plot[] {
     if (shifted.length) {
       plots.push({ file: `${base}-shifts.png`, dataset: label, shifts: true, caption: `${label}: top-1 under each distribution shift`, png: renderShifts(ds, shifted, `${label}: accuracy under distribution shift`, `${model}; ${[...new Set(shifted.map(shiftSuite))].join('; ')}`) });
       plots.push(...robustnessPlots(r, ds, model));
+      const wise = wiseCurves(ds, shifted);
+      if (wise?.length)
+        plots.push({ file: `${base}-wise-curve.png`, dataset: label, shifts: true, caption: `${label}: WiSE curve, clean against mean shifted top-1 for α = 0 … 1`, png: renderWiseCurve(`${label}: WiSE interpolation, zero-shot → linear probe`, [`${model}; mean over ${seedsText(r.protocol.seeds.length)}; shifted = mean over ${plural(shifted.length, 'shifted test set')}`], wise) });
     }
   }
   const delta = renderDeltaBars(cleanDatasets(r), model);

@@ -12,11 +12,13 @@ export const SUMMARY_COLUMNS = [
   'top1_mean', 'top1_std', 'top1_ci_low', 'top1_ci_high', 'top5_mean', 'top5_ci_low', 'top5_ci_high',
   'balanced_accuracy_mean', 'balanced_accuracy_std', 'balanced_accuracy_ci_low', 'balanced_accuracy_ci_high',
   'c_selection', 'c_min', 'c_max', 'c_per_seed', 'distinct_draws', 'effective_shots', 'train_count', 'short_classes', 'in_domain', 'templates', 'limit', 'break_even_shots',
+  'hyperparameters',
 ] as const;
 
 export const PER_SEED_COLUMNS = [
   'run_id', 'model', 'dataset', 'shift', 'method', 'shots', 'seed', 'n_test', 'train_count', 'val_count', 'c_selection', 'c',
   'top1', 'top5', 'balanced_accuracy', 'fit_seconds',
+  'selection', 'hyperparameters',
 ] as const;
 
 type Row = Record<string, Cell>;
@@ -83,9 +85,29 @@ export function summaryRecords(r: BenchResults): Row[] {
         short_classes: p.shortClasses.length,
       });
     }
+    for (const m of ds.methods ?? [])
+      for (const p of m.shots)
+        rows.push({
+          ...base,
+          method: m.method,
+          shots: p.shots,
+          seeds: p.perSeed.map((s) => s.seed).join(' '),
+          n_seeds: p.perSeed.length,
+          n_test: p.perSeed[0].metrics.n,
+          ...est('top1', p.top1),
+          ...est('top5', p.top5, false),
+          ...est('balanced_accuracy', p.balancedAccuracy),
+          effective_shots: p.effectiveShots,
+          train_count: p.perSeed[0].trainCount,
+          break_even_shots: m.breakEvenShots,
+          hyperparameters: p.perSeed.map((s) => hyperparameterCell(s.hyperparameters)).join(' | '),
+        });
   }
   return rows;
 }
+
+/** "alpha=1.2;beta=3.5": one seed's chosen hyperparameters in a CSV cell. */
+const hyperparameterCell = (h: Record<string, number>) => Object.entries(h).map(([k, v]) => `${k}=${formatNumber(v)}`).join(';');
 
 export function perSeedRecords(r: BenchResults): Row[] {
   const rows: Row[] = [];
@@ -105,6 +127,15 @@ export function perSeedRecords(r: BenchResults): Row[] {
         });
       }
     }
+    for (const meth of ds.methods ?? [])
+      for (const p of meth.shots)
+        for (const s of p.perSeed) {
+          const m = s.metrics;
+          rows.push({
+            ...base, method: meth.method, shots: p.shots, seed: s.seed, n_test: m.n, train_count: s.trainCount, val_count: s.valCount,
+            top1: m.top1, top5: m.top5, balanced_accuracy: m.balancedAccuracy, fit_seconds: s.seconds, selection: s.selection, hyperparameters: hyperparameterCell(s.hyperparameters),
+          });
+        }
   }
   return rows;
 }

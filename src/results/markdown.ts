@@ -39,14 +39,44 @@ export function summaryRows(ds: DatasetResult): string[][] {
       formatEstimate(p.balancedAccuracy, distinct > 1),
     ]);
   }
+  for (const m of ds.methods ?? [])
+    for (const r of m.shots) {
+      const many = r.perSeed.length > 1;
+      rows.push([
+        m.method,
+        [`${r.shots}-shot × ${plural(r.perSeed.length, 'seed')}`, hyperparameterSummary(r.perSeed.map((s) => s.hyperparameters))].filter(Boolean).join('; '),
+        formatEstimate(r.top1, many),
+        r.top5 ? pct(r.top5.mean) : '–',
+        formatEstimate(r.balancedAccuracy, many),
+      ]);
+    }
   return rows;
+}
+
+const GREEK: Record<string, string> = { alpha: 'α', beta: 'β', lambda: 'λ' };
+const num = (v: number) => (Number.isInteger(v) ? String(v) : Math.abs(v) >= 1e-2 && Math.abs(v) < 1e4 ? String(Number(v.toPrecision(3))) : v.toExponential(1));
+
+/** "α 0.39–1.7, β 5.1" over seeds: the range each chosen hyperparameter spans. */
+export function hyperparameterSummary(perSeed: Record<string, number>[]): string {
+  // The first two are what each method chooses (the rest, e.g. LP++'s derived step sizes, stay in results.json and the CSV).
+  const names = [...new Set(perSeed.flatMap((h) => Object.keys(h)))].slice(0, 2);
+  return names
+    .map((n) => {
+      const v = perSeed.map((h) => h[n]).filter((x) => x !== undefined);
+      const lo = Math.min(...v);
+      const hi = Math.max(...v);
+      return `${GREEK[n] ?? n} ${lo === hi ? num(lo) : `${num(lo)}–${num(hi)}`}`;
+    })
+    .join(', ');
 }
 
 /** One sentence on where the probe curve meets zero-shot (CLIP Fig. 6), or null when not measured. */
 export function breakEvenLine(ds: DatasetResult): string | null {
-  if (ds.breakEvenShots !== null && !ds.breakEvenNote) return `break-even: the probe matches zero-shot top-1 at ≈ ${ds.breakEvenShots.toFixed(1)} shots per class`;
-  if (ds.breakEvenNote) return `break-even: ${ds.breakEvenNote}`;
-  return null;
+  const methods = (ds.methods ?? []).map((m) => `${m.method} ${m.breakEvenShots !== null && !m.breakEvenNote ? `≈ ${m.breakEvenShots.toFixed(1)}` : m.breakEvenNote ?? 'never'}`);
+  const tail = methods.length ? `; other methods: ${methods.join('; ')}` : '';
+  if (ds.breakEvenShots !== null && !ds.breakEvenNote) return `break-even: the probe matches zero-shot top-1 at ≈ ${ds.breakEvenShots.toFixed(1)} shots per class${tail}`;
+  if (ds.breakEvenNote) return `break-even: ${ds.breakEvenNote}${tail}`;
+  return methods.length ? `break-even (shots per class to match zero-shot top-1): ${methods.join('; ')}` : null;
 }
 
 export const ROBUSTNESS_HEADER = ['method', 'clean %', 'shifted % (mean)', 'drop (points)', 'retained %', 'mCA %', 'mCE % (unnorm.)'];

@@ -9,6 +9,9 @@
  *   v2 with `outcomes: null`: it still reports, but cannot stand in for a model in `compare`.
  * - v3: optional `task` ('classification' | 'retrieval') and `retrieval` (RetrievalRecord[]); `datasets` may
  *   be empty (a retrieval-only run). Nothing else changed, so a v2 file lifts by its version number alone.
+ * - v4: each dataset record gains `methods` (the few-shot methods of --methods: per shot count, per-seed
+ *   metrics and chosen hyperparameters, CIs, WiSE's α curve, a break-even per method). A v3 file lifts
+ *   to v4 with `methods: []` (only zero-shot and the linear probe ran then).
  */
 import { UserError } from '../util/errors.ts';
 import { RESULTS_SCHEMA_ID, RESULTS_SCHEMA_VERSION } from './schema.ts';
@@ -19,6 +22,7 @@ type Record_ = Record<string, unknown>;
 const MIGRATIONS: Record<number, (record: Record_) => Record_> = {
   1: (r) => ({ ...r, schemaVersion: 2, datasets: Array.isArray(r.datasets) ? r.datasets.map((d: Record_) => ({ ...d, outcomes: null })) : r.datasets }),
   2: (r) => ({ ...r, schemaVersion: 3 }),
+  3: (r) => ({ ...r, schemaVersion: 4, datasets: Array.isArray(r.datasets) ? r.datasets.map((d: Record_) => ({ ...d, methods: [] })) : r.datasets }),
 };
 
 /** A parsed results file at the current schemaVersion; anything that is not a clip-bench record passes through to validation. */

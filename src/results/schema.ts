@@ -6,7 +6,7 @@
 import type { PackedArray } from './packed.ts';
 
 export const RESULTS_SCHEMA_ID = 'clip-bench/results';
-export const RESULTS_SCHEMA_VERSION = 3;
+export const RESULTS_SCHEMA_VERSION = 4;
 
 /** A statistic over seeds and/or test examples. */
 export interface Estimate {
@@ -139,6 +139,43 @@ export interface DatasetResult {
   featureCache: Record<string, { dir: string | null; cachedRows: number; computedRows: number }>;
   /** Per-example outcomes on this test set (schema v2), so comparisons reuse them; null in files migrated from v1. */
   outcomes: DatasetOutcomes | null;
+  /** Few-shot methods beyond zero-shot and the linear probe (--methods; schema v4), scored on this test set; [] when none ran. */
+  methods: MethodRecord[];
+}
+
+/** One few-shot method (src/evaluation/methods/registry.ts) on one test set, over every shot count. */
+export interface MethodRecord {
+  method: string;
+  /** Shots (log-interpolated) at which its mean top-1 reaches zero-shot top-1; null if never. */
+  breakEvenShots: number | null;
+  breakEvenNote?: string;
+  shots: MethodShotResult[];
+}
+
+export interface MethodShotResult {
+  shots: number | 'all';
+  effectiveShots?: number;
+  perSeed: MethodSeedResult[];
+  top1: Estimate;
+  top5: Estimate | null;
+  balancedAccuracy: Estimate;
+  /** Methods with a curve (WiSE's α): every point's mean and per-seed top-1 on this test set. */
+  curve?: { parameter: string; points: { value: number; top1: number; perSeed: number[] }[] };
+  /** What ran when it is not the method's usual protocol (e.g. no validation rows). */
+  notes?: string[];
+}
+
+export interface MethodSeedResult {
+  seed: number;
+  trainCount: number;
+  valCount: number;
+  /** What the method chose on the validation rows (or fixed), e.g. { alpha, beta }. */
+  hyperparameters: Record<string, number>;
+  /** 'validation': chosen on the draw's validation rows; 'fixed': defaults (no validation rows); 'none': nothing to choose. */
+  selection: 'validation' | 'fixed' | 'none';
+  metrics: ClassifierMetrics;
+  /** Fit time (clean record) for this seed. */
+  seconds: number;
 }
 
 /**
@@ -221,6 +258,8 @@ export interface BenchResults {
     workers?: number;
     /** Whether onnxruntime's intra-op threads spin-waited; absent in older records (which spun). */
     intraOpSpinning?: boolean;
+    /** --methods that ran besides zero-shot and the linear probe (schema v4). */
+    methods?: string[];
   };
   /** schema v3: the task that ran; absent means classification. */
   task?: 'classification' | 'retrieval';

@@ -6,7 +6,7 @@
 import type { ChartConfiguration, ChartDataset } from 'chart.js';
 import type { DatasetResult } from '../../results/schema.ts';
 import { renderChart } from '../render.ts';
-import { breakEvenOf, sortedProbes } from '../select.ts';
+import { breakEvenOf, shotOrder, sortedProbes } from '../select.ts';
 import { headings, pct, PROBE_COLOR, withAlpha, ZERO_SHOT_COLOR } from '../style.ts';
 
 export interface CurveSeries {
@@ -18,6 +18,9 @@ export interface CurveSeries {
 }
 
 type Point = { x: number; y: number };
+
+/** Colours of the other methods' curves: the palette minus the probe's blue and zero-shot's orange. */
+const METHOD_COLORS = ['#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 
 /**
  * x positions: log2(k) for numbers; `all` at log2 of its mean examples per class when the record has
@@ -75,6 +78,16 @@ export function fewShotConfig(title: string, subtitle: string[], series: CurveSe
       });
       yMax = Math.max(yMax, ...probes.map((p) => p.top1.ci[1]));
     }
+    // The other methods of --methods (single-run plots): each one's mean over seeds, and its break-even on the zero-shot line.
+    if (!overlay)
+      (s.ds.methods ?? []).forEach((m, i) => {
+        const color = METHOD_COLORS[i % METHOD_COLORS.length];
+        const pts = [...m.shots].sort((a, b) => shotOrder(a.shots, b.shots));
+        const be = m.breakEvenShots !== null && !m.breakEvenNote ? ` (break-even ≈ ${shotsText(m.breakEvenShots)})` : '';
+        datasets.push({ label: `${m.method}${be}`, data: pts.map((p) => ({ x: axis.x(p.shots, p.effectiveShots), y: 100 * p.top1.mean })), borderColor: color, backgroundColor: color, borderWidth: 2, pointRadius: 3, pointStyle: 'rectRot', fill: false });
+        if (be && zs.top1) datasets.push({ label: '', data: [{ x: Math.log2(m.breakEvenShots!), y: 100 * zs.top1.mean }], borderColor: color, backgroundColor: color, pointRadius: 8, pointStyle: 'crossRot', pointBorderWidth: 3, showLine: false, fill: false });
+        yMax = Math.max(yMax, ...pts.map((p) => p.top1.mean));
+      });
     const be = breakEvenOf(s.ds);
     if ((be.kind === 'at' || be.kind === 'at-most') && be.shots !== null && zs.top1) {
       const x = Math.log2(be.shots);

@@ -1,0 +1,111 @@
+/**
+ * The zero-shot-anchored probe: multinomial logistic regression whose L2 penalty pulls W towards the
+ * zero-shot head instead of towards zero,
+ *   minimise  C·Σ_i CE(y_i, W·f_i + b) + ½‖W − s·W_zs‖²,   bias unpenalised,
+ * started at W = s·W_zs, b = 0. With V = W − s·W_zs this is the ordinary L2 probe with fixed per-row logit
+ * offsets s·W_zs·f_i, which is how it is solved here: L-BFGS on (V, b) from V = 0, the objective divided by
+ * C as the project's probe (and sklearn) hand it to L-BFGS, so gtol means the same. C is chosen by the
+ * same CLIP A.3 / CoOp search as the linear probe (sweepC: grid, then bisection on validation), and the
+ * probe is refit on train + val at that C. As C → 0, W returns to s·W_zs (V → 0) and only the bias
+ * still fits the rows; every class keeps its zero-shot row, so classes absent from a draw stay predictable.
+ */
+import { minimizeLbfgs } from '../probe/lbfgs.ts';
+import { concatProbeData, sweepC, type LinearProbe, type LinearWeights } from '../probe/index.ts';
+import { FIXED_C } from '../linear-probe.ts';
+import type { FewShotMethod, FittedMethod } from './types.ts';
+import { linearLogits, productsTAuto, softmaxInPlace, transposeF64 } from './linalg.ts';
+
+/** A LinearProbe (the sweep's estimator shape) whose weights are anchored at `anchor` (= s·W_zs, [K, d]). */
+export class AnchoredProbe implements LinearProbe {
+  private fitted: LinearWeights | undefined;
+  constructor(
+    readonly C: number,
+    readonly anchor: Float64Array,
+    readonly maxIter = 1000,
+    readonly tol = 1e-4,
+  ) {}
+
+  fit(X: Float32Array, y: Int32Array, n: number, d: number, K: number): this {
+    const { C, anchor } = this;
+    const offsets = productsTAuto(X, n, anchor, K, d);
+    const Xt = transposeF64(X, n, d);
+    const GT = new Float64Array(K * n);
+    const nV = K * d;
+    const Z = new Float64Array(n * K);
+    const gV = new Float64Array(nV);
+    const objective = (x: Float64Array, grad: Float64Array) => {
+      Z.set(productsTAuto(X, n, x.slice(0, nV), K, d));
+      let f = 0;
+      for (let i = 0; i < n; i++) {
+        let mx = -Infinity;
+        for (let c = 0; c < K; c++) mx = Math.max(mx, (Z[i * K + c] += offsets[i * K + c] + x[nV + c]));
+        let se = 0;
+        for (let c = 0; c < K; c++) se += Math.exp(Z[i * K + c] - mx);
+        f += mx + Math.log(se) - Z[i * K + y[i]];
+      }
+      softmaxInPlace(Z, n, K);
+      for (let i = 0; i < n; i++) Z[i * K + y[i]] -= 1;
+      for (let i = 0; i < n; i++) for (let c = 0; c < K; c++) GT[c * n + i] = Z[i * K + c];
+      gV.set(productsTAuto(GT, K, Xt, d, n));
+      for (let t = 0; t < nV; t++) {
+        f += (x[t] * x[t]) / (2 * C);
+        grad[t] = gV[t] + x[t] / C;
+      }
+      for (let c = 0; c < K; c++) {
+        let s = 0;
+        for (let i = 0; i < n; i++) s += Z[i * K + c];
+        grad[nV + c] = s;
+      }
+      return f;
+    };
+    const r = minimizeLbfgs(objective, new Float64Array(nV + K), { maxIter: this.maxIter, gradTol: this.tol });
+    const coef = Float64Array.from(anchor, (a, t) => a + r.x[t]);
+    this.fitted = { numClasses: K, numFeatures: d, coef, intercept: Float64Array.from(r.x.subarray(nV)) };
+    return this;
+  }
+
+  weights(): LinearWeights {
+    if (!this.fitted) throw new Error('AnchoredProbe: not fitted');
+    return this.fitted;
+  }
+
+  decisionFunction(X: Float32Array, n: number): Float32Array {
+    return linearLogits(this.weights(), X, n);
+  }
+
+  predictProba(X: Float32Array, n: number): Float32Array {
+    const K = this.weights().numClasses;
+    const z = Float64Array.from(this.decisionFunction(X, n));
+    softmaxInPlace(z, n, K);
+    return Float32Array.from(z);
+  }
+
+  predict(X: Float32Array, n: number): Int32Array {
+    const K = this.weights().numClasses;
+    const s = this.decisionFunction(X, n);
+    return Int32Array.from({ length: n }, (_, i) => {
+      let best = 0;
+      for (let c = 1; c < K; c++) if (s[i * K + c] > s[i * K + best]) best = c;
+      return best;
+    });
+  }
+}
+
+export const zsAnchoredProbe: FewShotMethod = {
+  fit(ctx): FittedMethod {
+    const { train, val, d, numClasses: K, settings } = ctx;
+    const anchor = Float64Array.from(ctx.zeroShot.W, (v) => ctx.zeroShot.scale * v);
+    const makeProbe = (C: number) => new AnchoredProbe(C, anchor, settings.maxIter);
+    let C = FIXED_C;
+    if (val.n > 0) C = sweepC(train, val, { d, numClasses: K, makeProbe, grid: settings.grid, steps: settings.refineSteps }).C;
+    const all = val.n > 0 ? concatProbeData(train, val, d) : train;
+    const linear = makeProbe(C).fit(all.X, all.y, all.n, d, K).weights();
+    return {
+      score: (X, n) => linearLogits(linear, X, n),
+      linear,
+      hyperparameters: { C },
+      selection: val.n > 0 ? 'validation' : 'fixed',
+      ...(val.n > 0 ? {} : { note: `no validation rows: C fixed at ${FIXED_C}` }),
+    };
+  },
+};

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { searchList, searchTipAdapter, tipAdapter, tipAdapterGridCounts, tipAdapterLogits, type TipHead } from '../../../src/evaluation/methods/tip-adapter.ts';
+import { argmaxRow } from '../../../src/evaluation/methods/linalg.ts';
+import { contextFor, toyProblem } from './helpers.ts';
+
+const K = 5;
+const d = 8;
+
+describe('tip-adapter', () => {
+  it('search_hp grid: i·(scale − 0.1)/step + 0.1, 200 β in [0.1, 7) and 20 α in [0.1, 3)', () => {
+    const betas = searchList(7, 200);
+    const alphas = searchList(3, 20);
+    expect(betas).toHaveLength(200);
+    expect(betas[0]).toBeCloseTo(0.1, 12);
+    expect(betas[199]).toBeCloseTo((199 * 6.9) / 200 + 0.1, 12);
+    expect(alphas[1]).toBeCloseTo(2.9 / 20 + 0.1, 12);
+  });
+
+  it('logits equal s·f·W_zsᵀ + α·exp(−β(1 − f·Kᵀ))·L computed by hand', () => {
+    const p = toyProblem(K, d, 1, { train: 2, val: 1, test: 3 });
+    const head: TipHead = { cache: { keys: p.train.X, labels: p.train.y, N: p.train.n }, W: p.text, scale: 50, K, d };
+    const got = tipAdapterLogits(head, p.test.X, p.test.n, 1.7, 3.2);
+    for (let i = 0; i < p.test.n; i++)
+      for (let c = 0; c < K; c++) {
+        let zs = 0;
+        for (let j = 0; j < d; j++) zs += p.test.X[i * d + j] * p.text[c * d + j];
+        let cache = 0;
+        for (let k = 0; k < p.train.n; k++) {
+          if (p.train.y[k] !== c) continue;
+          let a = 0;
+          for (let j = 0; j < d; j++) a += p.test.X[i * d + j] * p.train.X[k * d + j];
+          cache += Math.exp(-3.2 * (1 - a));
+        }
+        expect(got[i * K + c]).toBeCloseTo(50 * zs + 1.7 * cache, 3);
+      }
+  });
+
+  it('the one-pass grid counts equal scoring every (β, α) pair directly', () => {
+    const p = toyProblem(K, d, 2, { train: 3, val: 6, test: 1 });
+    const head: TipHead = { cache: { keys: p.train.X, labels: p.train.y, N: p.train.n }, W: p.text, scale: 20, K, d };
+    const betas = searchList(7, 60);
+    const alphas = searchList(30, 12);
+    const counts = tipAdapterGridCounts(head, p.val, betas, alphas);
+    let checked = 0;
+    betas.forEach((b, bi) =>
+      alphas.forEach((a, ai) => {
+        const s = tipAdapterLogits(head, p.val.X, p.val.n, a, b);
+        let ok = 0;
+        for (let i = 0; i < p.val.n; i++) if (argmaxRow(s, i * K, K) === p.val.y[i]) ok++;
+        expect(counts[bi * alphas.length + ai]).toBe(ok);
+        checked++;
+      }),
+    );
+    expect(checked).toBe(720);
+    expect(new Set(counts).size).toBeGreaterThan(1);
+  });
+
+  it('chooses the first strictly best pair, β outer and α inner', () => {
+    const p = toyProblem(K, d, 3, { train: 2, val: 8, test: 1 });
+    const head: TipHead = { cache: { keys: p.train.X, labels: p.train.y, N: p.train.n }, W: p.text, scale: 10, K, d };
+    const betas = searchList(7, 20);
+    const alphas = searchList(20, 10);
+    const counts = tipAdapterGridCounts(head, p.val, betas, alphas);
+    const max = Math.max(...counts);
+    const first = counts.indexOf(max);
+    const r = searchTipAdapter(head, p.val, betas, alphas);
+    expect(r.beta).toBe(betas[Math.floor(first / alphas.length)]);
+    expect(r.alpha).toBe(alphas[first % alphas.length]);
+  });
+
+  it('never reads test rows: poisoning the test labels leaves α and β unchanged', () => {
+    const p = toyProblem(K, d, 4, { train: 2, val: 4, test: 5 });
+    const ctx = contextFor(p, K, d);
+    const a = tipAdapter.fit(ctx).hyperparameters;
+    p.test.y.fill(0);
+    p.test.X.fill(0);
+    expect(tipAdapter.fit(contextFor(p, K, d)).hyperparameters).toEqual(a);
+    expect(tipAdapter.fit(ctx).selection).toBe('validation');
+  });
+
+  it('falls back to the configs’ init α = β = 1 without validation rows, and says so', () => {
+    const p = toyProblem(K, d, 5, { train: 2, val: 0, test: 2 });
+    const f = tipAdapter.fit(contextFor(p, K, d));
+    expect(f.hyperparameters).toEqual({ alpha: 1, beta: 1 });
+    expect(f.selection).toBe('fixed');
+    expect(f.note).toMatch(/no validation rows/);
+  });
+});
