@@ -14,7 +14,7 @@ export interface NativeSession {
 }
 
 interface OrtModule {
-  Tensor: new (type: string, data: Float64Array | BigInt64Array, dims: number[]) => unknown;
+  Tensor: new (type: string, data: Float64Array | Float32Array | BigInt64Array, dims: number[]) => unknown;
   native: { InferenceSession: new () => NativeSession };
 }
 
