@@ -41,7 +41,7 @@ async function bench(args: BenchArgs, argv: string[], io: Io, deps: BenchDeps): 
     seeds: args.seeds,
     limit: args.limit,
     templatesFile: args.templatesFile,
-    settings: { ...DEFAULT_PROBE_SETTINGS, solver: args.solver },
+    settings: { ...DEFAULT_PROBE_SETTINGS, solver: args.solver, precision: args.probePrecision, search: args.search },
     threads,
     device: args.device,
     workers: args.workers ?? 1,

@@ -5,7 +5,8 @@ import { solverUsesC } from '../evaluation/probe/index.ts';
 import type { BenchResults, ClassifierMetrics, DatasetOutcomes, Estimate, ModelRecord } from '../results/schema.ts';
 import { classDtype, packArray } from '../results/packed.ts';
 import { topKClasses } from '../evaluation/top-k.ts';
-import type { Shots } from '../evaluation/linear-probe.ts';
+import { probeFitMode, type Shots } from '../evaluation/linear-probe.ts';
+import { probeFitRecord } from '../results/probe-fit.ts';
 import { PROJECT_ROOT } from '../util/paths.ts';
 import type { BenchOptions } from './bench.ts';
 import type { FittedProbes, ProbeScore } from './probe-step.ts';
@@ -53,6 +54,7 @@ export function protocolRecord(opts: BenchOptions, model: ClipModel): BenchResul
     threads: opts.threads,
     device: opts.device ?? 'cpu',
     batchSize: opts.batchSize,
+    probeFit: usesC ? probeFitRecord(probeFitMode(opts.settings).search, probeFitMode(opts.settings).precision) : null,
   };
 }
 

@@ -7,8 +7,12 @@
  * - v2: each dataset record gains `outcomes` (per-example test indices, labels, zero-shot top-5 and
  *   every probe's predictions, packed; see packed.ts) so `compare` can reuse a run. A v1 file lifts to
  *   v2 with `outcomes: null`: it still reports, but cannot stand in for a model in `compare`.
+ * - v3: the protocol gains `probeFit` (issue 18): the C search, its tie rule, the fit's precision and
+ *   warm starts. Every v2 run searched as CoOp with float64 cold-start fits, so a v2 lbfgs record lifts
+ *   to exactly that; a solver that ignores C lifts to null.
  */
 import { UserError } from '../util/errors.ts';
+import { probeFitRecord } from './probe-fit.ts';
 import { RESULTS_SCHEMA_ID, RESULTS_SCHEMA_VERSION } from './schema.ts';
 
 type Record_ = Record<string, unknown>;
@@ -16,6 +20,10 @@ type Record_ = Record<string, unknown>;
 /** Upgrades from schemaVersion v to v + 1. */
 const MIGRATIONS: Record<number, (record: Record_) => Record_> = {
   1: (r) => ({ ...r, schemaVersion: 2, datasets: Array.isArray(r.datasets) ? r.datasets.map((d: Record_) => ({ ...d, outcomes: null })) : r.datasets }),
+  2: (r) => {
+    const protocol = (r.protocol ?? {}) as Record_;
+    return { ...r, schemaVersion: 3, protocol: { ...protocol, probeFit: protocol.solver === 'lbfgs' ? probeFitRecord('coop', 'float64') : null } };
+  },
 };
 
 /** A parsed results file at the current schemaVersion; anything that is not a clip-bench record passes through to validation. */

@@ -4,9 +4,12 @@
  * any incompatible change, and keep results.schema.json in step (a test checks both agree).
  */
 import type { PackedArray } from './packed.ts';
+import type { ProbeFitRecord } from './probe-fit.ts';
+
+export type { ProbeFitRecord } from './probe-fit.ts';
 
 export const RESULTS_SCHEMA_ID = 'clip-bench/results';
-export const RESULTS_SCHEMA_VERSION = 2;
+export const RESULTS_SCHEMA_VERSION = 3;
 
 /** A statistic over seeds and/or test examples. */
 export interface Estimate {
@@ -40,6 +43,7 @@ export interface ZeroShotResult {
   inDomain?: boolean;
   seconds?: number;
 }
+
 
 export interface ProbeSeedResult {
   seed: number;
@@ -204,6 +208,8 @@ export interface BenchResults {
     /** onnxruntime execution provider of the encoders; absent in records written before --device (cpu). */
     device?: string;
     batchSize: number;
+    /** How each probe fit was solved and C searched (v3); null when the solver ignores C. */
+    probeFit: ProbeFitRecord | null;
   };
   datasets: DatasetResult[];
   /** With --shift: per dataset, how zero-shot and the adapted probes hold up (from the records above). */

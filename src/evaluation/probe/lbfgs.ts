@@ -27,6 +27,18 @@ export interface LbfgsOptions {
   gradientConverged?: (grad: Float64Array) => boolean;
   /** Called after every iteration (progress reporting); must not touch x. */
   onIteration?: (iteration: number, f: number) => void;
+  /**
+   * Curvature pairs to start from (the `history` of an earlier run on the same variables, e.g. a float32
+   * phase before its float64 polish): the polish then continues quasi-Newton steps instead of
+   * restarting with a steepest-descent step and a fresh line-search bracket.
+   */
+  history?: LbfgsHistory;
+}
+
+/** The stored (s, y) pairs, newest last. */
+export interface LbfgsHistory {
+  S: Float64Array[];
+  Y: Float64Array[];
 }
 
 export type LbfgsStop = 'gtol' | 'ftol' | 'maxIter' | 'lineSearch';
@@ -39,6 +51,7 @@ export interface LbfgsResult {
   evaluations: number;
   converged: boolean;
   stop: LbfgsStop;
+  history: LbfgsHistory;
 }
 
 const C1 = 1e-4; // sufficient decrease (Armijo)
@@ -67,14 +80,32 @@ export function minimizeLbfgs(fg: Objective, x0: Float64Array, options: LbfgsOpt
   let head = 0; // ring-buffer slot for the next pair
   let count = 0;
 
-  let f = fg(x, g);
-  let evaluations = 1;
-  if (!Number.isFinite(f)) throw new Error(`L-BFGS: objective is ${f} at the starting point`);
-  if (converged(g)) return { x, f, grad: g, iterations: 0, evaluations, converged: true, stop: 'gtol' };
-
   // sᵀy and yᵀy of each stored pair (the newest pair's ratio scales the initial Hessian).
   const sy = new Float64Array(m);
   const yy = new Float64Array(m);
+  const history = (): LbfgsHistory => {
+    const order = Array.from({ length: count }, (_, j) => (head - count + j + m) % m);
+    return { S: order.map((i) => S[i]), Y: order.map((i) => Y[i]) };
+  };
+  for (const [j, sj] of (options.history?.S ?? []).slice(-m).entries()) {
+    const yj = options.history!.Y[options.history!.Y.length - Math.min(m, options.history!.S.length) + j];
+    if (sj.length !== n || yj.length !== n) throw new Error('L-BFGS: history has the wrong length');
+    const sTy = dot(sj, yj);
+    const yTy = dot(yj, yj);
+    if (!(sTy > 2.220446049250313e-16 * yTy)) continue;
+    S.push(sj);
+    Y.push(yj);
+    rho.push(1 / sTy);
+    sy[count] = sTy;
+    yy[count] = yTy;
+    count++;
+    head = count % m;
+  }
+
+  let f = fg(x, g);
+  let evaluations = 1;
+  if (!Number.isFinite(f)) throw new Error(`L-BFGS: objective is ${f} at the starting point`);
+  if (converged(g)) return { x, f, grad: g, iterations: 0, evaluations, converged: true, stop: 'gtol', history: history() };
 
   let iterations = 0;
   let stop: LbfgsStop = 'maxIter';
@@ -157,7 +188,7 @@ export function minimizeLbfgs(fg: Objective, x0: Float64Array, options: LbfgsOpt
       break;
     }
   }
-  return { x, f, grad: g, iterations, evaluations, converged: stop === 'gtol' || stop === 'ftol', stop };
+  return { x, f, grad: g, iterations, evaluations, converged: stop === 'gtol' || stop === 'ftol', stop, history: history() };
 }
 
 interface LineSearchResult {
