@@ -4,7 +4,7 @@
  *
  *   npm run bench -- --dataset quickdraw --shots 4 --export-features .cache/bench/export   # once (features cached)
  *   npx tsx bench/probe-search.ts --export .cache/bench/export/quickdraw [--imagenet] [--quick]
- *        [--seeds 0,1,2] [--precision mixed|float64] [--float64] [--no-sklearn] [--out bench/results/probe-search.json]
+ *        [--seeds 0,1,2] [--classes N] [--precision mixed|float64] [--float64] [--no-sklearn] [--out bench/results/probe-search.json]
  *
  * For each drawn seed of the export (`--export-features` output: the exact rows each seed drew for train
  * and validation), runs our search + train+val refit (`evaluateProbeSeed`, all cores, one seed at a time)
@@ -12,7 +12,8 @@
  * then refits sklearn at our chosen C (check (b)). `--float64` also runs our float64 cold-start path.
  * `--imagenet`: the same on seeded synthetic class-clustered features of ImageNet's shape (1,000 classes,
  * 16 shots, 4 val per class, 512-d, 10 test per class); `--quick` shrinks it to 50 classes × 4 shots and
- * takes seed 0 of the export only. Prints one summary table with the load average and writes the JSON.
+ * takes seed 0 of the export only, restricted to its first 60 classes (`--classes N` does that for any N).
+ * Prints one summary table with the load average and writes the JSON.
  */
 import { spawnSync } from 'node:child_process';
 import { isEntryPoint } from '../src/cli/toolkit.ts';
@@ -47,18 +48,27 @@ function npy(dir: string, name: string) {
   return decodeNpy(readFileSync(join(dir, `${name}.npy`)), name);
 }
 
-/** An `--export-features` directory as a probe job (pool rows by train-split index) and its draws. */
-export function loadExport(dir: string): Loaded {
+/**
+ * An `--export-features` directory as a probe job (pool rows by train-split index) and its draws; with
+ * `classes`, only the first that many classes (their train, val and test rows), as the sklearn side reads it.
+ */
+export function loadExport(dir: string, classes?: number): Loaded {
   const X = npy(dir, 'train_features');
   const idx = npy(dir, 'train_indices').data as Int32Array;
   const lab = npy(dir, 'train_labels').data as Int32Array;
   const test = npy(dir, 'test_features');
-  const classes = JSON.parse(readFileSync(join(dir, 'classes.json'), 'utf8')) as string[];
+  const testLabels = npy(dir, 'test_labels').data as Int32Array;
+  const K = classes ?? (JSON.parse(readFileSync(join(dir, 'classes.json'), 'utf8')) as string[]).length;
+  const d = X.shape[1];
   const poolLabels = new Int32Array(idx[idx.length - 1] + 1).fill(-1);
   idx.forEach((v, i) => (poolLabels[v] = lab[i]));
-  const draws = (JSON.parse(readFileSync(join(dir, 'draws.json'), 'utf8')) as { draws: Draw[] }).draws;
+  const keep = (rows: number[]) => rows.filter((i) => poolLabels[i] < K);
+  const draws = (JSON.parse(readFileSync(join(dir, 'draws.json'), 'utf8')) as { draws: Draw[] }).draws.map((dr) => ({ ...dr, train: keep(dr.train), val: keep(dr.val) }));
+  const t = [...testLabels.keys()].filter((i) => testLabels[i] < K);
+  const testFeats = new Float32Array(t.length * d);
+  t.forEach((i, r) => testFeats.set((test.data as Float32Array).subarray(i * d, (i + 1) * d), r * d));
   return {
-    job: { poolLabels, poolIndex: idx, poolFeatures: X.data as Float32Array, testFeats: test.data as Float32Array, testLabels: Int32Array.from(npy(dir, 'test_labels').data as Int32Array), numClasses: classes.length, dim: X.shape[1] },
+    job: { poolLabels, poolIndex: idx, poolFeatures: X.data as Float32Array, testFeats, testLabels: Int32Array.from(t, (i) => testLabels[i]), numClasses: K, dim: d },
     draws,
   };
 }
@@ -98,9 +108,9 @@ function ours(l: Loaded, draw: Draw, precision: ProbePrecision): Side {
   return { C: r.C, valAccuracy: picked.length ? picked[0].valAccuracy : null, top1: r.metrics.top1, seconds: r.seconds };
 }
 
-function sklearn(dir: string, seeds: number[], at?: number[]): Side[] {
+function sklearn(dir: string, seeds: number[], classes: number | undefined, at?: number[]): Side[] {
   const out = join(tmpdir(), `probe-search-${process.pid}.json`);
-  const args = ['bench/dev/coop-search-exported.py', dir, '--seeds', seeds.join(','), '--json', out, ...(at ? ['--at', at.join(',')] : [])];
+  const args = ['bench/dev/coop-search-exported.py', dir, '--seeds', seeds.join(','), '--json', out, ...(classes ? ['--classes', String(classes)] : []), ...(at ? ['--at', at.join(',')] : [])];
   const r = spawnSync(arg('--python', '/usr/bin/python3')!, args, { encoding: 'utf8', stdio: ['ignore', 'inherit', 'inherit'] });
   if (r.status !== 0) throw new Error(`sklearn search failed (exit ${r.status}); is scikit-learn installed for /usr/bin/python3?`);
   const rec = JSON.parse(readFileSync(out, 'utf8')) as { seeds: { seed: number; C: number; valAccuracy: number | null; top1: number; seconds: number }[] };
@@ -117,8 +127,8 @@ interface Row {
   sklearnAtOurC?: number;
 }
 
-async function runProblem(problem: string, dir: string, seeds: number[] | null, rows: Row[]): Promise<void> {
-  const l = loadExport(dir);
+async function runProblem(problem: string, dir: string, seeds: number[] | null, rows: Row[], classes?: number): Promise<void> {
+  const l = loadExport(dir, classes);
   const draws = l.draws.filter((d) => seeds === null || seeds.includes(d.seed));
   const mine: Row[] = [];
   for (const d of draws) {
@@ -129,8 +139,8 @@ async function runProblem(problem: string, dir: string, seeds: number[] | null, 
   }
   if (!flag('--no-sklearn')) {
     const ss = draws.map((d) => d.seed);
-    const sk = sklearn(dir, ss);
-    const at = sklearn(dir, ss, mine.map((r) => r.ours.C));
+    const sk = sklearn(dir, ss, classes);
+    const at = sklearn(dir, ss, classes, mine.map((r) => r.ours.C));
     mine.forEach((r, i) => Object.assign(r, { sklearn: sk[i], sklearnAtOurC: at[i].top1 }));
   }
   rows.push(...mine);
@@ -170,7 +180,9 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const exportDir = arg('--export', null);
   const seeds = arg('--seeds', quick ? '0' : null);
-  if (exportDir) await runProblem('quickdraw 4-shot', exportDir, seeds === null ? null : seeds.split(',').map(Number), rows);
+  const classes = arg('--classes', quick ? '60' : null);
+  const K = classes === null ? undefined : Number(classes);
+  if (exportDir) await runProblem(K ? `quickdraw 4-shot, first ${K} classes` : 'quickdraw 4-shot', exportDir, seeds === null ? null : seeds.split(',').map(Number), rows, K);
   if (flag('--imagenet') || quick) {
     const [K, k] = quick ? [50, 4] : [1000, 16];
     const dir = join('.cache', 'bench', `synthetic-${K}x${k}`);

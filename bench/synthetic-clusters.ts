@@ -4,8 +4,9 @@
  *   shared + dir_c + Σ_{c' ∈ confusers(c)} z·dir_c' + Σ_f z_f·factor_f + noise,
  * with a mean direction every feature shares (CLIP features are far from centred), a few fixed confuser
  * classes per class (irreducible confusion between related classes, as dog breeds in ImageNet), 32
- * nuisance factors shared by all classes and isotropic noise. The defaults make a 1,000-class, 16-shot
- * linear probe land well below 100% validation accuracy, as CLIP ViT-B/32 features do on ImageNet.
+ * nuisance factors shared by all classes and isotropic noise. With the defaults, 1,000 classes × 16 shots,
+ * a nearest-class-mean classifier scores 59% on held-out rows (measured): far below 100%, in the range of
+ * CLIP ViT-B/32's 16-shot ImageNet linear probes.
  * O(d·(confusers + factors)) per row, so 30,000 rows take about a second (bench/probe-grid.ts's
  * generator mixes every class into every row: O(K·d), too slow at K = 1,000).
  */
@@ -25,9 +26,9 @@ export interface ClusterOptions {
 export function syntheticClassClusters(o: ClusterOptions): { make: (split: string, perClass: number) => { X: Float32Array; y: Int32Array; n: number } } {
   const { numClasses: K, d } = o;
   const separation = o.separation ?? 1.5;
-  const noise = o.noise ?? 1.2;
+  const noise = o.noise ?? 1.5;
   const nConf = Math.min(o.confusers ?? 6, K - 1);
-  const overlap = o.overlap ?? 0.5;
+  const overlap = o.overlap ?? 0.7;
   const nuisance = o.nuisance ?? 0.3;
   const rng = new Rng(deriveSeed(o.seed, 'clusters/structure'));
   const unit = () => Float64Array.from({ length: d }, () => rng.normal() / Math.sqrt(d));

@@ -13,7 +13,7 @@ Fits are memoised by C (a deterministic solver gives the same model again). Prin
 its validation accuracy, test top-1 and wall time; with --json FILE also writes them. --at C1,C2,.. refits
 on train + val at the given C per seed instead (check (b) of issue 18), no search.
 
-    /usr/bin/python3 bench/dev/coop-search-exported.py DIR [--shots 4] [--seeds 0,1,2] [--json out.json] [--at C0,C1,C2]
+    /usr/bin/python3 bench/dev/coop-search-exported.py DIR [--shots 4] [--seeds 0,1,2] [--classes N] [--json out.json] [--at C0,C1,C2]
 """
 import argparse
 import json
@@ -72,10 +72,13 @@ def main():
     ap.add_argument("--seeds", default=None)
     ap.add_argument("--json", default=None)
     ap.add_argument("--at", default=None, help="comma-separated C per seed: refit only")
+    ap.add_argument("--classes", type=int, default=None, help="only the first N classes (train, val and test rows)")
     a = ap.parse_args()
     d = a.dir
     Xp, ip, yp = (np.load(os.path.join(d, f"train_{k}.npy")) for k in ("features", "indices", "labels"))
     Xt, yt = l2(np.load(os.path.join(d, "test_features.npy"))), np.load(os.path.join(d, "test_labels.npy"))
+    if a.classes is not None:
+        Xt, yt = Xt[yt < a.classes], yt[yt < a.classes]
     row = {int(v): r for r, v in enumerate(ip)}
     draws = [dr for dr in json.load(open(os.path.join(d, "draws.json")))["draws"] if str(dr["shots"]) == a.shots]
     if a.seeds is not None:
@@ -85,6 +88,8 @@ def main():
     out = []
     for i, dr in enumerate(draws):
         tr, va = [row[j] for j in dr["train"]], [row[j] for j in dr["val"]]
+        if a.classes is not None:
+            tr, va = [r for r in tr if yp[r] < a.classes], [r for r in va if yp[r] < a.classes]
         t0 = time.time()
         print(f"{dr['shots']}-shot seed {dr['seed']}: {len(tr)} train, {len(va)} val rows", flush=True)
         if at is None:
