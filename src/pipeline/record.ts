@@ -45,7 +45,7 @@ export function protocolRecord(opts: BenchOptions, model: ClipModel): BenchResul
       : 'none used: the solver ignores C, so nothing is tuned on validation; the val draw joins the training rows',
     solver: opts.settings.solver,
     cGrid: usesC ? [...opts.settings.grid] : [],
-    refineSteps: usesC ? opts.settings.refineSteps : 0,
+    refineSteps: usesC ? probeFitMode(opts.settings).refineSteps : 0,
     maxIter: opts.settings.maxIter,
     featureNormalization: 'l2',
     zeroShotScale: model.logitScale,

@@ -32,3 +32,11 @@ export function probeFitRecord(search: CSearchName, precision: ProbePrecisionNam
   const what = search === 'coop' ? 'C searched as CoOp lpclip / CLIP A.3 (7-point grid, 8 bisection steps)' : 'C chosen on the 7-point grid only, without the bisection (opt-in --search grid: faster, not comparable to CoOp/CLIP tables)';
   return { search, tieRule: COOP_TIE_RULE, precision, warmStart, description: `${what}; refit on train + val at the chosen C; ${how}.` };
 }
+
+/** How tables and plots name a probe: "linear probe", labelled when its C came from the grid-only search. */
+export function probeMethodLabel(p: { protocol?: { search?: 'grid' } }): string {
+  return p.protocol?.search === 'grid' ? 'linear probe (grid-only C search)' : 'linear probe';
+}
+
+/** The note a grid-only search adds to a probe record. */
+export const GRID_SEARCH_NOTE = 'C chosen on the 7-point grid only (--search grid): faster, but not the CoOp / CLIP A.3 search, so not comparable to published tables';

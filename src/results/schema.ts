@@ -85,6 +85,8 @@ export interface ProbeProtocol {
   identicalSeeds: number[][];
   /** One sentence for people: what ran, when it is not the requested protocol. */
   note?: string;
+  /** 'grid' when C was chosen on the coarse grid only (--search grid); absent for the CoOp search. */
+  search?: 'grid';
 }
 
 export interface SplitRecord {
