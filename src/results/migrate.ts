@@ -22,7 +22,7 @@ const MIGRATIONS: Record<number, (record: Record_) => Record_> = {
   1: (r) => ({ ...r, schemaVersion: 2, datasets: Array.isArray(r.datasets) ? r.datasets.map((d: Record_) => ({ ...d, outcomes: null })) : r.datasets }),
   2: (r) => {
     const protocol = (r.protocol ?? {}) as Record_;
-    return { ...r, schemaVersion: 3, protocol: { ...protocol, probeFit: protocol.solver === 'lbfgs' ? probeFitRecord('coop', 'float64') : null } };
+    return { ...r, schemaVersion: 3, protocol: { ...protocol, probeFit: protocol.probeFit ?? (protocol.solver === 'lbfgs' ? probeFitRecord('coop', 'float64') : null) } };
   },
 };
 
