@@ -64,3 +64,16 @@ export function axpyFrom(dst: Float64Array, c: number, src: Float64Array, so: nu
   if (c === 0) return;
   for (let j = 0; j < len; j++) dst[j] += c * src[so + j];
 }
+
+export function dot(a: Float64Array, b: Float64Array): number {
+  let s0 = 0;
+  let s1 = 0;
+  const n = a.length;
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    s0 += a[i] * b[i];
+    s1 += a[i + 1] * b[i + 1];
+  }
+  if (i < n) s0 += a[i] * b[i];
+  return s0 + s1;
+}
