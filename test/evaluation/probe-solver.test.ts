@@ -68,7 +68,8 @@ describeOrt('mixed-precision probe fits (issue 18)', () => {
   });
 
   it('gives bit-identical weights on 1 and 2 threads and across reruns', () => {
-    const d = 40, K = 12;
+    // Large enough (192 × 64 × 24 multiply-adds per product) that MLAS splits each GEMM across 2 threads.
+    const d = 64, K = 24;
     const train = clusters(5, 8, d, K);
     const fit = (threads: number) => new LogisticRegressionProbe({ C: 100, kernel: 'onnxruntime', precision: 'mixed', threads }).fit(train.X, train.y, train.n, d, K).weights();
     const one = fit(1), two = fit(2), again = fit(1);
@@ -78,7 +79,8 @@ describeOrt('mixed-precision probe fits (issue 18)', () => {
   });
 
   it('the whole seed (warm-started search + refit) is identical on 1 and 2 threads', () => {
-    const d = 24, K = 6;
+    // 96 train rows × 64 × 24 classes: above ORT_MIN_WORK, so the onnxruntime kernels run.
+    const d = 64, K = 24;
     const pool = clusters(8, 10, d, K);
     const test = clusters(8, 10, d, K);
     const train = Int32Array.from({ length: 4 * K }, (_, i) => i);
