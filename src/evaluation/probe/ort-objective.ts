@@ -6,7 +6,7 @@
  * Runs synchronously on the native binding (see ort-native.ts).
  */
 import { GraphBuilder } from '../../model/onnx/builder.ts';
-import { loadOrt, nativeSession, type NativeSession } from './ort-native.ts';
+import { FLOAT64_THREADS, loadOrt, nativeSession, type NativeSession } from './ort-native.ts';
 
 export { ortAvailable } from './ort-native.ts';
 
@@ -130,7 +130,9 @@ export type BoundObjective = (params: Float64Array, invC: number, grad: Float64A
 export function ortObjective(X: Float64Array, y: Int32Array, n: number, d: number, m: number, threads: number): BoundObjective {
   const ort = loadOrt();
   if (!ort) throw new Error('onnxruntime kernel unavailable: the onnxruntime-node native binding did not load');
-  const session = sessionFor(threads);
+  // float64: one thread whatever `threads` says (FLOAT64_THREADS: determinism across thread counts).
+  const session = sessionFor(FLOAT64_THREADS);
+  void threads;
   const tX = new ort.Tensor('float64', X, [n, d]);
   const tY = new ort.Tensor('int64', BigInt64Array.from(y, (v) => BigInt(v)), [n, 1]);
   return bindRun(session, { X: tX, y: tY }, m, d);
@@ -237,5 +239,5 @@ function staircase(Xr: Float64Array, rankAfter: Int32Array, n: number, r: number
   }
   g.node('Concat', gs, ['grad_W'], { axis: 1 });
   g.output('grad_W', 'float64', [m, r]);
-  return { session: nativeSession(g.toModelBytes({ opset: 17 }), threads), feeds };
+  return { session: nativeSession(g.toModelBytes({ opset: 17 }), FLOAT64_THREADS), feeds };
 }
