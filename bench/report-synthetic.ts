@@ -5,6 +5,7 @@
  */
 import type { BenchResults, ClassifierMetrics, DatasetResult, Estimate, ProbeResult } from '../src/results/schema.ts';
 import { Rng } from '../src/util/rng.ts';
+import { probeFitRecord } from '../src/results/probe-fit.ts';
 
 const clip01 = (x: number) => Math.min(1, Math.max(0, x));
 const hex = (rng: Rng) => Array.from({ length: 64 }, () => '0123456789abcdef'[rng.int(16)]).join('');
@@ -69,13 +70,13 @@ export function syntheticRun(model: string, datasets: [string, number, number][]
   const seeds = Array.from({ length: seedCount }, (_, i) => i);
   return {
     schema: 'clip-bench/results',
-    schemaVersion: 4,
+    schemaVersion: 5,
     runId: `synthetic-${model}-${rngSeed}`,
     createdAt: '2026-01-01T00:00:00.000Z',
     command: { argv: ['npm', 'run', 'bench'], cwd: '/synthetic' },
     environment: { node: process.versions.node, platform: process.platform, arch: process.arch, cpus: 1, cpuModel: 'synthetic', packages: {}, gitCommit: null },
     model: { ref: model, name: model, layout: 'two-file', files: [{ role: 'vision', path: `${model}/visual.onnx`, sha256: hex(new Rng(model.length * 7919 + model.charCodeAt(model.length - 1))), bytes: 1 }], embeddingDim: 512, hasText: true, logitScale: 100, preprocess: {}, tokenizer: null, demo: false, trainedOn: [] },
-    protocol: { seeds, shots, valPerClass: 'min(k, 4)', solver: 'lbfgs', cGrid: [1e6, 1, 1e-6], refineSteps: 8, maxIter: 1000, featureNormalization: 'l2', zeroShotScale: 100, bootstrap: { resamples: 1000, seed: 1, level: 0.95 }, limit: null, threads: 2, batchSize: 32 },
+    protocol: { seeds, shots, valPerClass: 'min(k, 4)', solver: 'lbfgs', cGrid: [1e6, 1, 1e-6], refineSteps: 8, maxIter: 1000, featureNormalization: 'l2', zeroShotScale: 100, bootstrap: { resamples: 1000, seed: 1, level: 0.95 }, limit: null, threads: 2, batchSize: 32, probeFit: probeFitRecord('coop', 'mixed') },
     datasets: datasets.map(([name, K, perClass]) => dataset(new Rng(rngSeed * 31 + K), name, K, perClass, shots, seeds)),
     timings: { totalSeconds: 1 },
     warnings: [],

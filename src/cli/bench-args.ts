@@ -28,6 +28,10 @@ export interface BenchArgs {
   /** Class names in label order (one per line or a JSON array): for data whose files name none, or to rename. */
   classesFile: string | null;
   solver: 'lbfgs' | 'ml-logistic-regression';
+  /** lbfgs only: how each fit is solved (docs/probe-solver.md). */
+  probePrecision: 'mixed' | 'float64';
+  /** lbfgs only: 'coop' (CoOp lpclip / CLIP A.3) or the opt-in 'grid' (7 points, no bisection). */
+  search: 'coop' | 'grid';
   threads: number | null;
   device: Device;
   int8Encode: Int8EncodeChoice;
@@ -90,6 +94,16 @@ export const BENCH_FLAGS = {
   templates: { type: 'string', value: '<file>', help: 'JSON array of prompt templates, each containing {}' },
   classes: { type: 'string', value: '<file>', help: 'class names in label order (one per line or a JSON array)' },
   solver: { type: 'string', value: '<name>', help: 'lbfgs (default) or ml-logistic-regression' },
+  search: {
+    type: 'string',
+    value: '<name>',
+    help: 'C search for lbfgs: coop (default: CoOp lpclip / CLIP A.3, 7-point grid + 8 bisection\nsteps) or grid (the 7 points only: faster, labelled, not comparable to published tables)',
+  },
+  'probe-precision': {
+    type: 'string',
+    value: '<name>',
+    help: 'lbfgs fits: mixed (default: float32 products, float64 polish, warm starts along\nthe C path) or float64 (float64 cold starts, as scikit-learn); docs/probe-solver.md',
+  },
   threads: { type: 'string', value: '<n>', help: 'ONNX intra-op threads (default: all cores)' },
   ...DEVICE_FLAG,
   ...INT8_ENCODE_FLAG,
@@ -155,6 +169,11 @@ export function benchArgsFrom(v: FlagValues<typeof BENCH_FLAGS>, positionals: st
   const datasets = (v.dataset ?? []).flatMap((d) => d.split(',')).map((d) => d.trim()).filter(Boolean);
   if (datasets.length === 0) throw new UserError(`--dataset is required, e.g. --dataset cifar10 (see: ${BENCH_PROG} --help)`);
   if (v['require-cached'] && v['no-cache']) throw new UserError(`--require-cached reads every image feature from the cache; drop --no-cache`);
+  const solver = choiceFlag(v.solver, '--solver', ['lbfgs', 'ml-logistic-regression'] as const) ?? 'lbfgs';
+  const search = choiceFlag(v.search, '--search', ['coop', 'grid'] as const);
+  const probePrecision = choiceFlag(v['probe-precision'], '--probe-precision', ['mixed', 'float64'] as const);
+  if (solver !== 'lbfgs' && search !== undefined) throw new UserError(`--search chooses C for --solver lbfgs; ${solver} ignores C, so drop --search`);
+  if (solver !== 'lbfgs' && probePrecision !== undefined) throw new UserError(`--probe-precision applies to --solver lbfgs only; drop it with --solver ${solver}`);
   const nSeeds = intFlag(v.seeds, '--seeds', 3, 1, 1000);
   const first = intFlag(v.seed, '--seed', 0, 0);
   return {
@@ -172,7 +191,9 @@ export function benchArgsFrom(v: FlagValues<typeof BENCH_FLAGS>, positionals: st
     labelColumn: v['label-column'] ?? null,
     splitFile: v['split-file'] ?? null,
     classesFile: v.classes ?? null,
-    solver: choiceFlag(v.solver, '--solver', ['lbfgs', 'ml-logistic-regression'] as const) ?? 'lbfgs',
+    solver,
+    probePrecision: probePrecision ?? 'mixed',
+    search: search ?? 'coop',
     threads: v.threads !== undefined ? intFlag(v.threads, '--threads', 0, 1, 256) : null,
     device: deviceFlag(v.device),
     int8Encode: int8EncodeFlag(v['int8-encode']),

@@ -52,7 +52,7 @@ async function bench(args: BenchArgs, argv: string[], io: Io, deps: BenchDeps): 
     labelColumn: args.labelColumn,
     splitFile: args.splitFile,
     classesFile: args.classesFile,
-    settings: { ...DEFAULT_PROBE_SETTINGS, solver: args.solver },
+    settings: { ...DEFAULT_PROBE_SETTINGS, solver: args.solver, precision: args.probePrecision, search: args.search },
     threads,
     device: args.device,
     workers: args.workers ?? extractionDefaults().workers,

@@ -4,7 +4,7 @@
  * anything. Everything that differs is named, so the CLI can refuse with one line (exit 2).
  */
 import type { BenchResults, DatasetResult } from '../results/schema.ts';
-import type { ProbeSettings, Shots } from '../evaluation/linear-probe.ts';
+import { probeFitMode, type ProbeSettings, type Shots } from '../evaluation/linear-probe.ts';
 import type { TestSetOutcomes } from './outcomes.ts';
 
 const sameArray = (a: ArrayLike<number>, b: ArrayLike<number>) => a.length === b.length && Array.prototype.every.call(a, (x: number, i: number) => x === b[i]);
@@ -36,7 +36,8 @@ export function pairTestSets(dataset: string, ref: TestSetOutcomes[], cand: Test
 
 /** The probe protocol a run used, as settings (so a live side fits exactly the same way). */
 export function runProbeSettings(r: BenchResults): ProbeSettings {
-  return { solver: r.protocol.solver as ProbeSettings['solver'], grid: r.protocol.cGrid, refineSteps: r.protocol.refineSteps, maxIter: r.protocol.maxIter };
+  const fit = r.protocol.probeFit;
+  return { solver: r.protocol.solver as ProbeSettings['solver'], grid: r.protocol.cGrid, refineSteps: r.protocol.refineSteps, maxIter: r.protocol.maxIter, precision: fit?.precision ?? 'float64', search: fit?.search ?? 'coop' };
 }
 
 /** What makes probe draws and fits comparable: the solver, its C grid and refinement, the seeds, the shots, the train split they were drawn from. */
@@ -52,6 +53,8 @@ export function probeProtocolMismatches(a: { what: string; settings: ProbeSettin
     diff('C grid', [...a.settings.grid], [...b.settings.grid]);
     diff('C refinement steps', a.settings.refineSteps, b.settings.refineSteps);
     diff('max iterations', a.settings.maxIter, b.settings.maxIter);
+    diff('C search', probeFitMode(a.settings).search, probeFitMode(b.settings).search);
+    diff('probe precision', probeFitMode(a.settings).precision, probeFitMode(b.settings).precision);
     for (const ds of datasets) if (a.trainIdentity(ds) !== b.trainIdentity(ds)) out.push(`${ds}: the train splits the k-shot draws come from differ`);
   }
   return out;

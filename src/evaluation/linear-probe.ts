@@ -2,7 +2,7 @@ import { l2NormalizeRows } from './normalize.ts';
 import { classificationMetrics, correctness, type Metrics } from './metrics.ts';
 import { sampleKShot, type KShotSample } from './sampling.ts';
 import { probeFactory, solverUsesC, sweepC, concatProbeData, type LinearProbe, type LinearWeights, type ProbeData, type ProbeSolver } from './probe/index.ts';
-import { linearScores } from './probe/logistic-regression.ts';
+import { linearScores, type ProbePrecision } from './probe/logistic-regression.ts';
 import { COOP_C_GRID } from './probe/sweep.ts';
 import { deriveSeed } from '../util/rng.ts';
 
@@ -53,9 +53,27 @@ export interface ProbeSettings {
   refineSteps: number;
   /** onnxruntime threads per fit for large problems; the pipeline splits the cores among probe workers. */
   threads?: number;
+  /**
+   * How each lbfgs fit is solved (absent: 'mixed'). 'mixed': float32 products with a float64 polish, each
+   * fit of the search warm-started from the nearest C already fitted and the train + val refit from the
+   * search's fit at the chosen C. 'float64': float64 products and cold starts, like sklearn (the path
+   * before issue 18).
+   */
+  precision?: ProbePrecision;
+  /** 'coop' (absent): the grid then `refineSteps` bisection steps. 'grid': the coarse grid only (opt-in, faster, not CoOp's). */
+  search?: CSearch;
 }
 
-export const DEFAULT_PROBE_SETTINGS: ProbeSettings = { solver: 'lbfgs', maxIter: 1000, grid: COOP_C_GRID, refineSteps: 8 };
+export type CSearch = 'coop' | 'grid';
+
+export const DEFAULT_PROBE_SETTINGS: ProbeSettings = { solver: 'lbfgs', maxIter: 1000, grid: COOP_C_GRID, refineSteps: 8, precision: 'mixed', search: 'coop' };
+
+/** The precision and search a settings record runs (defaults filled in). */
+export function probeFitMode(settings: ProbeSettings): { precision: ProbePrecision; search: CSearch; warmStart: boolean; refineSteps: number } {
+  const precision = settings.precision ?? 'mixed';
+  const search = settings.search ?? 'coop';
+  return { precision, search, warmStart: precision === 'mixed', refineSteps: search === 'grid' ? 0 : settings.refineSteps };
+}
 
 /** C when the protocol cannot choose one (sklearn's default). */
 export const FIXED_C = 1;
@@ -70,7 +88,7 @@ export interface ProbeFitProgress {
 
 /** Upper bound on the fits one seed makes (grid + 2 per refinement step + the refit); memoised C's make fewer. */
 export function maxFitsPerSeed(settings: ProbeSettings, hasValidation: boolean): number {
-  return solverUsesC(settings.solver) && hasValidation ? settings.grid.length + 2 * settings.refineSteps + 1 : 1;
+  return solverUsesC(settings.solver) && hasValidation ? settings.grid.length + 2 * probeFitMode(settings).refineSteps + 1 : 1;
 }
 
 /** Rows of `features` ([poolIndex.length, d], rows in `poolIndex` order, which is sorted) for pool indices `idx`. */
@@ -148,9 +166,11 @@ export function fitLinearProbe(
   onProgress?: (p: ProbeFitProgress) => void,
 ): { probe: LinearProbe; C: number; cSelection: CSelection; sweep: { C: number; valAccuracy: number }[] } {
   const where: ProbeFitProgress = { phase: 'sweep', C: FIXED_C, fit: 0, iteration: 0 };
+  const mode = probeFitMode(settings);
   const makeProbe = probeFactory(settings.solver, {
     maxIter: settings.maxIter,
     threads: settings.threads,
+    precision: mode.precision,
     onIteration: onProgress
       ? (iteration) => {
           where.iteration = iteration;
@@ -160,6 +180,7 @@ export function fitLinearProbe(
   });
   let C = FIXED_C;
   let sweep: { C: number; valAccuracy: number }[] = [];
+  let chosen: LinearWeights | undefined;
   let cSelection: CSelection;
   if (!solverUsesC(settings.solver)) cSelection = { method: 'fixed', reason: 'solver-ignores-C' };
   else if (val.n === 0) cSelection = { method: 'fixed', reason: 'no-validation-examples' };
@@ -169,15 +190,16 @@ export function fitLinearProbe(
       Object.assign(where, { C: f.C, fit: f.index, iteration: 0 });
       onProgress?.(where);
     };
-    const s = sweepC(train, val, { d, numClasses, makeProbe, grid: settings.grid, steps: settings.refineSteps, onFit });
+    const s = sweepC(train, val, { d, numClasses, makeProbe, grid: settings.grid, steps: mode.refineSteps, warmStart: mode.warmStart, onFit });
     C = s.C;
     sweep = s.trace.map((p) => ({ C: p.C, valAccuracy: p.valAccuracy }));
+    chosen = s.probe.weights?.();
   }
   const all = val.n > 0 ? concatProbeData(train, val, d) : train;
   Object.assign(where, { phase: 'refit', C, fit: where.fit + 1, iteration: 0 });
   onProgress?.(where);
-  // Cold start, as sklearn does: at large C a warm start can stop elsewhere within tolerance.
-  const probe = makeProbe(C).fit(all.X, all.y, all.n, d, numClasses);
+  // float64: a cold start, as sklearn does. mixed: from the search's fit at this C (issue 18).
+  const probe = makeProbe(C, mode.warmStart ? chosen : undefined).fit(all.X, all.y, all.n, d, numClasses);
   return { probe, C, cSelection, sweep };
 }
 

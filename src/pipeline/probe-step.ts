@@ -1,9 +1,10 @@
 import type { Dataset } from '../datasets/types.ts';
-import { identicalDraws, maxFitsPerSeed, scoreProbe, type ProbeDraws, type ProbeSeedEvaluation, type ProbeSettings, type Shots } from '../evaluation/linear-probe.ts';
+import { identicalDraws, maxFitsPerSeed, probeFitMode, scoreProbe, type ProbeDraws, type ProbeSeedEvaluation, type ProbeSettings, type Shots } from '../evaluation/linear-probe.ts';
 import { classificationMetrics, correctness, predictionsFromScores, restrictToClasses, type Metrics } from '../evaluation/metrics.ts';
 import type { KShotSample } from '../evaluation/sampling.ts';
 import { probeEstimates } from '../evaluation/estimates.ts';
 import type { ProbeProtocol, ProbeResult } from '../results/schema.ts';
+import { GRID_SEARCH_NOTE } from '../results/probe-fit.ts';
 import { plural } from '../util/plural.ts';
 import { deriveSeed } from '../util/rng.ts';
 import { runProbeTasks, type ProbeTask } from './probe-pool.ts';
@@ -17,13 +18,17 @@ const FIXED_REASON = {
 } as const;
 
 /** The protocol that ran for one shot count, from its seeds' fits and draws. */
-export function probeProtocol(shots: number | 'all', perSeed: ProbeSeedEvaluation[], list: { seed: number; sample: KShotSample }[]): ProbeProtocol {
+export function probeProtocol(shots: number | 'all', perSeed: ProbeSeedEvaluation[], list: { seed: number; sample: KShotSample }[], search: 'coop' | 'grid' = 'coop'): ProbeProtocol {
   const methods = new Set(perSeed.map((s) => s.cSelection.method));
   const fixed = perSeed.find((s) => s.cSelection.method === 'fixed');
   const identicalSeeds = identicalDraws(list);
   const distinctDraws = list.length - identicalSeeds.reduce((a, g) => a + g.length - 1, 0);
   const protocol: ProbeProtocol = { cSelection: methods.size > 1 ? 'mixed' : fixed ? 'fixed' : 'sweep', distinctDraws, identicalSeeds };
   const notes: string[] = [];
+  if (search === 'grid' && perSeed.some((s) => s.cSelection.method === 'sweep')) {
+    protocol.search = 'grid';
+    notes.push(GRID_SEARCH_NOTE);
+  }
   if (fixed && fixed.cSelection.method === 'fixed') {
     protocol.fixedC = fixed.C;
     protocol.reason = FIXED_REASON[fixed.cSelection.reason];
@@ -135,7 +140,7 @@ export function probeResults(args: {
       perSeed: perSeed.map((s, i) => ({ seed: s.seed, trainCount: s.trainCount, valCount: s.valCount, C: s.C, cSelection: s.cSelection.method, sweep: s.sweep, metrics: toRecord(scored[i].metrics), seconds: s.seconds })),
       ...est,
       top5: top5s.every((v) => v !== null) ? top5Estimate(top5s as number[]) : null,
-      protocol: probeProtocol(k, perSeed, list),
+      protocol: probeProtocol(k, perSeed, list, probeFitMode(settings).search),
       ...(k === 'all' ? { effectiveShots: perSeed.reduce((a, s) => a + s.trainCount, 0) / perSeed.length / K } : {}),
       shortClasses: [...short].map(([c, v]) => ({ class: ds.classes[c], ...v })),
     });

@@ -6,7 +6,8 @@ import { solverUsesC } from '../evaluation/probe/index.ts';
 import type { BenchResults, ClassifierMetrics, DatasetOutcomes, Estimate, ModelRecord } from '../results/schema.ts';
 import { classDtype, packArray } from '../results/packed.ts';
 import { topKClasses } from '../evaluation/top-k.ts';
-import type { Shots } from '../evaluation/linear-probe.ts';
+import { probeFitMode, type Shots } from '../evaluation/linear-probe.ts';
+import { probeFitRecord } from '../results/probe-fit.ts';
 import { PROJECT_ROOT } from '../util/paths.ts';
 import type { BenchOptions } from './options.ts';
 
@@ -45,7 +46,7 @@ export function protocolRecord(opts: BenchOptions, model: ClipModel): BenchResul
       : 'none used: the solver ignores C, so nothing is tuned on validation; the val draw joins the training rows',
     solver: opts.settings.solver,
     cGrid: usesC ? [...opts.settings.grid] : [],
-    refineSteps: usesC ? opts.settings.refineSteps : 0,
+    refineSteps: usesC ? probeFitMode(opts.settings).refineSteps : 0,
     maxIter: opts.settings.maxIter,
     featureNormalization: 'l2',
     zeroShotScale: model.logitScale,
@@ -57,6 +58,7 @@ export function protocolRecord(opts: BenchOptions, model: ClipModel): BenchResul
     workers: opts.workers,
     intraOpSpinning: model.spinning ?? false,
     ...(extraMethods(opts).length ? { methods: extraMethods(opts) } : {}),
+    probeFit: usesC ? probeFitRecord(probeFitMode(opts.settings).search, probeFitMode(opts.settings).precision) : null,
   };
 }
 

@@ -1,5 +1,6 @@
 import { RETRIEVAL_HEADER, retrievalRows, retrievalTitle } from './retrieval-table.ts';
 import { plural } from '../util/plural.ts';
+import { probeMethodLabel } from './probe-fit.ts';
 import type { RobustnessRecord } from './schema.ts';
 import type { BenchResults, DatasetResult, Estimate } from './schema.ts';
 
@@ -32,7 +33,7 @@ export function summaryRows(ds: DatasetResult): string[][] {
     if (p.protocol?.cSelection === 'fixed') setting.push(`fixed C=${p.protocol.fixedC}`);
     if (p.protocol?.cSelection === 'mixed') setting.push('C fixed for some seeds');
     rows.push([
-      `linear probe`,
+      probeMethodLabel(p),
       setting.length > 1 ? `${setting[0]} (${setting.slice(1).join(', ')})` : setting[0],
       formatEstimate(p.top1, distinct > 1),
       p.top5 ? pct(p.top5.mean) : '–',
@@ -122,7 +123,7 @@ export function renderMarkdown(r: BenchResults): string {
   out.push(`- run: \`${r.runId}\` at ${r.createdAt}`);
   out.push(`- command: \`${r.command.argv.join(' ')}\``);
   out.push(`- model: \`${r.model.ref}\` (${r.model.layout}, ${r.model.embeddingDim}-d); files: ${r.model.files.map((f) => `${f.path} \`${f.sha256.slice(0, 12)}\``).join(', ')}`);
-  out.push(`- protocol: seeds ${r.protocol.seeds.join(', ')}; shots ${r.protocol.shots.join(', ')}; val per class ${r.protocol.valPerClass}; solver ${r.protocol.solver}; ${r.protocol.cGrid.length ? `C grid ${r.protocol.cGrid.join(', ')} + ${plural(r.protocol.refineSteps, 'refinement step')}` : 'no C sweep (the solver has no C)'}; ${r.protocol.bootstrap.resamples} bootstrap resamples (seed ${r.protocol.bootstrap.seed})${r.protocol.limit ? `; **--limit ${r.protocol.limit}**` : ''}`);
+  out.push(`- protocol: seeds ${r.protocol.seeds.join(', ')}; shots ${r.protocol.shots.join(', ')}; val per class ${r.protocol.valPerClass}; solver ${r.protocol.solver}; ${r.protocol.cGrid.length ? `C grid ${r.protocol.cGrid.join(', ')} + ${plural(r.protocol.refineSteps, 'refinement step')}${r.protocol.probeFit ? ` (${r.protocol.probeFit.search === 'grid' ? '**grid-only C search, opt-in: not comparable to CoOp / CLIP A.3 tables**' : 'CoOp lpclip search'}; ties: CoOp's rule; ${r.protocol.probeFit.precision} fits${r.protocol.probeFit.warmStart ? ', warm-started along C' : ', cold starts'})` : ''}` : 'no C sweep (the solver has no C)'}; ${r.protocol.bootstrap.resamples} bootstrap resamples (seed ${r.protocol.bootstrap.seed})${r.protocol.limit ? `; **--limit ${r.protocol.limit}**` : ''}`);
   out.push(`- environment: Node ${r.environment.node}, ${r.environment.cpus}× ${r.environment.cpuModel}; ${Object.entries(r.environment.packages).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   for (const ds of r.datasets) {
     out.push('');

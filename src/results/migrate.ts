@@ -12,8 +12,12 @@
  * - v4: each dataset record gains `methods` (the few-shot methods of --methods: per shot count, per-seed
  *   metrics and chosen hyperparameters, CIs, WiSE's α curve, a break-even per method). A v3 file lifts
  *   to v4 with `methods: []` (only zero-shot and the linear probe ran then).
+ * - v5: the protocol gains `probeFit` (issue 18): the C search, its tie rule, the fit's precision and
+ *   warm starts. Every earlier run searched as CoOp with float64 cold-start fits, so a v4 lbfgs record lifts
+ *   to exactly that; a solver that ignores C lifts to null.
  */
 import { UserError } from '../util/errors.ts';
+import { probeFitRecord } from './probe-fit.ts';
 import { RESULTS_SCHEMA_ID, RESULTS_SCHEMA_VERSION } from './schema.ts';
 
 type Record_ = Record<string, unknown>;
@@ -23,6 +27,10 @@ const MIGRATIONS: Record<number, (record: Record_) => Record_> = {
   1: (r) => ({ ...r, schemaVersion: 2, datasets: Array.isArray(r.datasets) ? r.datasets.map((d: Record_) => ({ ...d, outcomes: null })) : r.datasets }),
   2: (r) => ({ ...r, schemaVersion: 3 }),
   3: (r) => ({ ...r, schemaVersion: 4, datasets: Array.isArray(r.datasets) ? r.datasets.map((d: Record_) => ({ ...d, methods: [] })) : r.datasets }),
+  4: (r) => {
+    const protocol = (r.protocol ?? {}) as Record_;
+    return { ...r, schemaVersion: 5, protocol: { ...protocol, probeFit: protocol.probeFit ?? (protocol.solver === 'lbfgs' ? probeFitRecord('coop', 'float64') : null) } };
+  },
 };
 
 /** A parsed results file at the current schemaVersion; anything that is not a clip-bench record passes through to validation. */

@@ -4,9 +4,12 @@
  * any incompatible change, and keep results.schema.json in step (a test checks both agree).
  */
 import type { PackedArray } from './packed.ts';
+import type { ProbeFitRecord } from './probe-fit.ts';
+
+export type { ProbeFitRecord } from './probe-fit.ts';
 
 export const RESULTS_SCHEMA_ID = 'clip-bench/results';
-export const RESULTS_SCHEMA_VERSION = 4;
+export const RESULTS_SCHEMA_VERSION = 5;
 
 /** A statistic over seeds and/or test examples. */
 export interface Estimate {
@@ -40,6 +43,7 @@ export interface ZeroShotResult {
   inDomain?: boolean;
   seconds?: number;
 }
+
 
 export interface ProbeSeedResult {
   seed: number;
@@ -81,6 +85,8 @@ export interface ProbeProtocol {
   identicalSeeds: number[][];
   /** One sentence for people: what ran, when it is not the requested protocol. */
   note?: string;
+  /** 'grid' when C was chosen on the coarse grid only (--search grid); absent for the CoOp search. */
+  search?: 'grid';
 }
 
 export interface SplitRecord {
@@ -260,6 +266,8 @@ export interface BenchResults {
     intraOpSpinning?: boolean;
     /** --methods that ran besides zero-shot and the linear probe (schema v4). */
     methods?: string[];
+    /** How each probe fit was solved and C searched (v5); null when the solver ignores C. */
+    probeFit: ProbeFitRecord | null;
   };
   /** schema v3: the task that ran; absent means classification. */
   task?: 'classification' | 'retrieval';

@@ -40,7 +40,7 @@ describe.skipIf(!haveCifar)('--methods end to end (tiny export, real CIFAR-10 sl
 
   it('records every method on the clean and the shifted test set, and validates', () => {
     expect(validateResults(results)).toEqual([]);
-    expect(results.schemaVersion).toBe(4);
+    expect(results.schemaVersion).toBe(5);
     const names = results.protocol.methods!;
     expect(names).toContain('tip-adapter');
     expect(names).toContain('wise');

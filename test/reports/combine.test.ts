@@ -151,7 +151,7 @@ describe('loading', () => {
   it('refuses a newer schemaVersion and an unknown older one', async () => {
     const r = await readFixture(TINY_A);
     const newer = await bad('newer.json', JSON.stringify({ ...r, schemaVersion: 99 }));
-    await expect(loadRuns([newer])).rejects.toThrow(/newer.json: schemaVersion 99 is newer than this clip-bench reads \(4\)/);
+    await expect(loadRuns([newer])).rejects.toThrow(/newer.json: schemaVersion 99 is newer than this clip-bench reads \(5\)/);
     const older = await bad('older.json', JSON.stringify({ ...r, schemaVersion: 0 }));
     await expect(loadRuns([older])).rejects.toThrow(/older.json: unknown schemaVersion 0/);
   });

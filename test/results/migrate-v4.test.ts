@@ -8,15 +8,15 @@ import type { BenchResults } from '../../src/results/schema.ts';
 const FIXTURE_V1 = new URL('../fixtures/reports/tiny-a.json', import.meta.url);
 
 describe('results schema v4 (few-shot methods)', () => {
-  it('v2 and v3 files lift to v4 with methods [] on every dataset record, and validate', async () => {
+  it('v2 and v3 files gain methods [] on every dataset record (v4) and lift to the current version, and validate', async () => {
     const v1 = JSON.parse(await readFile(FIXTURE_V1, 'utf8'));
     const v2 = migrateResults({ ...v1 }, 'x.json') as Record<string, unknown>;
     const withoutMethods = (v: Record<string, unknown>) => (v.datasets as Record<string, unknown>[]).map(({ methods: _m, ...d }) => d);
-    expect(RESULTS_SCHEMA_VERSION).toBe(4);
+    expect(RESULTS_SCHEMA_VERSION).toBe(5);
     for (const version of [2, 3]) {
       const old = { ...v2, schemaVersion: version, datasets: withoutMethods(v2) };
       const r = migrateResults(old, `v${version}.json`) as BenchResults;
-      expect(r.schemaVersion).toBe(4);
+      expect(r.schemaVersion).toBe(5);
       expect(r.datasets.every((d) => Array.isArray(d.methods) && d.methods.length === 0)).toBe(true);
       expect(validateResults(r)).toEqual([]);
     }

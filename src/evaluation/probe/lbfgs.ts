@@ -5,6 +5,10 @@
  * Stopping follows scipy's L-BFGS-B as sklearn calls it: max |gradient| ≤ gradTol ("pgtol"), or a
  * relative objective decrease ≤ ftol (scipy's factr·eps = 1e7·2.2e-16), or maxIter iterations.
  */
+import { dot } from './dense.ts';
+import { wolfeLineSearch } from './line-search.ts';
+
+export { dot } from './dense.ts';
 
 /** f(x), writing ∇f(x) into `grad`. */
 export type Objective = (x: Float64Array, grad: Float64Array) => number;
@@ -27,6 +31,18 @@ export interface LbfgsOptions {
   gradientConverged?: (grad: Float64Array) => boolean;
   /** Called after every iteration (progress reporting); must not touch x. */
   onIteration?: (iteration: number, f: number) => void;
+  /**
+   * Curvature pairs to start from (the `history` of an earlier run on the same variables, e.g. a float32
+   * phase before its float64 polish): the polish then continues quasi-Newton steps instead of
+   * restarting with a steepest-descent step and a fresh line-search bracket.
+   */
+  history?: LbfgsHistory;
+}
+
+/** The stored (s, y) pairs, newest last. */
+export interface LbfgsHistory {
+  S: Float64Array[];
+  Y: Float64Array[];
 }
 
 export type LbfgsStop = 'gtol' | 'ftol' | 'maxIter' | 'lineSearch';
@@ -39,10 +55,8 @@ export interface LbfgsResult {
   evaluations: number;
   converged: boolean;
   stop: LbfgsStop;
+  history: LbfgsHistory;
 }
-
-const C1 = 1e-4; // sufficient decrease (Armijo)
-const C2 = 0.9; // curvature; 0.9 is the quasi-Newton choice
 
 export function minimizeLbfgs(fg: Objective, x0: Float64Array, options: LbfgsOptions = {}): LbfgsResult {
   const maxIter = options.maxIter ?? 1000;
@@ -67,14 +81,32 @@ export function minimizeLbfgs(fg: Objective, x0: Float64Array, options: LbfgsOpt
   let head = 0; // ring-buffer slot for the next pair
   let count = 0;
 
-  let f = fg(x, g);
-  let evaluations = 1;
-  if (!Number.isFinite(f)) throw new Error(`L-BFGS: objective is ${f} at the starting point`);
-  if (converged(g)) return { x, f, grad: g, iterations: 0, evaluations, converged: true, stop: 'gtol' };
-
   // sᵀy and yᵀy of each stored pair (the newest pair's ratio scales the initial Hessian).
   const sy = new Float64Array(m);
   const yy = new Float64Array(m);
+  const history = (): LbfgsHistory => {
+    const order = Array.from({ length: count }, (_, j) => (head - count + j + m) % m);
+    return { S: order.map((i) => S[i]), Y: order.map((i) => Y[i]) };
+  };
+  for (const [j, sj] of (options.history?.S ?? []).slice(-m).entries()) {
+    const yj = options.history!.Y[options.history!.Y.length - Math.min(m, options.history!.S.length) + j];
+    if (sj.length !== n || yj.length !== n) throw new Error('L-BFGS: history has the wrong length');
+    const sTy = dot(sj, yj);
+    const yTy = dot(yj, yj);
+    if (!(sTy > 2.220446049250313e-16 * yTy)) continue;
+    S.push(sj);
+    Y.push(yj);
+    rho.push(1 / sTy);
+    sy[count] = sTy;
+    yy[count] = yTy;
+    count++;
+    head = count % m;
+  }
+
+  let f = fg(x, g);
+  let evaluations = 1;
+  if (!Number.isFinite(f)) throw new Error(`L-BFGS: objective is ${f} at the starting point`);
+  if (converged(g)) return { x, f, grad: g, iterations: 0, evaluations, converged: true, stop: 'gtol', history: history() };
 
   let iterations = 0;
   let stop: LbfgsStop = 'maxIter';
@@ -157,122 +189,9 @@ export function minimizeLbfgs(fg: Objective, x0: Float64Array, options: LbfgsOpt
       break;
     }
   }
-  return { x, f, grad: g, iterations, evaluations, converged: stop === 'gtol' || stop === 'ftol', stop };
+  return { x, f, grad: g, iterations, evaluations, converged: stop === 'gtol' || stop === 'ftol', stop, history: history() };
 }
 
-interface LineSearchResult {
-  ok: boolean;
-  f: number;
-  evaluations: number;
-}
-
-/**
- * Strong-Wolfe line search along p from x. On success the accepted point and its gradient are in
- * xOut / gOut (they always hold the last evaluated point, and acceptance happens right after an
- * evaluation).
- */
-function wolfeLineSearch(
-  fg: Objective,
-  x: Float64Array,
-  f0: number,
-  dphi0: number,
-  p: Float64Array,
-  alphaInit: number,
-  xOut: Float64Array,
-  gOut: Float64Array,
-  maxEvals: number,
-): LineSearchResult {
-  let evaluations = 0;
-  const phi = (alpha: number): { f: number; d: number } => {
-    for (let i = 0; i < x.length; i++) xOut[i] = x[i] + alpha * p[i];
-    const fv = fg(xOut, gOut);
-    evaluations++;
-    return { f: fv, d: dot(gOut, p) };
-  };
-
-  let aPrev = 0;
-  let fPrev = f0;
-  let dPrev = dphi0;
-  let alpha = alphaInit;
-  // Bracketing phase (Alg. 3.5).
-  for (let i = 0; evaluations < maxEvals; i++) {
-    const cur = phi(alpha);
-    if (!Number.isFinite(cur.f)) {
-      // Overflow: step back towards the last good point.
-      alpha = aPrev + 0.1 * (alpha - aPrev);
-      continue;
-    }
-    if (cur.f > f0 + C1 * alpha * dphi0 || (i > 0 && cur.f >= fPrev)) {
-      return zoom(aPrev, fPrev, dPrev, alpha, cur.f, cur.d);
-    }
-    if (Math.abs(cur.d) <= -C2 * dphi0) return { ok: true, f: cur.f, evaluations };
-    if (cur.d >= 0) return zoom(alpha, cur.f, cur.d, aPrev, fPrev, dPrev);
-    aPrev = alpha;
-    fPrev = cur.f;
-    dPrev = cur.d;
-    alpha *= 4;
-  }
-  return { ok: false, f: f0, evaluations };
-
-  // Alg. 3.6: lo satisfies sufficient decrease and has the lower value; the minimiser lies between.
-  function zoom(aLo: number, fLo: number, dLo: number, aHi: number, fHi: number, dHi: number): LineSearchResult {
-    while (evaluations < maxEvals) {
-      const lo = Math.min(aLo, aHi);
-      const hi = Math.max(aLo, aHi);
-      const width = hi - lo;
-      let a = cubicMinimizer(aLo, fLo, dLo, aHi, fHi, dHi);
-      // Safeguard: keep the trial well inside the bracket.
-      if (!Number.isFinite(a) || a < lo + 0.1 * width || a > hi - 0.1 * width) a = lo + 0.5 * width;
-      if (width <= 1e-16 * Math.max(1, hi)) break;
-      const cur = phi(a);
-      if (!Number.isFinite(cur.f) || cur.f > f0 + C1 * a * dphi0 || cur.f >= fLo) {
-        aHi = a;
-        fHi = Number.isFinite(cur.f) ? cur.f : Infinity;
-        dHi = Number.isFinite(cur.d) ? cur.d : 0;
-      } else {
-        if (Math.abs(cur.d) <= -C2 * dphi0) return { ok: true, f: cur.f, evaluations };
-        if (cur.d * (aHi - aLo) >= 0) {
-          aHi = aLo;
-          fHi = fLo;
-          dHi = dLo;
-        }
-        aLo = a;
-        fLo = cur.f;
-        dLo = cur.d;
-      }
-    }
-    // Out of evaluations: accept the best Armijo point found if it improves on f0 (scipy would
-    // also stop here; taking the decrease is strictly better than discarding it).
-    if (aLo > 0 && fLo < f0) {
-      const cur = phi(aLo);
-      return { ok: true, f: cur.f, evaluations };
-    }
-    return { ok: false, f: f0, evaluations };
-  }
-}
-
-/** Minimiser of the cubic interpolating (a, fa, da) and (b, fb, db); NaN when it has none. */
-function cubicMinimizer(a: number, fa: number, da: number, b: number, fb: number, db: number): number {
-  if (!Number.isFinite(fb)) return NaN;
-  const d1 = da + db - (3 * (fa - fb)) / (a - b);
-  const disc = d1 * d1 - da * db;
-  if (disc < 0) return NaN;
-  const d2 = Math.sign(b - a) * Math.sqrt(disc);
-  return b - ((b - a) * (db + d2 - d1)) / (db - da + 2 * d2);
-}
-
-export function dot(a: Float64Array, b: Float64Array): number {
-  let s0 = 0;
-  let s1 = 0;
-  const n = a.length;
-  let i = 0;
-  for (; i + 1 < n; i += 2) {
-    s0 += a[i] * b[i];
-    s1 += a[i + 1] * b[i + 1];
-  }
-  if (i < n) s0 += a[i] * b[i];
-  return s0 + s1;
-}
 
 /** p += a·x, then dot(next, p) summed as `dot` sums (0 when next is null). */
 function axpyDot(p: Float64Array, a: number, x: Float64Array, next: Float64Array | null): number {

@@ -14,7 +14,7 @@ export interface NativeSession {
 }
 
 interface OrtModule {
-  Tensor: new (type: string, data: Float64Array | BigInt64Array, dims: number[]) => unknown;
+  Tensor: new (type: string, data: Float64Array | Float32Array | BigInt64Array, dims: number[]) => unknown;
   native: { InferenceSession: new () => NativeSession };
 }
 
@@ -43,6 +43,15 @@ export function loadOrt(): OrtModule | null {
 export function ortAvailable(): boolean {
   return loadOrt() !== null;
 }
+
+/**
+ * Intra-op threads for float64 graphs: always 1. MLAS's float64 GEMM is not bit-identical across thread
+ * counts (measured: 1,380 × 1,380 × 345, 1 vs 2 threads, 6 of 476k gradient entries differ in the last
+ * bit; its float32 GEMM was identical), and at large C L-BFGS follows such bits into a different C. Results
+ * must not depend on --threads, so float64 products run on one thread (the pipeline gives each probe worker
+ * one thread anyway).
+ */
+export const FLOAT64_THREADS = 1;
 
 /** A session for a tiny float64 graph; not spinning, since spinning threads steal the core from other probe workers. */
 export function nativeSession(model: Uint8Array, threads: number): NativeSession {
@@ -84,7 +93,7 @@ export function ortGemm(
     if (acc) g.input('C', 'float64', ['p', 'q']);
     g.node('Gemm', acc ? ['A', 'B', 'C'] : ['A', 'B'], ['Y'], { transB: transB ? 1 : 0, alpha: { f: acc ? acc.alpha : 1 }, beta: { f: 1 } });
     g.output('Y', 'float64', ['p', 'q']);
-    s = nativeSession(g.toModelBytes({ opset: 17 }), threads);
+    s = nativeSession(g.toModelBytes({ opset: 17 }), FLOAT64_THREADS);
     gemmSessions.set(key, s);
   }
   const T = loadOrt()!.Tensor;

@@ -7,6 +7,7 @@ import type { ChartConfiguration, ChartDataset } from 'chart.js';
 import type { DatasetResult } from '../../results/schema.ts';
 import { renderChart } from '../render.ts';
 import { breakEvenOf, shotOrder, sortedProbes } from '../select.ts';
+import { probeMethodLabel } from '../../results/probe-fit.ts';
 import { headings, pct, PROBE_COLOR, withAlpha, ZERO_SHOT_COLOR } from '../style.ts';
 
 export interface CurveSeries {
@@ -66,7 +67,7 @@ export function fewShotConfig(title: string, subtitle: string[], series: CurveSe
       const at = (f: (p: (typeof probes)[number]) => number) => probes.map((p) => ({ x: axis.x(p.shots, p.effectiveShots), y: 100 * f(p) }));
       datasets.push(...band(bandLabel(`${pre}probe 95% CI`), s.probeColor, alpha, at((p) => p.top1.ci[0]), at((p) => p.top1.ci[1])));
       datasets.push({
-        label: `${pre}linear probe (mean over seeds)`,
+        label: `${pre}${probeMethodLabel(probes[0])} (mean over seeds)`,
         data: at((p) => p.top1.mean),
         borderColor: s.probeColor,
         backgroundColor: s.probeColor,

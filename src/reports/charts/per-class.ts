@@ -9,6 +9,7 @@ import { plural } from '../../util/plural.ts';
 import type { DatasetResult } from '../../results/schema.ts';
 import { renderChart } from '../render.ts';
 import { largestProbe, probeKind, probePerClass, zeroShotMetrics } from '../select.ts';
+import { probeMethodLabel } from '../../results/probe-fit.ts';
 import { headings, PROBE_COLOR, ZERO_SHOT_COLOR } from '../style.ts';
 
 export const MAX_ROWS = 40;
@@ -50,7 +51,7 @@ export function renderPerClass(ds: DatasetResult, title: string): Buffer | null 
   const labels = rows.map((r) => (r ? r.cls : `(${hidden} more)`));
   const datasets = [];
   if (hasZs) datasets.push({ label: 'zero-shot', data: rows.map((r) => (r?.zeroShot == null ? null : 100 * r.zeroShot)), backgroundColor: ZERO_SHOT_COLOR });
-  if (probe) datasets.push({ label: `${probeKind(probe.shots)} linear probe (mean over ${plural(probe.perSeed.length, 'seed')})`, data: rows.map((r) => (r?.probe == null ? null : 100 * r.probe)), backgroundColor: PROBE_COLOR });
+  if (probe) datasets.push({ label: `${probeKind(probe.shots)} ${probeMethodLabel(probe)} (mean over ${plural(probe.perSeed.length, 'seed')})`, data: rows.map((r) => (r?.probe == null ? null : 100 * r.probe)), backgroundColor: PROBE_COLOR });
   const subtitle = [`sorted by ${hasZs ? 'zero-shot' : 'probe'} accuracy`];
   if (hidden) subtitle.push(`${ds.classes.length} classes: the ${MAX_ROWS / 2} best and ${MAX_ROWS / 2} worst are shown; every class is in the report's table and results.json`);
   const perRow = datasets.length * 11 + 8;

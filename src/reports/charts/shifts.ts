@@ -7,6 +7,7 @@ import type { DatasetResult, Estimate } from '../../results/schema.ts';
 import { errorBars } from '../chart-plugins.ts';
 import { renderChart } from '../render.ts';
 import { largestProbe, probeKind } from '../select.ts';
+import { probeMethodLabel } from '../../results/probe-fit.ts';
 import { headings, PROBE_COLOR, ZERO_SHOT_COLOR } from '../style.ts';
 
 export function renderShifts(clean: DatasetResult, shifted: DatasetResult[], title: string, subtitle: string): Buffer {
@@ -16,7 +17,7 @@ export function renderShifts(clean: DatasetResult, shifted: DatasetResult[], tit
   const probeOf = (ds: DatasetResult) => (probe ? (ds.probes.find((p) => p.shots === probe.shots)?.top1 ?? null) : null);
   const series: { label: string; color: string; est: (Estimate | null)[] }[] = [];
   if (zsOf(clean)) series.push({ label: 'zero-shot', color: ZERO_SHOT_COLOR, est: rows.map(zsOf) });
-  if (probe) series.push({ label: `${probeKind(probe.shots)} linear probe (mean over seeds)`, color: PROBE_COLOR, est: rows.map(probeOf) });
+  if (probe) series.push({ label: `${probeKind(probe.shots)} ${probeMethodLabel(probe)} (mean over seeds)`, color: PROBE_COLOR, est: rows.map(probeOf) });
   const ci = (e: Estimate | null): [number, number] | null => (e ? [100 * e.ci[0], 100 * e.ci[1]] : null);
   const config: ChartConfiguration<'bar'> = {
     type: 'bar',

@@ -1,0 +1,159 @@
+/**
+ * One multinomial logistic-regression fit: the training rows (reduced to their span when n < d), the
+ * objective's kernel and precision, L-BFGS with sklearn's stopping rule, and the weights back in the
+ * original coordinates. The probe object (logistic-regression.ts) wraps this with sklearn's estimator
+ * shape; the C search (sweep.ts) calls the probe.
+ */
+import { minimizeLbfgs, type LbfgsHistory, type LbfgsStop } from './lbfgs.ts';
+import { axpyFrom, dotRows, gemmFor } from './dense.ts';
+import { bindObjective, resolveKernel, type ProbeKernel } from './objective.ts';
+import { cachedFloat64, cachedRowSpace } from './row-space.ts';
+
+/**
+ * How a fit's products are computed. 'float64': every evaluation in float64 (the reference path).
+ * 'mixed': float32 products until sklearn's stopping rule holds (or float32 rounding stalls the line
+ * search), then a float64 polish from there under the same rule, so the fit ends where a float64 fit
+ * would stop. Only the onnxruntime kernel has a float32 path; JS fits are float64 either way.
+ */
+export type ProbePrecision = 'float64' | 'mixed';
+
+export interface SolveOptions {
+  C: number;
+  maxIter: number;
+  tol: number;
+  ftol?: number;
+  /** Starting point [W (m × d) row-major, b (m)] in the original coordinates, or zeros. */
+  init?: { W: Float64Array; b: Float64Array };
+  reduceToRowSpace: boolean;
+  staircase: boolean;
+  kernel: ProbeKernel | 'auto';
+  precision: ProbePrecision;
+  threads: number;
+  onIteration?: (iteration: number) => void;
+}
+
+/** How a fit ended. */
+export interface FitInfo {
+  iterations: number;
+  evaluations: number;
+  stop: LbfgsStop;
+  objective: number;
+  /** Dimension actually optimised per class (≤ d; the training rows' rank when reduced). */
+  rank: number;
+  /** Which loss/gradient kernel ran. */
+  kernel: ProbeKernel;
+  /** Iterations made with float32 products (0 for float64 fits); the rest were float64. */
+  float32Iterations: number;
+}
+
+/** Evaluations per line search in the float32 phase before the float64 polish takes over. */
+const FLOAT32_MAX_LINE_SEARCH = 5;
+
+/**
+ * Minimises Σ_i CE(softmax(W x_i + b), y_i) + ‖W‖²/(2C) over W [m, d] and b [m] for labels y in 0..m−1.
+ * Returns W and b in the original coordinates.
+ */
+export function solveLogisticRegression(X: Float32Array, y: Int32Array, n: number, d: number, m: number, o: SolveOptions): { W: Float64Array; b: Float64Array; info: FitInfo } {
+  const basis = o.reduceToRowSpace && n < d ? cachedRowSpace(X, n, d, o.threads) : undefined;
+  const r = basis ? basis.rank : d;
+  const Xr0 = basis ? basis.Xr : cachedFloat64(X);
+  // mixed: centred rows, logits W(x − μ) + b′ with b′ = b + Wμ: the same model and optimum (b is not
+  // penalised), but the mean every CLIP feature shares no longer couples W with b, which makes the
+  // problem far better conditioned for L-BFGS. float64 keeps the plain parametrisation (sklearn's).
+  const centred = o.precision === 'mixed' ? cachedCentred(Xr0, n, r) : undefined;
+  const Xr = centred ? centred.Xc : Xr0;
+  const mu = centred?.mu;
+
+  // Parameters: [W (m × r) row-major, b (m)] (b′ when centred).
+  const x0 = new Float64Array(m * r + m);
+  if (o.init) {
+    for (let j = 0; j < m; j++) {
+      const dst = x0.subarray(j * r, (j + 1) * r);
+      if (basis) for (let a = 0; a < r; a++) dst[a] = dotRows(basis.Q, a * d, o.init.W, j * d, d);
+      else dst.set(o.init.W.subarray(j * d, (j + 1) * d));
+      x0[m * r + j] = o.init.b[j] + (mu ? dotRows(x0, j * r, mu, 0, r) : 0);
+    }
+  }
+
+  const tol = o.tol;
+  const sqrtD = Math.sqrt(d);
+  const fullRow = new Float64Array(d);
+  const gPlain = mu ? new Float64Array(m * r + m) : new Float64Array(0);
+  // sklearn's test is max |∇f| in the original coordinates; a rotation preserves row 2-norms, which
+  // bound the max from both sides (max ≤ ‖·‖₂ ≤ √d·max), so the exact test is needed only in between.
+  const gradientConverged = (gIn: Float64Array): boolean => {
+    for (let j = 0; j < m; j++) if (Math.abs(gIn[m * r + j]) > tol) return false;
+    // Centred: ∇_W f = ∇_W g + ∇_b′ g · μᵀ in the plain parametrisation the test is defined in.
+    const g = mu ? plainGradient(gIn, mu, m, r, gPlain) : gIn;
+    if (!basis) {
+      for (let i = 0; i < m * r; i++) if (Math.abs(g[i]) > tol) return false;
+      return true;
+    }
+    for (let j = 0; j < m; j++) {
+      let ss = 0;
+      for (let a = 0; a < r; a++) ss += g[j * r + a] * g[j * r + a];
+      const norm = Math.sqrt(ss);
+      if (norm <= tol) continue;
+      if (norm > tol * sqrtD) return false;
+      fullRow.fill(0);
+      for (let a = 0; a < r; a++) axpyFrom(fullRow, g[j * r + a], basis.Q, a * d, d);
+      for (let t = 0; t < d; t++) if (Math.abs(fullRow[t]) > tol) return false;
+    }
+    return true;
+  };
+
+  const kernel = resolveKernel(o.kernel, n, r, m);
+  const spec = { X: Xr, y, n, d: r, m, C: o.C, kernel, threads: o.threads, rankAfter: basis && o.staircase && !centred ? basis.rankAfter : undefined };
+  const lbfgs = { gradTol: tol, ftol: o.ftol, gradientConverged };
+  let start: Float64Array = x0;
+  let done = 0;
+  let evaluations = 0;
+  let float32Iterations = 0;
+  let history: LbfgsHistory | undefined;
+  if (o.precision === 'mixed' && kernel === 'onnxruntime') {
+    const fast = bindObjective({ ...spec, precision: 'float32' });
+    // A line search that needs more than a few evaluations is usually lost in float32 rounding (the
+    // decrease it looks for is below the loss's float32 noise): hand over to float64 instead of spending 20.
+    const res = minimizeLbfgs(fast.objective, start, { ...lbfgs, maxIter: o.maxIter, maxLineSearch: FLOAT32_MAX_LINE_SEARCH, onIteration: o.onIteration });
+    start = res.x;
+    done = float32Iterations = res.iterations;
+    evaluations = res.evaluations;
+    history = res.history;
+  }
+  // The float64 fit, or the polish: the same stopping rule, evaluated in float64, within what is left of maxIter.
+  const exact = bindObjective({ ...spec, precision: 'float64' });
+  const res = minimizeLbfgs(exact.objective, start, { ...lbfgs, history, maxIter: o.maxIter - done, onIteration: o.onIteration && ((i) => o.onIteration!(done + i)) });
+
+  // Back to the original coordinates: W = W_r · Q ([m, r] × [r, d]), as one product.
+  const W = basis ? gemmFor(m * r * d, o.threads)(res.x, basis.Q, m, d, r, false) : res.x.slice(0, m * d);
+  const b = res.x.slice(m * r, m * r + m);
+  if (mu) for (let j = 0; j < m; j++) b[j] -= dotRows(res.x, j * r, mu, 0, r);
+  const info: FitInfo = { iterations: done + res.iterations, evaluations: evaluations + res.evaluations, stop: res.stop, objective: res.f, rank: r, kernel, float32Iterations };
+  return { W, b, info };
+}
+
+function plainGradient(g: Float64Array, mu: Float64Array, m: number, r: number, out: Float64Array): Float64Array {
+  for (let j = 0; j < m; j++) {
+    const gb = g[m * r + j];
+    for (let a = 0; a < r; a++) out[j * r + a] = g[j * r + a] + gb * mu[a];
+    out[m * r + j] = gb;
+  }
+  return out;
+}
+
+/** Rows minus their mean, and the mean; shared by the fits of a sweep like the row-space basis. */
+const centredCache = new WeakMap<Float64Array, { Xc: Float64Array; mu: Float64Array }>();
+
+function cachedCentred(X: Float64Array, n: number, r: number): { Xc: Float64Array; mu: Float64Array } {
+  let hit = centredCache.get(X);
+  if (!hit) {
+    const mu = new Float64Array(r);
+    for (let i = 0; i < n; i++) for (let a = 0; a < r; a++) mu[a] += X[i * r + a];
+    for (let a = 0; a < r; a++) mu[a] /= n;
+    const Xc = new Float64Array(n * r);
+    for (let i = 0; i < n; i++) for (let a = 0; a < r; a++) Xc[i * r + a] = X[i * r + a] - mu[a];
+    hit = { Xc, mu };
+    centredCache.set(X, hit);
+  }
+  return hit;
+}

@@ -1,0 +1,42 @@
+/**
+ * The results' record of how probe fits were solved and how C was searched (issue 18), and the words
+ * that describe it. Lives with the schema because migrations write it for older records too.
+ */
+
+export type CSearchName = 'coop' | 'grid';
+export type ProbePrecisionName = 'mixed' | 'float64';
+
+export interface ProbeFitRecord {
+  /** 'coop': CoOp lpclip / CLIP A.3 (7-point grid + 8 bisection steps); 'grid': the 7 grid points only (opt-in, not comparable). */
+  search: CSearchName;
+  /** How ties in validation accuracy are broken: CoOp's choice (the CLIP paper does not say). */
+  tieRule: string;
+  /** 'mixed': float32 products with a float64 polish; 'float64': float64 throughout (sklearn's arithmetic). */
+  precision: ProbePrecisionName;
+  /** Whether each fit started from the nearest C already fitted (and the refit from the search's fit at the chosen C). */
+  warmStart: boolean;
+  /** One sentence for people. */
+  description: string;
+}
+
+/** CoOp `lpclip/linear_probe.py`: np.argmax over the grid in its own order; bisection keeps the left end unless the right is strictly better. */
+export const COOP_TIE_RULE =
+  'CoOp lpclip: on the coarse grid the first best in CoOp\'s order [1e6, 1e4, 1e2, 1, 1e-2, 1e-4, 1e-6] (the larger C); in each bisection step the left (smaller) C unless the right is strictly better';
+
+export function probeFitRecord(search: CSearchName, precision: ProbePrecisionName): ProbeFitRecord {
+  const warmStart = precision === 'mixed';
+  const how =
+    precision === 'mixed'
+      ? 'L-BFGS on centred row-space coordinates with float32 products and a float64 polish to sklearn\'s stopping rule (max |∇f| ≤ 1e-4), each fit warm-started from the nearest C already fitted'
+      : 'L-BFGS in float64 from a cold start for every fit (sklearn\'s LogisticRegression(solver="lbfgs", max_iter=1000) arithmetic)';
+  const what = search === 'coop' ? 'C searched as CoOp lpclip / CLIP A.3 (7-point grid, 8 bisection steps)' : 'C chosen on the 7-point grid only, without the bisection (opt-in --search grid: faster, not comparable to CoOp/CLIP tables)';
+  return { search, tieRule: COOP_TIE_RULE, precision, warmStart, description: `${what}; refit on train + val at the chosen C; ${how}.` };
+}
+
+/** How tables and plots name a probe: "linear probe", labelled when its C came from the grid-only search. */
+export function probeMethodLabel(p: { protocol?: { search?: 'grid' } }): string {
+  return p.protocol?.search === 'grid' ? 'linear probe (grid-only C search)' : 'linear probe';
+}
+
+/** The note a grid-only search adds to a probe record. */
+export const GRID_SEARCH_NOTE = 'C chosen on the 7-point grid only (--search grid): faster, but not the CoOp / CLIP A.3 search, so not comparable to published tables';
