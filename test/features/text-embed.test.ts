@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -107,7 +107,13 @@ describe('embedTexts: chunked text cache, repeats encoded once, progress', () =>
     expect(piped).toMatch(/^prompts: started, 36 prompts\n[\s\S]*prompts: done, 36 prompts in /);
     let tty = '';
     const slow = { files: m.files, encodeTexts: async (t: string[]) => { expect(tty).toContain('prompts: 0 prompts/36 prompts (0%)'); return m.encodeTexts(t); } };
-    await embedTexts(slow, testPrompts(40), null, { label: 'prompts', progressStream: { write: (s: string) => (tty += s), isTTY: true } });
+    // A terminal redraws its line only outside CI (progress.ts): this half runs as on a user's terminal.
+    vi.stubEnv('CI', '');
+    try {
+      await embedTexts(slow, testPrompts(40), null, { label: 'prompts', progressStream: { write: (s: string) => (tty += s), isTTY: true } });
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it('a run killed part-way (SIGKILL) leaves its sealed chunks; the rerun encodes only the rest and gives the same embeddings', async () => {
