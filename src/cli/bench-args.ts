@@ -102,7 +102,7 @@ export const BENCH_FLAGS = {
   'probe-precision': {
     type: 'string',
     value: '<name>',
-    help: 'lbfgs fits: mixed (default: float32 products, float64 polish, warm starts along\nthe C path) or float64 (float64 cold starts, as scikit-learn); docs/probe-solver.md',
+    help: 'lbfgs fits: float64 (default: float64 cold starts, as scikit-learn) or mixed (opt-in,\n~2x faster at many classes: float32 products, float64 polish, warm starts along the C path;\nmay choose another C at large C); docs/probe-solver.md',
   },
   threads: { type: 'string', value: '<n>', help: 'ONNX intra-op threads (default: all cores)' },
   ...DEVICE_FLAG,
@@ -192,7 +192,7 @@ export function benchArgsFrom(v: FlagValues<typeof BENCH_FLAGS>, positionals: st
     splitFile: v['split-file'] ?? null,
     classesFile: v.classes ?? null,
     solver,
-    probePrecision: probePrecision ?? 'mixed',
+    probePrecision: probePrecision ?? 'float64',
     search: search ?? 'coop',
     threads: v.threads !== undefined ? intFlag(v.threads, '--threads', 0, 1, 256) : null,
     device: deviceFlag(v.device),

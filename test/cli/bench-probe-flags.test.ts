@@ -4,11 +4,11 @@ import { main } from '../../src/cli/bench.ts';
 import { runMain } from './capture.ts';
 
 describe('bench --search and --probe-precision (issue 18)', () => {
-  it('defaults to the CoOp search with mixed-precision fits', () => {
+  it('defaults to the CoOp search with float64 fits; mixed is opt-in', () => {
     const a = parseBenchArgs(['--dataset', 'cifar10']);
-    expect([a.search, a.probePrecision]).toEqual(['coop', 'mixed']);
-    const b = parseBenchArgs(['--dataset', 'cifar10', '--search', 'grid', '--probe-precision', 'float64']);
-    expect([b.search, b.probePrecision]).toEqual(['grid', 'float64']);
+    expect([a.search, a.probePrecision]).toEqual(['coop', 'float64']);
+    const b = parseBenchArgs(['--dataset', 'cifar10', '--search', 'grid', '--probe-precision', 'mixed']);
+    expect([b.search, b.probePrecision]).toEqual(['grid', 'mixed']);
   });
 
   it.each([

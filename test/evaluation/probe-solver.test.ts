@@ -124,7 +124,7 @@ describe('the C search', () => {
 
   it('--search grid runs the 7 grid points only', () => {
     expect(probeFitMode({ ...DEFAULT_PROBE_SETTINGS, search: 'grid' }).refineSteps).toBe(0);
-    expect(probeFitMode(DEFAULT_PROBE_SETTINGS)).toEqual({ precision: 'mixed', search: 'coop', warmStart: true, refineSteps: 8 });
-    expect(probeFitMode({ ...DEFAULT_PROBE_SETTINGS, precision: 'float64' }).warmStart).toBe(false);
+    expect(probeFitMode(DEFAULT_PROBE_SETTINGS)).toEqual({ precision: 'float64', search: 'coop', warmStart: false, refineSteps: 8 });
+    expect(probeFitMode({ ...DEFAULT_PROBE_SETTINGS, precision: 'mixed' }).warmStart).toBe(true);
   });
 });
