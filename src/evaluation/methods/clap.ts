@@ -15,7 +15,7 @@
 import type { LinearWeights } from '../probe/index.ts';
 import { Rng, deriveSeed } from '../../util/rng.ts';
 import type { FewShotMethod, FittedMethod } from './types.ts';
-import { gemmT, linearLogits, productsTAuto, softmaxInPlace, transposeF64 } from './linalg.ts';
+import { gemmT, linearLogits, productsTAuto, crossEntropyResidual, softmaxInPlace, transposeF64 } from './linalg.ts';
 
 export const CLAP = { epochs: 300, lr: 0.1, warmupLr: 1e-5, momentum: 0.9, batch: 256 };
 
@@ -51,16 +51,7 @@ export function clapLossGrad(W: Float64Array, X: Float32Array, y: Int32Array, B:
   const head = unitHead(W, 1, K, d);
   const Z = productsTAuto(X.subarray(0, B * d), B, head.coef, K, d);
   for (let t = 0; t < Z.length; t++) Z[t] *= s;
-  let loss = 0;
-  for (let i = 0; i < B; i++) {
-    let mx = -Infinity;
-    for (let c = 0; c < K; c++) mx = Math.max(mx, Z[i * K + c]);
-    let se = 0;
-    for (let c = 0; c < K; c++) se += Math.exp(Z[i * K + c] - mx);
-    loss += (mx + Math.log(se) - Z[i * K + y[i]]) / B;
-  }
-  softmaxInPlace(Z, B, K);
-  for (let i = 0; i < B; i++) Z[i * K + y[i]] -= 1;
+  let loss = crossEntropyResidual(Z, y, B, K);
   const GT = new Float32Array(K * B);
   for (let i = 0; i < B; i++) for (let c = 0; c < K; c++) GT[c * B + i] = (s * Z[i * K + c]) / B;
   const gHat = productsTAuto(GT, K, transposeF64(X, B, d), d, B);

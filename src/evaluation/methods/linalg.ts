@@ -42,6 +42,24 @@ export function softmaxInPlace(z: Float64Array, n: number, K: number): void {
   }
 }
 
+/**
+ * Mean cross-entropy of logits `z` [n, K] against labels `y`, and z turned in place into softmax(z) − onehot(y):
+ * the gradient of the summed loss with respect to the logits (divide by n for the mean's).
+ */
+export function crossEntropyResidual(z: Float64Array, y: Int32Array, n: number, K: number): number {
+  let loss = 0;
+  for (let i = 0; i < n; i++) {
+    let mx = -Infinity;
+    for (let c = 0; c < K; c++) mx = Math.max(mx, z[i * K + c]);
+    let se = 0;
+    for (let c = 0; c < K; c++) se += Math.exp(z[i * K + c] - mx);
+    loss += (mx + Math.log(se) - z[i * K + y[i]]) / n;
+  }
+  softmaxInPlace(z, n, K);
+  for (let i = 0; i < n; i++) z[i * K + y[i]] -= 1;
+  return loss;
+}
+
 /** The zero-shot head as a linear head on normalised features: W = s·W_zs, b = 0 (wise-ft's ClassificationHead). */
 export function zeroShotLinear(W: Float32Array, scale: number, K: number, d: number): LinearWeights {
   return { numClasses: K, numFeatures: d, coef: Float64Array.from(W, (v) => scale * v), intercept: new Float64Array(K) };

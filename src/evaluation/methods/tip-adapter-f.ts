@@ -11,7 +11,7 @@
  */
 import { Rng, deriveSeed } from '../../util/rng.ts';
 import type { FewShotMethod, FittedMethod } from './types.ts';
-import { productsT, softmaxInPlace, top1 } from './linalg.ts';
+import { productsT, crossEntropyResidual, top1 } from './linalg.ts';
 import { fitTipHead, TIP_ADAPTER_INIT, tipAdapterLogits, type TipHead } from './tip-adapter.ts';
 
 export const TIP_ADAPTER_F = { lr: 0.001, eps: 1e-4, weightDecay: 0.01, betas: [0.9, 0.999] as const, epochs: 20, batch: 256 };
@@ -28,16 +28,7 @@ export function tipFLossGrad(head: TipHead, X: Float32Array, y: Int32Array, B: n
     for (let c = 0; c < K; c++) Z[i * K + c] = head.scale * zs[i * K + c];
     for (let j = 0; j < N; j++) Z[i * K + cache.labels[j]] += alpha * (E[i * N + j] = Math.exp(-beta * (1 - aff[i * N + j])));
   }
-  let loss = 0;
-  for (let i = 0; i < B; i++) {
-    let mx = -Infinity;
-    for (let c = 0; c < K; c++) mx = Math.max(mx, Z[i * K + c]);
-    let se = 0;
-    for (let c = 0; c < K; c++) se += Math.exp(Z[i * K + c] - mx);
-    loss += (mx + Math.log(se) - Z[i * K + y[i]]) / B;
-  }
-  softmaxInPlace(Z, B, K);
-  for (let i = 0; i < B; i++) Z[i * K + y[i]] -= 1;
+  const loss = crossEntropyResidual(Z, y, B, K);
   // ∂loss/∂a_ij = α·β·E_ij·G_i,label(j) / B; ∂loss/∂k_j = Σ_i ∂loss/∂a_ij · f_i, as Aᵀ·F = (Aᵀ)(Fᵀ)ᵀ.
   const AT = new Float32Array(N * B);
   for (let i = 0; i < B; i++) for (let j = 0; j < N; j++) AT[j * B + i] = (alpha * beta * E[i * N + j] * Z[i * K + cache.labels[j]]) / B;
