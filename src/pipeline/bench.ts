@@ -12,10 +12,8 @@ import { Rng, deriveSeed } from '../util/rng.ts';
 import { classPrompts } from '../evaluation/zeroshot.ts';
 import { UserError } from '../util/errors.ts';
 import type { BenchResults, DatasetResult, ProbeResult, RobustnessRecord } from '../results/schema.ts';
-import { RESULTS_SCHEMA_ID, RESULTS_SCHEMA_VERSION } from '../results/schema.ts';
-import { recordEnvironment } from '../results/environment.ts';
 import { exportFeatures } from './export-features.ts';
-import { modelRecord, outcomesRecord, protocolRecord } from './record.ts';
+import { outcomesRecord, runRecordHeader } from './record.ts';
 import { zeroShotHead, zeroShotOn } from './zero-shot-step.ts';
 import { fitProbes, probePredictions, probeResults, scoreFittedProbes, type FittedProbes } from './probe-step.ts';
 import { robustnessRecord, type ShiftOutcome, type TestSetOutcome } from './robustness-step.ts';
@@ -143,14 +141,7 @@ export async function runBench(opts: BenchOptions, model: ClipModel, prepared?: 
     robustness.push(...r.robustness);
   }
   return {
-    schema: RESULTS_SCHEMA_ID,
-    schemaVersion: RESULTS_SCHEMA_VERSION,
-    runId: opts.runId ?? newRunId(),
-    createdAt: new Date().toISOString(),
-    command: { argv: opts.argv, cwd: process.cwd() },
-    environment: recordEnvironment(),
-    model: modelRecord(opts.modelRef, model),
-    protocol: protocolRecord(opts, model),
+    ...runRecordHeader(opts, model, opts.runId ?? newRunId()),
     datasets: results,
     ...(robustness.length ? { robustness } : {}),
     timings: { totalSeconds: (performance.now() - t0) / 1000 },

@@ -3,7 +3,8 @@ import { relative } from 'node:path';
 import type { ClipModel } from '../model/clip-model.ts';
 import type { Metrics } from '../evaluation/metrics.ts';
 import { solverUsesC } from '../evaluation/probe/index.ts';
-import type { BenchResults, ClassifierMetrics, DatasetOutcomes, Estimate, ModelRecord } from '../results/schema.ts';
+import { RESULTS_SCHEMA_ID, RESULTS_SCHEMA_VERSION, type BenchResults, type ClassifierMetrics, type DatasetOutcomes, type Estimate, type ModelRecord } from '../results/schema.ts';
+import { recordEnvironment } from '../results/environment.ts';
 import { classDtype, packArray } from '../results/packed.ts';
 import { topKClasses } from '../evaluation/top-k.ts';
 import { probeFitMode, type Shots } from '../evaluation/linear-probe.ts';
@@ -16,6 +17,20 @@ import type { BenchOptions } from './options.ts';
 export const BOOTSTRAP_SEED = 20210226; // CLIP's arXiv date; any fixed value, recorded in results.
 
 export const toRecord = (m: Metrics): ClassifierMetrics => ({ ...m, confusion: Array.from(m.confusion) });
+
+/** What every results record of a run starts with, whatever the task: identity, command, environment, model, protocol. */
+export function runRecordHeader(opts: BenchOptions, model: ClipModel, runId: string): Pick<BenchResults, 'schema' | 'schemaVersion' | 'runId' | 'createdAt' | 'command' | 'environment' | 'model' | 'protocol'> {
+  return {
+    schema: RESULTS_SCHEMA_ID,
+    schemaVersion: RESULTS_SCHEMA_VERSION,
+    runId,
+    createdAt: new Date().toISOString(),
+    command: { argv: opts.argv, cwd: process.cwd() },
+    environment: recordEnvironment(),
+    model: modelRecord(opts.modelRef, model),
+    protocol: protocolRecord(opts, model),
+  };
+}
 
 export function modelRecord(modelRef: string, model: ClipModel): ModelRecord {
   return {

@@ -18,13 +18,12 @@ import { classRetrieval, DEFAULT_CLASS_KS } from '../evaluation/class-retrieval.
 import { retrieveCaptions } from '../evaluation/retrieval.ts';
 import { captionRetrievalMetrics, DEFAULT_RECALL_KS } from '../evaluation/retrieval-metrics.ts';
 import { packArray } from '../results/packed.ts';
-import { RESULTS_SCHEMA_ID, RESULTS_SCHEMA_VERSION, type BenchResults, type RetrievalRecord } from '../results/schema.ts';
-import { recordEnvironment } from '../results/environment.ts';
+import type { BenchResults, RetrievalRecord } from '../results/schema.ts';
 import { encodeNpy } from '../util/npy.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { deriveSeed } from '../util/rng.ts';
 import { UserError } from '../util/errors.ts';
-import { BOOTSTRAP_SEED, modelRecord, protocolRecord } from './record.ts';
+import { BOOTSTRAP_SEED, runRecordHeader } from './record.ts';
 import { newRunId, testIndices } from './bench.ts';
 import { exportFeatures } from './export-features.ts';
 import type { BenchOptions } from './options.ts';
@@ -154,14 +153,7 @@ export async function runRetrievalBench(opts: BenchOptions, model: ClipModel, se
     await pool.close();
   }
   return {
-    schema: RESULTS_SCHEMA_ID,
-    schemaVersion: RESULTS_SCHEMA_VERSION,
-    runId: opts.runId ?? newRunId(),
-    createdAt: new Date().toISOString(),
-    command: { argv: opts.argv, cwd: process.cwd() },
-    environment: recordEnvironment(),
-    model: modelRecord(opts.modelRef, model),
-    protocol: protocolRecord(opts, model),
+    ...runRecordHeader(opts, model, opts.runId ?? newRunId()),
     task: 'retrieval',
     datasets: [],
     retrieval: records,
