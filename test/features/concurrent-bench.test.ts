@@ -38,9 +38,13 @@ describe.skipIf(!haveMnist)('two bench runs on one cache directory at the same t
   }, 180_000);
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-  it('both succeed, and both encoded the rows (they really raced, neither read the other’s)', () => {
+  it('both succeed; each accounts for all 60 test rows (encoded or read from the other), and at least one encoded them', () => {
     for (const r of runs) expect(r.code, r.out).toBe(0);
-    for (const r of runs.slice(0, 2)) expect(r.out).toContain("mnist/test: 60 images (0 cached, 60 encoded)");
+    // The two processes start together but tsx start-up varies, so whether they overlap is up to the machine
+    // (they usually do: both encode; on a quiet machine one can finish first and the other reads its entries).
+    const test = runs.slice(0, 2).map((r) => /mnist\/test: 60 images \((\d+) cached, (\d+) encoded\)/.exec(r.out));
+    for (const m of test) expect(m && Number(m[1]) + Number(m[2])).toBe(60);
+    expect(test.some((m) => m![2] === '60')).toBe(true);
   });
 
   it('both give exactly the numbers and features of an unsharded --no-cache run', () => {
