@@ -148,7 +148,7 @@ async function loadHeads(args: BenchArgs, opts: BenchOptions, modelRef: string, 
   if (natural.length) throw new UserError(`--load-heads scores the clean test set and corruption shifts; --shift ${natural[0]} is not supported with it`);
   const prepared = await prepareDatasets({ ...opts, shots: [] });
   for (const p of prepared) checkHeadClasses(manifest, p.ds, dir);
-  const model = await openModel(modelRef, { threads: opts.threads, device: args.device, variant: args.variant, modelsDir: args.modelsDir, allowUnverified: args.allowUnverified, progress: { stream: io.stderr }, log });
+  const model = await openModel(modelRef, { threads: opts.threads, device: args.device, int8Encode: args.int8Encode, variant: args.variant, modelsDir: args.modelsDir, allowUnverified: args.allowUnverified, progress: { stream: io.stderr }, log });
   let rows: HeadScore[];
   try {
     checkHeadModel(manifest, model, dir);

@@ -8,7 +8,7 @@ import { newRunId } from '../pipeline/bench.ts';
 import { toCsv } from '../reports/csv.ts';
 import { writeOutputs, type OutputFile } from '../reports/write.ts';
 import { UserError } from '../util/errors.ts';
-import { PROJECT_ROOT } from '../util/paths.ts';
+import { PROJECT_ROOT, resolveFeatureCacheDir } from '../util/paths.ts';
 import { STORAGE_FLAGS } from './bench-args.ts';
 import { MODEL_FLAGS, VARIANT_FLAG, variantFlag } from './model-flags.ts';
 import { checkOutputDir } from './output-paths.ts';
@@ -79,7 +79,7 @@ async function rank(v: Values, io: Io): Promise<number> {
   if (m === 'images' && top > list.paths.length) throw new UserError(`--top ${top} is more than the ${list.paths.length} images in ${v.images}; use at most ${list.paths.length}`);
   const log = (msg: string) => io.stderr.write(`${msg}\n`);
   const model = await openModel(modelRef, { variant: variantFlag(v.variant), modelsDir: v['models-dir'], allowUnverified: v['allow-unverified'] === true, progress: { stream: io.stderr }, log });
-  const run: RankRun = { cacheRoot: v['no-cache'] ? null : resolve(v['cache-dir'] ?? join(PROJECT_ROOT, '.cache', 'features')), batchSize: intFlag(v['batch-size'], '--batch-size', 32, 1, 4096), workers: 1, stderr: io.stderr, log };
+  const run: RankRun = { cacheRoot: v['no-cache'] ? null : resolveFeatureCacheDir(v['cache-dir']), batchSize: intFlag(v['batch-size'], '--batch-size', 32, 1, 4096), workers: 1, stderr: io.stderr, log };
   const files: OutputFile[] = [];
   const meta = { runId, model: model.name, demo: model.manifest.demo };
   try {

@@ -45,8 +45,9 @@ const INLINE_LIMIT = 1.8 * 2 ** 30;
 
 /** Rewrite one tower file; returns what the rewrite did and the files written. */
 async function convertTower(src: string, dest: string, opts: ConvertOptions): Promise<{ stats: Record<string, number>; written: string[] }> {
-  const model = await readModelFile(src);
-  const unknown = unknownFields(await readFile(src));
+  const source = await readFile(src);
+  const model = await readModelFile(src, source);
+  const unknown = unknownFields(source);
   let stats: Record<string, number>;
   if (opts.to === 'fp16') {
     const r = convertWeightsToFp16(model);

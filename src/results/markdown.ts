@@ -73,7 +73,8 @@ export function hyperparameterSummary(perSeed: Record<string, number>[]): string
 
 /** One sentence on where the probe curve meets zero-shot (CLIP Fig. 6), or null when not measured. */
 export function breakEvenLine(ds: DatasetResult): string | null {
-  const methods = (ds.methods ?? []).map((m) => `${m.method} ${m.breakEvenShots !== null && !m.breakEvenNote ? `≈ ${m.breakEvenShots.toFixed(1)}` : m.breakEvenNote ?? 'never'}`);
+  // A method's note already names it ("tip-adapter already matches …").
+  const methods = (ds.methods ?? []).map((m) => (m.breakEvenNote?.startsWith(`${m.method} `) ? m.breakEvenNote : `${m.method} ${m.breakEvenShots !== null && !m.breakEvenNote ? `≈ ${m.breakEvenShots.toFixed(1)}` : m.breakEvenNote ?? 'never'}`));
   const tail = methods.length ? `; other methods: ${methods.join('; ')}` : '';
   if (ds.breakEvenShots !== null && !ds.breakEvenNote) return `break-even: the probe matches zero-shot top-1 at ≈ ${ds.breakEvenShots.toFixed(1)} shots per class${tail}`;
   if (ds.breakEvenNote) return `break-even: ${ds.breakEvenNote}${tail}`;

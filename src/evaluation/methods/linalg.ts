@@ -79,21 +79,6 @@ export function gemmT(A: ArrayLike<number>, n: number, B: ArrayLike<number>, m: 
   return out;
 }
 
-/** Gᵀ · A in float64: G [n, m], A [n, d] → [m, d] (the weight gradient of a linear layer). */
-export function gemmTN(G: Float64Array, n: number, m: number, A: ArrayLike<number>, d: number, out = new Float64Array(m * d)): Float64Array {
-  out.fill(0);
-  for (let i = 0; i < n; i++) {
-    const ai = i * d;
-    for (let k = 0; k < m; k++) {
-      const g = G[i * m + k];
-      if (g === 0) continue;
-      const ok = k * d;
-      for (let j = 0; j < d; j++) out[ok + j] += g * A[ai + j];
-    }
-  }
-  return out;
-}
-
 /** Largest eigenvalue of Aᵀ·A (A [n, d]) by power iteration, to relative change 1e-10 (scipy's eigh in LP++ is exact). */
 export function largestEigenvalueGram(A: ArrayLike<number>, n: number, d: number, maxIter = 1000): number {
   let v = new Float64Array(d).fill(1 / Math.sqrt(d));

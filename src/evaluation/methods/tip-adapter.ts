@@ -45,11 +45,14 @@ const BLOCK = 256;
 export function tipAdapterLogits(head: TipHead, X: Float32Array, n: number, alpha: number, beta: number): Float32Array {
   const { cache, K, d } = head;
   const out = new Float32Array(n * K);
+  // Widened once, not per block (productsT widens a Float32Array on every call).
+  const W64 = Float64Array.from(head.W);
+  const keys64 = Float64Array.from(cache.keys);
   for (let s = 0; s < n; s += BLOCK) {
     const rows = Math.min(BLOCK, n - s);
     const Xb = X.subarray(s * d, (s + rows) * d);
-    const zs = productsT(Xb, rows, head.W, K, d);
-    const aff = productsT(Xb, rows, cache.keys, cache.N, d);
+    const zs = productsT(Xb, rows, W64, K, d);
+    const aff = productsT(Xb, rows, keys64, cache.N, d);
     const cl = new Float64Array(K);
     for (let i = 0; i < rows; i++) {
       cl.fill(0);
@@ -105,11 +108,13 @@ export function tipAdapterGridCounts(head: TipHead, rows: FeatureRows, betas: re
   const r = new Float64Array(N);
   const z = new Float64Array(K);
   const C = new Float64Array(K);
+  const W64 = Float64Array.from(head.W);
+  const keys64 = Float64Array.from(cache.keys);
   for (let s = 0; s < rows.n; s += BLOCK) {
     const nb = Math.min(BLOCK, rows.n - s);
     const Xb = rows.X.subarray(s * d, (s + nb) * d);
-    const zs = productsT(Xb, nb, head.W, K, d);
-    const aff = productsT(Xb, nb, cache.keys, N, d);
+    const zs = productsT(Xb, nb, W64, K, d);
+    const aff = productsT(Xb, nb, keys64, N, d);
     for (let i = 0; i < nb; i++) {
       const ao = i * N;
       for (let c = 0; c < K; c++) z[c] = head.scale * zs[i * K + c];

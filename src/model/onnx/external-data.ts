@@ -31,8 +31,9 @@ function entry(t: TensorProto, key: string): string | undefined {
  * Read `path` and resolve every external tensor into raw_data. Errors name the model file and the
  * data file: a location outside the model's directory, a missing file, a range past its end.
  */
-export async function readModelFile(path: string): Promise<ModelProto> {
-  const bytes = await readFile(path);
+/** `bytes`: the file's contents when the caller has already read them. */
+export async function readModelFile(path: string, given?: Uint8Array): Promise<ModelProto> {
+  const bytes = given ?? (await readFile(path));
   let model: ModelProto;
   try {
     model = decodeModel(bytes);

@@ -5,7 +5,7 @@
  *    SHA-256 of its text on load, built into ids exactly as OpenAI's tokenizer does;
  *  - or an export's own Hugging Face `tokenizer.json` (`model.vocab`, `model.merges`).
  */
-import { createHash } from 'node:crypto';
+import { sha256 } from '../../util/hash.ts';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
@@ -32,7 +32,7 @@ export async function readBundledMergesText(file = BUNDLED_VOCAB_FILE): Promise<
   } catch (e) {
     throw new UserError(`cannot read the CLIP BPE vocabulary ${file}: ${(e as Error).message}; reinstall clip-bench`);
   }
-  const sha = createHash('sha256').update(text).digest('hex');
+  const sha = sha256(text);
   if (sha !== BUNDLED_VOCAB_SHA256) {
     throw new UserError(`${file}: SHA-256 of its text is ${sha}, expected ${BUNDLED_VOCAB_SHA256} (a damaged or replaced file); reinstall clip-bench`);
   }

@@ -8,7 +8,7 @@ import type { DatasetResult } from '../../results/schema.ts';
 import { renderChart } from '../render.ts';
 import { breakEvenOf, shotOrder, sortedProbes } from '../select.ts';
 import { probeMethodLabel } from '../../results/probe-fit.ts';
-import { headings, pct, PROBE_COLOR, withAlpha, ZERO_SHOT_COLOR } from '../style.ts';
+import { headings, PALETTE, pct, PROBE_COLOR, withAlpha, ZERO_SHOT_COLOR } from '../style.ts';
 
 export interface CurveSeries {
   /** Legend prefix: '' for a single run, the model's name when overlaid. */
@@ -21,7 +21,8 @@ export interface CurveSeries {
 type Point = { x: number; y: number };
 
 /** Colours of the other methods' curves: the palette minus the probe's blue and zero-shot's orange. */
-const METHOD_COLORS = ['#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+// The palette after the probe's blue and zero-shot's orange.
+const METHOD_COLORS = PALETTE.slice(2);
 
 /**
  * x positions: log2(k) for numbers; `all` at log2 of its mean examples per class when the record has
