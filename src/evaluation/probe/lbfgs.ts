@@ -32,6 +32,8 @@ export interface LbfgsOptions {
    * (Armijo 1e-4) with a unit-length first step whenever the history is empty; a failed search stops.
    */
   lineSearch?: 'more-thuente' | 'nocedal-wright';
+  /** Stop (stop = 'lineSearch') instead of L-BFGS-B's restart when a search fails, e.g. to hand over to another phase. */
+  stopOnFailedSearch?: boolean;
   /**
    * Replaces the max |∇f| ≤ gradTol test, e.g. when x lives in a rotated basis and the test must be
    * made in the original coordinates. Receives the current gradient.
@@ -156,7 +158,7 @@ export function minimizeLbfgs(fg: Objective, x0: Float64Array, options: LbfgsOpt
     evaluations += ls.evaluations;
     if (!ls.ok) {
       // L-BFGS-B: with curvature pairs, clear them and retry from the same point; without, give up.
-      if (scipyRules && count > 0) {
+      if (scipyRules && count > 0 && !options.stopOnFailedSearch) {
         count = 0;
         head = 0;
         continue;
