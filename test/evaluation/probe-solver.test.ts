@@ -94,6 +94,24 @@ describeOrt('mixed-precision probe fits (issue 18)', () => {
   });
 });
 
+describe('float64 fits on several cores', () => {
+  it('a float64 seed big enough for the blocked graphs (staircase search, blocked dense refit) is bit-identical on 1 and 2 threads', () => {
+    // 260 train rows < d = 300: row space + staircase graph; train + val = 520 rows > d: the blocked dense graph.
+    const d = 300, K = 10;
+    const pool = clusters(8, 52, d, K);
+    const test = clusters(9, 20, d, K);
+    const train = Int32Array.from({ length: 26 * K }, (_, i) => i);
+    const val = Int32Array.from({ length: 26 * K }, (_, i) => 26 * K + i);
+    const job = { poolLabels: pool.y, poolIndex: Int32Array.from({ length: pool.n }, (_, i) => i), poolFeatures: pool.X, testFeats: test.X, testLabels: test.y, numClasses: K, dim: d };
+    const run = (threads: number) => evaluateProbeSeed({ ...job, settings: { ...DEFAULT_PROBE_SETTINGS, precision: 'float64', threads }, seed: 0, sample: { train, val, shortClasses: [] } } as Parameters<typeof evaluateProbeSeed>[0]);
+    const a = run(1), b = run(2);
+    expect(b.C).toBe(a.C);
+    expect(b.sweep).toEqual(a.sweep);
+    expect(Buffer.from(b.weights.coef.buffer).equals(Buffer.from(a.weights.coef.buffer))).toBe(true);
+    expect(Buffer.from(b.weights.intercept.buffer).equals(Buffer.from(a.weights.intercept.buffer))).toBe(true);
+  });
+});
+
 describe('the C search', () => {
   /** A probe whose validation accuracy is looked up by C (exact values, so ties are exact). */
   const table = (acc: (logC: number) => number) => (C: number): LinearProbe => ({
