@@ -30,17 +30,23 @@ function softmaxResidual(g: GraphBuilder, dtype: 'float64' | 'float32' = 'float6
   g.output('grad_b', dtype, ['m']);
 }
 
-/** z = X Wᵀ + b; nll and R as in softmaxResidual; ∇W = Rᵀ X; ∇b = Σ_i R_i. */
-function lossGraph(): Uint8Array {
-  const g = new GraphBuilder('logistic_regression_loss');
-  g.input('X', 'float64', ['n', 'd']);
+/**
+ * z = X Wᵀ + b; nll and R as in softmaxResidual; ∇W = Rᵀ X; ∇b = Σ_i R_i. In float32 (MLAS SGEMM: about
+ * 2.5× float64's speed per core) the per-row log-likelihoods come back unsummed and are added in float64,
+ * so the loss keeps float64 summation; each term and the gradient carry float32 rounding (relative 1e-7),
+ * far below sklearn's tolerance but too coarse to finish a fit at large C, which is why float32 fits end
+ * with a float64 polish (see solver.ts).
+ */
+function lossGraph(dtype: 'float64' | 'float32' = 'float64'): Uint8Array {
+  const g = new GraphBuilder(dtype === 'float64' ? 'logistic_regression_loss' : 'logistic_regression_loss_f32');
+  g.input('X', dtype, ['n', 'd']);
   g.input('y', 'int64', ['n', 1]);
-  g.input('W', 'float64', ['m', 'd']);
-  g.input('b', 'float64', ['m']);
+  g.input('W', dtype, ['m', 'd']);
+  g.input('b', dtype, ['m']);
   g.node('Gemm', ['X', 'W', 'b'], ['z'], { transB: 1 });
-  softmaxResidual(g);
+  softmaxResidual(g, dtype);
   g.node('Gemm', ['r', 'X'], ['grad_W'], { transA: 1 });
-  g.output('grad_W', 'float64', ['m', 'd']);
+  g.output('grad_W', dtype, ['m', 'd']);
   return g.toModelBytes({ opset: 17 });
 }
 
@@ -57,25 +63,6 @@ function sessionFor(threads: number): NativeSession {
   return s;
 }
 
-/**
- * The same graph in float32 (MLAS SGEMM: about 2.5× float64's speed per core). The per-row log-likelihoods
- * come back unsummed and are added in float64, so the loss keeps float64 summation; each term and the
- * gradient carry float32 rounding (relative 1e-7), far below sklearn's tolerance but too coarse to finish
- * a fit at large C, which is why float32 fits end with a float64 polish (see solver.ts).
- */
-function lossGraph32(): Uint8Array {
-  const g = new GraphBuilder('logistic_regression_loss_f32');
-  g.input('X', 'float32', ['n', 'd']);
-  g.input('y', 'int64', ['n', 1]);
-  g.input('W', 'float32', ['m', 'd']);
-  g.input('b', 'float32', ['m']);
-  g.node('Gemm', ['X', 'W', 'b'], ['z'], { transB: 1 });
-  softmaxResidual(g, 'float32');
-  g.node('Gemm', ['r', 'X'], ['grad_W'], { transA: 1 });
-  g.output('grad_W', 'float32', ['m', 'd']);
-  return g.toModelBytes({ opset: 17 });
-}
-
 const sessions32 = new Map<number, NativeSession>();
 
 /** `ortObjective` with float32 products: X is rounded to float32 once per training set, W and b per evaluation. */
@@ -84,7 +71,7 @@ export function ortObjective32(X: Float64Array, y: Int32Array, n: number, d: num
   if (!ort) throw new Error('onnxruntime kernel unavailable: the onnxruntime-node native binding did not load');
   let session = sessions32.get(threads);
   if (!session) {
-    session = nativeSession(lossGraph32(), threads);
+    session = nativeSession(lossGraph('float32'), threads);
     sessions32.set(threads, session);
   }
   let X32 = float32Copies.get(X);
