@@ -58,12 +58,12 @@ export function distinctTexts(texts: readonly string[]): { distinct: string[]; s
  * The key of a prompt list's embeddings: text-tower hashes, tokenizer settings, the distinct prompts
  * in first-seen order (rows are numbered in that list), the device. A list without repeats keys as before.
  */
-export function textFeatureKey(encoder: Omit<TextEncoder, 'encodeTexts'>, texts: readonly string[]): FeatureKey {
+export function textFeatureKey(encoder: Omit<TextEncoder, 'encodeTexts'>, texts: readonly string[], distinct: readonly string[] = distinctTexts(texts).distinct): FeatureKey {
   return {
     kind: 'text',
     modelFiles: encoder.files.filter((f) => f.role === 'text').map((f) => ({ role: f.role, sha256: f.sha256 })),
     tokenizer: encoder.tokenizer,
-    texts: sha256(JSON.stringify(distinctTexts(texts).distinct)),
+    texts: sha256(JSON.stringify(distinct)),
     ...encoderDevice(encoder.device),
   };
 }
@@ -71,7 +71,7 @@ export function textFeatureKey(encoder: Omit<TextEncoder, 'encodeTexts'>, texts:
 /** Cached embeddings of `texts` (in their order), or null when any prompt is missing. Encodes nothing. */
 export async function readCachedTexts(cacheRoot: string, encoder: Omit<TextEncoder, 'encodeTexts'>, texts: readonly string[]): Promise<{ data: Float32Array; dim: number } | null> {
   const { distinct, slot } = distinctTexts(texts);
-  const loaded = await new FeatureStore(cacheRoot, textFeatureKey(encoder, texts)).load();
+  const loaded = await new FeatureStore(cacheRoot, textFeatureKey(encoder, texts, distinct)).load();
   if (loaded.dim === null || distinct.some((_, i) => !loaded.rows.has(i))) return null;
   return { data: gatherRows(loaded, slot), dim: loaded.dim };
 }
@@ -84,7 +84,7 @@ export async function readCachedTexts(cacheRoot: string, encoder: Omit<TextEncod
  */
 export async function embedTexts(encoder: TextEncoder, texts: string[], cacheRoot: string | null, opts: EmbedTextsOptions = {}): Promise<TextEmbeddings> {
   const { distinct, slot } = distinctTexts(texts);
-  const store = cacheRoot ? new FeatureStore(cacheRoot, textFeatureKey(encoder, texts)) : null;
+  const store = cacheRoot ? new FeatureStore(cacheRoot, textFeatureKey(encoder, texts, distinct)) : null;
   const loaded: LoadedRows = store ? await store.load() : { dim: null, rows: new Map(), corrupt: [] };
   for (const c of loaded.corrupt) opts.log?.(`text cache: discarded corrupt chunk ${c}; recomputing its prompts`);
   const missing: number[] = [];

@@ -43,8 +43,9 @@ export async function checkEntry(store: FeatureStore, indices: Int32Array): Prom
   for (let c = 0; c < names.length; c++) {
     const path = join(store.dir, names[c]);
     const chunk = await readChunk(path);
-    if ('corrupt' in chunk || chunkProblem(chunk, chunkSpan(names[c])!, null)) {
-      out.corrupt.push(`${path}: ${'corrupt' in chunk ? chunk.corrupt : chunkProblem(chunk, chunkSpan(names[c])!, null)}`);
+    const problem = 'corrupt' in chunk ? chunk.corrupt : chunkProblem(chunk, chunkSpan(names[c])!, null);
+    if (problem || 'corrupt' in chunk) {
+      out.corrupt.push(`${path}: ${problem}`);
       continue;
     }
     if (out.dim !== null && chunk.dim !== out.dim) {

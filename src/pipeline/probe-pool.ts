@@ -49,6 +49,16 @@ export function probeWorkerCount(tasks: number, workers: number): number {
 }
 
 /**
+ * Threads per probe worker: the cores split among the workers when they divide them, so parallel fits do
+ * not oversubscribe; every core for each worker when there are more workers than cores (3 seeds on 2
+ * cores), so that the last seed, left alone, still uses them all (results do not depend on the thread
+ * count, see FLOAT64_THREADS; the threads do not spin, so a waiting one yields its core).
+ */
+export function probeThreadsPerWorker(workers: number, cores: number): number {
+  return workers > cores ? cores : Math.max(1, Math.floor(cores / workers));
+}
+
+/**
  * Fits every task and returns the results in task order. Each task is self-contained (its own draw,
  * its own C sweep, cold starts), so results do not depend on the number of workers or their timing.
  */
@@ -56,8 +66,7 @@ export async function runProbeTasks(job: ProbeJob, tasks: ProbeTask[], opts: Pro
   if (opts.signal?.aborted) throw new RunInterrupted('fitting probes');
   const results: ProbeSeedEvaluation[] = new Array(tasks.length);
   const size = probeWorkerCount(tasks.length, opts.workers);
-  // Split the cores among the workers, so parallel fits do not oversubscribe them (beyond probeWorkerCount's).
-  if (size > 1 && job.settings.threads === undefined) job = { ...job, settings: { ...job.settings, threads: Math.max(1, Math.floor(availableParallelism() / size)) } };
+  if (size > 1 && job.settings.threads === undefined) job = { ...job, settings: { ...job.settings, threads: probeThreadsPerWorker(size, availableParallelism()) } };
   if (size <= 0) {
     for (let i = 0; i < tasks.length; i++) {
       // Let pending signals and I/O run between fits.

@@ -29,9 +29,22 @@ const MIGRATIONS: Record<number, (record: Record_) => Record_> = {
   3: (r) => ({ ...r, schemaVersion: 4, datasets: Array.isArray(r.datasets) ? r.datasets.map((d: Record_) => ({ ...d, methods: [] })) : r.datasets }),
   4: (r) => {
     const protocol = (r.protocol ?? {}) as Record_;
-    return { ...r, schemaVersion: 5, protocol: { ...protocol, probeFit: protocol.probeFit ?? (protocol.solver === 'lbfgs' ? probeFitRecord('coop', 'float64') : null) } };
+    return { ...r, schemaVersion: 5, protocol: { ...protocol, probeFit: protocol.probeFit ?? (protocol.solver === 'lbfgs' ? probeFitRecord('coop', 'float64', 'nocedal-wright') : null) } };
   },
 };
+
+/**
+ * v5 files written before the line search was recorded (issue 18's scipy line search) lack
+ * `probeFit.lineSearch`; they ran the Nocedal–Wright search, which this names. A field added within v5
+ * (optional), so no version bump.
+ */
+function nameLineSearch(r: Record_): Record_ {
+  const protocol = r.protocol as Record_ | undefined;
+  const fit = protocol?.probeFit as Record_ | null | undefined;
+  if (!fit || fit.lineSearch !== undefined) return r;
+  const lineSearch = 'nocedal-wright';
+  return { ...r, protocol: { ...protocol, probeFit: { ...fit, lineSearch, description: `${String(fit.description ?? '').replace(/\.$/, '')}; a Nocedal–Wright strong-Wolfe line search.` } } };
+}
 
 /** A parsed results file at the current schemaVersion; anything that is not a clip-bench record passes through to validation. */
 export function migrateResults(value: unknown, path: string): unknown {
@@ -47,5 +60,5 @@ export function migrateResults(value: unknown, path: string): unknown {
     record = step(record);
     v = record.schemaVersion as number;
   }
-  return record;
+  return nameLineSearch(record);
 }

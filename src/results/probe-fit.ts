@@ -5,6 +5,8 @@
 
 export type CSearchName = 'coop' | 'grid';
 export type ProbePrecisionName = 'mixed' | 'float64';
+/** 'more-thuente': scipy L-BFGS-B's line search and step rules (sklearn's iterates); 'nocedal-wright': the search used before (results files written before it changed lack the field). */
+export type LineSearchName = 'more-thuente' | 'nocedal-wright';
 
 export interface ProbeFitRecord {
   /** 'coop': CoOp lpclip / CLIP A.3 (7-point grid + 8 bisection steps); 'grid': the 7 grid points only (opt-in, not comparable). */
@@ -15,6 +17,8 @@ export interface ProbeFitRecord {
   precision: ProbePrecisionName;
   /** Whether each fit started from the nearest C already fitted (and the refit from the search's fit at the chosen C). */
   warmStart: boolean;
+  /** The L-BFGS line search; absent in files written before it was recorded, which ran 'nocedal-wright'. */
+  lineSearch?: LineSearchName;
   /** One sentence for people. */
   description: string;
 }
@@ -23,14 +27,15 @@ export interface ProbeFitRecord {
 export const COOP_TIE_RULE =
   'CoOp lpclip: on the coarse grid the first best in CoOp\'s order [1e6, 1e4, 1e2, 1, 1e-2, 1e-4, 1e-6] (the larger C); in each bisection step the left (smaller) C unless the right is strictly better';
 
-export function probeFitRecord(search: CSearchName, precision: ProbePrecisionName): ProbeFitRecord {
+export function probeFitRecord(search: CSearchName, precision: ProbePrecisionName, lineSearch: LineSearchName = 'more-thuente'): ProbeFitRecord {
   const warmStart = precision === 'mixed';
+  const ls = lineSearch === 'more-thuente' ? "scipy L-BFGS-B's Moré–Thuente line search, so sklearn's iterates" : 'a Nocedal–Wright strong-Wolfe line search';
   const how =
     precision === 'mixed'
       ? 'L-BFGS on centred row-space coordinates with float32 products and a float64 polish to sklearn\'s stopping rule (max |∇f| ≤ 1e-4), each fit warm-started from the nearest C already fitted'
       : 'L-BFGS in float64 from a cold start for every fit (sklearn\'s LogisticRegression(solver="lbfgs", max_iter=1000) arithmetic)';
   const what = search === 'coop' ? 'C searched as CoOp lpclip / CLIP A.3 (7-point grid, 8 bisection steps)' : 'C chosen on the 7-point grid only, without the bisection (opt-in --search grid: faster, not comparable to CoOp/CLIP tables)';
-  return { search, tieRule: COOP_TIE_RULE, precision, warmStart, description: `${what}; refit on train + val at the chosen C; ${how}.` };
+  return { search, tieRule: COOP_TIE_RULE, precision, warmStart, lineSearch, description: `${what}; refit on train + val at the chosen C; ${how}; ${ls}.` };
 }
 
 /** How tables and plots name a probe: "linear probe", labelled when its C came from the grid-only search. */

@@ -80,17 +80,33 @@ describeOrt('mixed-precision probe fits (issue 18)', () => {
 
   it('the whole seed (warm-started search + refit) is identical on 1 and 2 threads', () => {
     // 96 train rows × 64 × 24 classes: above ORT_MIN_WORK, so the onnxruntime kernels run.
-    const d = 64, K = 24;
-    const pool = clusters(8, 10, d, K);
-    const test = clusters(8, 10, d, K);
-    const train = Int32Array.from({ length: 4 * K }, (_, i) => i);
-    const val = Int32Array.from({ length: 4 * K }, (_, i) => 4 * K + i);
-    const job = { poolLabels: pool.y, poolIndex: Int32Array.from({ length: pool.n }, (_, i) => i), poolFeatures: pool.X, testFeats: test.X, testLabels: test.y, numClasses: K, dim: d };
-    const run = (threads: number) => evaluateProbeSeed({ ...job, settings: { ...DEFAULT_PROBE_SETTINGS, threads }, seed: 0, sample: { train, val, shortClasses: [] } } as Parameters<typeof evaluateProbeSeed>[0]);
+    const run = seedOnThreads(64, 24, 4, 10, {});
     const a = run(1), b = run(2);
     expect(b.C).toBe(a.C);
     expect(b.sweep).toEqual(a.sweep);
     expect(Buffer.from(b.weights.coef.buffer).equals(Buffer.from(a.weights.coef.buffer))).toBe(true);
+  });
+});
+
+/** One seed's evaluation (search + refit + test) on `threads`: `shots` train and as many val rows per class. */
+function seedOnThreads(d: number, K: number, shots: number, testPerClass: number, settings: Partial<typeof DEFAULT_PROBE_SETTINGS>) {
+  const pool = clusters(8, 2 * shots, d, K);
+  const test = clusters(9, testPerClass, d, K);
+  const train = Int32Array.from({ length: shots * K }, (_, i) => i);
+  const val = Int32Array.from({ length: shots * K }, (_, i) => shots * K + i);
+  const job = { poolLabels: pool.y, poolIndex: Int32Array.from({ length: pool.n }, (_, i) => i), poolFeatures: pool.X, testFeats: test.X, testLabels: test.y, numClasses: K, dim: d };
+  return (threads: number) => evaluateProbeSeed({ ...job, settings: { ...DEFAULT_PROBE_SETTINGS, ...settings, threads }, seed: 0, sample: { train, val, shortClasses: [] } } as Parameters<typeof evaluateProbeSeed>[0]);
+}
+
+describe('float64 fits on several cores', () => {
+  it('a float64 seed big enough for the blocked graphs (staircase search, blocked dense refit) is bit-identical on 1 and 2 threads', () => {
+    // 260 train rows < d = 300: row space + staircase graph; train + val = 520 rows > d: the blocked dense graph.
+    const run = seedOnThreads(300, 10, 26, 20, { precision: 'float64' });
+    const a = run(1), b = run(2);
+    expect(b.C).toBe(a.C);
+    expect(b.sweep).toEqual(a.sweep);
+    expect(Buffer.from(b.weights.coef.buffer).equals(Buffer.from(a.weights.coef.buffer))).toBe(true);
+    expect(Buffer.from(b.weights.intercept.buffer).equals(Buffer.from(a.weights.intercept.buffer))).toBe(true);
   });
 });
 

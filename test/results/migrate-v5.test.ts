@@ -13,8 +13,22 @@ describe('results schema v5: the probe fit record (issue 18)', () => {
     const v1 = JSON.parse(await readFile(FIXTURE_V1, 'utf8'));
     const r = migrateResults(v1, 'tiny-a.json') as { schemaVersion: number; protocol: { probeFit: unknown } };
     expect(r.schemaVersion).toBe(5);
-    expect(r.protocol.probeFit).toEqual({ search: 'coop', tieRule: COOP_TIE_RULE, precision: 'float64', warmStart: false, description: expect.stringContaining('cold start') });
+    expect(r.protocol.probeFit).toEqual({ search: 'coop', tieRule: COOP_TIE_RULE, precision: 'float64', warmStart: false, lineSearch: 'nocedal-wright', description: expect.stringContaining('cold start') });
     expect(validateResults(r)).toEqual([]);
+  });
+
+  it('a v5 record written before the line search was recorded reads as the Nocedal–Wright search it ran; a new one keeps scipy\'s', async () => {
+    const v1 = JSON.parse(await readFile(FIXTURE_V1, 'utf8'));
+    const old = { ...(migrateResults(v1, 'tiny-a.json') as Record<string, unknown>) } as { protocol: { probeFit: Record<string, unknown> } };
+    const { lineSearch: _drop, ...before } = probeFitRecord('coop', 'float64');
+    old.protocol = { ...old.protocol, probeFit: { ...before, description: 'as written before' } };
+    const lifted = migrateResults(old, 'old-v5.json') as { protocol: { probeFit: { lineSearch: string; description: string } } };
+    expect(lifted.protocol.probeFit.lineSearch).toBe('nocedal-wright');
+    expect(lifted.protocol.probeFit.description).toMatch(/^as written before; a Nocedal–Wright/);
+    const fresh = { ...old, protocol: { ...old.protocol, probeFit: probeFitRecord('coop', 'float64') } };
+    expect((migrateResults(fresh, 'new.json') as typeof lifted).protocol.probeFit.lineSearch).toBe('more-thuente');
+    expect(probeFitRecord('coop', 'float64').description).toMatch(/scipy L-BFGS-B's Moré–Thuente line search/);
+    expect(validateResults(lifted)).toEqual([]);
   });
 
   it('a solver that ignores C lifts to probeFit null', async () => {

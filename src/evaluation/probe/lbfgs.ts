@@ -7,6 +7,7 @@
  */
 import { dot } from './dense.ts';
 import { wolfeLineSearch } from './line-search.ts';
+import { moreThuenteLineSearch } from './more-thuente.ts';
 
 export { dot } from './dense.ts';
 
@@ -24,6 +25,15 @@ export interface LbfgsOptions {
   ftol?: number;
   /** Function evaluations allowed per line search. Default 20 (scipy's `maxls`). */
   maxLineSearch?: number;
+  /**
+   * 'more-thuente' (default): scipy L-BFGS-B's search and step rules (MINPACK-2 dcsrch, first step
+   * 1/‖d‖ on the first iteration only, a failed search restarts from steepest descent with the history
+   * cleared), so the iterates follow sklearn's. 'nocedal-wright': the strong-Wolfe bracketing/zoom search
+   * (Armijo 1e-4) with a unit-length first step whenever the history is empty; a failed search stops.
+   */
+  lineSearch?: 'more-thuente' | 'nocedal-wright';
+  /** Stop (stop = 'lineSearch') instead of L-BFGS-B's restart when a search fails, e.g. to hand over to another phase. */
+  stopOnFailedSearch?: boolean;
   /**
    * Replaces the max |∇f| ≤ gradTol test, e.g. when x lives in a rotated basis and the test must be
    * made in the original coordinates. Receives the current gradient.
@@ -64,6 +74,8 @@ export function minimizeLbfgs(fg: Objective, x0: Float64Array, options: LbfgsOpt
   const gradTol = options.gradTol ?? 1e-4;
   const ftol = options.ftol ?? 2.220446049250313e-9;
   const maxLs = options.maxLineSearch ?? 20;
+  const scipyRules = (options.lineSearch ?? 'more-thuente') === 'more-thuente';
+  const search = scipyRules ? moreThuenteLineSearch : wolfeLineSearch;
   const converged = options.gradientConverged ?? ((g: Float64Array) => maxAbs(g) <= gradTol);
   const n = x0.length;
 
@@ -138,12 +150,19 @@ export function minimizeLbfgs(fg: Objective, x0: Float64Array, options: LbfgsOpt
       for (let i = 0; i < n; i++) p[i] = -g[i];
       dphi0 = dot(g, p);
     }
-    // Without curvature information the first trial step has unit length (scipy L-BFGS-B: 1/‖d‖).
-    const alpha0 = count === 0 ? 1 / Math.sqrt(dot(p, p)) : 1;
+    // The first trial step: scipy L-BFGS-B takes min(1/‖d‖, 1e10) on its first iteration and 1 after.
+    const unitLength = scipyRules ? iterations === 0 && !options.history?.S.length : count === 0;
+    const alpha0 = unitLength ? Math.min(1 / Math.sqrt(dot(p, p)), 1e10) : 1;
 
-    const ls = wolfeLineSearch(fg, x, f, dphi0, p, alpha0, xt, gt, maxLs);
+    const ls = search(fg, x, f, dphi0, p, alpha0, xt, gt, maxLs);
     evaluations += ls.evaluations;
     if (!ls.ok) {
+      // L-BFGS-B: with curvature pairs, clear them and retry from the same point; without, give up.
+      if (scipyRules && count > 0 && !options.stopOnFailedSearch) {
+        count = 0;
+        head = 0;
+        continue;
+      }
       stop = 'lineSearch';
       break;
     }

@@ -5,12 +5,12 @@
 import { dot } from './dense.ts';
 
 /** f(x), writing ∇f(x) into `grad` (as lbfgs.ts's Objective). */
-type Objective = (x: Float64Array, grad: Float64Array) => number;
+export type Objective = (x: Float64Array, grad: Float64Array) => number;
 
 const C1 = 1e-4; // sufficient decrease (Armijo)
 const C2 = 0.9; // curvature; 0.9 is the quasi-Newton choice
 
-interface LineSearchResult {
+export interface LineSearchResult {
   ok: boolean;
   f: number;
   evaluations: number;

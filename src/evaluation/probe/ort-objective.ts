@@ -30,17 +30,23 @@ function softmaxResidual(g: GraphBuilder, dtype: 'float64' | 'float32' = 'float6
   g.output('grad_b', dtype, ['m']);
 }
 
-/** z = X Wᵀ + b; nll and R as in softmaxResidual; ∇W = Rᵀ X; ∇b = Σ_i R_i. */
-function lossGraph(): Uint8Array {
-  const g = new GraphBuilder('logistic_regression_loss');
-  g.input('X', 'float64', ['n', 'd']);
+/**
+ * z = X Wᵀ + b; nll and R as in softmaxResidual; ∇W = Rᵀ X; ∇b = Σ_i R_i. In float32 (MLAS SGEMM: about
+ * 2.5× float64's speed per core) the per-row log-likelihoods come back unsummed and are added in float64,
+ * so the loss keeps float64 summation; each term and the gradient carry float32 rounding (relative 1e-7),
+ * far below sklearn's tolerance but too coarse to finish a fit at large C, which is why float32 fits end
+ * with a float64 polish (see solver.ts).
+ */
+function lossGraph(dtype: 'float64' | 'float32' = 'float64'): Uint8Array {
+  const g = new GraphBuilder(dtype === 'float64' ? 'logistic_regression_loss' : 'logistic_regression_loss_f32');
+  g.input('X', dtype, ['n', 'd']);
   g.input('y', 'int64', ['n', 1]);
-  g.input('W', 'float64', ['m', 'd']);
-  g.input('b', 'float64', ['m']);
+  g.input('W', dtype, ['m', 'd']);
+  g.input('b', dtype, ['m']);
   g.node('Gemm', ['X', 'W', 'b'], ['z'], { transB: 1 });
-  softmaxResidual(g);
+  softmaxResidual(g, dtype);
   g.node('Gemm', ['r', 'X'], ['grad_W'], { transA: 1 });
-  g.output('grad_W', 'float64', ['m', 'd']);
+  g.output('grad_W', dtype, ['m', 'd']);
   return g.toModelBytes({ opset: 17 });
 }
 
@@ -57,25 +63,6 @@ function sessionFor(threads: number): NativeSession {
   return s;
 }
 
-/**
- * The same graph in float32 (MLAS SGEMM: about 2.5× float64's speed per core). The per-row log-likelihoods
- * come back unsummed and are added in float64, so the loss keeps float64 summation; each term and the
- * gradient carry float32 rounding (relative 1e-7), far below sklearn's tolerance but too coarse to finish
- * a fit at large C, which is why float32 fits end with a float64 polish (see solver.ts).
- */
-function lossGraph32(): Uint8Array {
-  const g = new GraphBuilder('logistic_regression_loss_f32');
-  g.input('X', 'float32', ['n', 'd']);
-  g.input('y', 'int64', ['n', 1]);
-  g.input('W', 'float32', ['m', 'd']);
-  g.input('b', 'float32', ['m']);
-  g.node('Gemm', ['X', 'W', 'b'], ['z'], { transB: 1 });
-  softmaxResidual(g, 'float32');
-  g.node('Gemm', ['r', 'X'], ['grad_W'], { transA: 1 });
-  g.output('grad_W', 'float32', ['m', 'd']);
-  return g.toModelBytes({ opset: 17 });
-}
-
 const sessions32 = new Map<number, NativeSession>();
 
 /** `ortObjective` with float32 products: X is rounded to float32 once per training set, W and b per evaluation. */
@@ -84,7 +71,7 @@ export function ortObjective32(X: Float64Array, y: Int32Array, n: number, d: num
   if (!ort) throw new Error('onnxruntime kernel unavailable: the onnxruntime-node native binding did not load');
   let session = sessions32.get(threads);
   if (!session) {
-    session = nativeSession(lossGraph32(), threads);
+    session = nativeSession(lossGraph('float32'), threads);
     sessions32.set(threads, session);
   }
   let X32 = float32Copies.get(X);
@@ -130,12 +117,18 @@ export type BoundObjective = (params: Float64Array, invC: number, grad: Float64A
 export function ortObjective(X: Float64Array, y: Int32Array, n: number, d: number, m: number, threads: number): BoundObjective {
   const ort = loadOrt();
   if (!ort) throw new Error('onnxruntime kernel unavailable: the onnxruntime-node native binding did not load');
-  // float64: one thread whatever `threads` says (FLOAT64_THREADS: determinism across thread counts).
-  const session = sessionFor(FLOAT64_THREADS);
-  void threads;
-  const tX = new ort.Tensor('float64', X, [n, d]);
   const tY = new ort.Tensor('int64', BigInt64Array.from(y, (v) => BigInt(v)), [n, 1]);
-  return bindRun(session, { X: tX, y: tY }, m, d);
+  // float64 GEMMs on one thread each (FLOAT64_THREADS: determinism across thread counts). From
+  // BLOCKED_MIN_ROWS rows on, always the blocked graph, whose blocks run in parallel on `threads` cores.
+  if (n >= BLOCKED_MIN_ROWS) {
+    let hit = blockedSessions.get(X);
+    if (!hit || hit.threads !== threads || hit.m !== m || hit.d !== d) {
+      hit = { threads, m, d, ...blockedDense(X, n, d, m, threads) };
+      blockedSessions.set(X, hit);
+    }
+    return bindRun(hit.session, { ...hit.feeds, y: tY }, m, d);
+  }
+  return bindRun(sessionFor(FLOAT64_THREADS), { X: new ort.Tensor('float64', X, [n, d]), y: tY }, m, d);
 }
 
 /** The session's run on fixed `feeds` plus W and b, with the L2 penalty added in JS. */
@@ -159,6 +152,52 @@ function bindRun(session: NativeSession, feeds: Record<string, unknown>, m: numb
     grad.set(out.grad_b.data, bOff);
     return out.nll.data[0] + 0.5 * invC * pen;
   };
+}
+
+/** Training sets of at least this many rows use the blocked dense graph. */
+const BLOCKED_MIN_ROWS = 256;
+const BLOCKS = 8;
+
+const blockedSessions = new WeakMap<Float64Array, { threads: number; m: number; d: number; session: NativeSession; feeds: Record<string, unknown> }>();
+
+/**
+ * The dense objective with its two products split into BLOCKS independent GEMMs each: z by row blocks of
+ * X (concatenated), ∇W by column blocks of X (concatenated). Each block is one single-threaded GEMM, so the
+ * result does not depend on how many inter-op threads (`threads`) run the blocks.
+ */
+function blockedDense(X: Float64Array, n: number, d: number, m: number, threads: number): { session: NativeSession; feeds: Record<string, unknown> } {
+  const ort = loadOrt()!;
+  const g = new GraphBuilder('logistic_regression_loss_blocked');
+  const feeds: Record<string, unknown> = {};
+  g.input('y', 'int64', [n, 1]);
+  g.input('W', 'float64', [m, d]);
+  g.input('b', 'float64', [m]);
+  const edges = (len: number) => Array.from({ length: BLOCKS + 1 }, (_, i) => Math.round((i * len) / BLOCKS)).filter((v, i, a) => i === 0 || v > a[i - 1]);
+  const rows = edges(n);
+  const cols = edges(d);
+  const zs: string[] = [];
+  for (let i = 0; i + 1 < rows.length; i++) {
+    const data = X.subarray(rows[i] * d, rows[i + 1] * d);
+    g.input(`Xrow${i}`, 'float64', [rows[i + 1] - rows[i], d]);
+    feeds[`Xrow${i}`] = new ort.Tensor('float64', data, [rows[i + 1] - rows[i], d]);
+    g.node('Gemm', [`Xrow${i}`, 'W', 'b'], [`z${i}`], { transB: 1 });
+    zs.push(`z${i}`);
+  }
+  g.node('Concat', zs, ['z'], { axis: 0 });
+  softmaxResidual(g);
+  const gs: string[] = [];
+  for (let j = 0; j + 1 < cols.length; j++) {
+    const w = cols[j + 1] - cols[j];
+    const data = new Float64Array(n * w);
+    for (let i = 0; i < n; i++) data.set(X.subarray(i * d + cols[j], i * d + cols[j + 1]), i * w);
+    g.input(`Xcol${j}`, 'float64', [n, w]);
+    feeds[`Xcol${j}`] = new ort.Tensor('float64', data, [n, w]);
+    g.node('Gemm', ['r', `Xcol${j}`], [`g${j}`], { transA: 1 });
+    gs.push(`g${j}`);
+  }
+  g.node('Concat', gs, ['grad_W'], { axis: 1 });
+  g.output('grad_W', 'float64', [m, d]);
+  return { session: nativeSession(g.toModelBytes({ opset: 17 }), FLOAT64_THREADS, threads), feeds };
 }
 
 /** Training sets of at least this many rows use the staircase graph (below it the blocks are too small to pay). */
@@ -239,5 +278,5 @@ function staircase(Xr: Float64Array, rankAfter: Int32Array, n: number, r: number
   }
   g.node('Concat', gs, ['grad_W'], { axis: 1 });
   g.output('grad_W', 'float64', [m, r]);
-  return { session: nativeSession(g.toModelBytes({ opset: 17 }), FLOAT64_THREADS), feeds };
+  return { session: nativeSession(g.toModelBytes({ opset: 17 }), FLOAT64_THREADS, threads), feeds };
 }

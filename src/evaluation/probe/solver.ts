@@ -114,7 +114,7 @@ export function solveLogisticRegression(X: Float32Array, y: Int32Array, n: numbe
     const fast = bindObjective({ ...spec, precision: 'float32' });
     // A line search that needs more than a few evaluations is usually lost in float32 rounding (the
     // decrease it looks for is below the loss's float32 noise): hand over to float64 instead of spending 20.
-    const res = minimizeLbfgs(fast.objective, start, { ...lbfgs, maxIter: o.maxIter, maxLineSearch: FLOAT32_MAX_LINE_SEARCH, onIteration: o.onIteration });
+    const res = minimizeLbfgs(fast.objective, start, { ...lbfgs, maxIter: o.maxIter, maxLineSearch: FLOAT32_MAX_LINE_SEARCH, stopOnFailedSearch: true, onIteration: o.onIteration });
     start = res.x;
     done = float32Iterations = res.iterations;
     evaluations = res.evaluations;
