@@ -12,10 +12,11 @@
  * walked (tar-members.ts) and each image is read by its offset, never unpacked to disk. Samples keep
  * shard order, then archive order, which is the index order of each split.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../../util/errors.ts';
 import { sha256File } from '../../util/hash.ts';
+import { readOptionalTextFile } from '../../util/text-file.ts';
 import { listTarMembers, readTarMember, readTarMembers, type TarMember } from '../tar-members.ts';
 import { SPLITS, type Split } from '../types.ts';
 import type { ClassSpec } from '../user/classes.ts';
@@ -26,12 +27,12 @@ import type { ContainerFile, DatasetFormat, ListedDataset } from './format.ts';
 const IMAGE_EXTS = ['webp', 'png', 'jpg', 'jpeg'];
 
 export async function listWebdataset(root: string, specs: ClassSpec[] | undefined, specsFile: string | undefined): Promise<ListedDataset> {
-  const type = (await readText(join(root, 'dataset_type.txt')))?.trim().toLowerCase();
+  const type = (await readOptionalTextFile(join(root, 'dataset_type.txt'), 'webdataset file'))?.trim().toLowerCase();
   if (type !== undefined && type !== '' && type !== 'classification') {
     throw new UserError(`${join(root, 'dataset_type.txt')} says "${type}"; only classification webdatasets (a .cls label per sample) can be benchmarked`);
   }
   const classesPath = join(root, 'classnames.txt');
-  const classText = await readText(classesPath);
+  const classText = await readOptionalTextFile(classesPath, 'webdataset file');
   if (classText === undefined) throw new UserError(`${classesPath} is missing; a CLIP_benchmark webdataset has one class name per line there`);
   let classes = lines(classText);
   if (classes.length < 2) throw new UserError(`${classesPath}: ${classes.length} class name(s); zero-shot classification needs at least 2`);
@@ -40,7 +41,7 @@ export async function listWebdataset(root: string, specs: ClassSpec[] | undefine
     classes = specs.map((s) => s.name);
   }
   const templatesPath = join(root, 'zeroshot_classification_templates.txt');
-  const templateText = await readText(templatesPath);
+  const templateText = await readOptionalTextFile(templatesPath, 'webdataset file');
   const templates = templateText === undefined ? undefined : lines(templateText).map((t) => t.replaceAll('{c}', '{}'));
   const badTemplate = templates?.find((t) => !t.includes('{}'));
   if (badTemplate !== undefined) throw new UserError(`${templatesPath}: template "${badTemplate}" has no {c} placeholder for the class name`);
@@ -103,20 +104,11 @@ async function splitsOf(root: string): Promise<Split[]> {
 
 async function shardCount(root: string, split: Split): Promise<number> {
   const path = join(root, split, 'nshards.txt');
-  const text = await readText(path);
+  const text = await readOptionalTextFile(path, 'webdataset file');
   if (text === undefined) throw new UserError(`${path} is missing; it holds the number of shards in ${join(root, split)} (as CLIP_benchmark's exporter writes it)`);
   const n = Number(text.trim());
   if (!/^\d+$/.test(text.trim()) || n < 1) throw new UserError(`${path}: "${text.trim().slice(0, 40)}" is not a shard count (a whole number from 1)`);
   return n;
-}
-
-async function readText(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new UserError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
 }
 
 /** Lines stripped, blank ones dropped (CLIP_benchmark: `[line.strip() for line in text.splitlines()]`). */
