@@ -51,7 +51,7 @@ export async function openUserDataset(arg: string, opts: UserDatasetOptions = {}
   const { files, skipped } = await fingerprintFiles(listed.files, { skipBad, label: path, progress: opts.progress });
   if (files.length === 0) throw new UserError(`${path}: every image was unreadable and skipped; nothing left to evaluate`);
   const name = path.replace(/[\\/]+$/, '') || path;
-  return new UserFilesDataset(name, format.name, abs, listed.classes, templates, files, skipped, skipBad, listed.containers);
+  return new UserFilesDataset(name, format.name, abs, listed.classes, templates, files, skipped, skipBad, listed.containers, listed.validationSplit);
 }
 
 async function existing(path: string): Promise<string | undefined> {
