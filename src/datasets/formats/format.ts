@@ -52,4 +52,8 @@ export interface FormatOptions {
   labelColumn?: string;
   /** CoOp: the split file (`--split-file split_zhou_<Name>.json`). */
   splitFile?: string;
+  /** SHA-256s already known for container files, by path relative to the root (a hub snapshot's): not hashed again. */
+  knownSha256?: KnownHashes;
 }
+
+export type KnownHashes = ReadonlyMap<string, { size: number; sha256: string }>;
