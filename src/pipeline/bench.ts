@@ -262,6 +262,7 @@ async function benchDatasetWith(
         test: testPart,
         classes: ds.classes,
         draws,
+        ...(valLabels ? { valOffset: trainLabels.length } : {}),
         probes,
         zeroShot: head.available ? { W: zeroShotClassifier(head.textEmb, K, ds.templates.length, d), scale: model.logitScale } : null,
         methods: fittedMethods?.fits,

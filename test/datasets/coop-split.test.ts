@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main as benchMain } from '../../src/cli/bench.ts';
@@ -70,7 +70,7 @@ describe('CoOp split files (coop:<image dir> --split-file split_zhou_<Name>.json
     await writeTree(join(root, 'images'), files);
     await writeFile(join(root, 'split.json'), JSON.stringify(split));
     const out = join(dir.path, 'out-val');
-    const r = await runMain(benchMain, ['--dataset', `coop:${join(root, 'images')}`, '--split-file', join(root, 'split.json'), '--shots', '1,2', '--seeds', '1', '--methods', 'wise', '--no-cache', '--out', out]);
+    const r = await runMain(benchMain, ['--dataset', `coop:${join(root, 'images')}`, '--split-file', join(root, 'split.json'), '--shots', '1,2', '--seeds', '1', '--methods', 'wise', '--no-cache', '--out', out, '--export-features', join(dir.path, 'feats-val')]);
     expect(r.err.split('\n').filter((l) => l.startsWith('error:'))).toEqual([]);
     expect(r.code).toBe(0);
     const ds = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')).datasets[0];
@@ -80,6 +80,11 @@ describe('CoOp split files (coop:<image dir> --split-file split_zhou_<Name>.json
     expect(ds.probes.map((p: any) => p.perSeed.map((s: any) => [s.trainCount, s.valCount]))).toEqual([[[3, 3]], [[6, 6]]]);
     const wise = ds.methods.find((m: any) => m.method === 'wise');
     expect(wise.shots.map((x: any) => x.perSeed.map((s: any) => [s.trainCount, s.valCount]))).toEqual([[[3, 3]], [[6, 6]]]);
+    // The exported draws say so too: validation rows are pool rows 12 + j, the val split's row j.
+    const drawsFile = (await readdir(join(dir.path, 'feats-val'), { recursive: true })).find((f) => f.endsWith('draws.json'))!;
+    const exported = JSON.parse(await readFile(join(dir.path, 'feats-val', drawsFile), 'utf8'));
+    expect(exported.note).toMatch(/below 12 a train-split row, 12 \+ j the val split's row j/);
+    expect(exported.draws.every((d: any) => d.train.every((i: number) => i < 12) && d.val.every((i: number) => i >= 12 && i < 21))).toBe(true);
   }, 120_000);
 
   it('a split file naming missing images is one error line naming the file, exit 2', async () => {
