@@ -5,7 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import { openModel, resolveModelRef } from '../model/resolve.ts';
 import type { ClipModel } from '../model/clip-model.ts';
 import { DEFAULT_PROBE_SETTINGS, defaultThreads, newRunId, prepareDatasets, testIndices, type BenchOptions } from '../pipeline/bench.ts';
-import { planProbeDraws } from '../evaluation/linear-probe.ts';
+import { planPoolDraws } from '../pipeline/probe-rows.ts';
 import { PreprocessPool } from '../features/worker-pool.ts';
 import { compareOutcomes, type CompareDataset } from '../compare/compare.ts';
 import type { ExportOutcomes, TestSetOutcomes } from '../compare/outcomes.ts';
@@ -192,7 +192,7 @@ async function compare(v: Record<string, string | string[] | boolean | undefined
         }
         const testIdx = testIndices(p!.ds, p!.testLabels.length, limit);
         const labels = Int32Array.from(testIdx, (i) => p!.testLabels[i]);
-        const draws = shots.length && p!.trainLabels ? planProbeDraws(p!.trainLabels, classes.length, shots, seeds) : null;
+        const draws = shots.length && p!.trainLabels ? planPoolDraws(p!, classes.length, shots, seeds) : null;
         return runExport({ model: side.model!, prepared: p!, testIdx, testLabels: labels, draws, opts, pool: pool! });
       };
       const refSets = await testSets(reference);

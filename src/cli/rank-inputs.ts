@@ -1,16 +1,10 @@
 /** Reading `npm run rank` inputs: a prompts file, and the (image, prompt[, references]) rows of --score. */
-import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { UserError } from '../util/errors.ts';
+import { readTextFile } from '../util/text-file.ts';
 
-async function readText(path: string, flag: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (e) {
-    throw new UserError(`${flag} ${path}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-}
+const readText = (path: string, flag: string) => readTextFile(path, `${flag} file`);
 
 /** One prompt per line; an empty line among them is an empty prompt (an error), trailing blank lines are not. */
 export async function readPrompts(path: string): Promise<string[]> {

@@ -10,10 +10,11 @@
  * that named it, or is skipped with --skip-bad, its captions with it); the images form the test split of
  * a Dataset, so feature extraction and its cache work unchanged.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { UserError } from '../util/errors.ts';
+import { readTextFile } from '../util/text-file.ts';
 import type { Dataset } from './types.ts';
 import { UserFilesDataset } from './user/dataset.ts';
 import { fingerprintFiles, type ListedFile, type SkippedFile } from './user/listing.ts';
@@ -49,14 +50,6 @@ interface CaptionRow {
 /** Whether a --dataset value names a caption file this module reads (by prefix or extension). */
 export function isCaptionFile(ref: string): boolean {
   return /^(captions|karpathy):/.test(ref) || /\.(tsv|json)$/i.test(ref) || (/\.csv$/i.test(ref) && !ref.startsWith('csv:'));
-}
-
-async function readText(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (e) {
-    throw new UserError(`cannot read caption file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
 }
 
 function csvRows(path: string, text: string, opts: CaptionOptions): CaptionRow[] {
@@ -106,7 +99,7 @@ export async function openCaptionedSet(ref: string, opts: CaptionOptions = {}): 
   const m = /^(captions|karpathy):(.*)$/.exec(ref);
   const path = resolve(m ? m[2] : ref);
   const kind = m ? m[1] : /\.json$/i.test(path) ? 'karpathy' : 'captions';
-  const text = await readText(path);
+  const text = await readTextFile(path, 'caption file');
   const rows = kind === 'karpathy' ? karpathyRows(path, text, opts) : csvRows(path, text, opts);
   if (rows.length === 0) throw new UserError(`${path}: a header but no captions; add one row per caption`);
   const root = resolve(opts.imageRoot ?? dirname(path));

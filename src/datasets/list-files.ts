@@ -3,17 +3,12 @@
  * array of strings, or one entry per line (blank lines and `#` comments skipped). Used by the
  * dataset dispatch (resolve.ts) and by the user-data readers (user/), so it lives apart from both.
  */
-import { readFile } from 'node:fs/promises';
 import { UserError } from '../util/errors.ts';
+import { readTextFile } from '../util/text-file.ts';
 
 /** Read a list file; returns which form it found (comments are skipped by the caller). */
 export async function readListFile(path: string, what: string): Promise<{ json: string[] } | { lines: string[] }> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new UserError(`cannot read ${what} file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+  const text = await readTextFile(path, `${what} file`);
   const first = text.trimStart()[0];
   // A JSON object would otherwise be read as lines, its whole text one "template".
   if (first === '{') throw new UserError(`${path}: a JSON object, not a list of ${what}; give a JSON array of strings, or one entry per line`);

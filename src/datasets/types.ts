@@ -43,6 +43,12 @@ export interface Dataset {
   /** Zero-shot prompt templates, each containing `{}` (CLIP's per-dataset templates). */
   readonly templates: readonly string[];
   readonly splits: readonly Split[];
+  /**
+   * 'val' when the dataset names its own validation rows (a CoOp split file's `val` list): the probes and
+   * every method then take their validation draw from that split, not from the train split. Absent:
+   * validation is carved from the train draw.
+   */
+  readonly validationSplit?: 'val';
   readonly provenance: DatasetProvenance;
   /**
    * Stable identity of one split's content: derived from the source checksum, the split and

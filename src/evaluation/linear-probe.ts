@@ -1,6 +1,6 @@
 import { l2NormalizeRows } from './normalize.ts';
 import { classificationMetrics, correctness, type Metrics } from './metrics.ts';
-import { sampleKShot, type KShotSample } from './sampling.ts';
+import { sampleKShot, sampleKShotFromLists, type KShotSample } from './sampling.ts';
 import { probeFactory, solverUsesC, sweepC, concatProbeData, type LinearProbe, type LinearWeights, type ProbeData, type ProbeSolver } from './probe/index.ts';
 import { linearScores, type ProbePrecision } from './probe/logistic-regression.ts';
 import { COOP_C_GRID } from './probe/sweep.ts';
@@ -11,9 +11,15 @@ export type Shots = number | 'all';
 /** The k-shot draws of a run, decided from labels alone so only the drawn rows need features. */
 export type ProbeDraws = Map<Shots, { seed: number; sample: KShotSample }[]>;
 
-export function planProbeDraws(poolLabels: Int32Array, numClasses: number, shots: Shots[], seeds: number[]): ProbeDraws {
+/**
+ * Without `valLabels` train and validation rows are both drawn from the train split (disjoint); with them
+ * (a dataset's own validation list, CoOp) the validation rows come from that list and pool indices run
+ * over "train rows, then val rows" (sampleKShotFromLists).
+ */
+export function planProbeDraws(trainLabels: Int32Array, numClasses: number, shots: Shots[], seeds: number[], valLabels?: Int32Array): ProbeDraws {
   const draws: ProbeDraws = new Map();
-  for (const k of shots) draws.set(k, seeds.map((seed) => ({ seed, sample: sampleKShot(poolLabels, numClasses, k, seed) })));
+  const draw = (k: Shots, seed: number) => (valLabels ? sampleKShotFromLists(trainLabels, valLabels, numClasses, k, seed) : sampleKShot(trainLabels, numClasses, k, seed));
+  for (const k of shots) draws.set(k, seeds.map((seed) => ({ seed, sample: draw(k, seed) })));
   return draws;
 }
 

@@ -82,3 +82,45 @@ export function sampleKShot(
   }
   return { train: Int32Array.from(train), val: Int32Array.from(val), shortClasses };
 }
+
+/**
+ * The draw for a dataset that names its own validation list (CoOp split files), as CoOp makes it
+ * (KaiyangZhou/CoOp `datasets/*.py`: `train = generate_fewshot_dataset(train, num_shots=k)`,
+ * `val = generate_fewshot_dataset(val, num_shots=min(k, 4))`; Dassl.pytorch
+ * `DatasetBase.generate_fewshot_dataset`): k per class from the train list and min(k, 4) per class from
+ * the val list, each a draw without replacement within the class; k = 'all' (CoOp's num_shots < 1) takes
+ * both lists whole. Indices are into the pool "train rows, then val rows": a val row j is trainLabels.length + j.
+ * The train part is exactly sampleKShot's train draw (same per-class seeds, nested across k); the val part
+ * has its own seed stream. A class short of examples keeps what it has and is listed in shortClasses
+ * (Dassl's default repeat=True would draw duplicates with replacement instead; the harness never repeats rows).
+ */
+export function sampleKShotFromLists(
+  trainLabels: Int32Array,
+  valLabels: Int32Array,
+  numClasses: number,
+  k: number | 'all',
+  seed: number,
+  options: Pick<KShotOptions, 'valPerClass'> = {},
+): KShotSample {
+  const only = { valPerClass: () => 0, valFraction: 0 };
+  const v = k === 'all' ? 'all' : (options.valPerClass ?? ((kk: number) => Math.min(kk, 4)))(k);
+  const train = sampleKShot(trainLabels, numClasses, k, seed, only);
+  const val = v === 0 ? new Int32Array(0) : sampleKShot(valLabels, numClasses, v, deriveSeed(seed, 'kshot/val-list'), only).train.map((j) => j + trainLabels.length);
+  const count = (labels: Int32Array) => {
+    const n = new Int32Array(numClasses);
+    for (const y of labels) n[y]++;
+    return n;
+  };
+  const nTrain = count(trainLabels);
+  const nVal = count(valLabels);
+  const shortClasses: ShortClass[] = [];
+  for (let c = 0; c < numClasses; c++) {
+    if (k === 'all') {
+      if (nTrain[c] === 0) shortClasses.push({ class: c, available: 0, requested: 1 });
+    } else if (nTrain[c] < k || nVal[c] < (v as number)) {
+      // What the two lists could give of what was asked (a class with 10 train rows but 1 val row gives 5 of 8 at k = 4).
+      shortClasses.push({ class: c, available: Math.min(nTrain[c], k) + Math.min(nVal[c], v as number), requested: k + (v as number) });
+    }
+  }
+  return { train: train.train, val, shortClasses };
+}

@@ -1,12 +1,13 @@
 import { join } from 'node:path';
 import { cpus } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type { Dataset } from '../datasets/types.ts';
+import type { Dataset, Split } from '../datasets/types.ts';
 import { openDataset, readTemplates } from '../datasets/resolve.ts';
 import type { ClipModel } from '../model/clip-model.ts';
 import { extractImageFeatures, type ExtractResult } from '../features/extract.ts';
 import { PreprocessPool } from '../features/worker-pool.ts';
-import { DEFAULT_PROBE_SETTINGS, drawnIndices, planProbeDraws } from '../evaluation/linear-probe.ts';
+import { DEFAULT_PROBE_SETTINGS, drawnIndices } from '../evaluation/linear-probe.ts';
+import { extractPoolRows, planPoolDraws, poolLabelsOf, probePoolRecord } from './probe-rows.ts';
 import { probeBreakEven } from '../evaluation/break-even.ts';
 import { Rng, deriveSeed } from '../util/rng.ts';
 import { classPrompts } from '../evaluation/zeroshot.ts';
@@ -34,6 +35,8 @@ export type { BenchOptions, TextSink } from './options.ts';
 export interface PreparedDataset {
   ds: Dataset;
   trainLabels: Int32Array | null;
+  /** The val split's labels when the dataset names it as the probes' validation pool (CoOp); else null. */
+  valLabels: Int32Array | null;
   testLabels: Int32Array;
   skipped: string[];
   /** The --shift test sets for this dataset, resolved and checked before any encoding. */
@@ -123,7 +126,8 @@ export async function prepareDatasets(opts: BenchOptions): Promise<PreparedDatas
     // --skip-bad: user folders list what they dropped; say it now and record it in the results.
     const skipped = ((ds as { skipped?: { path: string; reason: string }[] }).skipped ?? []).map((s) => `${name}: skipped unreadable image ${s.path} (${s.reason})`);
     for (const s of skipped) log(s);
-    out.push({ ds, trainLabels, testLabels, skipped, shifts: await prepareShifts(opts, ds) });
+    const valLabels = trainLabels && ds.validationSplit ? await ds.labels(ds.validationSplit) : null;
+    out.push({ ds, trainLabels, valLabels, testLabels, skipped, shifts: await prepareShifts(opts, ds) });
   }
   return out;
 }
@@ -168,7 +172,7 @@ async function benchDataset(opts: BenchOptions, model: ClipModel, prepared: Prep
 async function benchDatasetWith(
   opts: BenchOptions,
   model: ClipModel,
-  { ds, trainLabels, testLabels: allTestLabels, shifts }: PreparedDataset,
+  { ds, trainLabels, valLabels, testLabels: allTestLabels, shifts }: PreparedDataset,
   warnings: string[],
   pool: PreprocessPool,
 ): Promise<{ records: DatasetResult[]; robustness: RobustnessRecord[] }> {
@@ -176,7 +180,7 @@ async function benchDatasetWith(
   const K = ds.classes.length;
   const timings: Record<string, number> = {};
   const featureCache: DatasetResult['featureCache'] = {};
-  const extract = async (split: 'train' | 'test', indices: Int32Array, shift: ImageShift = NO_SHIFT, record = true): Promise<ExtractResult> => {
+  const extract = async (split: Split, indices: Int32Array, shift: ImageShift = NO_SHIFT, record = true): Promise<ExtractResult> => {
     const r = await extractImageFeatures({
       pool,
       encoder: model,
@@ -219,14 +223,16 @@ async function benchDatasetWith(
   let breakEven: { shots: number | null; note?: string } = { shots: null };
   const testPart = { features: test.features, dim: d, indices: testIdx, labels: testLabels };
   if (trainLabels && opts.shots.length > 0) {
-    const draws = planProbeDraws(trainLabels, K, opts.shots, opts.seeds);
+    const rows = { trainLabels, valLabels };
+    const poolLabels = poolLabelsOf(rows);
+    const draws = planPoolDraws(rows, K, opts.shots, opts.seeds);
     const poolIdx = drawnIndices(draws);
-    const pool = await extract('train', poolIdx);
+    const pool = { features: await extractPoolRows(rows, poolIdx, extract) };
     const tp = performance.now();
     fitted = await fitProbes({
       ds,
       draws,
-      poolLabels: trainLabels,
+      poolLabels,
       poolIndex: poolIdx,
       poolFeatures: pool.features,
       testFeats: test.features,
@@ -246,16 +252,17 @@ async function benchDatasetWith(
     const methods = runnableMethods(parseMethods((opts.methods ?? DEFAULT_METHODS).join(',')), head, ds.name, warnings);
     if (methods.length) {
       const tm = performance.now();
-      fittedMethods = fitMethods({ ds, methods, fitted, head, scale: model.logitScale, poolLabels: trainLabels, poolIndex: poolIdx, poolFeatures: pool.features, dim: d, settings: opts.settings, log });
+      fittedMethods = fitMethods({ ds, methods, fitted, head, scale: model.logitScale, poolLabels, poolIndex: poolIdx, poolFeatures: pool.features, dim: d, settings: opts.settings, log });
       timings.methods = (performance.now() - tm) / 1000;
     }
     if (zeroShot.available) breakEven = probeBreakEven(probes.map((p) => ({ shots: p.shots, effectiveShots: p.effectiveShots, top1: p.top1.mean })), zeroShot.top1!.mean);
     if (opts.exportFeaturesDir)
       await exportFeatures(join(opts.exportFeaturesDir, ds.name), {
-        pool: { features: pool.features, dim: d, indices: poolIdx, labels: Int32Array.from(poolIdx, (i) => trainLabels[i]) },
+        pool: { features: pool.features, dim: d, indices: poolIdx, labels: Int32Array.from(poolIdx, (i) => poolLabels[i]) },
         test: testPart,
         classes: ds.classes,
         draws,
+        ...(valLabels ? { valOffset: trainLabels.length } : {}),
         probes,
         zeroShot: head.available ? { W: zeroShotClassifier(head.textEmb, K, ds.templates.length, d), scale: model.logitScale } : null,
         methods: fittedMethods?.fits,
@@ -268,13 +275,14 @@ async function benchDatasetWith(
 
   const splits: DatasetResult['splits'] = { test: { identity: ds.identity('test'), size: allTestLabels.length, used: testIdx.length } };
   if (trainLabels) splits.train = { identity: ds.identity('train'), size: trainLabels.length, used: featureCache.train ? featureCache.train.cachedRows + featureCache.train.computedRows : 0 };
+  if (trainLabels && valLabels) splits.val = { identity: ds.identity('val'), size: valLabels.length, used: featureCache.val ? featureCache.val.cachedRows + featureCache.val.computedRows : 0 };
   const clean: DatasetResult = {
     name: ds.name,
     provenance: { ...ds.provenance },
     classes: [...ds.classes],
     shift: 'none',
     splits,
-    probePool: trainLabels ? 'train' : 'none',
+    probePool: probePoolRecord({ trainLabels, valLabels }),
     zeroShot,
     probes,
     breakEvenShots: breakEven.shots,

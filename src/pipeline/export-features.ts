@@ -28,6 +28,8 @@ export async function exportFeatures(
     probes?: ProbeResult[];
     /** The zero-shot head: unit class embeddings [K, d] and the logit scale s (what every method starts from). */
     zeroShot?: { W: Float32Array; scale: number } | null;
+    /** Set when the pool runs on into the val split (a dataset's own validation list): pool row valOffset + j is val row j. */
+    valOffset?: number;
     /** Each --methods method's chosen hyperparameters per (shots, seed). */
     methods?: Map<string, Map<Shots, { seed: number; fit: { hyperparameters: Record<string, number>; selection: string } }[]>>;
   },
@@ -58,6 +60,10 @@ export async function exportFeatures(
         return { shots, seed, train: Array.from(sample.train), val: Array.from(sample.val), C: fit?.C ?? null, cSelection: fit?.cSelection ?? null, ...(parts.methods ? { methods } : {}) };
       }),
     );
-    await writeFileAtomic(join(dir, 'draws.json'), JSON.stringify({ note: 'rows are train-split indices (values of train_indices.npy); refit on train + val at C', draws }));
+    const rows =
+      parts.valOffset === undefined
+        ? 'rows are train-split indices (values of train_indices.npy)'
+        : `rows are pool indices (values of train_indices.npy): below ${parts.valOffset} a train-split row, ${parts.valOffset} + j the val split's row j (the dataset's own validation list)`;
+    await writeFileAtomic(join(dir, 'draws.json'), JSON.stringify({ note: `${rows}; refit on train + val at C`, draws }));
   }
 }

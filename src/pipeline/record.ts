@@ -57,7 +57,7 @@ export function protocolRecord(opts: BenchOptions, model: ClipModel): BenchResul
     seeds: opts.seeds,
     shots: opts.shots,
     valPerClass: usesC
-      ? 'min(k, 4) per class, disjoint from the k-shot train draw (CoOp lpclip); 10% of each class for k = all'
+      ? "min(k, 4) per class, disjoint from the k-shot train draw (CoOp lpclip); 10% of each class for k = all; from the dataset's own val split instead where it names one (CoOp split files: probePool train+val)"
       : 'none used: the solver ignores C, so nothing is tuned on validation; the val draw joins the training rows',
     solver: opts.settings.solver,
     cGrid: usesC ? [...opts.settings.grid] : [],

@@ -11,7 +11,8 @@ import { fitProbes, type FittedProbes } from './probe-step.ts';
 import { corruptionShift, NO_SHIFT, type ImageShift } from '../features/shift.ts';
 import { zeroShotHead } from './zero-shot-step.ts';
 import { naturalShiftLabel } from '../datasets/natural-shifts.ts';
-import type { Dataset } from '../datasets/types.ts';
+import type { Dataset, Split } from '../datasets/types.ts';
+import { extractPoolRows, poolLabelsOf } from './probe-rows.ts';
 
 /** A test set to score besides the clean rows: images (dataset + shift), rows, labels, and restricted classes if any. */
 interface ShiftedSet {
@@ -62,7 +63,7 @@ export async function runExport(args: {
   const { model, prepared, testIdx, testLabels, draws, opts, pool } = args;
   const ds = prepared.ds;
   const K = ds.classes.length;
-  const extract = (dataset: Dataset, split: 'train' | 'test', indices: Int32Array, shift: ImageShift = NO_SHIFT) =>
+  const extract = (dataset: Dataset, split: Split, indices: Int32Array, shift: ImageShift = NO_SHIFT) =>
     extractImageFeatures({ pool, encoder: model, dataset, split, indices, shift, cacheRoot: opts.cacheRoot, batchSize: opts.batchSize, workers: opts.workers, label: `${model.name} ${dataset.name} ${split}${shift === NO_SHIFT ? '' : ` ${shift.label}`} features`, quiet: opts.quiet, progressStream: opts.stderr });
   const test = await extract(ds, 'test', testIdx);
   const d = test.dim;
@@ -71,9 +72,9 @@ export async function runExport(args: {
   let fitted: FittedProbes | null = null;
   if (draws && prepared.trainLabels) {
     const poolIdx = drawnIndices(draws);
-    const poolFeats = await extract(ds, 'train', poolIdx);
+    const poolFeatures = await extractPoolRows(prepared, poolIdx, (split, idx) => extract(ds, split, idx));
     fitted = await fitProbes({
-      ds, draws, poolLabels: prepared.trainLabels, poolIndex: poolIdx, poolFeatures: poolFeats.features, testFeats: test.features, testLabels, dim: d,
+      ds, draws, poolLabels: poolLabelsOf(prepared), poolIndex: poolIdx, poolFeatures, testFeats: test.features, testLabels, dim: d,
       settings: opts.settings, workers: opts.probeWorkers ?? 1, signal: opts.signal, progress: { stream: opts.stderr, silent: opts.quiet },
     });
   }

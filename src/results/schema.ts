@@ -134,8 +134,12 @@ export interface DatasetResult {
   shift: string;
   shiftInfo?: ShiftInfo;
   splits: Partial<Record<'train' | 'val' | 'test', SplitRecord>>;
-  /** Where the probe's train/val pool came from. */
-  probePool: 'train' | 'none';
+  /**
+   * Where the probe's and the methods' rows came from. 'train': k-shot and validation rows both drawn
+   * from the train split (disjoint). 'train+val': k-shot rows from train, validation rows (min(k, 4) per
+   * class; all of it for k = all) from the dataset's own val split, as CoOp does with its split files.
+   */
+  probePool: 'train' | 'train+val' | 'none';
   zeroShot: ZeroShotResult;
   probes: ProbeResult[];
   /** Shots (log-interpolated) at which the mean probe top-1 reaches zero-shot top-1; null if never. */

@@ -5,7 +5,8 @@ import { dirname } from 'node:path';
 import { tempPathFor } from './atomic.ts';
 import { UserError } from './errors.ts';
 import { createProgress, type Progress, type ProgressOptions } from './progress.ts';
-import { backoffDelays, DEFAULT_RETRY, isRetryableStatus, parseRetryAfter, seedOf, sleep, type RetryPolicy } from './retry.ts';
+import { backoffDelays, DEFAULT_RETRY, isRetryableStatus, parseRetryAfter, sleep, type RetryPolicy } from './retry.ts';
+import { deriveSeed } from './rng.ts';
 
 export interface DownloadOptions {
   /** Expected SHA-256 (hex). The file is only moved into place when it matches. */
@@ -69,7 +70,7 @@ interface PartialFile {
 export async function downloadFile(url: string, dest: string, opts: DownloadOptions = {}): Promise<void> {
   const hint = opts.offlineHint ? ` ${opts.offlineHint}` : '';
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...opts.retry };
-  const delays = backoffDelays(policy, seedOf(url));
+  const delays = backoffDelays(policy, deriveSeed(0, url)); // each URL its own reproducible jitter
   const label = opts.label ?? `download ${url.split('/').pop() ?? url}`;
   await mkdir(dirname(dest), { recursive: true });
   const tmp = opts.resume ? `${dest}.part` : tempPathFor(dest);

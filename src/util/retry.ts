@@ -46,11 +46,4 @@ export function backoffDelays(policy: Pick<RetryPolicy, 'retries' | 'baseDelayMs
   });
 }
 
-/** A stable 32-bit seed from a string (FNV-1a), so each URL has its own reproducible jitter. */
-export function seedOf(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
-
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

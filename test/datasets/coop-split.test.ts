@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main as benchMain } from '../../src/cli/bench.ts';
@@ -57,6 +57,35 @@ describe('CoOp split files (coop:<image dir> --split-file split_zhou_<Name>.json
     for (const x of samples.filter((s) => s.split === 'test')) want.push(sha256((await decodeImageBuffer(x.image, 'sample')).data));
     expect(got).toEqual(want);
   });
+
+  it("the probes and methods take their validation rows from the split file's val list (min(k, 4) per class), the k-shot rows from train", async () => {
+    const root = join(dir.path, 'pets-val');
+    const rows = await makeSamples({ classes: 3, perClass: { train: 4, val: 3, test: 2 }, seed: 5 });
+    const files: Record<string, Buffer> = {};
+    const split: Record<string, [string, number, string][]> = { train: [], val: [], test: [] };
+    rows.forEach((x, i) => {
+      files[`${i}.${x.format}`] = x.image;
+      split[x.split].push([`${i}.${x.format}`, x.label, CLASSES[x.label]]);
+    });
+    await writeTree(join(root, 'images'), files);
+    await writeFile(join(root, 'split.json'), JSON.stringify(split));
+    const out = join(dir.path, 'out-val');
+    const r = await runMain(benchMain, ['--dataset', `coop:${join(root, 'images')}`, '--split-file', join(root, 'split.json'), '--shots', '1,2', '--seeds', '1', '--methods', 'wise', '--no-cache', '--out', out, '--export-features', join(dir.path, 'feats-val')]);
+    expect(r.err.split('\n').filter((l) => l.startsWith('error:'))).toEqual([]);
+    expect(r.code).toBe(0);
+    const ds = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')).datasets[0];
+    expect(ds.probePool).toBe('train+val');
+    // Draws nest across k: 2 per class from train (not 2 + 2 carved from it) and 2 per class from val were encoded.
+    expect([ds.splits.train.used, ds.splits.val.used, ds.splits.val.size]).toEqual([6, 6, 9]);
+    expect(ds.probes.map((p: any) => p.perSeed.map((s: any) => [s.trainCount, s.valCount]))).toEqual([[[3, 3]], [[6, 6]]]);
+    const wise = ds.methods.find((m: any) => m.method === 'wise');
+    expect(wise.shots.map((x: any) => x.perSeed.map((s: any) => [s.trainCount, s.valCount]))).toEqual([[[3, 3]], [[6, 6]]]);
+    // The exported draws say so too: validation rows are pool rows 12 + j, the val split's row j.
+    const drawsFile = (await readdir(join(dir.path, 'feats-val'), { recursive: true })).find((f) => f.endsWith('draws.json'))!;
+    const exported = JSON.parse(await readFile(join(dir.path, 'feats-val', drawsFile), 'utf8'));
+    expect(exported.note).toMatch(/below 12 a train-split row, 12 \+ j the val split's row j/);
+    expect(exported.draws.every((d: any) => d.train.every((i: number) => i < 12) && d.val.every((i: number) => i >= 12 && i < 21))).toBe(true);
+  }, 120_000);
 
   it('a split file naming missing images is one error line naming the file, exit 2', async () => {
     const root = join(dir.path, 'broken');

@@ -4,7 +4,8 @@
  *   GET /api/datasets/<repo>/revision/<rev>?blobs=true   { sha, siblings: [{ rfilename, size, lfs? }] }
  *   GET /datasets/<repo>/resolve/<sha>/<path>             the file; Range requests answered with 206
  * Anything else is a 404. `interruptOnce` cuts the first transfer of a file halfway (headers promise
- * the whole length, the socket is destroyed after half), as a dropped connection would.
+ * the whole length, the socket is destroyed after half), as a dropped connection would; `interruptTimes`
+ * cuts that many transfers of it instead of one.
  */
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
@@ -16,7 +17,7 @@ export interface HubRequest {
   headers: IncomingHttpHeaders;
 }
 
-export async function serveHub(opts: { repo: string; dir: string; sha: string; revisions?: string[]; lfs?: (path: string) => boolean; interruptOnce?: string }) {
+export async function serveHub(opts: { repo: string; dir: string; sha: string; revisions?: string[]; lfs?: (path: string) => boolean; interruptOnce?: string; interruptTimes?: number }) {
   const files = new Map<string, Buffer>();
   const walk = async (d: string): Promise<void> => {
     for (const e of await readdir(d, { withFileTypes: true })) {
@@ -27,7 +28,7 @@ export async function serveHub(opts: { repo: string; dir: string; sha: string; r
   await walk(opts.dir);
   const revisions = new Set(['main', opts.sha, ...(opts.revisions ?? [])]);
   const requests: HubRequest[] = [];
-  let interrupted = false;
+  let interrupted = 0;
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const path = decodeURIComponent(url.pathname);
@@ -56,8 +57,8 @@ export async function serveHub(opts: { repo: string; dir: string; sha: string; r
     }
     const part = body.subarray(start);
     res.writeHead(range ? 206 : 200, { 'content-length': part.length, 'accept-ranges': 'bytes', ...(range ? { 'content-range': `bytes ${start}-${body.length - 1}/${body.length}` } : {}) });
-    if (opts.interruptOnce === path.slice(resolve.length) && !interrupted) {
-      interrupted = true;
+    if (opts.interruptOnce === path.slice(resolve.length) && interrupted < (opts.interruptTimes ?? 1)) {
+      interrupted++;
       // Half the body, a pause (the client takes it in), then the connection drops: a short body.
       res.write(part.subarray(0, Math.floor(part.length / 2)), () => setTimeout(() => res.destroy(), 300));
       return;

@@ -5,6 +5,7 @@
  * class names written with underscores (CoOp reads them as spaces in its prompts). Rows keep the
  * file's order, which is each split's index order. `--split-file` names the file; a bare name is also
  * looked for in `<root>` and the folder above it (where CoOp keeps it, beside `images/`).
+ * The `val` list is the probes' validation pool (Dataset.validationSplit), as in CoOp.
  */
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join } from 'node:path';
@@ -62,7 +63,8 @@ export async function listCoopSplit(root: string, specs: ClassSpec[] | undefined
     if (specs.length !== n) throw new UserError(`${specsFile}: ${specs.length} classes, but ${file} has ${n}; give one name per label, in label order`);
     classes = specs.map((s) => s.name);
   }
-  return { classes, files };
+  // CoOp draws the few-shot validation rows from this list (min(k, 4) per class), not from train.
+  return { classes, files, validationSplit: files.some((f) => f.split === 'val') ? 'val' : undefined };
 }
 
 async function findSplitFile(root: string, given: string): Promise<string> {

@@ -4,10 +4,11 @@
  * names; split is train, val or test, default test. Rows keep their manifest order, which is the
  * index order of each split.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { UserError } from '../../util/errors.ts';
+import { readTextFile } from '../../util/text-file.ts';
 import { SPLITS, type Split } from '../types.ts';
 import { assignClasses, type ClassSpec } from '../user/classes.ts';
 import type { ListedFile } from '../user/listing.ts';
@@ -16,12 +17,7 @@ import type { DatasetFormat } from './format.ts';
 const REQUIRED = ['path', 'label'] as const;
 
 export async function listCsvManifest(csvPath: string, specs: ClassSpec[] | undefined, specsFile: string | undefined): Promise<{ classes: string[]; files: ListedFile[] }> {
-  let text: string;
-  try {
-    text = await readFile(csvPath, 'utf8');
-  } catch (e) {
-    throw new UserError(`cannot read CSV manifest ${csvPath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+  const text = await readTextFile(csvPath, 'CSV manifest');
   let rows: { record: string[]; info: { lines: number } }[];
   try {
     rows = parse(text, { bom: true, skip_empty_lines: true, relax_column_count: true, trim: true, info: true }) as unknown as typeof rows;

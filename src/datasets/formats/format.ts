@@ -12,6 +12,8 @@ export interface ListedDataset {
   templates?: string[];
   /** Container files the images were read from (tar shards), hashed whole: recorded in provenance and part of the identity. */
   containers?: ContainerFile[];
+  /** 'val' when the layout names the probes' validation rows itself (CoOp's `val` list); see Dataset.validationSplit. */
+  validationSplit?: 'val';
 }
 
 /** A file that holds many images (a webdataset shard, a parquet file), by its path relative to the dataset root. */
@@ -50,4 +52,8 @@ export interface FormatOptions {
   labelColumn?: string;
   /** CoOp: the split file (`--split-file split_zhou_<Name>.json`). */
   splitFile?: string;
+  /** SHA-256s already known for container files, by path relative to the root (a hub snapshot's): not hashed again. */
+  knownSha256?: KnownHashes;
 }
+
+export type KnownHashes = ReadonlyMap<string, { size: number; sha256: string }>;

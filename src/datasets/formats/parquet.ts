@@ -13,10 +13,10 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { UserError } from '../../util/errors.ts';
-import { sha256File } from '../../util/hash.ts';
 import type { Split } from '../types.ts';
 import { compareCodeUnits, type ClassSpec } from '../user/classes.ts';
 import type { ListedFile } from '../user/listing.ts';
+import { containerFile } from './container-hash.ts';
 import type { ContainerFile, DatasetFormat, FormatOptions, ListedDataset } from './format.ts';
 import { openParquet, ParquetImageColumn, readColumn, type ParquetFile } from './parquet-files.ts';
 
@@ -38,6 +38,8 @@ export async function listParquet(path: string, specs: ClassSpec[] | undefined, 
     const rel = relative(root, p).split(sep).join('/');
     const split = splitOf(rel);
     const pq = await openParquet(p);
+    const file = await containerFile(p, rel, split, opts.knownSha256);
+    containers.push(file);
     const image = opts.imageColumn ?? findImageColumn(pq);
     const label = opts.labelColumn ?? findLabelColumn(pq);
     for (const [flag, col] of [['--image-column', image], ['--label-column', label]] as const) {
@@ -52,9 +54,8 @@ export async function listParquet(path: string, specs: ClassSpec[] | undefined, 
       if (!Number.isInteger(n) || n < 0 || n >= classes!.length) {
         throw new UserError(`${p} row ${row}: label ${String(v)} is not a class index 0–${classes!.length - 1}${specsFile ? ` of ${specsFile}` : ''}; fix the label or the class list`);
       }
-      files.push({ split, rel: `${rel}#${row}`, path: p, label: n, origin: `row ${row}`, load: () => images.get(row) });
+      files.push({ split, rel: `${rel}#${row}`, path: p, label: n, origin: `row ${row}`, load: () => images.get(row), containerSha256: file.sha256 });
     });
-    containers.push({ split, rel, size: (await stat(p)).size, sha256: await sha256File(p) });
   }
   if (files.length === 0) throw new UserError(`${path}: the parquet files hold no rows`);
   return { classes: classes!, files, containers };

@@ -8,30 +8,31 @@
  *   root/<split>/0.tar … <N-1>.tar               samples: members sharing a key (`s0000000`), the
  *                                                image as .webp (the exporter's lossless default),
  *                                                .png, .jpg or .jpeg, the label as .cls (an integer)
- * Splits are the folders named train, val or test. Shards are read in place: their headers are
- * walked (tar-members.ts) and each image is read by its offset, never unpacked to disk. Samples keep
+ * Splits are the folders named train, val or test. Shards are read in place: one sequential read
+ * walks their headers, keeps the labels and hashes the shard (tar-members.ts); each image is read by its
+ * offset, never unpacked to disk. Samples keep
  * shard order, then archive order, which is the index order of each split.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../../util/errors.ts';
-import { sha256File } from '../../util/hash.ts';
-import { listTarMembers, readTarMember, readTarMembers, type TarMember } from '../tar-members.ts';
+import { readOptionalTextFile } from '../../util/text-file.ts';
+import { readTarMember, scanTar, type TarMember, type TarScan } from '../tar-members.ts';
 import { SPLITS, type Split } from '../types.ts';
 import type { ClassSpec } from '../user/classes.ts';
 import type { ListedFile } from '../user/listing.ts';
-import type { ContainerFile, DatasetFormat, ListedDataset } from './format.ts';
+import type { ContainerFile, DatasetFormat, FormatOptions, ListedDataset } from './format.ts';
 
 /** Image extensions in CLIP_benchmark's order of preference (`to_tuple(["webp", "png", "jpg", "jpeg"], …)`). */
 const IMAGE_EXTS = ['webp', 'png', 'jpg', 'jpeg'];
 
-export async function listWebdataset(root: string, specs: ClassSpec[] | undefined, specsFile: string | undefined): Promise<ListedDataset> {
-  const type = (await readText(join(root, 'dataset_type.txt')))?.trim().toLowerCase();
+export async function listWebdataset(root: string, specs: ClassSpec[] | undefined, specsFile: string | undefined, opts: FormatOptions = {}): Promise<ListedDataset> {
+  const type = (await readOptionalTextFile(join(root, 'dataset_type.txt'), 'webdataset file'))?.trim().toLowerCase();
   if (type !== undefined && type !== '' && type !== 'classification') {
     throw new UserError(`${join(root, 'dataset_type.txt')} says "${type}"; only classification webdatasets (a .cls label per sample) can be benchmarked`);
   }
   const classesPath = join(root, 'classnames.txt');
-  const classText = await readText(classesPath);
+  const classText = await readOptionalTextFile(classesPath, 'webdataset file');
   if (classText === undefined) throw new UserError(`${classesPath} is missing; a CLIP_benchmark webdataset has one class name per line there`);
   let classes = lines(classText);
   if (classes.length < 2) throw new UserError(`${classesPath}: ${classes.length} class name(s); zero-shot classification needs at least 2`);
@@ -40,7 +41,7 @@ export async function listWebdataset(root: string, specs: ClassSpec[] | undefine
     classes = specs.map((s) => s.name);
   }
   const templatesPath = join(root, 'zeroshot_classification_templates.txt');
-  const templateText = await readText(templatesPath);
+  const templateText = await readOptionalTextFile(templatesPath, 'webdataset file');
   const templates = templateText === undefined ? undefined : lines(templateText).map((t) => t.replaceAll('{c}', '{}'));
   const badTemplate = templates?.find((t) => !t.includes('{}'));
   if (badTemplate !== undefined) throw new UserError(`${templatesPath}: template "${badTemplate}" has no {c} placeholder for the class name`);
@@ -54,8 +55,12 @@ export async function listWebdataset(root: string, specs: ClassSpec[] | undefine
       const path = join(root, rel);
       const s = await stat(path).catch(() => undefined);
       if (!s?.isFile()) throw new UserError(`shard ${path} is missing (${join(root, split, 'nshards.txt')} says ${n}); download the missing shard or fix nshards.txt`);
-      containers.push({ split, rel, size: s.size, sha256: await sha256File(path) });
-      files.push(...(await samplesOf(path, rel, split, await listTarMembers(path), classes.length, classesPath)));
+      // One read of the shard walks its headers, keeps its .cls labels and hashes it (unless its hash is known).
+      const known = opts.knownSha256?.get(rel);
+      const scan = await scanTar(path, { hash: !(known && known.size === s.size), keep: (name) => name.toLowerCase().endsWith('.cls') });
+      const shard: ContainerFile = { split, rel, size: s.size, sha256: scan.sha256 ?? known!.sha256 };
+      containers.push(shard);
+      files.push(...samplesOf(path, shard, scan, classes.length, classesPath));
     }
   }
   if (files.length === 0) throw new UserError(`${root}: no samples in any shard`);
@@ -63,7 +68,7 @@ export async function listWebdataset(root: string, specs: ClassSpec[] | undefine
 }
 
 /** Group a shard's members by key (the name up to the first dot of its last path part, as webdataset does) into labelled images. */
-async function samplesOf(shard: string, rel: string, split: Split, members: TarMember[], numClasses: number, classesPath: string): Promise<ListedFile[]> {
+function samplesOf(shard: string, { rel, split, sha256 }: ContainerFile, { members, kept }: TarScan, numClasses: number, classesPath: string): ListedFile[] {
   const samples = new Map<string, Map<string, TarMember>>();
   for (const m of members) {
     const slash = m.name.lastIndexOf('/');
@@ -83,13 +88,12 @@ async function samplesOf(shard: string, rel: string, split: Split, members: TarM
     if (!cls) throw new UserError(`shard ${shard}: sample "${key}" has an image (${image.name}) but no .cls label; re-export the shard with a label per sample`);
     found.push({ image, cls });
   }
-  const labels = await readTarMembers(shard, found.map((f) => f.cls));
-  return found.map(({ image, cls }, i) => {
-    const text = labels[i].toString('utf8').trim();
+  return found.map(({ image, cls }) => {
+    const text = kept.get(cls.name)!.toString('utf8').trim();
     const label = /^\d+$/.test(text) ? Number(text) : NaN;
     if (!Number.isSafeInteger(label)) throw new UserError(`shard ${shard}: ${cls.name} holds "${text.slice(0, 40)}", not a class index (an integer from 0)`);
     if (label >= numClasses) throw new UserError(`shard ${shard}: ${cls.name} says label ${label}, but ${classesPath} names only ${numClasses} classes (0–${numClasses - 1}); fix the label or classnames.txt`);
-    return { split, rel: `${rel}/${image.name}`, path: shard, label, origin: `member ${image.name}`, load: () => readTarMember(shard, image) };
+    return { split, rel: `${rel}/${image.name}`, path: shard, label, origin: `member ${image.name}`, load: () => readTarMember(shard, image), containerSha256: sha256 };
   });
 }
 
@@ -103,20 +107,11 @@ async function splitsOf(root: string): Promise<Split[]> {
 
 async function shardCount(root: string, split: Split): Promise<number> {
   const path = join(root, split, 'nshards.txt');
-  const text = await readText(path);
+  const text = await readOptionalTextFile(path, 'webdataset file');
   if (text === undefined) throw new UserError(`${path} is missing; it holds the number of shards in ${join(root, split)} (as CLIP_benchmark's exporter writes it)`);
   const n = Number(text.trim());
   if (!/^\d+$/.test(text.trim()) || n < 1) throw new UserError(`${path}: "${text.trim().slice(0, 40)}" is not a shard count (a whole number from 1)`);
   return n;
-}
-
-async function readText(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new UserError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
 }
 
 /** Lines stripped, blank ones dropped (CLIP_benchmark: `[line.strip() for line in text.splitlines()]`). */

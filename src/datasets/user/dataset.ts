@@ -19,6 +19,7 @@ export interface UserDataset extends Dataset {
 
 export class UserFilesDataset implements UserDataset {
   readonly splits: readonly Split[];
+  readonly validationSplit?: 'val';
   readonly provenance: DatasetProvenance;
   private readonly bySplit = new Map<Split, FingerprintedFile[]>();
   private readonly identities = new Map<Split, string>();
@@ -35,6 +36,8 @@ export class UserFilesDataset implements UserDataset {
     private readonly skipBad: boolean,
     /** Tar shards or parquet files the images were read from: their hashes join every split's identity. */
     readonly containers: readonly ContainerFile[] = [],
+    /** The split the layout names as the probes' validation rows (CoOp's `val` list), when it has rows. */
+    validationSplit?: 'val',
   ) {
     for (const f of files) {
       const list = this.bySplit.get(f.split) ?? [];
@@ -42,6 +45,7 @@ export class UserFilesDataset implements UserDataset {
       this.bySplit.set(f.split, list);
     }
     this.splits = SPLITS.filter((s) => this.bySplit.has(s));
+    if (validationSplit && this.splits.includes(validationSplit)) this.validationSplit = validationSplit;
     // Identity covers what features and labels depend on: file bytes, their order and label
     // indices. Class *names* are left out (as for built-ins): renaming a class changes prompts only.
     for (const s of this.splits) {

@@ -18,6 +18,7 @@ import type { ProgressOptions } from '../../util/progress.ts';
 import { readTemplates } from '../list-files.ts';
 import { readClassesFile, type ClassSpec } from './classes.ts';
 import { pickFormat } from '../formats/index.ts';
+import type { KnownHashes } from '../formats/format.ts';
 import { UserFilesDataset, type UserDataset } from './dataset.ts';
 import { fingerprintFiles } from './listing.ts';
 
@@ -35,6 +36,8 @@ export interface UserDatasetOptions {
   labelColumn?: string;
   /** CoOp's --split-file. */
   splitFile?: string;
+  /** SHA-256s already known for container files (a hub snapshot's, by path in the repository): not hashed again. */
+  knownSha256?: KnownHashes;
   /** Progress of fingerprinting; default: shown only for large datasets. */
   progress?: ProgressOptions;
 }
@@ -45,13 +48,13 @@ export async function openUserDataset(arg: string, opts: UserDatasetOptions = {}
   const classesFile = opts.classesFile ?? (format.sidecars ? await existing(join(abs, 'classes.txt')) : undefined);
   const templatesFile = opts.templatesFile ?? (format.sidecars ? await existing(join(abs, 'templates.json')) : undefined);
   const specs: ClassSpec[] | undefined = classesFile ? await readClassesFile(classesFile) : undefined;
-  const listed = await format.list(abs, specs, classesFile, { imageColumn: opts.imageColumn, labelColumn: opts.labelColumn, splitFile: opts.splitFile });
+  const listed = await format.list(abs, specs, classesFile, { imageColumn: opts.imageColumn, labelColumn: opts.labelColumn, splitFile: opts.splitFile, knownSha256: opts.knownSha256 });
   const templates = templatesFile ? await readTemplates(templatesFile) : (listed.templates ?? DEFAULT_USER_TEMPLATES);
   const skipBad = opts.skipBad ?? false;
   const { files, skipped } = await fingerprintFiles(listed.files, { skipBad, label: path, progress: opts.progress });
   if (files.length === 0) throw new UserError(`${path}: every image was unreadable and skipped; nothing left to evaluate`);
   const name = path.replace(/[\\/]+$/, '') || path;
-  return new UserFilesDataset(name, format.name, abs, listed.classes, templates, files, skipped, skipBad, listed.containers);
+  return new UserFilesDataset(name, format.name, abs, listed.classes, templates, files, skipped, skipBad, listed.containers, listed.validationSplit);
 }
 
 async function existing(path: string): Promise<string | undefined> {

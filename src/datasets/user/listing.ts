@@ -1,6 +1,6 @@
 /**
  * The file list of a user dataset, fingerprinted once at open: every file is read whole, hashed
- * (SHA-256) and its header checked with sharp. Content hashing makes the identity exact (a
+ * (SHA-256; a container's member is covered by its container's hash instead) and its header checked with sharp. Content hashing makes the identity exact (a
  * re-saved or replaced image changes it, a `touch` does not); it costs one read of the data,
  * a few seconds for 10k typical images, paid once per open, nothing cached between runs.
  * With `skipBad` every image is also decoded in full, because a header check cannot see damaged
@@ -25,6 +25,11 @@ export interface ListedFile {
   origin?: string;
   /** The image's bytes when they are not the whole of `path` (a member of a tar shard); default: read `path`. */
   load?: () => Promise<Buffer>;
+  /**
+   * For a member of a container (a tar shard, a parquet file): the container's SHA-256, which already
+   * covers the member's bytes. The member is then not hashed again; this stands as its content hash.
+   */
+  containerSha256?: string;
 }
 
 /** The encoded bytes of a listed image: its own file, or what its container's reader returns. */
@@ -97,5 +102,5 @@ async function fingerprint(file: ListedFile, decodePixels: boolean): Promise<Fin
   }
   const bad = await checkImageBuffer(buf, { pixels: decodePixels });
   if (bad) return { path: file.path, reason: bad };
-  return { ...file, size: buf.length, sha256: sha256(buf) };
+  return { ...file, size: buf.length, sha256: file.containerSha256 ?? sha256(buf) };
 }
