@@ -71,7 +71,7 @@ export const RETRIEVAL_FLAGS = {
   task: { type: 'string', value: '<name>', help: 'classification (default) or retrieval: class prompts rank a labelled set\'s images\n(mAP, P@k, R@k), or captions and images rank each other (a caption .csv/.tsv or a\nKarpathy .json as --dataset; CLIP_benchmark recall@k)' },
   'caption-column': { type: 'string', value: '<name>', help: 'caption CSV: the caption column (default title, as open_clip)' },
   separator: { type: 'string', value: '<c>', help: 'caption CSV: the field separator (default tab, as open_clip; \\t or , or ;)' },
-  split: { type: 'string', value: '<name>', help: 'Karpathy JSON: the split to evaluate (default test)' },
+  split: { type: 'string', value: '<name>', help: 'Karpathy JSON or retrieval webdataset: the split to evaluate (default test)' },
   'image-root': { type: 'string', value: '<dir>', help: 'caption file: the folder image paths are relative to (default its own folder)' },
 } satisfies Flags;
 

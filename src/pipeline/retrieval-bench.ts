@@ -6,7 +6,8 @@
 import { join } from 'node:path';
 import type { ClipModel } from '../model/clip-model.ts';
 import { openDataset } from '../datasets/resolve.ts';
-import { isCaptionFile, openCaptionedSet, type CaptionedSet, type CaptionOptions } from '../datasets/captions.ts';
+import type { CaptionedSet, CaptionOptions } from '../datasets/captions.ts';
+import { openCaptionSource } from '../datasets/caption-sources.ts';
 import type { Dataset } from '../datasets/types.ts';
 import { extractImageFeatures } from '../features/extract.ts';
 import { corruptionShift, NO_SHIFT } from '../features/shift.ts';
@@ -30,12 +31,12 @@ import type { BenchOptions } from './options.ts';
 
 export type RetrievalSet = { kind: 'class'; ds: Dataset; labels: Int32Array; skipped: string[] } | { kind: 'caption'; set: CaptionedSet; skipped: string[] };
 
-/** Opens every --dataset for retrieval before the model loads: caption files by prefix or extension, the rest as labelled sets. */
+/** Opens every --dataset for retrieval before the model loads: caption files and retrieval webdatasets (local or hf:) as captioned sets, the rest as labelled sets. */
 export async function prepareRetrievalSets(opts: BenchOptions, captions: CaptionOptions): Promise<RetrievalSet[]> {
   const out: RetrievalSet[] = [];
   for (const ref of opts.datasets) {
-    if (typeof ref === 'string' && isCaptionFile(ref)) {
-      const set = await openCaptionedSet(ref, { ...captions, skipBad: opts.skipBad });
+    const set = typeof ref === 'string' ? await openCaptionSource(ref, { ...captions, skipBad: opts.skipBad, dataDir: opts.dataDir ?? undefined }) : null;
+    if (set) {
       out.push({ kind: 'caption', set, skipped: set.skipped.map((s) => `${set.name}: skipped unreadable image ${s.path} (${s.reason}) and its captions`) });
       continue;
     }
