@@ -4,6 +4,7 @@ import { compareRetrieval, type RetrievalComparison } from '../compare/retrieval
 import type { StoredRun } from '../compare/stored-run.ts';
 import { writeOutputs } from '../reports/write.ts';
 import { UserError } from '../util/errors.ts';
+import { retrievalLabel } from '../results/retrieval-table.ts';
 import { formatTable, type Io } from './toolkit.ts';
 
 const pts = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(2)}`;
@@ -14,11 +15,11 @@ export async function compareRetrievalRuns(ref: StoredRun | null, cand: StoredRu
   const comparisons: RetrievalComparison[] = [];
   for (const r of ref.results.retrieval ?? []) {
     const c = cand.results.retrieval?.find((x) => x.dataset === r.dataset && x.shift === r.shift);
-    if (!c) throw new UserError(`${cand.flag} ${cand.file} has no retrieval record of ${r.dataset}${r.shift !== 'none' ? ` [${r.shift}]` : ''}; rerun it with the same --dataset and --shift`);
+    if (!c) throw new UserError(`${cand.flag} ${cand.file} has no retrieval record of ${retrievalLabel(r)}; rerun it with the same --dataset and --shift`);
     comparisons.push(compareRetrieval(r, c, { refWhere: `${ref.flag} ${ref.file}`, candWhere: `${cand.flag} ${cand.file}`, maxDrop, seed: ref.results.protocol.bootstrap.seed, resamples }));
   }
   for (const c of comparisons) {
-    io.stdout.write(`\n${c.dataset}${c.shift !== 'none' ? ` [shift: ${c.shift}]` : ''}: ${ref.results.model.name} → ${cand.results.model.name}\n`);
+    io.stdout.write(`\n${retrievalLabel(c)}: ${ref.results.model.name} → ${cand.results.model.name}\n`);
     io.stdout.write(formatTable(['metric', 'reference %', 'candidate %', 'Δ points', '95% CI'], c.deltas.map((d) => [d.metric, (100 * d.reference).toFixed(2), (100 * d.candidate).toFixed(2), pts(d.delta), `[${pts(d.ci[0])}, ${pts(d.ci[1])}]`])));
     for (const t of c.top1Changed) io.stdout.write(`${t.direction}: top-1 changed for ${t.changed} of ${t.queries} queries (${((100 * t.changed) / t.queries).toFixed(2)}%)\n`);
   }

@@ -31,13 +31,11 @@ export interface Combined {
   differences: { field: string; values: { file: string; value: string }[] }[];
 }
 
-const show = (v: unknown) => JSON.stringify(v) ?? 'absent';
+export const show = (v: unknown) => JSON.stringify(v) ?? 'absent';
 
 /** Per run, the comparable fields: protocol fields, then per dataset its identity and templates. */
 function protocolFields(r: BenchResults): Map<string, string> {
-  const out = new Map<string, string>();
-  // Records from before --device ran on the CPU.
-  for (const [k, v] of Object.entries({ device: 'cpu', ...r.protocol })) if (!NOT_PROTOCOL.has(k)) out.set(k, show(v));
+  const out = runProtocolFields(r);
   for (const ds of r.datasets) {
     const d = datasetLabel(ds);
     out.set(`${d}: dataset checksum`, show(ds.provenance.checksum));
@@ -48,15 +46,17 @@ function protocolFields(r: BenchResults): Map<string, string> {
 }
 
 /** Model labels: the name, with file hashes appended only where two different models share a name. */
-function modelLabels(runs: LoadedRun[]): Map<LoadedRun, string> {
+export function modelLabels(runs: LoadedRun[]): Map<LoadedRun, string> {
   const keysByName = new Map<string, Set<string>>();
   for (const { results } of runs) keysByName.set(results.model.name, (keysByName.get(results.model.name) ?? new Set()).add(modelKey(results)));
   return new Map(runs.map((run) => [run, keysByName.get(run.results.model.name)!.size > 1 ? modelKey(run.results) : run.results.model.name]));
 }
 
-export function combineRuns(runs: LoadedRun[], allowMixed: boolean): Combined {
-  const fields = runs.map((r) => protocolFields(r.results));
-  // Reference value of each field: the first run that has it (dataset fields exist only where the dataset does).
+/**
+ * The fields (`fields[i]` holds run i's) whose values differ between runs, each with its value per file; a
+ * UserError naming the first unless `allowMixed`. The reference value of a field is the first run's that has it.
+ */
+export function protocolDifferences(runs: LoadedRun[], fields: Map<string, string>[], allowMixed: boolean): { reference: Map<string, string>; differences: Combined['differences'] } {
   const reference = new Map<string, string>();
   fields.forEach((f) => f.forEach((v, k) => reference.has(k) || reference.set(k, v)));
   const differences: Combined['differences'] = [];
@@ -70,6 +70,20 @@ export function combineRuns(runs: LoadedRun[], allowMixed: boolean): Combined {
       `runs differ in protocol: ${differences.map((d) => d.field).join(', ')} (e.g. ${first.field}: ${first.values.map((v) => `${v.file} ${v.value}`).join(' vs ')}); compare runs made with the same settings, or pass --allow-mixed to combine them with the mixed cells marked`,
     );
   }
+  return { reference, differences };
+}
+
+/** The run-wide protocol fields (not per dataset), as compared between runs. */
+export function runProtocolFields(r: BenchResults): Map<string, string> {
+  const out = new Map<string, string>();
+  // Records from before --device ran on the CPU.
+  for (const [k, v] of Object.entries({ device: 'cpu', ...r.protocol })) if (!NOT_PROTOCOL.has(k)) out.set(k, show(v));
+  return out;
+}
+
+export function combineRuns(runs: LoadedRun[], allowMixed: boolean): Combined {
+  const fields = runs.map((r) => protocolFields(r.results));
+  const { reference, differences } = protocolDifferences(runs, fields, allowMixed);
   const labels = modelLabels(runs);
   const cells: Cell[] = [];
   const seen = new Map<string, string>();
