@@ -218,6 +218,13 @@ export function benchArgsFrom(v: FlagValues<typeof BENCH_FLAGS>, positionals: st
   };
 }
 
+/** `--separator`: one character; `\\t` or `tab` for a tab. Undefined when not given. */
+export function separatorFlag(value: string | undefined): string | undefined {
+  const sep = value === '\\t' || value === 'tab' ? '\t' : value;
+  if (sep !== undefined && sep.length !== 1) throw new UserError(`--separator "${value}": give one character (\\t or tab for a tab)`);
+  return sep;
+}
+
 function retrievalArgs(v: FlagValues<typeof BENCH_FLAGS>): Pick<BenchArgs, 'task' | 'captions'> {
   const task = choiceFlag(v.task, '--task', ['classification', 'retrieval'] as const) ?? 'classification';
   const captionFlags = (['caption-column', 'separator', 'split', 'image-root'] as const).filter((f) => v[f] !== undefined);
@@ -227,9 +234,7 @@ function retrievalArgs(v: FlagValues<typeof BENCH_FLAGS>): Pick<BenchArgs, 'task
     if (other) throw new UserError(`--shift ${other}: --task retrieval scores corruptions of its own test images only (e.g. --shift gaussian_noise:3 or corruptions), not other datasets or released files`);
     if (v.shots !== undefined) throw new UserError(`--shots trains linear probes, which --task retrieval does not; drop --shots`);
   }
-  const sep = v.separator === undefined ? undefined : v.separator === '\\t' || v.separator === 'tab' ? '\t' : v.separator;
-  if (sep !== undefined && sep.length !== 1) throw new UserError(`--separator "${v.separator}": give one character (\\t or tab for a tab)`);
-  return { task, captions: { imageColumn: v['image-column'], captionColumn: v['caption-column'], separator: sep, split: v.split, imageRoot: v['image-root'] } };
+  return { task, captions: { imageColumn: v['image-column'], captionColumn: v['caption-column'], separator: separatorFlag(v.separator), split: v.split, imageRoot: v['image-root'] } };
 }
 
 export function parseBenchArgs(argv: string[]): BenchArgs {

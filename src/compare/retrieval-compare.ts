@@ -6,6 +6,7 @@
 import type { RetrievalRecord } from '../results/schema.ts';
 import { unpackArray } from '../results/packed.ts';
 import { pairedDeltaCI } from '../evaluation/paired.ts';
+import { hitsAtK } from '../evaluation/retrieval.ts';
 import { deriveSeed } from '../util/rng.ts';
 import { UserError } from '../util/errors.ts';
 
@@ -42,8 +43,8 @@ export function compareRetrieval(ref: RetrievalRecord, cand: RetrievalRecord, op
   const deltas: RetrievalDelta[] = [];
   for (const [dir, ra, rb] of [['image_retrieval', a.imageRanks, b.imageRanks], ['text_retrieval', a.textRanks, b.textRanks]] as const)
     for (const k of ref.ks) {
-      const ha = Uint8Array.from(ra, (r) => (r <= k ? 1 : 0));
-      const hb = Uint8Array.from(rb, (r) => (r <= k ? 1 : 0));
+      const ha = hitsAtK(ra, k);
+      const hb = hitsAtK(rb, k);
       const p = pairedDeltaCI(new Uint8Array(ha.length).fill(1), ha, hb, deriveSeed(opts.seed, `${ref.dataset}/${ref.shift}/${dir}@${k}`), opts.resamples);
       const name = `${dir}_recall@${k}`;
       deltas.push({ metric: name, reference: ref.metrics[name].mean, candidate: cand.metrics[name].mean, delta: p.delta, ci: p.ci });

@@ -7,7 +7,7 @@
  * every class's values in one pass over that class's ranking.
  */
 import type { Estimate } from '../results/schema.ts';
-import { quantileSorted } from './statistics.ts';
+import { percentileEstimate } from './statistics.ts';
 import { Rng } from '../util/rng.ts';
 
 export const DEFAULT_CLASS_KS = [1, 5, 10, 50, 100] as const;
@@ -78,12 +78,6 @@ const meanFinite = (xs: number[]) => {
   return f.length ? f.reduce((a, b) => a + b, 0) / f.length : NaN;
 };
 
-function estimate(full: number, stats: number[], level: number): Estimate {
-  const s = Float64Array.from(stats.filter(Number.isFinite)).sort();
-  const alpha = 1 - level;
-  return { mean: full, std: 0, ci: [quantileSorted(s, alpha / 2), quantileSorted(s, 1 - alpha / 2)] };
-}
-
 /** Class retrieval from zero-shot scores [n, K] (any monotone function of the cosine) and labels [n]. */
 export function classRetrieval(scores: Float32Array, labels: Int32Array, numClasses: number, opts: { ks?: readonly number[]; seed: number; resamples: number; keepTop?: number; level?: number }): ClassRetrievalResult {
   const n = labels.length;
@@ -122,14 +116,14 @@ export function classRetrieval(scores: Float32Array, labels: Int32Array, numClas
     ks,
     relevant,
     perClass: full.map((v, c) => ({
-      ap: estimate(v.ap, boot.ap[c], level),
-      precisionAt: ks.map((_, x) => estimate(v.precisionAt[x], boot.p[c][x], level)),
-      recallAt: ks.map((_, x) => estimate(v.recallAt[x], boot.r[c][x], level)),
+      ap: percentileEstimate(v.ap, boot.ap[c], level),
+      precisionAt: ks.map((_, x) => percentileEstimate(v.precisionAt[x], boot.p[c][x], level)),
+      recallAt: ks.map((_, x) => percentileEstimate(v.recallAt[x], boot.r[c][x], level)),
     })),
     overall: {
-      map: estimate(meanFinite(full.map((v) => v.ap)), bootAll.map, level),
-      precisionAt: ks.map((_, x) => estimate(meanFinite(full.map((v) => v.precisionAt[x])), bootAll.p[x], level)),
-      recallAt: ks.map((_, x) => estimate(meanFinite(full.map((v) => v.recallAt[x])), bootAll.r[x], level)),
+      map: percentileEstimate(meanFinite(full.map((v) => v.ap)), bootAll.map, level),
+      precisionAt: ks.map((_, x) => percentileEstimate(meanFinite(full.map((v) => v.precisionAt[x])), bootAll.p[x], level)),
+      recallAt: ks.map((_, x) => percentileEstimate(meanFinite(full.map((v) => v.recallAt[x])), bootAll.r[x], level)),
     },
     top: orders.map((o) => o.slice(0, keep)),
   };
