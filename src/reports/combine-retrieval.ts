@@ -5,7 +5,7 @@
 import type { BenchResults, RetrievalRecord } from '../results/schema.ts';
 import { retrievalLabel } from '../results/retrieval-table.ts';
 import { UserError } from '../util/errors.ts';
-import { modelLabels, protocolDifferences, runProtocolFields, show, type Combined } from './combine.ts';
+import { groupCells, runProtocolFields, show, type Combined } from './combine.ts';
 import type { LoadedRun } from './load.ts';
 
 export interface RetrievalCell {
@@ -44,22 +44,7 @@ function retrievalFields(r: BenchResults): Map<string, string> {
 export function combineRetrievalRuns(runs: LoadedRun[], allowMixed: boolean): CombinedRetrieval {
   const other = runs.find((r) => !isRetrievalRun(r.results));
   if (other) throw new UserError(`${other.file} is a classification run and ${runs.find((r) => isRetrievalRun(r.results))!.file} a --task retrieval run: report combines runs of one task; make one report for each`);
-  const fields = runs.map((r) => retrievalFields(r.results));
-  const { reference, differences } = protocolDifferences(runs, fields, allowMixed);
-  const labels = modelLabels(runs);
-  const cells: RetrievalCell[] = [];
-  const seen = new Map<string, string>();
-  for (const [i, run] of runs.entries()) {
-    const model = labels.get(run)!;
-    for (const rec of run.results.retrieval ?? []) {
-      const d = retrievalLabel(rec);
-      const key = `${model}\u0000${d}`;
-      if (seen.has(key)) throw new UserError(`${run.file} and ${seen.get(key)} both hold ${model} on ${d}; pass only one of them`);
-      seen.set(key, run.file);
-      const mixed = differences.map((x) => x.field).filter((f) => (!f.includes(': ') || f.startsWith(`${d}: `)) && fields[i].get(f) !== reference.get(f));
-      cells.push({ run, model, rec, mixed });
-    }
-  }
+  const { cells, differences } = groupCells(runs, runs.map((r) => retrievalFields(r.results)), allowMixed, (r) => r.retrieval ?? [], retrievalLabel);
   const uniq = (xs: string[]) => [...new Set(xs)];
   return { runs, models: uniq(cells.map((c) => c.model)), sets: uniq(cells.map((c) => retrievalLabel(c.rec))), cells, differences };
 }

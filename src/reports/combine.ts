@@ -46,7 +46,7 @@ function protocolFields(r: BenchResults): Map<string, string> {
 }
 
 /** Model labels: the name, with file hashes appended only where two different models share a name. */
-export function modelLabels(runs: LoadedRun[]): Map<LoadedRun, string> {
+function modelLabels(runs: LoadedRun[]): Map<LoadedRun, string> {
   const keysByName = new Map<string, Set<string>>();
   for (const { results } of runs) keysByName.set(results.model.name, (keysByName.get(results.model.name) ?? new Set()).add(modelKey(results)));
   return new Map(runs.map((run) => [run, keysByName.get(run.results.model.name)!.size > 1 ? modelKey(run.results) : run.results.model.name]));
@@ -56,7 +56,7 @@ export function modelLabels(runs: LoadedRun[]): Map<LoadedRun, string> {
  * The fields (`fields[i]` holds run i's) whose values differ between runs, each with its value per file; a
  * UserError naming the first unless `allowMixed`. The reference value of a field is the first run's that has it.
  */
-export function protocolDifferences(runs: LoadedRun[], fields: Map<string, string>[], allowMixed: boolean): { reference: Map<string, string>; differences: Combined['differences'] } {
+function protocolDifferences(runs: LoadedRun[], fields: Map<string, string>[], allowMixed: boolean): { reference: Map<string, string>; differences: Combined['differences'] } {
   const reference = new Map<string, string>();
   fields.forEach((f) => f.forEach((v, k) => reference.has(k) || reference.set(k, v)));
   const differences: Combined['differences'] = [];
@@ -81,25 +81,34 @@ export function runProtocolFields(r: BenchResults): Map<string, string> {
   return out;
 }
 
-export function combineRuns(runs: LoadedRun[], allowMixed: boolean): Combined {
-  const fields = runs.map((r) => protocolFields(r.results));
+/**
+ * Runs' records grouped by model label and record label (a dataset, with its shift), each with the protocol
+ * fields in which its run differs from the reference; the same model on the same record twice is an error.
+ */
+export function groupCells<R>(runs: LoadedRun[], fields: Map<string, string>[], allowMixed: boolean, recordsOf: (r: BenchResults) => R[], labelOf: (rec: R) => string) {
   const { reference, differences } = protocolDifferences(runs, fields, allowMixed);
   const labels = modelLabels(runs);
-  const cells: Cell[] = [];
+  const cells: { run: LoadedRun; model: string; rec: R; mixed: string[] }[] = [];
   const seen = new Map<string, string>();
   for (const [i, run] of runs.entries()) {
     const model = labels.get(run)!;
-    for (const ds of run.results.datasets) {
-      const key = `${model}\u0000${datasetLabel(ds)}`;
-      if (seen.has(key)) throw new UserError(`${run.file} and ${seen.get(key)} both hold ${model} on ${datasetLabel(ds)}; pass only one of them`);
+    for (const rec of recordsOf(run.results)) {
+      const d = labelOf(rec);
+      const key = `${model}\u0000${d}`;
+      if (seen.has(key)) throw new UserError(`${run.file} and ${seen.get(key)} both hold ${model} on ${d}; pass only one of them`);
       seen.set(key, run.file);
-      const d = datasetLabel(ds);
       const mixed = differences.map((x) => x.field).filter((f) => (!f.includes(': ') || f.startsWith(`${d}: `)) && fields[i].get(f) !== reference.get(f));
-      cells.push({ run, model, ds, mixed });
+      cells.push({ run, model, rec, mixed });
     }
   }
+  return { cells, differences };
+}
+
+export function combineRuns(runs: LoadedRun[], allowMixed: boolean): Combined {
+  const g = groupCells(runs, runs.map((r) => protocolFields(r.results)), allowMixed, (r) => r.datasets, datasetLabel);
+  const cells: Cell[] = g.cells.map(({ run, model, rec, mixed }) => ({ run, model, ds: rec, mixed }));
   const uniq = (xs: string[]) => [...new Set(xs)];
-  return { runs, models: uniq(cells.map((c) => c.model)), datasets: uniq(cells.filter((c) => c.ds.shift === 'none').map((c) => datasetLabel(c.ds))), cells, differences };
+  return { runs, models: uniq(cells.map((c) => c.model)), datasets: uniq(cells.filter((c) => c.ds.shift === 'none').map((c) => datasetLabel(c.ds))), cells, differences: g.differences };
 }
 
 /** A method column: zero-shot, or a probe at k shots. */

@@ -8,6 +8,7 @@ import { retrievalLabel } from '../results/retrieval-table.ts';
 import { plural } from '../util/plural.ts';
 import { recordCurves, renderApBars, renderRecallCurves } from './charts/retrieval-charts.ts';
 import { retrievalCellAt, type CombinedRetrieval } from './combine-retrieval.ts';
+import { reportFiles } from './combined-report.ts';
 import { toCsv } from './csv.ts';
 import { code, esc, figures, page, table } from './html/page.ts';
 import type { Plot } from './plot.ts';
@@ -94,17 +95,11 @@ function markdown(c: CombinedRetrieval): string {
   return out.join('\n');
 }
 
+function csvFiles(c: CombinedRetrieval): OutputFile[] {
+  const rows = c.runs.flatMap((run) => retrievalRecords(run.results).map((row) => ({ ...row, model: c.cells.find((x) => x.run === run)?.model ?? row.model, source: run.file })));
+  return [['combined-retrieval.csv', toCsv([...RETRIEVAL_COLUMNS, 'source'], rows)]];
+}
+
 export function combinedRetrievalFiles(c: CombinedRetrieval, formats: readonly Format[]): OutputFile[] {
-  const files: OutputFile[] = [];
-  if (formats.includes('csv')) {
-    const rows = c.runs.flatMap((run) => retrievalRecords(run.results).map((row) => ({ ...row, model: c.cells.find((x) => x.run === run)?.model ?? row.model, source: run.file })));
-    files.push(['combined-retrieval.csv', toCsv([...RETRIEVAL_COLUMNS, 'source'], rows)]);
-  }
-  if (formats.includes('md')) files.push(['report.md', markdown(c)]);
-  if (formats.includes('png') || formats.includes('html')) {
-    const plots = combinedRetrievalPlots(c);
-    if (formats.includes('png')) for (const p of plots) files.push([`plots/${p.file}`, p.png]);
-    if (formats.includes('html')) files.push(['report.html', html(c, plots)]);
-  }
-  return files;
+  return reportFiles(formats, { csv: () => csvFiles(c), md: () => markdown(c), plots: () => combinedRetrievalPlots(c), html: (plots) => html(c, plots) });
 }

@@ -1,15 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import sharp from 'sharp';
 import { main as benchMain } from '../../src/cli/bench.ts';
 import { main as compareMain } from '../../src/cli/compare.ts';
 import type { BenchResults } from '../../src/results/schema.ts';
 import { decodeNpy } from '../../src/util/npy.ts';
 import { writeTinyExport } from '../helpers/tiny-exports.ts';
 import { runMain } from './capture.ts';
-import { writeTinyFolder } from './fixtures.ts';
+import { writeCaptionedImages, writeTinyFolder } from './fixtures.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'cb-compare-retrieval-'));
 const [modelA, modelB] = [join(work, 'tiny-a'), join(work, 'tiny-b')];
@@ -21,11 +20,7 @@ const common = ['--bootstrap', '50', '--no-cache'];
 beforeAll(async () => {
   await writeTinyExport(modelA, { layout: 'transformers.js', imageSize: 32, dim: 8 });
   await writeTinyExport(modelB, { layout: 'transformers.js', imageSize: 32, dim: 8, seed: 2 });
-  const pics = join(work, 'pics');
-  mkdirSync(pics, { recursive: true });
-  for (const [i, c] of COLOURS.entries()) await sharp(Buffer.from(Array.from({ length: 16 * 16 * 3 }, (_, p) => (p * (i + 2) * 11) % 256)), { raw: { width: 16, height: 16, channels: 3 } }).png().toFile(join(pics, `${c}.png`));
-  captions = join(pics, 'captions.tsv');
-  writeFileSync(captions, ['filepath\ttitle', ...COLOURS.flatMap((c) => [`${c}.png\ta ${c} square`, `${c}.png\tsomething ${c}`])].join('\n') + '\n');
+  captions = await writeCaptionedImages(join(work, 'pics'), COLOURS);
   folder = await writeTinyFolder(join(work, 'photos'));
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));

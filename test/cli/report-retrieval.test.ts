@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import sharp from 'sharp';
 import { parse } from 'csv-parse/sync';
 import { main as benchMain } from '../../src/cli/bench.ts';
 import { main as reportMain } from '../../src/cli/report.ts';
@@ -10,7 +9,7 @@ import type { BenchResults } from '../../src/results/schema.ts';
 import { slug } from '../../src/reports/select.ts';
 import { writeTinyExport } from '../helpers/tiny-exports.ts';
 import { runMain } from './capture.ts';
-import { writeTinyFolder } from './fixtures.ts';
+import { writeCaptionedImages, writeTinyFolder } from './fixtures.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'cb-report-retrieval-'));
 const models = [join(work, 'tiny-a'), join(work, 'tiny-b')];
@@ -22,11 +21,7 @@ let folder: string;
 beforeAll(async () => {
   await writeTinyExport(models[0], { layout: 'transformers.js', imageSize: 32, dim: 8 });
   await writeTinyExport(models[1], { layout: 'transformers.js', imageSize: 32, dim: 8, seed: 2 });
-  const pics = join(work, 'pics');
-  mkdirSync(pics, { recursive: true });
-  for (const [i, c] of COLOURS.entries()) await sharp(Buffer.from(Array.from({ length: 16 * 16 * 3 }, (_, p) => (p * (i + 3) * 7) % 256)), { raw: { width: 16, height: 16, channels: 3 } }).png().toFile(join(pics, `${c}.png`));
-  captions = join(pics, 'captions.tsv');
-  writeFileSync(captions, ['filepath\ttitle', ...COLOURS.flatMap((c) => [`${c}.png\ta ${c} square`, `${c}.png\tsomething ${c}`])].join('\n') + '\n');
+  captions = await writeCaptionedImages(join(work, 'pics'), COLOURS);
   folder = await writeTinyFolder(join(work, 'photos'));
   for (const [i, m] of models.entries()) {
     const r = await runMain(benchMain, ['--task', 'retrieval', '--dataset', captions, '--dataset', folder, '--model', m, '--bootstrap', '50', '--no-cache', '--out', runs[i]]);
