@@ -130,6 +130,8 @@ async function compare(v: Record<string, string | string[] | boolean | undefined
   if (task === 'retrieval') {
     const unsupported = (['baseline', 'save-baseline', 'shots', 'seeds'] as const).find((f) => str(f) !== undefined);
     if (unsupported) throw new UserError(`--${unsupported} goes with classification; compare --task retrieval takes two models (run live) or two stored --task retrieval runs`);
+    const natural = shiftItems.find(isNaturalShiftItem);
+    if (natural) throw new UserError(`--shift ${natural}: --task retrieval scores corruptions of its own test images only (e.g. --shift gaussian_noise:3), not other datasets`);
     if (stored.length) return compareRetrievalRuns(refRun, candRun, gates.maxDrop ?? 0, intFlag(str('bootstrap'), '--bootstrap', 1000, 1, 100_000), out, io);
   }
   // A stored run fixes the protocol: flags left out are taken from it, flags given must agree with it.

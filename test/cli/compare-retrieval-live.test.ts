@@ -95,9 +95,11 @@ describe('compare --task retrieval with two exports run live', () => {
     expect(strict.out.trim().split('\n').at(-1)).toMatch(dropped ? /^FAIL: .* points < −0/ : /^PASS/);
   });
 
-  it('--shots or --baseline with --task retrieval is one error line, exit 2', async () => {
+  it('--shots, or a natural --shift, with --task retrieval is one error line, exit 2', async () => {
     const r = await compare(modelA, modelB, 'bad', ['--shots', '4']);
     expect(r.code).toBe(2);
     expect(r.err).toBe('error: --shots goes with classification; compare --task retrieval takes two models (run live) or two stored --task retrieval runs\n');
+    const natural = await compare(modelA, modelB, 'bad2', ['--shift', 'quickdraw']);
+    expect(natural.err).toBe('error: --shift quickdraw: --task retrieval scores corruptions of its own test images only (e.g. --shift gaussian_noise:3), not other datasets\n');
   });
 });
