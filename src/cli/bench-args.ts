@@ -71,7 +71,7 @@ export const RETRIEVAL_FLAGS = {
   task: { type: 'string', value: '<name>', help: 'classification (default) or retrieval: class prompts rank a labelled set\'s images\n(mAP, P@k, R@k), or captions and images rank each other (a caption .csv/.tsv or a\nKarpathy .json as --dataset; CLIP_benchmark recall@k)' },
   'caption-column': { type: 'string', value: '<name>', help: 'caption CSV: the caption column (default title, as open_clip)' },
   separator: { type: 'string', value: '<c>', help: 'caption CSV: the field separator (default tab, as open_clip; \\t or , or ;)' },
-  split: { type: 'string', value: '<name>', help: 'Karpathy JSON: the split to evaluate (default test)' },
+  split: { type: 'string', value: '<name>', help: 'Karpathy JSON or retrieval webdataset: the split to evaluate (default test)' },
   'image-root': { type: 'string', value: '<dir>', help: 'caption file: the folder image paths are relative to (default its own folder)' },
 } satisfies Flags;
 
@@ -218,6 +218,13 @@ export function benchArgsFrom(v: FlagValues<typeof BENCH_FLAGS>, positionals: st
   };
 }
 
+/** `--separator`: one character; `\\t` or `tab` for a tab. Undefined when not given. */
+export function separatorFlag(value: string | undefined): string | undefined {
+  const sep = value === '\\t' || value === 'tab' ? '\t' : value;
+  if (sep !== undefined && sep.length !== 1) throw new UserError(`--separator "${value}": give one character (\\t or tab for a tab)`);
+  return sep;
+}
+
 function retrievalArgs(v: FlagValues<typeof BENCH_FLAGS>): Pick<BenchArgs, 'task' | 'captions'> {
   const task = choiceFlag(v.task, '--task', ['classification', 'retrieval'] as const) ?? 'classification';
   const captionFlags = (['caption-column', 'separator', 'split', 'image-root'] as const).filter((f) => v[f] !== undefined);
@@ -227,9 +234,7 @@ function retrievalArgs(v: FlagValues<typeof BENCH_FLAGS>): Pick<BenchArgs, 'task
     if (other) throw new UserError(`--shift ${other}: --task retrieval scores corruptions of its own test images only (e.g. --shift gaussian_noise:3 or corruptions), not other datasets or released files`);
     if (v.shots !== undefined) throw new UserError(`--shots trains linear probes, which --task retrieval does not; drop --shots`);
   }
-  const sep = v.separator === undefined ? undefined : v.separator === '\\t' || v.separator === 'tab' ? '\t' : v.separator;
-  if (sep !== undefined && sep.length !== 1) throw new UserError(`--separator "${v.separator}": give one character (\\t or tab for a tab)`);
-  return { task, captions: { imageColumn: v['image-column'], captionColumn: v['caption-column'], separator: sep, split: v.split, imageRoot: v['image-root'] } };
+  return { task, captions: { imageColumn: v['image-column'], captionColumn: v['caption-column'], separator: separatorFlag(v.separator), split: v.split, imageRoot: v['image-root'] } };
 }
 
 export function parseBenchArgs(argv: string[]): BenchArgs {

@@ -17,7 +17,7 @@ import { isNaturalShiftItem } from '../datasets/natural-shifts.ts';
 import { BASELINE_SCHEMA, BASELINE_VERSION, baselineDataset, baselineMismatches, embeddingRows, readBaseline, takeRows, testSetName, testSetsFromBaseline, type Baseline, type BaselineDataset } from '../compare/baseline.ts';
 import { checkGateRanges, evaluateGates, GATE_PRESETS, verdictLine, type Gates } from '../compare/gates.ts';
 import { renderCompareMarkdown } from '../compare/markdown.ts';
-import { compareRetrievalRuns } from './compare-retrieval.ts';
+import { compareRetrievalLive, compareRetrievalRuns } from './compare-retrieval.ts';
 import { writeCompareReport } from '../reports/compare-report.ts';
 import { recordEnvironment } from '../results/environment.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
@@ -36,6 +36,7 @@ const FLAGS = {
   'reference-variant': { type: 'string', value: '<v>', help: 'variant of the reference: fp32, quantized or fp16' },
   'candidate-variant': { type: 'string', value: '<v>', help: 'variant of the candidate: fp32, quantized or fp16' },
   dataset: { type: 'string', multiple: true, value: '<name|path>', help: 'dataset(s) to compare on; repeat or comma-separate' },
+  task: { type: 'string', value: '<t>', help: 'classification (default) or retrieval: recall@k (captions) or mAP and P@k (labelled sets) drop gates' },
   limit: { type: 'string', value: '<n>', help: 'a seeded subset of n test images (the same rows for both)' },
   shots: { type: 'string', value: '<list>', help: 'also compare k-shot probes (same draws, same C grid), e.g. 4,16' },
   seeds: { type: 'string', value: '<n>', help: 'probe seeds (default 1)' },
@@ -125,7 +126,14 @@ async function compare(v: Record<string, string | string[] | boolean | undefined
   const refRun = refFile ? await readStoredRun('--reference', refFile) : null;
   const candRun = candFile ? await readStoredRun('--candidate', candFile) : null;
   const stored = [refRun, candRun].filter((r): r is StoredRun => r !== null);
-  if (stored.some((r) => r.results.task === 'retrieval')) return compareRetrievalRuns(refRun, candRun, gates.maxDrop ?? 0, intFlag(str('bootstrap'), '--bootstrap', 1000, 1, 100_000), out, io);
+  const task = choiceFlag(str('task'), '--task', ['classification', 'retrieval'] as const) ?? (stored.some((r) => r.results.task === 'retrieval') ? 'retrieval' : 'classification');
+  if (task === 'retrieval') {
+    const unsupported = (['baseline', 'save-baseline', 'shots', 'seeds'] as const).find((f) => str(f) !== undefined);
+    if (unsupported) throw new UserError(`--${unsupported} goes with classification; compare --task retrieval takes two models (run live) or two stored --task retrieval runs`);
+    const natural = shiftItems.find(isNaturalShiftItem);
+    if (natural) throw new UserError(`--shift ${natural}: --task retrieval scores corruptions of its own test images only (e.g. --shift gaussian_noise:3), not other datasets`);
+    if (stored.length) return compareRetrievalRuns(refRun, candRun, gates.maxDrop ?? 0, intFlag(str('bootstrap'), '--bootstrap', 1000, 1, 100_000), out, io);
+  }
   // A stored run fixes the protocol: flags left out are taken from it, flags given must agree with it.
   const first = stored[0]?.results;
   const limit = str('limit') ? intFlag(str('limit'), '--limit', 0) : first ? first.protocol.limit : null;
@@ -147,6 +155,11 @@ async function compare(v: Record<string, string | string[] | boolean | undefined
     source: null, skipBad: false, bootstrapResamples: intFlag(str('bootstrap'), '--bootstrap', 1000, 1, 100_000), zeroShot: true, argv: ['npm', 'run', 'compare', '--', ...argv],
     stderr: io.stderr, signal: io.signal, shift: shiftItems.length ? shiftItems.join(',') : null, shiftSeed,
   };
+  if (task === 'retrieval') {
+    const sides = { reference: str('reference')!, candidate: str('candidate')! };
+    const openSide = (side: 'reference' | 'candidate') => openModel(sides[side], { threads, device, variant: variantFlag(str(`${side}-variant`)), progress: { stream: io.stderr } });
+    return compareRetrievalLive(opts, sides, openSide, gates.maxDrop ?? 0, out, io);
+  }
   const reference: Side = refRun ? { kind: 'run', spec: str('reference')!, run: refRun } : baseline ? { kind: 'baseline', spec: str('baseline')!, baseline } : { kind: 'model', spec: str('reference')! };
   const candidate: Side | null = candRun ? { kind: 'run', spec: str('candidate')!, run: candRun } : str('candidate') ? { kind: 'model', spec: str('candidate')! } : null;
   const live = [reference, candidate].some((s) => s?.kind === 'model');
@@ -274,7 +287,7 @@ export const main = singleCommandMain(
     summary: 'compare two exports on identical rows; exit 1 when a gate fails',
     usage: '--reference <model> --candidate <model> --dataset <name|path> [options]',
     description:
-      'Runs both exports on the same test rows (and the same k-shot draws with --shots) and reports Δ top-1 with a paired\nbootstrap CI, McNemar\'s test, agreement, negative and positive flips, per-class Δ, top-5 overlap, embedding cosine\nand SQNR. A side given as a bench run (results.json or its directory) uses the outcomes stored in it instead.\nExit 0: every gate passed; 1: a gate failed; 2: could not run. The last line printed is the verdict.',
+      'Runs both exports on the same test rows (and the same k-shot draws with --shots) and reports Δ top-1 with a paired\nbootstrap CI, McNemar\'s test, agreement, negative and positive flips, per-class Δ, top-5 overlap, embedding cosine\nand SQNR. A side given as a bench run (results.json or its directory) uses the outcomes stored in it instead.\n--task retrieval runs both exports\' retrieval (bench --task retrieval) and gates on the recall@k (captions) or mAP and\nprecision@k (labelled sets) drop with a paired CI, listing how many queries\' top-1 changed.\nExit 0: every gate passed; 1: a gate failed; 2: could not run. The last line printed is the verdict.',
     flags: FLAGS,
     examples: [
       `${PROG} --reference models/demo-clip --candidate models/demo-clip --candidate-variant fp16 --dataset cifar10 --limit 2000`,
@@ -283,6 +296,8 @@ export const main = singleCommandMain(
       `${PROG} --baseline baseline.json --candidate ./new-export --dataset cifar10 --limit 2000`,
       `${PROG} --reference reports/<fp32-run> --candidate reports/<fp16-run>   # two bench runs: no model runs`,
       `${PROG} --reference models/demo-clip --candidate ./new-export --dataset cifar10 --shift quickdraw`,
+      `${PROG} --reference clip-vit-b32 --candidate clip-vit-b32-int8 --dataset captions.tsv --task retrieval --preset int8`,
+      `${PROG} --reference models/demo-clip --candidate ./new-export --dataset cifar10 --task retrieval --limit 2000`,
     ],
     run: ({ values, argv, io }) => compare(values as Record<string, string | string[] | boolean | undefined>, argv, io),
   }),

@@ -9,7 +9,7 @@ import { toCsv } from '../reports/csv.ts';
 import { writeOutputs, type OutputFile } from '../reports/write.ts';
 import { UserError } from '../util/errors.ts';
 import { PROJECT_ROOT, resolveFeatureCacheDir } from '../util/paths.ts';
-import { STORAGE_FLAGS } from './bench-args.ts';
+import { separatorFlag, STORAGE_FLAGS } from './bench-args.ts';
 import { MODEL_FLAGS, VARIANT_FLAG, variantFlag } from './model-flags.ts';
 import { checkOutputDir } from './output-paths.ts';
 import { readPairs, readPrompts } from './rank-inputs.ts';
@@ -62,7 +62,7 @@ async function rank(v: Values, io: Io): Promise<number> {
   const m = mode(v);
   const top = intFlag(v.top, '--top', 32, 1, 100_000);
   const convention = choiceFlag(v.convention, '--convention', ['clipscore', 'torchmetrics'] as const) ?? 'clipscore';
-  const sep = v.separator === undefined ? ',' : v.separator === '\\t' || v.separator === 'tab' ? '\t' : v.separator;
+  const sep = separatorFlag(v.separator) ?? ',';
   const resamples = intFlag(v.bootstrap, '--bootstrap', 1000, 1, 100_000);
   const runId = newRunId();
   const outDir = resolve(v.out ?? join(PROJECT_ROOT, 'reports', `rank-${runId}`));

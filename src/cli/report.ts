@@ -4,6 +4,8 @@ import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { combineRuns, leaderboard, methodLabel, methods, type Combined } from '../reports/combine.ts';
 import { combinedReportFiles } from '../reports/combined-report.ts';
+import { combineRetrievalRuns, isRetrievalRun } from '../reports/combine-retrieval.ts';
+import { combinedRetrievalFiles, setTable } from '../reports/combined-retrieval-report.ts';
 import { readCompareRecord, rerenderedCompareFiles } from '../reports/compare-report.ts';
 import { loadRuns } from '../reports/load.ts';
 import { pct } from '../reports/style.ts';
@@ -59,6 +61,8 @@ export const reportCommand = defineCommand({
 directories) without recomputing: combined.csv and combined-per-seed.csv, a model × dataset table with
 mean top-1 and mean rank per method, few-shot curves overlaid per dataset (one colour per model), a
 comparison with the first model when there are several, report.html (self-contained) and report.md.
+--task retrieval runs combine the same way: combined-retrieval.csv, a model × metric table per test set,
+recall@k curves overlaid and, for class retrieval, AP per class with one bar per model.
 Runs must share their protocol (seeds, C grid, solver, bootstrap, limit, dataset identity, templates).
 Given one compare.json (npm run compare), re-renders its compare.md, plots and compare.html, beside it
 or into --out.`,
@@ -72,6 +76,7 @@ or into --out.`,
     `${PROG} reports/20261129T104532-f6dab8 reports/20261129T104554-f28b52 --out reports/compare`,
     `${PROG} reports --out /tmp/all-runs --format html,csv`,
     `${PROG} a/results.json b/results.json --out cmp --allow-mixed`,
+    `${PROG} reports/retrieval-a reports/retrieval-b --out reports/retrieval-compare`,
     `${PROG} reports/compare-20261129T104532-f6dab8/compare.json`,
   ],
   async run({ values, positionals, io }) {
@@ -89,9 +94,18 @@ or into --out.`,
     const formats = parseFormats(values.format);
     checkOutputDir({ flag: '--out', path: values.out, mustBeEmpty: true, force: values.force });
     const runs = await loadRuns(positionals);
-    // schema v3: retrieval runs have no classification records to combine (issue 21: not yet).
-    const retrieval = runs.find((r) => r.results.task === 'retrieval' || (r.results.retrieval?.length ?? 0) > 0);
-    if (retrieval) throw new UserError(`${retrieval.file} is a --task retrieval run: report does not combine retrieval runs yet; its report.html, retrieval.csv and plots are written beside its results.json by bench`);
+    if (runs.some((r) => isRetrievalRun(r.results))) {
+      const c = combineRetrievalRuns(runs, values['allow-mixed'] === true);
+      const files = combinedRetrievalFiles(c, formats);
+      await writeReport(resolve(values.out), files);
+      for (const set of c.sets) {
+        const t = setTable(c, set);
+        io.stdout.write(`${set}\n${formatTable(t.header, t.rows)}`);
+      }
+      if (c.differences.length) io.stdout.write(`mixed protocols (marked †): ${c.differences.map((d) => d.field).join(', ')}\n`);
+      io.stdout.write(`wrote ${plural(files.length, 'file')} to ${values.out}\n`);
+      return;
+    }
     const combined = combineRuns(runs, values['allow-mixed'] === true);
     const files = combinedReportFiles(combined, formats);
     const out = resolve(values.out);

@@ -1,11 +1,15 @@
 /**
- * Two caption-retrieval runs on the same captions and images (issue 21's retrieval gates): per direction and
- * k, recall@k of each with the paired Δ (candidate − reference) and its bootstrap CI over queries, and the
- * queries whose top-1 changed. Read from the per-query outcomes a --task retrieval run stores.
+ * Two exports' retrieval on the same test set (issue 21's retrieval gates). Caption retrieval: per direction
+ * and k, recall@k of each with the paired Δ (candidate − reference) and its bootstrap CI over queries, and the
+ * queries whose top-1 changed, read from the per-query outcomes a --task retrieval run stores. Class
+ * retrieval (both exports run live): mAP, P@k and R@k with a paired bootstrap over test images, and the class
+ * queries whose top-1 image changed; the gate covers mAP and precision@k.
  */
 import type { RetrievalRecord } from '../results/schema.ts';
 import { unpackArray } from '../results/packed.ts';
 import { pairedDeltaCI } from '../evaluation/paired.ts';
+import { hitsAtK } from '../evaluation/retrieval.ts';
+import { pairedClassRetrieval } from '../evaluation/class-retrieval.ts';
 import { deriveSeed } from '../util/rng.ts';
 import { UserError } from '../util/errors.ts';
 
@@ -22,8 +26,8 @@ export interface RetrievalComparison {
   dataset: string;
   shift: string;
   deltas: RetrievalDelta[];
-  top1Changed: { direction: 'image_retrieval' | 'text_retrieval'; queries: number; changed: number }[];
-  /** The recall@k drop gate: every Δ ≥ −maxDrop points. */
+  top1Changed: { direction: 'image_retrieval' | 'text_retrieval' | 'class_retrieval'; queries: number; changed: number }[];
+  /** The drop gate: every gated Δ (recall@k; for class retrieval mAP and precision@k) ≥ −maxDrop points. */
   gate: { maxDrop: number; worst: RetrievalDelta; passed: boolean };
 }
 
@@ -42,8 +46,8 @@ export function compareRetrieval(ref: RetrievalRecord, cand: RetrievalRecord, op
   const deltas: RetrievalDelta[] = [];
   for (const [dir, ra, rb] of [['image_retrieval', a.imageRanks, b.imageRanks], ['text_retrieval', a.textRanks, b.textRanks]] as const)
     for (const k of ref.ks) {
-      const ha = Uint8Array.from(ra, (r) => (r <= k ? 1 : 0));
-      const hb = Uint8Array.from(rb, (r) => (r <= k ? 1 : 0));
+      const ha = hitsAtK(ra, k);
+      const hb = hitsAtK(rb, k);
       const p = pairedDeltaCI(new Uint8Array(ha.length).fill(1), ha, hb, deriveSeed(opts.seed, `${ref.dataset}/${ref.shift}/${dir}@${k}`), opts.resamples);
       const name = `${dir}_recall@${k}`;
       deltas.push({ metric: name, reference: ref.metrics[name].mean, candidate: cand.metrics[name].mean, delta: p.delta, ci: p.ci });
@@ -58,6 +62,20 @@ export function compareRetrieval(ref: RetrievalRecord, cand: RetrievalRecord, op
       { direction: 'image_retrieval', queries: a.imageTop1.length, changed: changed(a.imageTop1, b.imageTop1) },
       { direction: 'text_retrieval', queries: a.textTop1.length, changed: changed(a.textTop1, b.textTop1) },
     ],
+    gate: { maxDrop: opts.maxDrop, worst, passed: 100 * worst.delta >= -opts.maxDrop },
+  };
+}
+
+/** Class retrieval of two exports from their scores on the same test images (the records give the ks and sizes). */
+export function compareClassRetrieval(ref: RetrievalRecord, cand: RetrievalRecord, scores: { ref: Float32Array; cand: Float32Array; labels: Int32Array; numClasses: number }, opts: { maxDrop: number; seed: number; resamples: number }): RetrievalComparison {
+  const p = pairedClassRetrieval(scores.ref, scores.cand, scores.labels, scores.numClasses, { ks: ref.ks, seed: deriveSeed(opts.seed, `${ref.dataset}/${ref.shift}/class-retrieval-compare`), resamples: opts.resamples });
+  const gated = p.deltas.filter((d) => d.metric === 'mAP' || d.metric.startsWith('precision@'));
+  const worst = gated.reduce((w, d) => (d.delta < w.delta ? d : w));
+  return {
+    dataset: ref.dataset,
+    shift: ref.shift,
+    deltas: p.deltas,
+    top1Changed: [{ direction: 'class_retrieval', queries: scores.numClasses, changed: p.top1Changed }],
     gate: { maxDrop: opts.maxDrop, worst, passed: 100 * worst.delta >= -opts.maxDrop },
   };
 }

@@ -15,6 +15,7 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { UserError } from '../util/errors.ts';
 import { readTextFile } from '../util/text-file.ts';
+import type { ContainerFile, ListedCaption } from './formats/format.ts';
 import type { Dataset } from './types.ts';
 import { UserFilesDataset } from './user/dataset.ts';
 import { fingerprintFiles, type ListedFile, type SkippedFile } from './user/listing.ts';
@@ -106,28 +107,39 @@ export async function openCaptionedSet(ref: string, opts: CaptionOptions = {}): 
   // Images in order of first mention; each row's caption joins its image.
   const index = new Map<string, number>();
   const files: ListedFile[] = [];
+  const captions: ListedCaption[] = [];
   for (const r of rows) {
     if (r.image === '') throw new UserError(`${r.origin}: empty image path`);
     if (r.caption === '') throw new UserError(`${r.origin}: empty caption for ${r.image}; every caption needs text`);
-    if (index.has(r.image)) continue;
-    index.set(r.image, files.length);
-    const abs = isAbsolute(r.image) ? r.image : join(root, r.image);
-    const s = await stat(abs).catch(() => undefined);
-    if (!s?.isFile() && !opts.skipBad) throw new UserError(`${r.origin}: image ${r.image} ${s ? 'is not a file' : 'does not exist'} (paths are read from ${root}; --image-root sets the folder, --skip-bad skips missing images and their captions)`);
-    files.push({ split: 'test', rel: r.image, path: abs, label: 0, origin: r.origin });
+    if (!index.has(r.image)) {
+      const abs = isAbsolute(r.image) ? r.image : join(root, r.image);
+      const s = await stat(abs).catch(() => undefined);
+      if (!s?.isFile() && !opts.skipBad) throw new UserError(`${r.origin}: image ${r.image} ${s ? 'is not a file' : 'does not exist'} (paths are read from ${root}; --image-root sets the folder, --skip-bad skips missing images and their captions)`);
+      index.set(r.image, files.length);
+      files.push({ split: 'test', rel: r.image, path: abs, label: 0, origin: r.origin });
+    }
+    captions.push({ file: index.get(r.image)!, caption: r.caption });
   }
-  const { files: kept, skipped } = await fingerprintFiles(files, { skipBad: opts.skipBad ?? false, label: path });
-  if (kept.length === 0) throw new UserError(`${path}: every image was unreadable and skipped; nothing left to evaluate`);
+  const name = basename(path).replace(/\.(csv|tsv|json)$/i, '');
+  return assembleCaptionedSet({ name, kind, path, files, captions, skipBad: opts.skipBad ?? false });
+}
+
+/**
+ * The images fingerprinted (an unreadable one stops the open, or with skipBad is dropped with its captions)
+ * and shaped as a CaptionedSet: every caption reader (CSV, Karpathy JSON, webdataset) ends here.
+ */
+export async function assembleCaptionedSet(a: { name: string; kind: string; path: string; files: ListedFile[]; captions: ListedCaption[]; skipBad: boolean; containers?: ContainerFile[] }): Promise<CaptionedSet> {
+  const { files: kept, skipped } = await fingerprintFiles(a.files, { skipBad: a.skipBad, label: a.path });
+  if (kept.length === 0) throw new UserError(`${a.path}: every image was unreadable and skipped; nothing left to evaluate`);
   const keptRow = new Map(kept.map((f, i) => [f.rel, i]));
   const captions: string[] = [];
   const captionImage: number[] = [];
-  for (const r of rows) {
-    const row = keptRow.get(r.image);
+  for (const c of a.captions) {
+    const row = keptRow.get(a.files[c.file].rel);
     if (row === undefined) continue;
-    captions.push(r.caption);
+    captions.push(c.caption);
     captionImage.push(row);
   }
-  const name = basename(path).replace(/\.(csv|tsv|json)$/i, '');
-  const images = new UserFilesDataset(name, kind, path, ['image'], ['{}'], kept, skipped, opts.skipBad ?? false);
-  return { name, images, captions, captionImage: Int32Array.from(captionImage), skipped };
+  const images = new UserFilesDataset(a.name, a.kind, a.path, ['image'], ['{}'], kept, skipped, a.skipBad, a.containers);
+  return { name: a.name, images, captions, captionImage: Int32Array.from(captionImage), skipped };
 }

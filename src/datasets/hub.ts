@@ -16,7 +16,7 @@ import { downloadFile } from '../util/download.ts';
 import { UserError } from '../util/errors.ts';
 import { sha256File } from '../util/hash.ts';
 import type { ProgressOptions } from '../util/progress.ts';
-import { SPLITS } from './types.ts';
+import { SPLITS, type DatasetProvenance } from './types.ts';
 
 export const DEFAULT_HUB_ENDPOINT = 'https://huggingface.co';
 
@@ -63,6 +63,8 @@ export interface HubOptions {
   env?: NodeJS.ProcessEnv;
   fetchImpl?: typeof fetch;
   progress?: ProgressOptions;
+  /** Webdatasets: download only these splits' shards (retrieval reads one split); default every split. */
+  splits?: readonly string[];
 }
 
 /** Resolve, download (or reuse) and verify the files of a hub dataset; returns where they are. */
@@ -73,7 +75,7 @@ export async function fetchHubDataset(ref: string, opts: HubOptions): Promise<Hu
   const headers: Record<string, string> = env.HF_TOKEN ? { Authorization: `Bearer ${env.HF_TOKEN}` } : {};
   const fetchImpl = opts.fetchImpl ?? globalThis.fetch;
   const info = await revisionInfo(endpoint, repo, revision, headers, fetchImpl);
-  const { layout, wanted } = pickFiles(`hf:${ref}`, info.siblings);
+  const { layout, wanted } = pickFiles(`hf:${ref}`, info.siblings, opts.splits);
   const dir = join(opts.dataDir, 'hub', 'datasets', ...repo.split('/'), info.sha);
   const files: HubFile[] = [];
   for (const s of wanted) {
@@ -126,11 +128,11 @@ async function revisionInfo(endpoint: string, repo: string, revision: string, he
 }
 
 /** The files a reader needs: a CLIP_benchmark webdataset's metadata and shards, or every parquet file and the dataset card. */
-function pickFiles(arg: string, siblings: Sibling[]): { layout: HubSnapshot['layout']; wanted: Sibling[] } {
+function pickFiles(arg: string, siblings: Sibling[], splits: readonly string[] = SPLITS): { layout: HubSnapshot['layout']; wanted: Sibling[] } {
   const names = new Set(siblings.map((s) => s.rfilename));
   if (SPLITS.some((s) => names.has(`${s}/nshards.txt`))) {
     const top = ['classnames.txt', 'zeroshot_classification_templates.txt', 'dataset_type.txt'];
-    const shard = new RegExp(`^(${SPLITS.join('|')})/(nshards\\.txt|\\d+\\.tar)$`);
+    const shard = new RegExp(`^(${splits.join('|')})/(nshards\\.txt|\\d+\\.tar)$`);
     return { layout: 'wds', wanted: siblings.filter((s) => top.includes(s.rfilename) || shard.test(s.rfilename)) };
   }
   if (siblings.some((s) => s.rfilename.endsWith('.parquet'))) {
@@ -138,4 +140,10 @@ function pickFiles(arg: string, siblings: Sibling[]): { layout: HubSnapshot['lay
     return { layout: 'parquet', wanted: siblings.filter((s) => s.rfilename.endsWith('.parquet') || meta.includes(s.rfilename)) };
   }
   throw new UserError(`${arg} holds neither a CLIP_benchmark webdataset (<split>/nshards.txt and .tar shards) nor parquet files; try the revision refs/convert/parquet (hf:<repo>@refs/convert/parquet)`);
+}
+
+/** A dataset's provenance as opened from a hub snapshot: the repository at its commit, every file with its size and SHA-256. */
+export function hubProvenance(provenance: DatasetProvenance, snap: HubSnapshot): DatasetProvenance {
+  const via = snap.endpoint === DEFAULT_HUB_ENDPOINT ? '' : ` via ${snap.endpoint}`;
+  return { ...provenance, source: `hf:${snap.repo}@${snap.sha}`, files: snap.files, notes: [`revision ${snap.revision}${via}`, provenance.notes].filter(Boolean).join('; ') };
 }

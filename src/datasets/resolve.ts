@@ -69,20 +69,14 @@ export async function openDataset(nameOrPath: string, opts: OpenDatasetOptions =
  */
 async function openHubDataset(ref: string, opts: OpenDatasetOptions): Promise<Dataset> {
   if (opts.source) throw new UserError(`--source applies to built-in datasets only, not to hf:${ref}`);
-  const { DEFAULT_HUB_ENDPOINT, fetchHubDataset } = await import('./hub.ts');
+  const { fetchHubDataset, hubProvenance } = await import('./hub.ts');
   const snap = await fetchHubDataset(ref, { dataDir: resolveDataDir(opts.dataDir), env: opts.env, fetchImpl: opts.fetchImpl, progress: opts.progress });
   const { openUserDataset } = await import('./user/index.ts');
   const ds = await openUserDataset(`${snap.layout}:${snap.dir}`, { skipBad: opts.skipBad, templatesFile: opts.templatesFile, classesFile: opts.classesFile, imageColumn: opts.imageColumn, labelColumn: opts.labelColumn,
     // The download checked each file against the hub's SHA-256 (or hashed it once): the readers need not hash them again.
     knownSha256: new Map(snap.files.map((f) => [f.path, f])),
   });
-  const via = snap.endpoint === DEFAULT_HUB_ENDPOINT ? '' : ` via ${snap.endpoint}`;
-  const provenance = {
-    ...ds.provenance,
-    source: `hf:${snap.repo}@${snap.sha}`,
-    files: snap.files,
-    notes: [`revision ${snap.revision}${via}`, ds.provenance.notes].filter(Boolean).join('; '),
-  };
+  const provenance = hubProvenance(ds.provenance, snap);
   return Object.create(ds, { provenance: { value: provenance }, name: { value: `hf:${snap.repo}` } }) as Dataset;
 }
 

@@ -7,7 +7,7 @@
  * every class's values in one pass over that class's ranking.
  */
 import type { Estimate } from '../results/schema.ts';
-import { quantileSorted } from './statistics.ts';
+import { percentileEstimate } from './statistics.ts';
 import { Rng } from '../util/rng.ts';
 
 export const DEFAULT_CLASS_KS = [1, 5, 10, 50, 100] as const;
@@ -78,10 +78,46 @@ const meanFinite = (xs: number[]) => {
   return f.length ? f.reduce((a, b) => a + b, 0) / f.length : NaN;
 };
 
-function estimate(full: number, stats: number[], level: number): Estimate {
-  const s = Float64Array.from(stats.filter(Number.isFinite)).sort();
-  const alpha = 1 - level;
-  return { mean: full, std: 0, ci: [quantileSorted(s, alpha / 2), quantileSorted(s, 1 - alpha / 2)] };
+/** mAP, macro P@k and R@k: the means over classes with a defined value (classes with no relevant image are left out). */
+function overallValues(vals: ClassRetrievalValues[], ks: readonly number[]): ClassRetrievalValues {
+  return { ap: meanFinite(vals.map((v) => v.ap)), precisionAt: ks.map((_, x) => meanFinite(vals.map((v) => v.precisionAt[x]))), recallAt: ks.map((_, x) => meanFinite(vals.map((v) => v.recallAt[x]))) };
+}
+
+/** Overall metric names in record order: mAP, precision@k for every k, recall@k for every k. */
+export const classMetricNames = (ks: readonly number[]) => ['mAP', ...ks.map((k) => `precision@${k}`), ...ks.map((k) => `recall@${k}`)];
+const asList = (v: ClassRetrievalValues) => [v.ap, ...v.precisionAt, ...v.recallAt];
+
+export interface PairedClassRetrieval {
+  /** Per overall metric (classMetricNames order): both values and candidate − reference with its paired percentile CI. */
+  deltas: { metric: string; reference: number; candidate: number; delta: number; ci: [number, number] }[];
+  /** Class queries whose top-1 image differs between the two. */
+  top1Changed: number;
+}
+
+/**
+ * Two exports' class retrieval on the same test images (scores [n, K] each, same labels): the paired Δ of mAP,
+ * P@k and R@k with a percentile bootstrap over test images, each resample's multiset of images shared by both
+ * sides (as classRetrieval's own CIs resample images).
+ */
+export function pairedClassRetrieval(refScores: Float32Array, candScores: Float32Array, labels: Int32Array, numClasses: number, opts: { ks?: readonly number[]; seed: number; resamples: number; level?: number }): PairedClassRetrieval {
+  const n = labels.length;
+  const ks = [...(opts.ks ?? DEFAULT_CLASS_KS)];
+  const relevantOf = (c: number) => (i: number) => labels[i] === c;
+  const orders = [refScores, candScores].map((s) => Array.from({ length: numClasses }, (_, c) => rankImages(s, numClasses, c)));
+  const values = (weight?: Int32Array) => orders.map((o) => asList(overallValues(o.map((ord, c) => rankingValues(ord, relevantOf(c), ks, weight)), ks)));
+  const [ref, cand] = values();
+  const stats = ref.map(() => new Float64Array(opts.resamples));
+  const rng = new Rng(opts.seed);
+  const weight = new Int32Array(n);
+  for (let b = 0; b < opts.resamples; b++) {
+    weight.fill(0);
+    for (let x = 0; x < n; x++) weight[rng.int(n)]++;
+    const [r, c] = values(weight);
+    r.forEach((v, m) => (stats[m][b] = c[m] - v));
+  }
+  const deltas = classMetricNames(ks).map((metric, m) => ({ metric, reference: ref[m], candidate: cand[m], delta: cand[m] - ref[m], ci: percentileEstimate(cand[m] - ref[m], stats[m], opts.level).ci }));
+  const top1Changed = orders[0].reduce((k, o, c) => k + (o[0] !== orders[1][c][0] ? 1 : 0), 0);
+  return { deltas, top1Changed };
 }
 
 /** Class retrieval from zero-shot scores [n, K] (any monotone function of the cosine) and labels [n]. */
@@ -109,12 +145,14 @@ export function classRetrieval(scores: Float32Array, labels: Int32Array, numClas
         boot.r[c][x].push(v.recallAt[x]);
       });
     });
-    bootAll.map.push(meanFinite(vals.map((v) => v.ap)));
+    const all = overallValues(vals, ks);
+    bootAll.map.push(all.ap);
     ks.forEach((_, x) => {
-      bootAll.p[x].push(meanFinite(vals.map((v) => v.precisionAt[x])));
-      bootAll.r[x].push(meanFinite(vals.map((v) => v.recallAt[x])));
+      bootAll.p[x].push(all.precisionAt[x]);
+      bootAll.r[x].push(all.recallAt[x]);
     });
   }
+  const fullAll = overallValues(full, ks);
   const relevant = Array.from({ length: numClasses }, () => 0);
   for (const y of labels) relevant[y]++;
   const keep = Math.min(opts.keepTop ?? 10, n);
@@ -122,14 +160,14 @@ export function classRetrieval(scores: Float32Array, labels: Int32Array, numClas
     ks,
     relevant,
     perClass: full.map((v, c) => ({
-      ap: estimate(v.ap, boot.ap[c], level),
-      precisionAt: ks.map((_, x) => estimate(v.precisionAt[x], boot.p[c][x], level)),
-      recallAt: ks.map((_, x) => estimate(v.recallAt[x], boot.r[c][x], level)),
+      ap: percentileEstimate(v.ap, boot.ap[c], level),
+      precisionAt: ks.map((_, x) => percentileEstimate(v.precisionAt[x], boot.p[c][x], level)),
+      recallAt: ks.map((_, x) => percentileEstimate(v.recallAt[x], boot.r[c][x], level)),
     })),
     overall: {
-      map: estimate(meanFinite(full.map((v) => v.ap)), bootAll.map, level),
-      precisionAt: ks.map((_, x) => estimate(meanFinite(full.map((v) => v.precisionAt[x])), bootAll.p[x], level)),
-      recallAt: ks.map((_, x) => estimate(meanFinite(full.map((v) => v.recallAt[x])), bootAll.r[x], level)),
+      map: percentileEstimate(fullAll.ap, bootAll.map, level),
+      precisionAt: ks.map((_, x) => percentileEstimate(fullAll.precisionAt[x], bootAll.p[x], level)),
+      recallAt: ks.map((_, x) => percentileEstimate(fullAll.recallAt[x], bootAll.r[x], level)),
     },
     top: orders.map((o) => o.slice(0, keep)),
   };

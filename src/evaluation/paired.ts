@@ -6,7 +6,7 @@
  * Yan et al. 2021 ("Positive-Congruent Training").
  */
 import { Rng } from '../util/rng.ts';
-import { quantileSorted } from './statistics.ts';
+import { interval, quantileSorted } from './statistics.ts';
 
 export interface PairedCounts {
   n: number;
@@ -104,9 +104,8 @@ export function pairedDeltaCI(labels: ArrayLike<number>, ref: ArrayLike<number>,
     for (let i = 0; i < n; i++) s += d[rng.int(n)];
     stats[b] = s / n;
   }
-  stats.sort();
-  const a = (1 - level) / 2;
-  return { delta: sum / n, ci: [quantileSorted(stats, a), quantileSorted(stats, 1 - a)] as [number, number] };
+  const iv = interval(sum / n, stats, level);
+  return { delta: sum / n, ci: [iv.lower, iv.upper] as [number, number] };
 }
 
 /** Cosine of each row pair of two [n, d] embedding matrices, and their summary (min, 1st percentile, mean). */

@@ -4,44 +4,17 @@
  * percentile-bootstrap CI over its queries (captions for image retrieval, images for text retrieval).
  */
 import type { Estimate } from '../results/schema.ts';
-import { medianRank, type CaptionRetrieval } from './retrieval.ts';
-import { quantileSorted, type ResampledStatistic } from './statistics.ts';
+import type { CaptionRetrieval } from './retrieval.ts';
+import { percentileEstimate } from './statistics.ts';
 import { deriveSeed, Rng } from '../util/rng.ts';
 
 export const DEFAULT_RECALL_KS = [1, 5, 10] as const;
-
-/** The median of integer ranks; a resample counts ranks in a histogram instead of sorting. */
-export const medianRankStatistic: ResampledStatistic = {
-  full: (values) => medianRank(values),
-  resampled(values, rng: Rng) {
-    const n = values.length;
-    let max = 0;
-    for (let i = 0; i < n; i++) if (values[i] > max) max = values[i];
-    const counts = new Int32Array(max + 1);
-    for (let i = 0; i < n; i++) counts[values[rng.int(n)]]++;
-    const at = (pos: number) => {
-      let seen = 0;
-      for (let r = 0; r <= max; r++) {
-        seen += counts[r];
-        if (seen > pos) return r;
-      }
-      return max;
-    };
-    return n % 2 ? at((n - 1) / 2) : (at(n / 2 - 1) + at(n / 2)) / 2;
-  },
-};
 
 export type RetrievalDirection = 'image_retrieval' | 'text_retrieval';
 
 /** `<direction>_recall@<k>` for every k, and `<direction>_median_rank`, in that order. */
 export function metricNames(ks: readonly number[]): string[] {
   return (['image_retrieval', 'text_retrieval'] as const).flatMap((dir) => [...ks.map((k) => `${dir}_recall@${k}`), `${dir}_median_rank`]);
-}
-
-function percentileEstimate(full: number, stats: Float64Array, level = 0.95): Estimate {
-  stats.sort();
-  const alpha = 1 - level;
-  return { mean: full, std: 0, ci: [quantileSorted(stats, alpha / 2), quantileSorted(stats, 1 - alpha / 2)] };
 }
 
 /** recall@k for every k and the median, from a histogram of ranks (counts[r] = queries of rank r). */

@@ -181,11 +181,3 @@ export function retrieveCaptions(args: {
 
 /** 1 where the query's first relevant item is within the top k. */
 export const hitsAtK = (ranks: Int32Array, k: number): Uint8Array => Uint8Array.from(ranks, (r) => (r <= k ? 1 : 0));
-
-/** The median of 1-based ranks (numpy's: the mean of the two middle values for an even count). */
-export function medianRank(ranks: ArrayLike<number>): number {
-  const sorted = Float64Array.from(ranks).sort();
-  const n = sorted.length;
-  if (n === 0) return NaN;
-  return n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-}

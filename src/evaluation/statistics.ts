@@ -176,7 +176,8 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
   return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
 }
 
-function interval(estimate: number, all: Float64Array, level: number): BootstrapInterval {
+/** The percentile interval of bootstrap statistics `all` (sorted in place) around the full-data `estimate`. */
+export function interval(estimate: number, all: Float64Array, level: number): BootstrapInterval {
   // A ratio is undefined on resamples whose denominator is 0: the interval is over the others.
   const stats = all.some((x) => !Number.isFinite(x)) ? all.filter((x) => Number.isFinite(x)) : all;
   stats.sort();
@@ -223,4 +224,10 @@ export function breakEven(shots: number[], probeMeans: number[], zeroShot: numbe
 /** `breakEven(...).shots`: the smallest k tried when the probe is already at or above zero-shot there. */
 export function breakEvenShots(shots: number[], probeMeans: number[], zeroShot: number): number | null {
   return breakEven(shots, probeMeans, zeroShot).shots;
+}
+
+/** `interval` as a results-record estimate (mean = the full-data value, std unused: 0). */
+export function percentileEstimate(full: number, stats: ArrayLike<number>, level = 0.95): { mean: number; std: number; ci: [number, number] } {
+  const iv = interval(full, Float64Array.from(stats), level);
+  return { mean: full, std: 0, ci: [iv.lower, iv.upper] };
 }

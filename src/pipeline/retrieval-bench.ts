@@ -6,7 +6,8 @@
 import { join } from 'node:path';
 import type { ClipModel } from '../model/clip-model.ts';
 import { openDataset } from '../datasets/resolve.ts';
-import { isCaptionFile, openCaptionedSet, type CaptionedSet, type CaptionOptions } from '../datasets/captions.ts';
+import type { CaptionedSet, CaptionOptions } from '../datasets/captions.ts';
+import { openCaptionSource } from '../datasets/caption-sources.ts';
 import type { Dataset } from '../datasets/types.ts';
 import { extractImageFeatures } from '../features/extract.ts';
 import { corruptionShift, NO_SHIFT } from '../features/shift.ts';
@@ -18,6 +19,7 @@ import { classRetrieval, DEFAULT_CLASS_KS } from '../evaluation/class-retrieval.
 import { retrieveCaptions } from '../evaluation/retrieval.ts';
 import { captionRetrievalMetrics, DEFAULT_RECALL_KS } from '../evaluation/retrieval-metrics.ts';
 import { packArray } from '../results/packed.ts';
+import { retrievalLabel } from '../results/retrieval-table.ts';
 import type { BenchResults, RetrievalRecord } from '../results/schema.ts';
 import { encodeNpy } from '../util/npy.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
@@ -30,12 +32,12 @@ import type { BenchOptions } from './options.ts';
 
 export type RetrievalSet = { kind: 'class'; ds: Dataset; labels: Int32Array; skipped: string[] } | { kind: 'caption'; set: CaptionedSet; skipped: string[] };
 
-/** Opens every --dataset for retrieval before the model loads: caption files by prefix or extension, the rest as labelled sets. */
+/** Opens every --dataset for retrieval before the model loads: caption files and retrieval webdatasets (local or hf:) as captioned sets, the rest as labelled sets. */
 export async function prepareRetrievalSets(opts: BenchOptions, captions: CaptionOptions): Promise<RetrievalSet[]> {
   const out: RetrievalSet[] = [];
   for (const ref of opts.datasets) {
-    if (typeof ref === 'string' && isCaptionFile(ref)) {
-      const set = await openCaptionedSet(ref, { ...captions, skipBad: opts.skipBad });
+    const set = typeof ref === 'string' ? await openCaptionSource(ref, { ...captions, skipBad: opts.skipBad, dataDir: opts.dataDir ?? undefined }) : null;
+    if (set) {
       out.push({ kind: 'caption', set, skipped: set.skipped.map((s) => `${set.name}: skipped unreadable image ${s.path} (${s.reason}) and its captions`) });
       continue;
     }
@@ -68,10 +70,11 @@ async function textQueries(model: ClipModel, ds: Dataset | null, set: CaptionedS
 
 type Scored = Pick<RetrievalRecord, 'kind' | 'queries' | 'captions' | 'templates' | 'ks' | 'metrics' | 'perClass' | 'outcomes'>;
 
-async function classRecord(ds: Dataset, labels: Int32Array, images: Float32Array, classifier: Float32Array, key: string, resamples: number, warnings: string[], exportDir: string | null, idx: Int32Array): Promise<Scored> {
+async function classRecord(ds: Dataset, labels: Int32Array, images: Float32Array, classifier: Float32Array, key: string, resamples: number, warnings: string[], exportDir: string | null, idx: Int32Array, keep?: (s: ClassScores) => void): Promise<Scored> {
   const K = ds.classes.length;
   const d = classifier.length / K;
   const scores = zeroShotLogits(images, labels.length, classifier, K, d, 1);
+  keep?.({ scores, labels, numClasses: K });
   const r = classRetrieval(scores, labels, K, { ks: DEFAULT_CLASS_KS, seed: deriveSeed(BOOTSTRAP_SEED, `${key}/class-retrieval`), resamples });
   const metrics: RetrievalRecord['metrics'] = { mAP: r.overall.map };
   r.ks.forEach((k, x) => (metrics[`precision@${k}`] = r.overall.precisionAt[x]));
@@ -112,8 +115,18 @@ async function captionRecord(set: CaptionedSet, images: Float32Array, texts: Flo
   };
 }
 
-/** The retrieval benchmark over prepared sets with one loaded model; returns the results record (no files but --export-features). */
-export async function runRetrievalBench(opts: BenchOptions, model: ClipModel, sets: RetrievalSet[]): Promise<BenchResults> {
+/** Class retrieval's scores [images, classes] and labels of one test set, for a paired comparison of two exports. */
+export interface ClassScores {
+  scores: Float32Array;
+  labels: Int32Array;
+  numClasses: number;
+}
+
+/**
+ * The retrieval benchmark over prepared sets with one loaded model; returns the results record (no files but
+ * --export-features). `classScores`, when given, receives each class-retrieval test set's scores by its label.
+ */
+export async function runRetrievalBench(opts: BenchOptions, model: ClipModel, sets: RetrievalSet[], classScores?: Map<string, ClassScores>): Promise<BenchResults> {
   const t0 = performance.now();
   if (!model.hasText) throw new UserError(`${model.name} has no text tower (image-only backbone): retrieval needs text embeddings`);
   const log = opts.log ?? ((m: string) => void (opts.stderr ?? process.stderr).write(`${m}\n`));
@@ -144,7 +157,7 @@ export async function runRetrievalBench(opts: BenchOptions, model: ClipModel, se
         const exportDir = opts.exportFeaturesDir && shift === NO_SHIFT ? join(opts.exportFeaturesDir, ds.name) : null;
         const rec =
           s.kind === 'class'
-            ? await classRecord(s.ds, Int32Array.from(idx, (i) => s.labels[i]), feats.features, queries.data, key, opts.bootstrapResamples, warnings, exportDir, idx)
+            ? await classRecord(s.ds, Int32Array.from(idx, (i) => s.labels[i]), feats.features, queries.data, key, opts.bootstrapResamples, warnings, exportDir, idx, (x) => classScores?.set(retrievalLabel(base), x))
             : await captionRecord(set!, feats.features, queries.data, idx.length, feats.dim, key, opts, exportDir);
         records.push({ ...base, ...rec, timings: { testFeatures: feats.seconds, textFeatures: textSeconds, retrieval: seconds(tr) } });
       }

@@ -31,13 +31,11 @@ export interface Combined {
   differences: { field: string; values: { file: string; value: string }[] }[];
 }
 
-const show = (v: unknown) => JSON.stringify(v) ?? 'absent';
+export const show = (v: unknown) => JSON.stringify(v) ?? 'absent';
 
 /** Per run, the comparable fields: protocol fields, then per dataset its identity and templates. */
 function protocolFields(r: BenchResults): Map<string, string> {
-  const out = new Map<string, string>();
-  // Records from before --device ran on the CPU.
-  for (const [k, v] of Object.entries({ device: 'cpu', ...r.protocol })) if (!NOT_PROTOCOL.has(k)) out.set(k, show(v));
+  const out = runProtocolFields(r);
   for (const ds of r.datasets) {
     const d = datasetLabel(ds);
     out.set(`${d}: dataset checksum`, show(ds.provenance.checksum));
@@ -54,9 +52,11 @@ function modelLabels(runs: LoadedRun[]): Map<LoadedRun, string> {
   return new Map(runs.map((run) => [run, keysByName.get(run.results.model.name)!.size > 1 ? modelKey(run.results) : run.results.model.name]));
 }
 
-export function combineRuns(runs: LoadedRun[], allowMixed: boolean): Combined {
-  const fields = runs.map((r) => protocolFields(r.results));
-  // Reference value of each field: the first run that has it (dataset fields exist only where the dataset does).
+/**
+ * The fields (`fields[i]` holds run i's) whose values differ between runs, each with its value per file; a
+ * UserError naming the first unless `allowMixed`. The reference value of a field is the first run's that has it.
+ */
+function protocolDifferences(runs: LoadedRun[], fields: Map<string, string>[], allowMixed: boolean): { reference: Map<string, string>; differences: Combined['differences'] } {
   const reference = new Map<string, string>();
   fields.forEach((f) => f.forEach((v, k) => reference.has(k) || reference.set(k, v)));
   const differences: Combined['differences'] = [];
@@ -70,22 +70,45 @@ export function combineRuns(runs: LoadedRun[], allowMixed: boolean): Combined {
       `runs differ in protocol: ${differences.map((d) => d.field).join(', ')} (e.g. ${first.field}: ${first.values.map((v) => `${v.file} ${v.value}`).join(' vs ')}); compare runs made with the same settings, or pass --allow-mixed to combine them with the mixed cells marked`,
     );
   }
+  return { reference, differences };
+}
+
+/** The run-wide protocol fields (not per dataset), as compared between runs. */
+export function runProtocolFields(r: BenchResults): Map<string, string> {
+  const out = new Map<string, string>();
+  // Records from before --device ran on the CPU.
+  for (const [k, v] of Object.entries({ device: 'cpu', ...r.protocol })) if (!NOT_PROTOCOL.has(k)) out.set(k, show(v));
+  return out;
+}
+
+/**
+ * Runs' records grouped by model label and record label (a dataset, with its shift), each with the protocol
+ * fields in which its run differs from the reference; the same model on the same record twice is an error.
+ */
+export function groupCells<R>(runs: LoadedRun[], fields: Map<string, string>[], allowMixed: boolean, recordsOf: (r: BenchResults) => R[], labelOf: (rec: R) => string) {
+  const { reference, differences } = protocolDifferences(runs, fields, allowMixed);
   const labels = modelLabels(runs);
-  const cells: Cell[] = [];
+  const cells: { run: LoadedRun; model: string; rec: R; mixed: string[] }[] = [];
   const seen = new Map<string, string>();
   for (const [i, run] of runs.entries()) {
     const model = labels.get(run)!;
-    for (const ds of run.results.datasets) {
-      const key = `${model}\u0000${datasetLabel(ds)}`;
-      if (seen.has(key)) throw new UserError(`${run.file} and ${seen.get(key)} both hold ${model} on ${datasetLabel(ds)}; pass only one of them`);
+    for (const rec of recordsOf(run.results)) {
+      const d = labelOf(rec);
+      const key = `${model}\u0000${d}`;
+      if (seen.has(key)) throw new UserError(`${run.file} and ${seen.get(key)} both hold ${model} on ${d}; pass only one of them`);
       seen.set(key, run.file);
-      const d = datasetLabel(ds);
       const mixed = differences.map((x) => x.field).filter((f) => (!f.includes(': ') || f.startsWith(`${d}: `)) && fields[i].get(f) !== reference.get(f));
-      cells.push({ run, model, ds, mixed });
+      cells.push({ run, model, rec, mixed });
     }
   }
+  return { cells, differences };
+}
+
+export function combineRuns(runs: LoadedRun[], allowMixed: boolean): Combined {
+  const g = groupCells(runs, runs.map((r) => protocolFields(r.results)), allowMixed, (r) => r.datasets, datasetLabel);
+  const cells: Cell[] = g.cells.map(({ run, model, rec, mixed }) => ({ run, model, ds: rec, mixed }));
   const uniq = (xs: string[]) => [...new Set(xs)];
-  return { runs, models: uniq(cells.map((c) => c.model)), datasets: uniq(cells.filter((c) => c.ds.shift === 'none').map((c) => datasetLabel(c.ds))), cells, differences };
+  return { runs, models: uniq(cells.map((c) => c.model)), datasets: uniq(cells.filter((c) => c.ds.shift === 'none').map((c) => datasetLabel(c.ds))), cells, differences: g.differences };
 }
 
 /** A method column: zero-shot, or a probe at k shots. */

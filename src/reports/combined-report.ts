@@ -118,14 +118,19 @@ function markdown(c: Combined): string {
   return out.join('\n');
 }
 
-export function combinedReportFiles(c: Combined, formats: readonly Format[]): OutputFile[] {
+/** The files of a combined report in the asked-for formats; each part is made only when a format needs it. */
+export function reportFiles(formats: readonly Format[], parts: { csv: () => OutputFile[]; md: () => string; plots: () => Plot[]; html: (plots: Plot[]) => string }): OutputFile[] {
   const files: OutputFile[] = [];
-  if (formats.includes('csv')) files.push(...csvFiles(c));
-  if (formats.includes('md')) files.push(['report.md', markdown(c)]);
+  if (formats.includes('csv')) files.push(...parts.csv());
+  if (formats.includes('md')) files.push(['report.md', parts.md()]);
   if (formats.includes('png') || formats.includes('html')) {
-    const plots = combinedPlots(c);
+    const plots = parts.plots();
     if (formats.includes('png')) for (const p of plots) files.push([`plots/${p.file}`, p.png]);
-    if (formats.includes('html')) files.push(['report.html', html(c, plots)]);
+    if (formats.includes('html')) files.push(['report.html', parts.html(plots)]);
   }
   return files;
+}
+
+export function combinedReportFiles(c: Combined, formats: readonly Format[]): OutputFile[] {
+  return reportFiles(formats, { csv: () => csvFiles(c), md: () => markdown(c), plots: () => combinedPlots(c), html: (plots) => html(c, plots) });
 }

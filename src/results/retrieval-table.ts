@@ -10,10 +10,13 @@ export function retrievalRows(r: RetrievalRecord): string[][] {
   return Object.entries(r.metrics).map(([name, e]: [string, ValueEstimate]) => [name, fmt(name, e.mean), `[${fmt(name, e.ci[0])}, ${fmt(name, e.ci[1])}]`]);
 }
 
+/** A record's test set: the dataset, with its --shift in brackets when the images were corrupted. */
+export const retrievalLabel = (r: Pick<RetrievalRecord, 'dataset' | 'shift'>) => (r.shift === 'none' ? r.dataset : `${r.dataset} [shift: ${r.shift}]`);
+
 /** The heading line of one record. */
 export function retrievalTitle(r: RetrievalRecord, model: string): string {
   const what = r.kind === 'class' ? `class retrieval, ${r.queries} class queries over ${r.images} test images` : `caption retrieval, ${r.captions} captions × ${r.images} images`;
-  return `${r.dataset}${r.shift !== 'none' ? ` [shift: ${r.shift}]` : ''} — ${model}, ${what}`;
+  return `${retrievalLabel(r)} — ${model}, ${what}`;
 }
 
 /** Per-class rows (class retrieval): AP and the first P@k / R@k columns. */

@@ -17,3 +17,15 @@ export async function writeTinyFolder(dir: string, opts: { corrupt?: boolean } =
   if (opts.corrupt) writeFileSync(join(dir, 'test', 'a', 'broken.png'), 'not a png');
   return dir;
 }
+
+/**
+ * One 16×16 seeded-pattern PNG per name in `dir` and an open_clip captions.tsv giving each two captions
+ * ("a <name> square", "something <name>"); returns the TSV's path.
+ */
+export async function writeCaptionedImages(dir: string, names: string[]): Promise<string> {
+  mkdirSync(dir, { recursive: true });
+  for (const [i, c] of names.entries()) await sharp(Buffer.from(Array.from({ length: 16 * 16 * 3 }, (_, p) => (p * (i + 2) * 11) % 256)), { raw: { width: 16, height: 16, channels: 3 } }).png().toFile(join(dir, `${c}.png`));
+  const tsv = join(dir, 'captions.tsv');
+  writeFileSync(tsv, ['filepath\ttitle', ...names.flatMap((c) => [`${c}.png\ta ${c} square`, `${c}.png\tsomething ${c}`])].join('\n') + '\n');
+  return tsv;
+}

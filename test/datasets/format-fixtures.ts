@@ -141,3 +141,35 @@ export async function writeAsParquet(
     });
   }
 }
+
+/**
+ * A CLIP_benchmark retrieval webdataset as its exporter writes one: dataset_type.txt "retrieval", per sample
+ * key s%07d an image member and a .txt member joining the image's captions with newlines (no trailing one).
+ * `txt` replaces a sample's .txt body (bad-input tests); null leaves the member out.
+ */
+export async function writeAsRetrievalWebdataset(
+  root: string,
+  samples: { ext: string; image: Buffer; captions: string[] }[],
+  opts: { shards?: number; split?: Split; txt?: (key: string) => string | null | undefined } = {},
+): Promise<void> {
+  const split = opts.split ?? 'test';
+  const per = Math.ceil(samples.length / (opts.shards ?? 2));
+  const used = Math.ceil(samples.length / per);
+  await writeTree(root, { 'dataset_type.txt': 'retrieval\n', [`${split}/nshards.txt`]: `${used}\n` });
+  for (let k = 0; k < used; k++) {
+    const stage = join(root, `.stage-${k}`);
+    await mkdir(stage, { recursive: true });
+    const names: string[] = [];
+    for (let i = k * per; i < Math.min(samples.length, (k + 1) * per); i++) {
+      const key = `s${String(i).padStart(7, '0')}`;
+      const txt = opts.txt?.(key);
+      const members: Record<string, Buffer | string> = { [samples[i].ext]: samples[i].image, ...(txt === null ? {} : { txt: txt ?? samples[i].captions.join('\n') }) };
+      for (const [ext, body] of Object.entries(members)) {
+        await writeFile(join(stage, `${key}.${ext}`), body);
+        names.push(`${key}.${ext}`);
+      }
+    }
+    await tar.c({ file: join(root, split, `${k}.tar`), cwd: stage, portable: true, mtime: new Date(0) }, names);
+    await rm(stage, { recursive: true });
+  }
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classRetrieval, rankingValues } from '../../src/evaluation/class-retrieval.ts';
+import { classMetricNames, classRetrieval, pairedClassRetrieval, rankingValues } from '../../src/evaluation/class-retrieval.ts';
+import { Rng } from '../../src/util/rng.ts';
 
 describe('class retrieval: AP, precision@k, recall@k', () => {
   it('AP is the mean precision at each relevant rank', () => {
@@ -36,5 +37,32 @@ describe('class retrieval: AP, precision@k, recall@k', () => {
     expect(r.overall.map.ci[0]).toBeLessThan(r.overall.map.mean + 1e-12);
     expect(r.overall.map.ci[1]).toBeLessThanOrEqual(1);
     expect(r.overall.map.ci[1] - r.overall.map.ci[0]).toBeGreaterThan(0);
+  });
+
+  it('paired: Δ of every overall metric is the difference of the two sides\' own values, zero with a zero CI for identical scores', () => {
+    const rng = new Rng(5);
+    const n = 60;
+    const K = 3;
+    const labels = Int32Array.from({ length: n }, (_, i) => i % K);
+    // The reference's scores favour the true class a little, the candidate's more: its mAP is higher.
+    const scores = (signal: number) => Float32Array.from({ length: n * K }, (_, x) => rng.next() + (labels[Math.floor(x / K)] === x % K ? signal : 0));
+    const [a, b] = [scores(0.2), scores(0.6)];
+    const ks = [1, 5, 10];
+    const p = pairedClassRetrieval(a, b, labels, K, { ks, seed: 1, resamples: 200 });
+    const [ra, rb] = [a, b].map((s) => classRetrieval(s, labels, K, { ks, seed: 1, resamples: 1 }).overall);
+    const flat = (o: typeof ra) => [o.map.mean, ...o.precisionAt.map((e) => e.mean), ...o.recallAt.map((e) => e.mean)];
+    expect(p.deltas.map((d) => d.metric)).toEqual(classMetricNames(ks));
+    p.deltas.forEach((d, m) => {
+      expect(d.reference).toBeCloseTo(flat(ra)[m], 12);
+      expect(d.candidate).toBeCloseTo(flat(rb)[m], 12);
+      expect(d.delta).toBeCloseTo(flat(rb)[m] - flat(ra)[m], 12);
+    });
+    const map = p.deltas[0];
+    expect(map.delta).toBeGreaterThan(0);
+    expect(map.ci[0]).toBeLessThanOrEqual(map.delta);
+    expect(map.ci[1]).toBeGreaterThanOrEqual(map.delta);
+    const same = pairedClassRetrieval(a, a, labels, K, { ks, seed: 1, resamples: 50 });
+    expect(same.top1Changed).toBe(0);
+    for (const d of same.deltas) expect([d.delta, ...d.ci]).toEqual([0, 0, 0]);
   });
 });

@@ -25,6 +25,12 @@ export interface ContainerFile {
   sha256: string;
 }
 
+/** A caption of one listed image (its index in the file list), for caption retrieval. */
+export interface ListedCaption {
+  file: number;
+  caption: string;
+}
+
 export interface DatasetFormat {
   /** Its `<name>:` prefix on the command line (`--dataset csv:data/list.txt`), and the kind in a dataset's identity. */
   readonly name: string;

@@ -24,12 +24,13 @@ import type { ListedFile } from '../user/listing.ts';
 import type { ContainerFile, DatasetFormat, FormatOptions, ListedDataset } from './format.ts';
 
 /** Image extensions in CLIP_benchmark's order of preference (`to_tuple(["webp", "png", "jpg", "jpeg"], …)`). */
-const IMAGE_EXTS = ['webp', 'png', 'jpg', 'jpeg'];
+export const IMAGE_EXTS = ['webp', 'png', 'jpg', 'jpeg'];
 
 export async function listWebdataset(root: string, specs: ClassSpec[] | undefined, specsFile: string | undefined, opts: FormatOptions = {}): Promise<ListedDataset> {
-  const type = (await readOptionalTextFile(join(root, 'dataset_type.txt'), 'webdataset file'))?.trim().toLowerCase();
-  if (type !== undefined && type !== '' && type !== 'classification') {
-    throw new UserError(`${join(root, 'dataset_type.txt')} says "${type}"; only classification webdatasets (a .cls label per sample) can be benchmarked`);
+  const type = await webdatasetType(root);
+  if (type !== 'classification') {
+    const hint = type === 'retrieval' ? '; benchmark its captions with --task retrieval' : '';
+    throw new UserError(`${join(root, 'dataset_type.txt')} says "${type}"; only classification webdatasets (a .cls label per sample) can be classified${hint}`);
   }
   const classesPath = join(root, 'classnames.txt');
   const classText = await readOptionalTextFile(classesPath, 'webdataset file');
@@ -67,8 +68,13 @@ export async function listWebdataset(root: string, specs: ClassSpec[] | undefine
   return { classes, files, templates: templates && templates.length > 0 ? templates : undefined, containers };
 }
 
-/** Group a shard's members by key (the name up to the first dot of its last path part, as webdataset does) into labelled images. */
-function samplesOf(shard: string, { rel, split, sha256 }: ContainerFile, { members, kept }: TarScan, numClasses: number, classesPath: string): ListedFile[] {
+/** `dataset_type.txt`, lower-cased: `classification` when absent or empty (CLIP_benchmark's default), `retrieval`, `multilabel`. */
+export async function webdatasetType(root: string): Promise<string> {
+  return (await readOptionalTextFile(join(root, 'dataset_type.txt'), 'webdataset file'))?.trim().toLowerCase() || 'classification';
+}
+
+/** A shard's members grouped by sample key (the name up to the first dot of its last path part, as webdataset does), each by extension. */
+export function sampleMembers(members: TarMember[]): Map<string, Map<string, TarMember>> {
   const samples = new Map<string, Map<string, TarMember>>();
   for (const m of members) {
     const slash = m.name.lastIndexOf('/');
@@ -79,6 +85,12 @@ function samplesOf(shard: string, { rel, split, sha256 }: ContainerFile, { membe
     sample.set(m.name.slice(dot + 1).toLowerCase(), m);
     samples.set(key, sample);
   }
+  return samples;
+}
+
+/** A shard's samples as labelled images. */
+function samplesOf(shard: string, { rel, split, sha256 }: ContainerFile, { members, kept }: TarScan, numClasses: number, classesPath: string): ListedFile[] {
+  const samples = sampleMembers(members);
   const found: { image: TarMember; cls: TarMember }[] = [];
   for (const [key, sample] of samples) {
     const ext = IMAGE_EXTS.find((e) => sample.has(e));
@@ -98,14 +110,14 @@ function samplesOf(shard: string, { rel, split, sha256 }: ContainerFile, { membe
 }
 
 /** The split folders present (train, val, test), each with its nshards.txt. */
-async function splitsOf(root: string): Promise<Split[]> {
+export async function splitsOf(root: string): Promise<Split[]> {
   const out: Split[] = [];
   for (const s of SPLITS) if ((await stat(join(root, s)).catch(() => undefined))?.isDirectory()) out.push(s);
   if (out.length === 0) throw new UserError(`${root} has no split folder (train/, val/ or test/ holding nshards.txt and 0.tar, 1.tar, …)`);
   return out;
 }
 
-async function shardCount(root: string, split: Split): Promise<number> {
+export async function shardCount(root: string, split: Split): Promise<number> {
   const path = join(root, split, 'nshards.txt');
   const text = await readOptionalTextFile(path, 'webdataset file');
   if (text === undefined) throw new UserError(`${path} is missing; it holds the number of shards in ${join(root, split)} (as CLIP_benchmark's exporter writes it)`);
