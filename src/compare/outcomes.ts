@@ -47,7 +47,7 @@ export interface TestSetOutcomes {
 
 /** Zero-shot answers from logits (restricted to the classes present, for a shifted set that lacks some). */
 export function zeroShotOutcomes(scores: Float32Array, numClasses: number, present?: readonly boolean[]): ZeroShotOutcomes {
-  const s = present ? restrictToClasses(scores, numClasses, present) : scores;
+  const s = present ? restrictToClasses(scores, numClasses, { keep: present }) : scores;
   const top = topKClasses(s, numClasses, 5);
   return { predictions: predictionsFromScores(s, numClasses), top5: top.classes, top5Width: top.width, scores: s };
 }

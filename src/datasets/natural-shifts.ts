@@ -17,6 +17,23 @@ export interface NaturalShift {
   /** source class → target classes. */
   mapping: Record<string, string[]>;
   note: string;
+  /**
+   * The published protocol's own scoring, when it has one (ImageNet-R/-A, ObjectNet): the source classes it
+   * is scored over, whatever classes the user's copy holds. Without it, a copy missing classes is reported
+   * both with the full classifier and restricted to the classes present.
+   */
+  restriction?: ClassRestriction;
+}
+
+/**
+ * Which source classes a shifted test set is scored over: the others' logits are ruled out (wise-ft
+ * `project_logits` keeps ImageNet-R's 200 of 1,000). `groups` merge classes: each group scores as the
+ * max over its members' logits, held in its first member's column (ObjectNet: each of its 113 classes the
+ * max over its mapped ImageNet logits), so a label is a group's first member.
+ */
+export interface ClassRestriction {
+  keep: readonly boolean[];
+  groups?: readonly (readonly number[])[];
 }
 
 /** Built-in pairs of this project's datasets. */
@@ -50,10 +67,22 @@ export function findNaturalShift(source: string, name: string): NaturalShift | u
   return NATURAL_SHIFTS.find((s) => s.source === source && s.name === name);
 }
 
-/** Whether a --shift item names a natural shift (built-in for some dataset, or map:<file>) rather than a corruption. */
-export function isNaturalShiftItem(item: string): boolean {
-  return item.startsWith('map:') || NATURAL_SHIFTS.some((s) => s.name === item);
+/** ImageNet's published natural shifts, each given as `<name>:<dir>` (imagenet-natural-shifts.ts reads them). */
+export const IMAGENET_SHIFT_NAMES: readonly string[] = ['imagenetv2', 'imagenet-sketch', 'imagenet-r', 'imagenet-a', 'objectnet'];
+
+/** Whether a --shift item is `<one of ImageNet's shifts>:<dir>`. */
+export function isImagenetShiftItem(item: string): boolean {
+  const i = item.indexOf(':');
+  return i > 0 && i < item.length - 1 && IMAGENET_SHIFT_NAMES.includes(item.slice(0, i));
 }
+
+/** Whether a --shift item names a natural shift (built-in for some dataset, ImageNet's `<name>:<dir>`, or map:<file>) rather than a corruption. */
+export function isNaturalShiftItem(item: string): boolean {
+  return item.startsWith('map:') || isImagenetShiftItem(item) || NATURAL_SHIFTS.some((s) => s.name === item);
+}
+
+/** The name results record a natural --shift item under: ImageNet's shifts drop their folder. */
+export const naturalShiftName = (item: string): string => (isImagenetShiftItem(item) ? item.slice(0, item.indexOf(':')) : item);
 
 /**
  * A user pair from JSON: {"target": "<dataset name or path>", "classes": {"<source class>": ["<target class>", …]}}.
@@ -102,6 +131,14 @@ export async function mappedTestSet(shift: NaturalShift, sourceClasses: readonly
       toSource[ti] = si;
     }
   }
+  return relabeledTestSet(shift, sourceClasses, target, toSource, false);
+}
+
+/**
+ * Wrap `target`'s test split as a test set of `sourceClasses` by an index map (target class → source
+ * class, −1: left out), for shifts whose classes are matched by id rather than by name (ImageNet's).
+ */
+export async function relabeledTestSet(shift: NaturalShift, sourceClasses: readonly string[], target: Dataset, toSource: Int32Array, byIndex = true): Promise<MappedTestSet> {
   if (!target.splits.includes('test')) throw new UserError(`--shift ${shift.name}: ${target.name} has no test split`);
   const tLabels = await target.labels('test');
   const rows: number[] = [];
@@ -109,7 +146,7 @@ export async function mappedTestSet(shift: NaturalShift, sourceClasses: readonly
   if (rows.length === 0) throw new UserError(`--shift ${shift.name}: no ${target.name} test image belongs to a mapped class`);
   const labels = Int32Array.from(rows, (i) => toSource[tLabels[i]]);
   const present = sourceClasses.map((_, c) => labels.includes(c));
-  const identity = sha256(stableStringify({ natural: shift.name, target: target.identity('test'), mapping: shift.mapping, classes: sourceClasses }));
+  const identity = sha256(stableStringify({ natural: shift.name, target: target.identity('test'), mapping: shift.mapping, classes: sourceClasses, ...(byIndex ? { toSource: [...toSource] } : {}) }));
   const only = (split: Split) => {
     if (split !== 'test') throw new Error(`mapped test set: no ${split} split`);
   };

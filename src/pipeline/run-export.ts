@@ -89,7 +89,7 @@ export async function runExport(args: {
       for (const [k, fits] of fitted.fits)
         probes.set(k, fits.map((f) => {
           const raw = scoreProbe(f.weights, feats, labels.length);
-          return { seed: f.seed, C: f.C, predictions: predictionsFromScores(present ? restrictToClasses(raw, K, present) : raw, K) };
+          return { seed: f.seed, C: f.C, predictions: predictionsFromScores(present ? restrictToClasses(raw, K, { keep: present }) : raw, K) };
         }));
     return { zeroShot, probes };
   };

@@ -12,6 +12,8 @@ export interface ListedDataset {
   templates?: string[];
   /** Container files the images were read from (tar shards), hashed whole: recorded in provenance and part of the identity. */
   containers?: ContainerFile[];
+  /** Pixels to crop from each edge of every decoded image (ObjectNet's border), part of the identity. */
+  cropBorder?: number;
 }
 
 /** A file that holds many images (a webdataset shard, a parquet file), by its path relative to the dataset root. */

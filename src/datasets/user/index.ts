@@ -20,6 +20,7 @@ import { readClassesFile, type ClassSpec } from './classes.ts';
 import { pickFormat } from '../formats/index.ts';
 import { UserFilesDataset, type UserDataset } from './dataset.ts';
 import { fingerprintFiles } from './listing.ts';
+import { borderCropped } from './border-crop.ts';
 
 export type { UserDataset } from './dataset.ts';
 export type { SkippedFile } from './listing.ts';
@@ -51,7 +52,8 @@ export async function openUserDataset(arg: string, opts: UserDatasetOptions = {}
   const { files, skipped } = await fingerprintFiles(listed.files, { skipBad, label: path, progress: opts.progress });
   if (files.length === 0) throw new UserError(`${path}: every image was unreadable and skipped; nothing left to evaluate`);
   const name = path.replace(/[\\/]+$/, '') || path;
-  return new UserFilesDataset(name, format.name, abs, listed.classes, templates, files, skipped, skipBad, listed.containers);
+  const ds = new UserFilesDataset(name, format.name, abs, listed.classes, templates, files, skipped, skipBad, listed.containers);
+  return listed.cropBorder ? borderCropped(ds, listed.cropBorder) : ds;
 }
 
 async function existing(path: string): Promise<string | undefined> {
