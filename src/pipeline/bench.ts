@@ -368,12 +368,13 @@ async function benchDatasetWith(
     const missing = !own && classesPresent.length < K;
     const variants = own ? [true] : missing ? [false, true] : [false];
     for (const restricted of variants) {
-      const label = own ? naturalShiftLabel(s.shift.name, restrictionSize(own), true) : naturalShiftLabel(s.shift.name, classesPresent.length, restricted);
+      const label = own ? naturalShiftLabel(s.shift.name, restrictionSize(own), restrictionSize(own) < K) : naturalShiftLabel(s.shift.name, classesPresent.length, restricted);
       const { record, outcome } = score(label, feats.features, idx, labels, own ?? (restricted ? { keep: s.set.present } : undefined));
+      const isRestricted = own ? restrictionSize(own) < K : restricted;
       const rec: DatasetResult = {
         ...cleanBase(),
         shift: label,
-        shiftInfo: { kind: 'natural', target: s.shift.target, mapping: s.shift.mapping, classesPresent, restricted, note: s.shift.note },
+        shiftInfo: { kind: 'natural', target: s.shift.target, mapping: s.shift.mapping, classesPresent, restricted: isRestricted, note: s.shift.note },
         provenance: { ...set.provenance },
         splits: { test: { identity: set.identity('test'), size, used: idx.length } },
         ...record,
