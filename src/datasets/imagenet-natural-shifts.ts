@@ -18,7 +18,8 @@ import { openDataset } from './resolve.ts';
 
 const ITEM = /^([a-z0-9-]+):(.+)$/;
 
-const NOTES: Record<string, string> = {
+/** What each shift is and how it is scored, for `shifts list` and the results' shiftInfo.note. */
+export const IMAGENET_SHIFT_NOTES: Record<string, string> = {
   imagenetv2: 'ImageNetV2 (Recht et al. 2019), all 1,000 classes',
   'imagenet-sketch': 'ImageNet-Sketch (Wang et al. 2019), all 1,000 classes',
   'imagenet-r': 'ImageNet-R (Hendrycks et al. 2021), logits restricted to its 200 classes (wise-ft project_logits)',
@@ -50,6 +51,6 @@ export async function prepareImagenetShift(item: string, source: Dataset, opts: 
   }
   const plan = await imagenetShiftPlan(name, dir);
   const target = await openDataset(`${name}:${dir}`, { skipBad: opts.skipBad });
-  const shift: NaturalShift = { name, source: source.name, target: target.name, mapping: {}, note: NOTES[name], ...(plan.restriction ? { restriction: plan.restriction } : {}) };
+  const shift: NaturalShift = { name, source: source.name, target: target.name, mapping: {}, note: IMAGENET_SHIFT_NOTES[name], ...(plan.restriction ? { restriction: plan.restriction } : {}) };
   return { shift, set: await relabeledTestSet(shift, source.classes, target, Int32Array.from(plan.toImagenet)) };
 }

@@ -13,6 +13,8 @@ import { IMAGENET_R_INDICES, IMAGENET_R_WNIDS } from '../../src/datasets/imagene
 import { IMAGENET_WNIDS } from '../../src/datasets/imagenet-wnids.ts';
 import { imagenetShiftPlan } from '../../src/datasets/imagenet-natural-shifts.ts';
 import { UserError } from '../../src/util/errors.ts';
+import { main } from '../../src/cli/bench.ts';
+import { runMain } from '../cli/capture.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
 
@@ -120,5 +122,14 @@ describe('ImageNet and its five natural shifts through runBench', () => {
     const err = await prepareDatasets(testBenchOptions({ datasets: [at('other')], shots: [], shift: `imagenet-r:${at('r')}` })).catch((e) => e);
     expect(err).toBeInstanceOf(UserError);
     expect(err.message).toMatch(/^--shift imagenet-r:.*: imagenet-r is a shift of ImageNet-1k; give --dataset imagenet:<dir>/);
+  });
+
+  it('bench exits 2 with one error line naming the file when ObjectNet lacks a mapping file', async () => {
+    const map = at('on', 'objectnet-1.0', 'mappings', 'pytorch_to_imagenet_2012_id.json');
+    rmSync(map);
+    const r = await runMain(main, ['--dataset', `imagenet:${at('in')}`, '--model', at('model'), '--shots', '1', '--shift', `objectnet:${at('on')}`, '--out', at('out-bad')]);
+    cpSync(join(FIXTURES, 'objectnet', 'mappings', 'pytorch_to_imagenet_2012_id.json'), map);
+    expect(r.code).toBe(2);
+    expect(r.err.trim().split('\n')).toEqual([`error: ${map}: no such file; ObjectNet's mappings/ folder (objectnet-1.0/mappings) holds it`]);
   });
 });
