@@ -106,6 +106,35 @@ export async function readMappingFile(path: string, source: string): Promise<Nat
 /** What results call a natural shift's test set: restricted to the classes present, it says how many (CLIP's ImageNet-R protocol). */
 export const naturalShiftLabel = (name: string, classesPresent: number, restricted: boolean): string => (restricted ? `${name} (${classesPresent} classes)` : name);
 
+/** One way a natural shift is reported: its label, whether scoring is restricted, and the variant robustness reads. */
+export interface NaturalShiftVariant {
+  label: string;
+  restricted: boolean;
+  restriction?: ClassRestriction;
+  /** The variant CLIP reports, which robustness summaries read. */
+  primary: boolean;
+}
+
+/**
+ * How a natural shift is scored: under its published restriction alone when it has one (ImageNet-R's 200
+ * classes, ObjectNet's 113 groups, V2's full 1,000); else with the full classifier and, when the shifted
+ * set lacks classes, also restricted to the classes present (the primary one then).
+ */
+export function naturalShiftVariants(shift: NaturalShift, present: readonly boolean[]): NaturalShiftVariant[] {
+  const K = present.length;
+  const own = shift.restriction;
+  if (own) {
+    const n = own.keep.filter(Boolean).length;
+    return [{ label: naturalShiftLabel(shift.name, n, n < K), restricted: n < K, restriction: own, primary: true }];
+  }
+  const n = present.filter(Boolean).length;
+  if (n === K) return [{ label: shift.name, restricted: false, primary: true }];
+  return [
+    { label: naturalShiftLabel(shift.name, n, false), restricted: false, primary: false },
+    { label: naturalShiftLabel(shift.name, n, true), restricted: true, restriction: { keep: present }, primary: true },
+  ];
+}
+
 /** The shifted test set: target test images of mapped classes, labelled with source class indices. */
 export interface MappedTestSet {
   dataset: Dataset;

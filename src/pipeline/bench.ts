@@ -22,7 +22,7 @@ import { checkCorruptible, CORRUPTION_NAMES, findCorruption, parseShiftSpec, SEV
 import { openCifar10CFolder } from '../datasets/cifar10c-folder.ts';
 import { readdir } from 'node:fs/promises';
 import { prepareImagenetShift } from '../datasets/imagenet-natural-shifts.ts';
-import { findNaturalShift, isImagenetShiftItem, isNaturalShiftItem, mappedTestSet, naturalShiftLabel, NATURAL_SHIFTS, readMappingFile, IMAGENET_SHIFT_NAMES, type ClassRestriction, type MappedTestSet, type NaturalShift } from '../datasets/natural-shifts.ts';
+import { findNaturalShift, isImagenetShiftItem, isNaturalShiftItem, mappedTestSet, NATURAL_SHIFTS, readMappingFile, IMAGENET_SHIFT_NAMES, naturalShiftVariants, type ClassRestriction, type MappedTestSet, type NaturalShift } from '../datasets/natural-shifts.ts';
 import { plural } from '../util/plural.ts';
 import type { BenchOptions } from './options.ts';
 import { fitMethods, methodRecords, runnableMethods, scoreMethods, type FittedMethods } from './methods-step.ts';
@@ -363,18 +363,14 @@ async function benchDatasetWith(
     if (model.manifest.trainedOn.includes(s.shift.target) && zeroShot.available)
       warnings.push(`${ds.name}: ${model.name} declares it was trained on ${s.shift.target}'s labels; its zero-shot result on --shift ${s.shift.name} is in-domain, not transfer`);
     const classesPresent = ds.classes.filter((_, c) => s.set.present[c]);
-    // A published protocol's restriction (ImageNet-R's 200 classes, ObjectNet's 113) is the only variant.
     const own = s.shift.restriction;
     const missing = !own && classesPresent.length < K;
-    const variants = own ? [true] : missing ? [false, true] : [false];
-    for (const restricted of variants) {
-      const label = own ? naturalShiftLabel(s.shift.name, restrictionSize(own), restrictionSize(own) < K) : naturalShiftLabel(s.shift.name, classesPresent.length, restricted);
-      const { record, outcome } = score(label, feats.features, idx, labels, own ?? (restricted ? { keep: s.set.present } : undefined));
-      const isRestricted = own ? restrictionSize(own) < K : restricted;
+    for (const { label, restricted, restriction, primary } of naturalShiftVariants(s.shift, s.set.present)) {
+      const { record, outcome } = score(label, feats.features, idx, labels, restriction);
       const rec: DatasetResult = {
         ...cleanBase(),
         shift: label,
-        shiftInfo: { kind: 'natural', target: s.shift.target, mapping: s.shift.mapping, classesPresent, restricted: isRestricted, note: s.shift.note },
+        shiftInfo: { kind: 'natural', target: s.shift.target, mapping: s.shift.mapping, classesPresent, restricted, note: s.shift.note },
         provenance: { ...set.provenance },
         splits: { test: { identity: set.identity('test'), size, used: idx.length } },
         ...record,
@@ -384,7 +380,7 @@ async function benchDatasetWith(
       records.push(rec);
       // Robustness on the natural shift is read from the variant CLIP reports: restricted when classes are missing.
       if (imagenetShift) imagenetOutcomes.push({ outcome: { ...outcome, shift: label }, record: rec });
-      if (own || restricted === missing)
+      if (primary)
         robustness.push(robustnessRecord({ ds: ds.name, suite: `${ds.name}→${s.shift.target} (${s.shift.note})`, clean, cleanOutcome, outcomes: [{ ...outcome, shift: label }], records: [rec], bootstrapResamples: opts.bootstrapResamples }));
     }
     if (own && classesPresent.length < restrictionSize(own)) warnings.push(`${ds.name}: --shift ${s.shift.name} holds images of ${classesPresent.length} of its ${restrictionSize(own)} classes; scored over all ${restrictionSize(own)}, as published`);
