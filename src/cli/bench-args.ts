@@ -123,7 +123,7 @@ export const BENCH_FLAGS = {
   shift: {
     type: 'string',
     value: '<spec>',
-    help: 'also score on shifted test sets: name:severity[,…], a corruption name (5 severities),\ncorruptions (the 15), corruptions+extra (19), a natural shift (quickdraw for cifar10,\ndigits for mnist, mnist for digits), map:<file.json>, or released:<dir> (the released\nCIFAR-10-C .npy files, cifar10 only); list: npm run shifts -- list',
+    help: 'also score on shifted test sets: name:severity[,…], a corruption name (5 severities),\ncorruptions (the 15), corruptions+extra (19), a natural shift (quickdraw for cifar10,\ndigits for mnist, mnist for digits), map:<file.json>, released:<dir> (the released\nCIFAR-10-C .npy files, cifar10 only), or for imagenet:<dir> imagenetv2:<dir>, imagenet-sketch:<dir>,\nimagenet-r:<dir>, imagenet-a:<dir>, objectnet:<dir> (docs/imagenet.md); list: npm run shifts -- list',
   },
   'shift-seed': { type: 'string', value: '<n>', help: 'seed of the seeded corruptions (default 0)' },
   ...RETRIEVAL_FLAGS,

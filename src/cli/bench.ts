@@ -1,4 +1,5 @@
 /** `npm run bench`: parse, check inputs and outputs, open the model, run the pipeline, write and print the results. */
+import { resultsJson } from '../results/to-json.ts';
 import { join, resolve } from 'node:path';
 import { BENCH_EXAMPLES, BENCH_FLAGS, BENCH_PROG, benchArgsFrom, type BenchArgs } from './bench-args.ts';
 import { DEFAULT_MODEL } from '../model/registry.ts';
@@ -105,10 +106,10 @@ async function bench(args: BenchArgs, argv: string[], io: Io, deps: BenchDeps): 
   if (problems.length) {
     // The compute is done: keep the record for inspection rather than lose the run.
     const kept = join(outDir, 'results.invalid.json');
-    await writeFileAtomic(kept, JSON.stringify(results, null, 2));
+    await writeFileAtomic(kept, resultsJson(results));
     throw checkFailed(`the results do not match the results schema (${problems.slice(0, 3).join('; ')}); the run is kept in ${kept}`);
   }
-  await writeFileAtomic(join(outDir, 'results.json'), JSON.stringify(results, null, 2));
+  await writeFileAtomic(join(outDir, 'results.json'), resultsJson(results));
   await writeFileAtomic(join(outDir, 'results.md'), renderMarkdown(results));
   // results.json is on disk already: a rendering failure costs the plots, never the run.
   let reportError: string | null = null;

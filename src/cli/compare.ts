@@ -13,7 +13,7 @@ import { runExport } from '../pipeline/run-export.ts';
 import { cleanRecord, readStoredRun, storedRunFile, storedTestSet, type StoredRun } from '../compare/stored-run.ts';
 import { pairTestSets, probeProtocolMismatches, runProbeSettings, runTrainIdentity } from '../compare/pairing.ts';
 import { parseShiftSpec } from '../shifts/index.ts';
-import { isNaturalShiftItem } from '../datasets/natural-shifts.ts';
+import { isNaturalShiftItem, naturalShiftName } from '../datasets/natural-shifts.ts';
 import { BASELINE_SCHEMA, BASELINE_VERSION, baselineDataset, baselineMismatches, embeddingRows, readBaseline, takeRows, testSetName, testSetsFromBaseline, type Baseline, type BaselineDataset } from '../compare/baseline.ts';
 import { checkGateRanges, evaluateGates, GATE_PRESETS, verdictLine, type Gates } from '../compare/gates.ts';
 import { renderCompareMarkdown } from '../compare/markdown.ts';
@@ -68,7 +68,7 @@ const numberFlag = (v: string | undefined, flag: string): number | undefined => 
  * sets a list of labels lacks. Natural shifts also match their restricted variant ("quickdraw (9 classes)").
  */
 function shiftSelector(items: string[]) {
-  const natural = items.filter(isNaturalShiftItem);
+  const natural = items.filter(isNaturalShiftItem).map(naturalShiftName);
   const corruptions = items.some((i) => !isNaturalShiftItem(i)) ? parseShiftSpec(items.filter((i) => !isNaturalShiftItem(i)).join(',')).map((s) => `${s.corruption}:${s.severity}`) : [];
   const ofNatural = (n: string, label: string) => label === n || label.startsWith(`${n} (`);
   return {

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import sharp from 'sharp';
 import { decodeImageFile } from '../datasets/decode.ts';
 import { NATURAL_SHIFTS } from '../datasets/natural-shifts.ts';
+import { IMAGENET_SHIFT_NOTES } from '../datasets/imagenet-natural-shifts.ts';
 import { applyCorruption, CORRUPTION_NAMES, CORRUPTIONS, corruptionSeed, findCorruption, SOURCE, suiteLabel, type CorruptionEntry } from '../shifts/index.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
@@ -50,6 +51,7 @@ Then the built-in natural shifts: another dataset's images of the source dataset
           ...(c.notes ? { notes: c.notes } : {}),
         })),
         natural: NATURAL_SHIFTS.map((n) => ({ name: n.name, source: n.source, target: n.target, mapping: n.mapping, note: n.note })),
+        imagenet: Object.entries(IMAGENET_SHIFT_NOTES).map(([name, note]) => ({ shift: `${name}:<dir>`, source: 'imagenet:<dir>', note })),
       });
     }
     // One line per parameter, its five severities side by side: the table stays narrow for snow's seven.
@@ -66,7 +68,9 @@ Then the built-in natural shifts: another dataset's images of the source dataset
         formatTable(['name', 'group', 'fidelity', 'parameter', 'sev 1', 'sev 2', 'sev 3', 'sev 4', 'sev 5'], rows) +
         `\nnotes:\n${notes.join('\n')}\n\n` +
         `natural shifts (bench --dataset <source> --shift <name>; or map:<file.json> for your own pair):\n` +
-        formatTable(['name', 'source', 'target', 'classes', 'note'], NATURAL_SHIFTS.map((n) => [n.name, n.source, n.target, String(Object.keys(n.mapping).length), n.note])),
+        formatTable(['name', 'source', 'target', 'classes', 'note'], NATURAL_SHIFTS.map((n) => [n.name, n.source, n.target, String(Object.keys(n.mapping).length), n.note])) +
+        `\nImageNet's natural shifts (bench --dataset imagenet:<dir> --shift <name>:<dir>; docs/imagenet.md):\n` +
+        formatTable(['shift', 'note'], Object.entries(IMAGENET_SHIFT_NOTES).map(([name, note]) => [`${name}:<dir>`, note])),
     );
   },
 });

@@ -1,4 +1,5 @@
 /** What one export answered on one test set, per example: the values a paired comparison reads (from a fresh run or a stored one). */
+import type { ClassRestriction } from '../datasets/natural-shifts.ts';
 import { predictionsFromScores, restrictToClasses } from '../evaluation/metrics.ts';
 import { topKClasses } from '../evaluation/top-k.ts';
 import type { Shots } from '../evaluation/linear-probe.ts';
@@ -45,9 +46,9 @@ export interface TestSetOutcomes {
   outcomes: ExportOutcomes;
 }
 
-/** Zero-shot answers from logits (restricted to the classes present, for a shifted set that lacks some). */
-export function zeroShotOutcomes(scores: Float32Array, numClasses: number, present?: readonly boolean[]): ZeroShotOutcomes {
-  const s = present ? restrictToClasses(scores, numClasses, present) : scores;
+/** Zero-shot answers from logits (restricted as a natural shift is scored, see naturalShiftVariants). */
+export function zeroShotOutcomes(scores: Float32Array, numClasses: number, restriction?: ClassRestriction): ZeroShotOutcomes {
+  const s = restriction ? restrictToClasses(scores, numClasses, restriction) : scores;
   const top = topKClasses(s, numClasses, 5);
   return { predictions: predictionsFromScores(s, numClasses), top5: top.classes, top5Width: top.width, scores: s };
 }

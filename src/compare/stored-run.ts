@@ -128,7 +128,7 @@ async function addCachedLogits(run: StoredRun, d: DatasetResult, cacheRoot: stri
   const ev = evaluateZeroShot({ imageFeats: outcomes.testFeats, labels, textEmb: text.data, numClasses: K, numTemplates: T, dim: outcomes.dim, scale: run.results.protocol.zeroShotScale });
   const info = d.shiftInfo;
   const present = info?.kind === 'natural' && info.restricted ? d.classes.map((c) => info.classesPresent.includes(c)) : undefined;
-  const again = zeroShotOutcomes(ev.scores, K, present);
+  const again = zeroShotOutcomes(ev.scores, K, present ? { keep: present } : undefined);
   if (again.top5.some((c, i) => c !== zs.top5[i])) return;
   zs.scores = again.scores;
   outcomes.classifier = zeroShotClassifier(text.data, K, T, outcomes.dim);

@@ -17,6 +17,23 @@ export interface NaturalShift {
   /** source class → target classes. */
   mapping: Record<string, string[]>;
   note: string;
+  /**
+   * The published protocol's own scoring, when it has one (ImageNet-R/-A, ObjectNet): the source classes it
+   * is scored over, whatever classes the user's copy holds. Without it, a copy missing classes is reported
+   * both with the full classifier and restricted to the classes present.
+   */
+  restriction?: ClassRestriction;
+}
+
+/**
+ * Which source classes a shifted test set is scored over: the others' logits are ruled out (wise-ft
+ * `project_logits` keeps ImageNet-R's 200 of 1,000). `groups` merge classes: each group scores as the
+ * max over its members' logits, held in its first member's column (ObjectNet: each of its 113 classes the
+ * max over its mapped ImageNet logits), so a label is a group's first member.
+ */
+export interface ClassRestriction {
+  keep: readonly boolean[];
+  groups?: readonly (readonly number[])[];
 }
 
 /** Built-in pairs of this project's datasets. */
@@ -50,10 +67,22 @@ export function findNaturalShift(source: string, name: string): NaturalShift | u
   return NATURAL_SHIFTS.find((s) => s.source === source && s.name === name);
 }
 
-/** Whether a --shift item names a natural shift (built-in for some dataset, or map:<file>) rather than a corruption. */
-export function isNaturalShiftItem(item: string): boolean {
-  return item.startsWith('map:') || NATURAL_SHIFTS.some((s) => s.name === item);
+/** ImageNet's published natural shifts, each given as `<name>:<dir>` (imagenet-natural-shifts.ts reads them). */
+export const IMAGENET_SHIFT_NAMES: readonly string[] = ['imagenetv2', 'imagenet-sketch', 'imagenet-r', 'imagenet-a', 'objectnet'];
+
+/** Whether a --shift item is `<one of ImageNet's shifts>:<dir>`. */
+export function isImagenetShiftItem(item: string): boolean {
+  const i = item.indexOf(':');
+  return i > 0 && i < item.length - 1 && IMAGENET_SHIFT_NAMES.includes(item.slice(0, i));
 }
+
+/** Whether a --shift item names a natural shift (built-in for some dataset, ImageNet's `<name>:<dir>`, or map:<file>) rather than a corruption. */
+export function isNaturalShiftItem(item: string): boolean {
+  return item.startsWith('map:') || isImagenetShiftItem(item) || NATURAL_SHIFTS.some((s) => s.name === item);
+}
+
+/** The name results record a natural --shift item under: ImageNet's shifts drop their folder. */
+export const naturalShiftName = (item: string): string => (isImagenetShiftItem(item) ? item.slice(0, item.indexOf(':')) : item);
 
 /**
  * A user pair from JSON: {"target": "<dataset name or path>", "classes": {"<source class>": ["<target class>", …]}}.
@@ -76,6 +105,35 @@ export async function readMappingFile(path: string, source: string): Promise<Nat
 
 /** What results call a natural shift's test set: restricted to the classes present, it says how many (CLIP's ImageNet-R protocol). */
 export const naturalShiftLabel = (name: string, classesPresent: number, restricted: boolean): string => (restricted ? `${name} (${classesPresent} classes)` : name);
+
+/** One way a natural shift is reported: its label, whether scoring is restricted, and the variant robustness reads. */
+export interface NaturalShiftVariant {
+  label: string;
+  restricted: boolean;
+  restriction?: ClassRestriction;
+  /** The variant CLIP reports, which robustness summaries read. */
+  primary: boolean;
+}
+
+/**
+ * How a natural shift is scored: under its published restriction alone when it has one (ImageNet-R's 200
+ * classes, ObjectNet's 113 groups, V2's full 1,000); else with the full classifier and, when the shifted
+ * set lacks classes, also restricted to the classes present (the primary one then).
+ */
+export function naturalShiftVariants(shift: NaturalShift, present: readonly boolean[]): NaturalShiftVariant[] {
+  const K = present.length;
+  const own = shift.restriction;
+  if (own) {
+    const n = own.keep.filter(Boolean).length;
+    return [{ label: naturalShiftLabel(shift.name, n, n < K), restricted: n < K, restriction: own, primary: true }];
+  }
+  const n = present.filter(Boolean).length;
+  if (n === K) return [{ label: shift.name, restricted: false, primary: true }];
+  return [
+    { label: naturalShiftLabel(shift.name, n, false), restricted: false, primary: false },
+    { label: naturalShiftLabel(shift.name, n, true), restricted: true, restriction: { keep: present }, primary: true },
+  ];
+}
 
 /** The shifted test set: target test images of mapped classes, labelled with source class indices. */
 export interface MappedTestSet {
@@ -102,6 +160,14 @@ export async function mappedTestSet(shift: NaturalShift, sourceClasses: readonly
       toSource[ti] = si;
     }
   }
+  return relabeledTestSet(shift, sourceClasses, target, toSource, false);
+}
+
+/**
+ * Wrap `target`'s test split as a test set of `sourceClasses` by an index map (target class → source
+ * class, −1: left out), for shifts whose classes are matched by id rather than by name (ImageNet's).
+ */
+export async function relabeledTestSet(shift: NaturalShift, sourceClasses: readonly string[], target: Dataset, toSource: Int32Array, byIndex = true): Promise<MappedTestSet> {
   if (!target.splits.includes('test')) throw new UserError(`--shift ${shift.name}: ${target.name} has no test split`);
   const tLabels = await target.labels('test');
   const rows: number[] = [];
@@ -109,7 +175,7 @@ export async function mappedTestSet(shift: NaturalShift, sourceClasses: readonly
   if (rows.length === 0) throw new UserError(`--shift ${shift.name}: no ${target.name} test image belongs to a mapped class`);
   const labels = Int32Array.from(rows, (i) => toSource[tLabels[i]]);
   const present = sourceClasses.map((_, c) => labels.includes(c));
-  const identity = sha256(stableStringify({ natural: shift.name, target: target.identity('test'), mapping: shift.mapping, classes: sourceClasses }));
+  const identity = sha256(stableStringify({ natural: shift.name, target: target.identity('test'), mapping: shift.mapping, classes: sourceClasses, ...(byIndex ? { toSource: [...toSource] } : {}) }));
   const only = (split: Split) => {
     if (split !== 'test') throw new Error(`mapped test set: no ${split} split`);
   };

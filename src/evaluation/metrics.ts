@@ -4,6 +4,7 @@
  * matrix agree. Top-k counts a hit when fewer than k classes rank above the true one, ties broken by
  * class index as arg-max breaks them (all-equal scores never make top-5 look perfect).
  */
+import type { ClassRestriction } from '../datasets/natural-shifts.ts';
 
 export interface Metrics {
   n: number;
@@ -116,11 +117,20 @@ function checkLabels(labels: Int32Array, n: number, numClasses: number): void {
 }
 
 /**
- * Scores with the classes not in `present` ruled out (−∞): the classifier restricted to the classes a
- * shifted test set has, as CLIP scores ImageNet-R/ObjectNet on their class subsets.
+ * Scores with the classes not kept ruled out (−∞): the classifier restricted to the classes a shifted
+ * test set is scored over, as CLIP scores ImageNet-R on its 200 classes (wise-ft `project_logits`). A
+ * group's first member takes the max over the group's scores (ObjectNet: each class the max over its
+ * mapped ImageNet logits), so argmax and top-k run over groups.
  */
-export function restrictToClasses(scores: Float32Array, numClasses: number, present: readonly boolean[]): Float32Array {
+export function restrictToClasses(scores: Float32Array, numClasses: number, r: ClassRestriction): Float32Array {
   const out = scores.slice();
-  for (let i = 0; i < out.length; i += numClasses) for (let c = 0; c < numClasses; c++) if (!present[c]) out[i + c] = -Infinity;
+  for (let i = 0; i < out.length; i += numClasses) {
+    for (const g of r.groups ?? []) {
+      let m = -Infinity;
+      for (const c of g) m = Math.max(m, scores[i + c]);
+      out[i + g[0]] = m;
+    }
+    for (let c = 0; c < numClasses; c++) if (!r.keep[c]) out[i + c] = -Infinity;
+  }
   return out;
 }

@@ -22,7 +22,8 @@ import { corruptionShift, NO_SHIFT, type ImageShift } from '../features/shift.ts
 import { checkCorruptible, CORRUPTION_NAMES, findCorruption, parseShiftSpec, SEVERITIES, suiteLabel, type CorruptionSpec } from '../shifts/index.ts';
 import { openCifar10CFolder } from '../datasets/cifar10c-folder.ts';
 import { readdir } from 'node:fs/promises';
-import { findNaturalShift, isNaturalShiftItem, mappedTestSet, naturalShiftLabel, NATURAL_SHIFTS, readMappingFile, type MappedTestSet, type NaturalShift } from '../datasets/natural-shifts.ts';
+import { prepareImagenetShift } from '../datasets/imagenet-natural-shifts.ts';
+import { findNaturalShift, isImagenetShiftItem, isNaturalShiftItem, mappedTestSet, NATURAL_SHIFTS, readMappingFile, IMAGENET_SHIFT_NAMES, naturalShiftVariants, type ClassRestriction, type MappedTestSet, type NaturalShift } from '../datasets/natural-shifts.ts';
 import { plural } from '../util/plural.ts';
 import type { BenchOptions } from './options.ts';
 import { fitMethods, methodRecords, runnableMethods, scoreMethods, type FittedMethods } from './methods-step.ts';
@@ -77,6 +78,10 @@ export async function prepareShifts(opts: Pick<BenchOptions, 'shift' | 'dataDir'
   const out: PreparedShift[] = [];
   for (const item of items.filter((i) => i.startsWith('released:'))) out.push(...(await prepareReleased(item, ds)));
   for (const item of items.filter(isNaturalShiftItem)) {
+    if (isImagenetShiftItem(item)) {
+      out.push({ kind: 'natural', ...(await prepareImagenetShift(item, ds, { skipBad: opts.skipBad })) });
+      continue;
+    }
     const shift = item.startsWith('map:') ? await readMappingFile(item.slice(4), ds.name) : findNaturalShift(ds.name, item);
     if (!shift)
       throw new UserError(`--shift ${item}: no built-in natural shift from ${ds.name}; built-in: ${NATURAL_SHIFTS.map((s) => `${s.source}→${s.name}`).join(', ')}; or map:<file.json> for your own pair`);
@@ -217,8 +222,8 @@ async function benchDatasetWith(
 
   let fitted: FittedProbes | null = null;
   let fittedMethods: FittedMethods | null = null;
-  const methodsOn = (feats: Float32Array, labels: Int32Array, zsTop1: number | null, cell?: string, present?: readonly boolean[]) =>
-    fittedMethods ? methodRecords({ ds, fm: fittedMethods, scores: scoreMethods(fittedMethods, feats, labels, K, d, present), testLabels: labels, bootstrapResamples: opts.bootstrapResamples, zeroShotTop1: zsTop1, cell }) : [];
+  const methodsOn = (feats: Float32Array, labels: Int32Array, zsTop1: number | null, cell?: string, restriction?: ClassRestriction) =>
+    fittedMethods ? methodRecords({ ds, fm: fittedMethods, scores: scoreMethods(fittedMethods, feats, labels, K, d, restriction), testLabels: labels, bootstrapResamples: opts.bootstrapResamples, zeroShotTop1: zsTop1, cell }) : [];
   let probes: ProbeResult[] = [];
   let breakEven: { shots: number | null; note?: string } = { shots: null };
   const testPart = { features: test.features, dim: d, indices: testIdx, labels: testLabels };
@@ -304,14 +309,14 @@ async function benchDatasetWith(
   if (shifts.length === 0) return { records, robustness: [] };
   const shiftSeed = opts.shiftSeed ?? 0;
   const cleanOutcome: TestSetOutcome = { zeroShot: zs.correct, probes: fitted ? new Map([...fitted.fits].map(([k, l]) => [k, l.map((f) => f.correct)])) : new Map() };
-  const score = (label: string, feats: Float32Array, idx: Int32Array, labels: Int32Array, present?: boolean[]) => {
-    const szs = zeroShotOn({ model, ds, head, testFeats: feats, testLabels: labels, dim: d, bootstrapResamples: opts.bootstrapResamples, cell: label, present, warnings });
-    const scores = fitted ? scoreFittedProbes(fitted, feats, labels, K, present) : null;
+  const score = (label: string, feats: Float32Array, idx: Int32Array, labels: Int32Array, restriction?: ClassRestriction) => {
+    const szs = zeroShotOn({ model, ds, head, testFeats: feats, testLabels: labels, dim: d, bootstrapResamples: opts.bootstrapResamples, cell: label, restriction, warnings });
+    const scores = fitted ? scoreFittedProbes(fitted, feats, labels, K, restriction) : null;
     const sprobes = fitted && scores ? probeResults({ ds, fitted, testLabels: labels, settings: opts.settings, bootstrapResamples: opts.bootstrapResamples, scores, cell: label }) : [];
     const be = zeroShot.available && sprobes.length ? probeBreakEven(sprobes.map((p) => ({ shots: p.shots, effectiveShots: p.effectiveShots, top1: p.top1.mean })), szs.result.top1!.mean) : { shots: null };
     const outcome: TestSetOutcome = { zeroShot: szs.correct, probes: scores ? new Map([...scores].map(([k, l]) => [k, l.map((x) => x.correct)])) : new Map() };
     const outcomes = outcomesRecord({ testIdx: idx, labels, numClasses: K, zeroShotScores: szs.scores, probes: fitted && scores ? probePredictions(fitted, scores) : new Map() });
-    const methods = methodsOn(feats, labels, szs.result.available ? szs.result.top1!.mean : null, label, present);
+    const methods = methodsOn(feats, labels, szs.result.available ? szs.result.top1!.mean : null, label, restriction);
     const record = { zeroShot: szs.result, probes: sprobes, breakEvenShots: be.shots, ...(be.note ? { breakEvenNote: be.note } : {}), outcomes, methods };
     return { record, outcome };
   };
@@ -325,6 +330,7 @@ async function benchDatasetWith(
   const releasedOutcomes: ShiftOutcome[] = [];
   const releasedRecords: DatasetResult[] = [];
   const robustness: RobustnessRecord[] = [];
+  const imagenetOutcomes: { outcome: ShiftOutcome; record: DatasetResult }[] = [];
   for (const s of shifts) {
     const ts = performance.now();
     if (s.kind === 'corruption' || s.kind === 'released') {
@@ -355,6 +361,7 @@ async function benchDatasetWith(
     }
     // Natural shift: another dataset's test images of these classes (its own --limit subset).
     const set = s.set.dataset;
+    const imagenetShift = IMAGENET_SHIFT_NAMES.includes(s.shift.name);
     const size = await set.size('test');
     const idx = testIndices(set, size, opts.limit);
     const all = await set.labels('test');
@@ -364,11 +371,10 @@ async function benchDatasetWith(
     if (model.manifest.trainedOn.includes(s.shift.target) && zeroShot.available)
       warnings.push(`${ds.name}: ${model.name} declares it was trained on ${s.shift.target}'s labels; its zero-shot result on --shift ${s.shift.name} is in-domain, not transfer`);
     const classesPresent = ds.classes.filter((_, c) => s.set.present[c]);
-    const missing = classesPresent.length < K;
-    const variants = missing ? [false, true] : [false];
-    for (const restricted of variants) {
-      const label = naturalShiftLabel(s.shift.name, classesPresent.length, restricted);
-      const { record, outcome } = score(label, feats.features, idx, labels, restricted ? s.set.present : undefined);
+    const own = s.shift.restriction;
+    const missing = !own && classesPresent.length < K;
+    for (const { label, restricted, restriction, primary } of naturalShiftVariants(s.shift, s.set.present)) {
+      const { record, outcome } = score(label, feats.features, idx, labels, restriction);
       const rec: DatasetResult = {
         ...cleanBase(),
         shift: label,
@@ -381,17 +387,27 @@ async function benchDatasetWith(
       };
       records.push(rec);
       // Robustness on the natural shift is read from the variant CLIP reports: restricted when classes are missing.
-      if (restricted === missing)
+      if (imagenetShift) imagenetOutcomes.push({ outcome: { ...outcome, shift: label }, record: rec });
+      if (primary)
         robustness.push(robustnessRecord({ ds: ds.name, suite: `${ds.name}→${s.shift.target} (${s.shift.note})`, clean, cleanOutcome, outcomes: [{ ...outcome, shift: label }], records: [rec], bootstrapResamples: opts.bootstrapResamples }));
     }
+    if (own && classesPresent.length < restrictionSize(own)) warnings.push(`${ds.name}: --shift ${s.shift.name} holds images of ${classesPresent.length} of its ${restrictionSize(own)} classes; scored over all ${restrictionSize(own)}, as published`);
     if (missing) warnings.push(`${ds.name}: --shift ${s.shift.name} has no test images of ${ds.classes.filter((_, c) => !s.set.present[c]).join(', ')}; reported both with the full classifier and restricted to the ${classesPresent.length} classes present`);
   }
+  // CLIP Fig. 13: ImageNet top-1 against the mean over its natural shifts, one point per classifier.
+  if (imagenetOutcomes.length > 1)
+    robustness.push(robustnessRecord({ ds: ds.name, suite: IMAGENET_SHIFTS_SUITE, clean, cleanOutcome, outcomes: imagenetOutcomes.map((o) => o.outcome), records: imagenetOutcomes.map((o) => o.record), bootstrapResamples: opts.bootstrapResamples }));
   if (releasedOutcomes.length)
     robustness.unshift(robustnessRecord({ ds: ds.name, suite: RELEASED_SUITE, clean, cleanOutcome, outcomes: releasedOutcomes, records: releasedRecords, bootstrapResamples: opts.bootstrapResamples }));
   if (corruptions.length)
     robustness.unshift(robustnessRecord({ ds: ds.name, suite: suiteLabel(shiftSeed), clean, cleanOutcome, outcomes: corruptions, records: corruptionRecords, bootstrapResamples: opts.bootstrapResamples }));
   return { records, robustness };
 }
+
+const IMAGENET_SHIFTS_SUITE = 'ImageNet natural distribution shifts (CLIP Fig. 13)';
+
+/** How many classes a restriction scores over: its kept columns (a group counts once). */
+const restrictionSize = (r: ClassRestriction) => r.keep.filter(Boolean).length;
 
 const RELEASED_SUITE = 'CIFAR-10-C (the released files of Hendrycks & Dietterich 2019)';
 

@@ -4,6 +4,7 @@
  * scored on every test set (clean and shifted). This step never names a method: it runs what the
  * registry hands it through the one FewShotMethod interface.
  */
+import type { ClassRestriction } from '../datasets/natural-shifts.ts';
 import type { Dataset } from '../datasets/types.ts';
 import { gatherPoolRows, type ProbeSettings, type Shots } from '../evaluation/linear-probe.ts';
 import { l2NormalizeRows } from '../evaluation/normalize.ts';
@@ -105,10 +106,10 @@ export interface MethodScore {
 }
 
 /** Every fitted method scored on one test set's raw features (normalised here, as the methods saw them). */
-export function scoreMethods(fm: FittedMethods, feats: Float32Array, labels: Int32Array, numClasses: number, dim: number, present?: readonly boolean[]): Map<string, Map<Shots, MethodScore[]>> {
+export function scoreMethods(fm: FittedMethods, feats: Float32Array, labels: Int32Array, numClasses: number, dim: number, restriction?: ClassRestriction): Map<string, Map<Shots, MethodScore[]>> {
   const n = labels.length;
   const X = l2NormalizeRows(feats, n, dim);
-  const restrict = (s: Float32Array) => (present ? restrictToClasses(s, numClasses, present) : s);
+  const restrict = (s: Float32Array) => (restriction ? restrictToClasses(s, numClasses, restriction) : s);
   const out = new Map<string, Map<Shots, MethodScore[]>>();
   for (const [name, perShots] of fm.fits)
     out.set(

@@ -1,4 +1,5 @@
 import type { Dataset } from '../datasets/types.ts';
+import type { ClassRestriction } from '../datasets/natural-shifts.ts';
 import { identicalDraws, maxFitsPerSeed, probeFitMode, scoreProbe, type ProbeDraws, type ProbeSeedEvaluation, type ProbeSettings, type Shots } from '../evaluation/linear-probe.ts';
 import { classificationMetrics, correctness, predictionsFromScores, restrictToClasses, type Metrics } from '../evaluation/metrics.ts';
 import type { KShotSample } from '../evaluation/sampling.ts';
@@ -95,7 +96,7 @@ export interface ProbeScore {
 }
 
 /** The fitted probes scored on another test set (e.g. a shifted one): no refitting, same heads. */
-export function scoreFittedProbes(fitted: FittedProbes, feats: Float32Array, labels: Int32Array, numClasses: number, present?: readonly boolean[]): Map<Shots, ProbeScore[]> {
+export function scoreFittedProbes(fitted: FittedProbes, feats: Float32Array, labels: Int32Array, numClasses: number, restriction?: ClassRestriction): Map<Shots, ProbeScore[]> {
   const n = labels.length;
   const out = new Map<Shots, ProbeScore[]>();
   for (const [k, list] of fitted.fits) {
@@ -103,7 +104,7 @@ export function scoreFittedProbes(fitted: FittedProbes, feats: Float32Array, lab
       k,
       list.map((f) => {
         const raw = scoreProbe(f.weights, feats, n);
-        const scores = present ? restrictToClasses(raw, numClasses, present) : raw;
+        const scores = restriction ? restrictToClasses(raw, numClasses, restriction) : raw;
         return { metrics: classificationMetrics(scores, labels, numClasses), correct: correctness(scores, labels, numClasses), predictions: predictionsFromScores(scores, numClasses) };
       }),
     );

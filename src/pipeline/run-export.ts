@@ -10,7 +10,7 @@ import type { BenchOptions } from './options.ts';
 import { fitProbes, type FittedProbes } from './probe-step.ts';
 import { corruptionShift, NO_SHIFT, type ImageShift } from '../features/shift.ts';
 import { zeroShotHead } from './zero-shot-step.ts';
-import { naturalShiftLabel } from '../datasets/natural-shifts.ts';
+import { naturalShiftVariants, type ClassRestriction } from '../datasets/natural-shifts.ts';
 import type { Dataset, Split } from '../datasets/types.ts';
 import { extractPoolRows, poolLabelsOf } from './probe-rows.ts';
 
@@ -21,7 +21,7 @@ interface ShiftedSet {
   shift: ImageShift;
   testIdx: Int32Array;
   labels: Int32Array;
-  present?: boolean[];
+  restriction?: ClassRestriction;
 }
 
 /** The --shift test sets of a prepared dataset, labelled and subset as bench does (corruptions of the same rows; natural shifts' own --limit subset). */
@@ -36,11 +36,8 @@ async function shiftedSets(prepared: PreparedDataset, testIdx: Int32Array, testL
       const idx = testIndices(set, await set.size('test'), limit);
       const all = await set.labels('test');
       const labels = Int32Array.from(idx, (i) => all[i]);
-      const present = s.set.present.filter(Boolean).length;
-      const missing = present < prepared.ds.classes.length;
-      out.push({ label: naturalShiftLabel(s.shift.name, present, false), dataset: set, shift: NO_SHIFT, testIdx: idx, labels });
-      // As bench: a set lacking classes is also scored restricted to the classes it has.
-      if (missing) out.push({ label: naturalShiftLabel(s.shift.name, present, true), dataset: set, shift: NO_SHIFT, testIdx: idx, labels, present: s.set.present });
+      // As bench: the shift's own restriction, or the full classifier and (a set lacking classes) the classes it has.
+      for (const v of naturalShiftVariants(s.shift, s.set.present)) out.push({ label: v.label, dataset: set, shift: NO_SHIFT, testIdx: idx, labels, restriction: v.restriction });
     } else throw new Error(`compare: shift kind ${s.kind} is not supported`);
   }
   return out;
@@ -79,18 +76,18 @@ export async function runExport(args: {
     });
   }
   // The same heads on any test set: zero-shot logits and every fitted probe's predictions.
-  const scoreOn = (feats: Float32Array, labels: Int32Array, present?: readonly boolean[]) => {
+  const scoreOn = (feats: Float32Array, labels: Int32Array, restriction?: ClassRestriction) => {
     let zeroShot: ExportOutcomes['zeroShot'] = null;
     if (head.available) {
       const ev = evaluateZeroShot({ imageFeats: feats, labels, textEmb: head.textEmb, numClasses: K, numTemplates: ds.templates.length, dim: d, scale: model.logitScale });
-      zeroShot = zeroShotOutcomes(ev.scores, K, present);
+      zeroShot = zeroShotOutcomes(ev.scores, K, restriction);
     }
     const probes: ExportOutcomes['probes'] = new Map();
     if (fitted)
       for (const [k, fits] of fitted.fits)
         probes.set(k, fits.map((f) => {
           const raw = scoreProbe(f.weights, feats, labels.length);
-          return { seed: f.seed, C: f.C, predictions: predictionsFromScores(present ? restrictToClasses(raw, K, present) : raw, K) };
+          return { seed: f.seed, C: f.C, predictions: predictionsFromScores(restriction ? restrictToClasses(raw, K, restriction) : raw, K) };
         }));
     return { zeroShot, probes };
   };
@@ -107,7 +104,7 @@ export async function runExport(args: {
   const sets: TestSetOutcomes[] = [{ label: 'none', shiftId: NO_SHIFT.id, testIdentity: ds.identity('test'), testIdx, labels: testLabels, outcomes: clean }];
   for (const s of await shiftedSets(prepared, testIdx, testLabels, opts.limit, opts.shiftSeed ?? 0)) {
     const sf = await extract(s.dataset, 'test', s.testIdx, s.shift);
-    const outcomes: ExportOutcomes = { name: model.name, files, dim: d, testFeats: sf.features, classifier, ...scoreOn(sf.features, s.labels, s.present), imagesPerSecond: null };
+    const outcomes: ExportOutcomes = { name: model.name, files, dim: d, testFeats: sf.features, classifier, ...scoreOn(sf.features, s.labels, s.restriction), imagesPerSecond: null };
     sets.push({ label: s.label, shiftId: s.shift.id, testIdentity: s.dataset.identity('test'), testIdx: s.testIdx, labels: s.labels, outcomes });
   }
   return sets;

@@ -1,4 +1,5 @@
 import type { Dataset } from '../datasets/types.ts';
+import type { ClassRestriction } from '../datasets/natural-shifts.ts';
 import type { ClipModel } from '../model/clip-model.ts';
 import { embedTexts, type EmbedTextsOptions } from '../features/text.ts';
 import { classPrompts, evaluateZeroShot } from '../evaluation/zeroshot.ts';
@@ -47,8 +48,8 @@ export function zeroShotOn(args: {
   bootstrapResamples: number;
   /** The shift, for shifted test sets: keys the bootstrap seed and silences the clean-set warnings. */
   cell?: string;
-  /** Restrict the classifier to these classes (a shifted set that lacks some). */
-  present?: readonly boolean[];
+  /** Restrict the classifier to these classes (a shifted set that lacks some, or a shift's published class set). */
+  restriction?: ClassRestriction;
   warnings: string[];
 }): { result: ZeroShotResult; correct: Uint8Array | null; scores: Float32Array | null } {
   const { model, ds, head, warnings } = args;
@@ -56,8 +57,8 @@ export function zeroShotOn(args: {
   const t0 = performance.now();
   const K = ds.classes.length;
   const ev = evaluateZeroShot({ imageFeats: args.testFeats, labels: args.testLabels, textEmb: head.textEmb, numClasses: K, numTemplates: ds.templates.length, dim: args.dim, scale: model.logitScale });
-  if (args.present) {
-    const scores = restrictToClasses(ev.scores, K, args.present);
+  if (args.restriction) {
+    const scores = restrictToClasses(ev.scores, K, args.restriction);
     Object.assign(ev, { scores, metrics: classificationMetrics(scores, args.testLabels, K), correct: correctness(scores, args.testLabels, K) });
   }
   const est = zeroShotEstimates(ev.correct, args.testLabels, K, deriveSeed(BOOTSTRAP_SEED, `${ds.name}${args.cell ? `/${args.cell}` : ''}/zero-shot`), args.bootstrapResamples);

@@ -55,6 +55,7 @@ describe('shifts list', () => {
     expect(out).toMatch(/^digits\s+mnist\s+digits\s+10\s/m);
     const doc = JSON.parse((await run(['list', '--json'])).out);
     expect(doc.natural.find((n: { name: string }) => n.name === 'quickdraw').mapping.ship).toEqual(['cruise ship', 'sailboat']);
+    expect(doc.imagenet.map((n: { shift: string }) => n.shift)).toEqual(['imagenetv2:<dir>', 'imagenet-sketch:<dir>', 'imagenet-r:<dir>', 'imagenet-a:<dir>', 'objectnet:<dir>']);
   });
 
   it('--json gives the 15 and the 4 extras with parameters per severity and the source function', async () => {

@@ -26,8 +26,8 @@ async function failure(p: Promise<unknown>): Promise<string> {
 }
 
 describe('dataset formats registry', () => {
-  it('lists the webdataset, parquet, the image folder, the CSV manifest, CoOp split files and ImageNet, each by its prefix name', () => {
-    expect(FORMATS.map((f) => f.name)).toEqual(['wds', 'parquet', 'folder', 'csv', 'coop', 'imagenet']);
+  it('lists the webdataset, parquet, the image folder, the CSV manifest, CoOp split files, ImageNet and its five natural shifts, each by its prefix name', () => {
+    expect(FORMATS.map((f) => f.name)).toEqual(['wds', 'parquet', 'folder', 'csv', 'coop', 'imagenet', 'imagenetv2', 'imagenet-sketch', 'imagenet-r', 'imagenet-a', 'objectnet']);
   });
 
   it('probes a bare path by its layout: a folder is an image folder, a .csv file a manifest', async () => {
@@ -60,6 +60,6 @@ describe('dataset formats registry', () => {
     expect(await failure(openDataset(`folder:${join(dir.path, 'list.csv')}`))).toBe(`folder:${join(dir.path, 'list.csv')}: ${join(dir.path, 'list.csv')} is not a folder; the folder: format reads a folder of class folders`);
     expect(await failure(openDataset(`csv:${join(dir.path, 'folder')}`))).toMatch(/is not a file; the csv: format reads a \.csv manifest$/);
     expect(await failure(openDataset(`csv:${join(dir.path, 'missing.csv')}`))).toMatch(/does not exist; give a \.csv manifest$/);
-    expect(await failure(openDataset('zip:data'))).toBe('zip:data: no such path, and no dataset format named "zip:" (formats: wds:, parquet:, folder:, csv:, coop:, imagenet:)');
+    expect(await failure(openDataset('zip:data'))).toBe('zip:data: no such path, and no dataset format named "zip:" (formats: wds:, parquet:, folder:, csv:, coop:, imagenet:, imagenetv2:, imagenet-sketch:, imagenet-r:, imagenet-a:, objectnet:)');
   });
 });

@@ -42,6 +42,6 @@ describe('ImageNet-1k (imagenet:<dir>)', () => {
     await rm(join(dir.path, 'imagenet', 'val', WNIDS[5]), { recursive: true });
     const err = await openDataset(`imagenet:${join(dir.path, 'imagenet')}`).catch((e) => e);
     expect(err).toBeInstanceOf(UserError);
-    expect(err.message).toBe(`${join(dir.path, 'imagenet', 'val')} has 999 synset folders (n01440764 …), ImageNet-1k has 1000; give the folder of the 1,000 validation synset folders (or its parent, holding val/ and train/)`);
+    expect(err.message).toBe(`${join(dir.path, 'imagenet', 'val')} has 999 synset folders (n01440764 …), ImageNet-1k has 1000; give the folder of the 1,000 validation synset folders (or its parent, holding val/ and train/), or the flat ILSVRC2012_val_*.JPEG files with the devkit`);
   });
 });

@@ -14,6 +14,8 @@ export interface ListedDataset {
   containers?: ContainerFile[];
   /** 'val' when the layout names the probes' validation rows itself (CoOp's `val` list); see Dataset.validationSplit. */
   validationSplit?: 'val';
+  /** Pixels to crop from each edge of every decoded image (ObjectNet's border), part of the identity. */
+  cropBorder?: number;
 }
 
 /** A file that holds many images (a webdataset shard, a parquet file), by its path relative to the dataset root. */

@@ -99,8 +99,11 @@ async function imagesUnder(dir: string, walk: { rootReal: string; seen: Set<stri
   return out;
 }
 
+/** Class keys that keep folder names exactly (no `_` → space), folder k being class k: for layouts whose folder names are ids. */
+export const keyedBy = (folders: readonly string[]): ClassSpec[] => folders.map((f, i) => ({ key: f, name: f, line: i + 1 }));
+
 /** Non-hidden subfolders (symlinks to folders count), sorted. */
-async function subfolders(dir: string): Promise<string[]> {
+export async function subfolders(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   const out: string[] = [];
   for (const e of entries) {

@@ -9,13 +9,15 @@ import { CSV_MANIFEST } from './csv-manifest.ts';
 import type { DatasetFormat } from './format.ts';
 import { IMAGE_FOLDER } from './image-folder.ts';
 import { IMAGENET } from './imagenet.ts';
+import { IMAGENET_SHIFT_FORMATS } from './imagenet-shifts.ts';
+import { OBJECTNET } from './objectnet.ts';
 import { PARQUET } from './parquet.ts';
 import { WEBDATASET } from './webdataset.ts';
 
 export type { DatasetFormat, FormatOptions, ListedDataset } from './format.ts';
 
 /** Every format, in the order a path with no prefix is probed. */
-export const FORMATS: readonly DatasetFormat[] = [WEBDATASET, PARQUET, IMAGE_FOLDER, CSV_MANIFEST, COOP_SPLIT, IMAGENET];
+export const FORMATS: readonly DatasetFormat[] = [WEBDATASET, PARQUET, IMAGE_FOLDER, CSV_MANIFEST, COOP_SPLIT, IMAGENET, ...IMAGENET_SHIFT_FORMATS, OBJECTNET];
 
 /** The formats a bare path may have, probed in this order. */
 const PROBED = FORMATS.filter((f) => !f.prefixOnly);

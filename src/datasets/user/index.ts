@@ -21,6 +21,7 @@ import { pickFormat } from '../formats/index.ts';
 import type { KnownHashes } from '../formats/format.ts';
 import { UserFilesDataset, type UserDataset } from './dataset.ts';
 import { fingerprintFiles } from './listing.ts';
+import { borderCropped } from './border-crop.ts';
 
 export type { UserDataset } from './dataset.ts';
 export type { SkippedFile } from './listing.ts';
@@ -54,7 +55,8 @@ export async function openUserDataset(arg: string, opts: UserDatasetOptions = {}
   const { files, skipped } = await fingerprintFiles(listed.files, { skipBad, label: path, progress: opts.progress });
   if (files.length === 0) throw new UserError(`${path}: every image was unreadable and skipped; nothing left to evaluate`);
   const name = path.replace(/[\\/]+$/, '') || path;
-  return new UserFilesDataset(name, format.name, abs, listed.classes, templates, files, skipped, skipBad, listed.containers, listed.validationSplit);
+    const ds = new UserFilesDataset(name, format.name, abs, listed.classes, templates, files, skipped, skipBad, listed.containers, listed.validationSplit);
+    return listed.cropBorder ? borderCropped(ds, listed.cropBorder) : ds;
 }
 
 async function existing(path: string): Promise<string | undefined> {
