@@ -138,6 +138,7 @@ export async function extractImageFeatures(opts: ExtractOptions): Promise<Extrac
       const job = inflight.shift()!;
       const pixels = await job.batch.take();
       const emb = await encoder.encodeImages(pixels, job.idx.length);
+      pool.recycle(pixels); // its memory serves a later batch
       const d = emb.length / job.idx.length;
       if (dim === null) loaded.dim = dim = d;
       else if (d !== dim) throw new Error(`encoder returned dimension ${d}, cache holds ${dim}`);

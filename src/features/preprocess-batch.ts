@@ -18,9 +18,8 @@ export function pixelsPerImage(cfg: PreprocessConfig): number {
   return 3 * cfg.crop.height * cfg.crop.width;
 }
 
-/** Shift + model preprocessing of a batch into one [n,3,H,W] tensor. Runs in a worker or inline. */
-export async function preprocessBatch(job: PreprocessJob): Promise<Float32Array> {
-  const out = new Float32Array(job.images.length * pixelsPerImage(job.cfg));
+/** Shift + model preprocessing of a batch into one [n,3,H,W] tensor (`out`, every float overwritten). */
+export async function preprocessBatch(job: PreprocessJob, out: Float32Array = new Float32Array(job.images.length * pixelsPerImage(job.cfg))): Promise<Float32Array> {
   const claim = new Int32Array(CLAIM_SLOTS);
   await preprocessClaimed(job, claim, out);
   return out;

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { deserializeError, type SerializedError } from '../util/errors.ts';
 import { extractionDefaults } from './extraction-defaults.ts';
-import { CLAIM_SLOTS, FINISHED, pixelsPerImage, preprocessBatch, preprocessClaimed, type PreprocessJob } from './preprocess-batch.ts';
+import { CLAIM_SLOTS, FINISHED, NEXT, pixelsPerImage, preprocessBatch, preprocessClaimed, type PreprocessJob } from './preprocess-batch.ts';
 
 export interface PreprocessPoolOptions {
   /**
@@ -20,6 +20,9 @@ export interface PreprocessPoolOptions {
   nice?: number;
 }
 
+/** Spare tensors kept per kind: the batches in flight at once (extractImageFeatures' `ahead`) and one more. */
+const SPARE_LIMIT = 4;
+
 /** A batch handed to the pool: the workers preprocess it in the background until the main thread takes it. */
 export interface PendingBatch {
   /**
@@ -27,6 +30,8 @@ export interface PendingBatch {
    * only for the images a worker is in the middle of.
    */
   take(): Promise<Float32Array>;
+  /** Images claimed so far, by a worker or the main thread (progress; tests). */
+  claimed(): number;
 }
 
 /**
@@ -45,6 +50,13 @@ export class PreprocessPool {
   inlineJobs = 0;
   /** Images the main thread preprocessed of batches posted to a worker (it took them before the worker did). */
   imagesTakenByMain = 0;
+  /**
+   * Batch tensors handed back for reuse (recycle), ordinary and shared. A fresh tensor of 32 images at 224 is
+   * 19 MB whose first touch costs thousands of page faults (measured here: 0.3 s under load against 1–7 ms to
+   * copy it), paid per batch where encode-only reuses its input; every float of a reused one is overwritten.
+   */
+  private readonly spare: Float32Array[] = [];
+  private readonly spareShared: Float32Array[] = [];
 
   constructor(
     readonly size: number,
@@ -84,14 +96,19 @@ export class PreprocessPool {
 
   /** Hand a job to the next worker (round robin), to preprocess until take(); inline when no worker can take it yet. */
   submit(job: PreprocessJob): PendingBatch {
-    if (this.size === 0 || (this.options.inlineUntilReady && this.started === 0)) {
-      if (this.size > 0) this.inlineJobs++;
-      return { take: () => preprocessBatch(job) };
-    }
     const n = job.images.length;
     const per = pixelsPerImage(job.cfg);
+    if (this.size === 0 || (this.options.inlineUntilReady && this.started === 0)) {
+      if (this.size > 0) this.inlineJobs++;
+      let taken = false;
+      return {
+        take: () => ((taken = true), preprocessBatch(job, this.tensor(n * per, false))),
+        claimed: () => (taken ? n : 0),
+      };
+    }
+    // A fresh claim per batch (a worker's last, failing claim may land after take()); the pixels' memory is reused.
     const claim = new Int32Array(new SharedArrayBuffer(CLAIM_SLOTS * 4));
-    const shared = new Float32Array(new SharedArrayBuffer(n * per * 4));
+    const shared = this.tensor(n * per, true);
     const id = this.nextId++;
     const finished = new Promise<void>((resolve, reject) => this.pending.set(id, { resolve, reject }));
     finished.catch(() => {}); // surfaced by take(); never an unhandled rejection meanwhile
@@ -100,17 +117,35 @@ export class PreprocessPool {
     const worker = this.workers[this.rr++ % this.size];
     worker.postMessage({ id, job: { ...job, images }, claim, out: shared }, images.map((img) => img.data.buffer as ArrayBuffer));
     return {
+      claimed: () => Math.min(n, Atomics.load(claim, NEXT)),
       take: async () => {
         // onnxruntime-node rejects tensors on shared memory: the main thread writes into an ordinary array
         // and copies the worker's images over.
-        const out = new Float32Array(n * per);
+        const out = this.tensor(n * per, false);
         const mine = new Uint8Array(n);
         this.imagesTakenByMain += await preprocessClaimed(job, claim, out, mine);
         if (Atomics.load(claim, FINISHED) < n) await finished; // the worker is in the middle of its last image
         for (let i = 0; i < n; i++) if (!mine[i]) out.set(shared.subarray(i * per, (i + 1) * per), i * per);
+        // Every image is finished, so the worker writes no more into `shared`.
+        if (this.spareShared.length < SPARE_LIMIT) this.spareShared.push(shared);
         return out;
       },
     };
+  }
+
+  /**
+   * Hand back a tensor that take() or run() returned, once nothing reads it any more (the encoder has
+   * returned): the next batch of the same size reuses its memory.
+   */
+  recycle(tensor: Float32Array): void {
+    if (!(tensor.buffer instanceof SharedArrayBuffer) && this.spare.length < SPARE_LIMIT && !this.spare.includes(tensor)) this.spare.push(tensor);
+  }
+
+  private tensor(length: number, shared: boolean): Float32Array {
+    const list = shared ? this.spareShared : this.spare;
+    const i = list.findIndex((t) => t.length === length);
+    if (i >= 0) return list.splice(i, 1)[0];
+    return shared ? new Float32Array(new SharedArrayBuffer(length * 4)) : new Float32Array(length);
   }
 
   private failAll(e: Error): void {

@@ -116,13 +116,13 @@ describe('preprocessing worker pool', () => {
     // One large image (seconds of resizing): the worker claims it, then dies before finishing it.
     const big = { data: new Uint8Array(4000 * 4000 * 3).fill(7), width: 4000, height: 4000, channels: 3 as const };
     const pending = pool.submit({ cfg: { ...cfg, size: 224, crop: { height: 224, width: 224 } }, shift: 'none', datasetIdentity: 'test', split: 'test', images: [big], indices: [0] });
-    await new Promise((r) => setTimeout(r, 300));
+    while (pending.claimed() === 0) await new Promise((r) => setTimeout(r, 1)); // the worker has taken the image
     await (pool as unknown as { workers: { terminate(): Promise<number> }[] }).workers[0].terminate();
     await expect(pending.take()).rejects.toThrow(/^preprocessing worker exited with code \d+$/);
     await pool.close();
   });
 
-  it('images are claimed one at a time: the main thread and a worker together preprocess a batch exactly as inline', async () => {
+  it('images are claimed one at a time: the main thread and a worker together preprocess a batch exactly as inline, in recycled memory too', async () => {
     const pool = new PreprocessPool(1, QUICK_START);
     await pool.ready();
     const images = Array.from({ length: 40 }, (_, i) => ({ data: new Uint8Array(32 * 32 * 3).map((_, j) => (i * 31 + j * 7) & 255), width: 32, height: 32, channels: 3 as const }));
@@ -136,6 +136,8 @@ describe('preprocessing worker pool', () => {
         const before = pool.imagesTakenByMain;
         const out = await pending.take();
         expect(Array.from(out)).toEqual(Array.from(inline));
+        out.fill(NaN);
+        pool.recycle(out); // the next round writes over this memory: every float must be overwritten
         const byMain = pool.imagesTakenByMain - before;
         if (byMain > 0 && byMain < images.length) shared = true;
       }
