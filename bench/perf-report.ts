@@ -103,8 +103,8 @@ function pipelineRows(p: NonNullable<PerfRun['pipeline']>): Row[] {
     `pipeline vs encode-only${s.isDefault ? ' (bench defaults)' : ` (${s.id})`}`,
     `${f(s.pipelineImgPerSec)} img/s`,
     `encode-only ${f(s.encodeImgPerSec)} img/s`,
-    f(s.ratio, 3),
-    `ViT-B/32 shape, ${plural(s.threads, 'thread')}, ${plural(s.workers, 'worker')}, batch ${s.batchSize}${'spinning' in s ? `, spinning ${s.spinning ? 'on' : 'off'}, ${s.warmStart ? 'warm' : 'cold'} start` : ''}; ${n0(p.dataset.images)} CIFAR-10 images × ${plural(p.rounds, 'round')}`,
+    `${f(s.ratio, 3)}${'steadyRatio' in s ? ` (steady ${f(s.steadyRatio, 3)})` : ''}`,
+    `ViT-B/32 shape, ${plural(s.threads, 'thread')}, ${plural(s.workers, 'worker')}${'schedule' in s ? ` (nice +${s.nice}, ${s.schedule})` : ''}, batch ${s.batchSize}${'spinning' in s ? `, spinning ${s.spinning ? 'on' : 'off'}, ${s.warmStart ? 'warm' : 'cold'} start` : ''}; ${n0(p.dataset.images)} CIFAR-10 images × ${plural(p.rounds, 'round')}`,
   ]);
 }
 

@@ -4,8 +4,8 @@ import { createProgress } from '../util/progress.ts';
 import { UserError } from '../util/errors.ts';
 import { encoderDevice, FeatureStore, gatherRows, range, type FeatureKey, type LoadedRows } from './store.ts';
 import { formatRanges, toRanges } from './shards.ts';
-import { PreprocessPool } from './worker-pool.ts';
-import { extractionDefaults } from './extraction-defaults.ts';
+import { PreprocessPool, type PendingBatch } from './worker-pool.ts';
+import { extractionDefaults, type PreprocessSchedule } from './extraction-defaults.ts';
 import { NO_SHIFT, type ImageShift } from './shift.ts';
 
 /** The part of a loaded model that feature extraction needs. */
@@ -36,6 +36,12 @@ export interface ExtractOptions {
   workers?: number;
   /** A running pool to use (and leave running) instead of starting `workers` new threads. */
   pool?: PreprocessPool;
+  /**
+   * When preprocessing runs (see docs/extraction.md): 'overlap' preprocesses the next batches on the workers
+   * while the encoder runs; 'phased' preprocesses each batch on the workers and the main thread together,
+   * between encoder runs, so nothing competes with the encoder's threads. Default: extractionDefaults().
+   */
+  schedule?: PreprocessSchedule;
   /** Rows per sealed cache chunk: what an interruption can lose at most. */
   chunkRows?: number;
   /** Seal a chunk at least this often (ms) on slow models, so a kill loses at most this much work. */
@@ -123,13 +129,16 @@ export async function extractImageFeatures(opts: ExtractOptions): Promise<Extrac
       for (let r = 0; r < idx.length; r++) loaded.rows.set(idx[r], { data, row: r });
     };
 
-    // Up to `ahead` preprocessed batches in flight while the encoder works.
-    const ahead = Math.max(2, pool.size + 1);
-    const inflight: { idx: number[]; pixels: Promise<Float32Array> }[] = [];
+    // Overlap: up to `ahead` batches handed to the workers while the encoder works. Phased: one batch, handed
+    // over and taken at once, so the workers and the main thread preprocess it together between encoder runs.
+    const phased = (opts.schedule ?? extractionDefaults().schedule) === 'phased';
+    const ahead = phased ? 1 : Math.max(2, pool.size + 1);
+    const inflight: { idx: number[]; batch: PendingBatch }[] = [];
     const encodeNext = async () => {
       const job = inflight.shift()!;
-      const pixels = await job.pixels;
+      const pixels = await job.batch.take();
       const emb = await encoder.encodeImages(pixels, job.idx.length);
+      pool.recycle(pixels); // its memory serves a later batch
       const d = emb.length / job.idx.length;
       if (dim === null) loaded.dim = dim = d;
       else if (d !== dim) throw new Error(`encoder returned dimension ${d}, cache holds ${dim}`);
@@ -142,9 +151,8 @@ export async function extractImageFeatures(opts: ExtractOptions): Promise<Extrac
     try {
       let batch: LabeledImage[] = [];
       const submit = () => {
-        const pixels = pool.run({ cfg: encoder.preprocess, shift: shift.id, datasetIdentity: dataset.identity(split), split, images: batch.map((b) => b.image), indices: batch.map((b) => b.index) });
-        pixels.catch(() => {}); // surfaced when awaited; never an unhandled rejection meanwhile
-        inflight.push({ idx: batch.map((b) => b.index), pixels });
+        const job = { cfg: encoder.preprocess, shift: shift.id, datasetIdentity: dataset.identity(split), split, images: batch.map((b) => b.image), indices: batch.map((b) => b.index) };
+        inflight.push({ idx: job.indices, batch: pool.submit(job) });
         batch = [];
       };
       for await (const ex of dataset.read(split, missing)) {

@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, writeFileSync, readFileSync, rmSync } from 'n
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { extractImageFeatures, type ImageEncoder } from '../../src/features/extract.ts';
+import { PreprocessPool } from '../../src/features/worker-pool.ts';
 import type { PreprocessConfig } from '../../src/model/preprocess/config.ts';
 import { UserError } from '../../src/util/errors.ts';
 import { memoryDataset } from '../helpers/memory-dataset.ts';
@@ -132,11 +133,25 @@ describe('feature extraction', () => {
     expect(r2.cachedRows).toBe(0);
   });
 
-  it('worker-thread preprocessing gives the same features as inline', async () => {
+  it('worker-thread preprocessing gives the same features as inline, whatever the worker count and schedule', async () => {
     const ds = memoryDataset({ test: 24 });
     const inline = await extractImageFeatures({ encoder: fakeEncoder(), dataset: ds, split: 'test', cacheRoot: null, batchSize: 5, workers: 0, quiet: true });
     const pooled = await extractImageFeatures({ encoder: fakeEncoder(), dataset: ds, split: 'test', cacheRoot: null, batchSize: 5, workers: 2, quiet: true });
     expect(Array.from(pooled.features)).toEqual(Array.from(inline.features));
+    // Started workers (not the warm start's inline batches), sharing each batch with the main thread.
+    for (const [workers, nice] of [[1, 0], [2, 0]]) {
+      const pool = new PreprocessPool(workers, { nice });
+      await pool.ready();
+      try {
+        for (const schedule of ['overlap', 'phased'] as const) {
+          const r = await extractImageFeatures({ encoder: fakeEncoder(), dataset: ds, split: 'test', cacheRoot: null, batchSize: 5, pool, schedule, quiet: true });
+          expect(Array.from(r.features)).toEqual(Array.from(inline.features));
+        }
+        expect(pool.inlineJobs).toBe(0);
+      } finally {
+        await pool.close();
+      }
+    }
   });
 
   it('a UserError raised in a preprocessing worker stops extraction as a UserError, not a crash', async () => {
