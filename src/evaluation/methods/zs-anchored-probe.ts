@@ -13,7 +13,9 @@ import { minimizeLbfgs } from '../probe/lbfgs.ts';
 import { concatProbeData, sweepC, type LinearProbe, type LinearWeights } from '../probe/index.ts';
 import { FIXED_C } from '../linear-probe.ts';
 import type { FewShotMethod, FittedMethod } from './types.ts';
-import { linearLogits, productsTAuto, softmaxInPlace, transposeF64 } from './linalg.ts';
+import { argmaxRow, crossEntropyResidual, productsTAuto } from './linalg.ts';
+import { linearScores, softmaxRows } from '../probe/logistic-regression.ts';
+import { transpose } from '../similarity.ts';
 
 /** A LinearProbe (the sweep's estimator shape) whose weights are anchored at `anchor` (= s·W_zs, [K, d]). */
 export class AnchoredProbe implements LinearProbe {
@@ -28,24 +30,16 @@ export class AnchoredProbe implements LinearProbe {
   fit(X: Float32Array, y: Int32Array, n: number, d: number, K: number): this {
     const { C, anchor } = this;
     const offsets = productsTAuto(X, n, anchor, K, d);
-    const Xt = transposeF64(X, n, d);
+    const Xt = transpose(X, n, d, new Float64Array(n * d));
     const GT = new Float64Array(K * n);
     const nV = K * d;
     const Z = new Float64Array(n * K);
     const gV = new Float64Array(nV);
     const objective = (x: Float64Array, grad: Float64Array) => {
       Z.set(productsTAuto(X, n, x.slice(0, nV), K, d));
-      let f = 0;
-      for (let i = 0; i < n; i++) {
-        let mx = -Infinity;
-        for (let c = 0; c < K; c++) mx = Math.max(mx, (Z[i * K + c] += offsets[i * K + c] + x[nV + c]));
-        let se = 0;
-        for (let c = 0; c < K; c++) se += Math.exp(Z[i * K + c] - mx);
-        f += mx + Math.log(se) - Z[i * K + y[i]];
-      }
-      softmaxInPlace(Z, n, K);
-      for (let i = 0; i < n; i++) Z[i * K + y[i]] -= 1;
-      for (let i = 0; i < n; i++) for (let c = 0; c < K; c++) GT[c * n + i] = Z[i * K + c];
+      for (let i = 0; i < n; i++) for (let c = 0; c < K; c++) Z[i * K + c] += offsets[i * K + c] + x[nV + c];
+      let f = crossEntropyResidual(Z, y, n, K, 'sum');
+      transpose(Z, n, K, GT);
       gV.set(productsTAuto(GT, K, Xt, d, n));
       for (let t = 0; t < nV; t++) {
         f += (x[t] * x[t]) / (2 * C);
@@ -70,24 +64,17 @@ export class AnchoredProbe implements LinearProbe {
   }
 
   decisionFunction(X: Float32Array, n: number): Float32Array {
-    return linearLogits(this.weights(), X, n);
+    return linearScores(this.weights(), X, n);
   }
 
   predictProba(X: Float32Array, n: number): Float32Array {
-    const K = this.weights().numClasses;
-    const z = Float64Array.from(this.decisionFunction(X, n));
-    softmaxInPlace(z, n, K);
-    return Float32Array.from(z);
+    return softmaxRows(this.decisionFunction(X, n), n, this.weights().numClasses);
   }
 
   predict(X: Float32Array, n: number): Int32Array {
     const K = this.weights().numClasses;
     const s = this.decisionFunction(X, n);
-    return Int32Array.from({ length: n }, (_, i) => {
-      let best = 0;
-      for (let c = 1; c < K; c++) if (s[i * K + c] > s[i * K + best]) best = c;
-      return best;
-    });
+    return Int32Array.from({ length: n }, (_, i) => argmaxRow(s, i * K, K));
   }
 }
 
@@ -101,7 +88,7 @@ export const zsAnchoredProbe: FewShotMethod = {
     const all = val.n > 0 ? concatProbeData(train, val, d) : train;
     const linear = makeProbe(C).fit(all.X, all.y, all.n, d, K).weights();
     return {
-      score: (X, n) => linearLogits(linear, X, n),
+      score: (X, n) => linearScores(linear, X, n),
       linear,
       hyperparameters: { C },
       selection: val.n > 0 ? 'validation' : 'fixed',

@@ -55,6 +55,53 @@ describe('tip-adapter', () => {
     expect(new Set(counts).size).toBeGreaterThan(1);
   });
 
+  it('the search chooses exactly what the straightforward search_hp chooses on the full 200 × 20 grid', () => {
+    const p = toyProblem(K, d, 6, { train: 4, val: 5, test: 1 });
+    const head: TipHead = { cache: { keys: p.train.X, labels: p.train.y, N: p.train.n }, W: p.text, scale: 10, K, d };
+    // gaopengcuhk/Tip-Adapter utils.py search_hp, literally: score every pair, keep the first strict improvement.
+    const betas = searchList(7, 200);
+    const alphas = searchList(3, 20);
+    let best = { alpha: 0, beta: 0, valAccuracy: 0 };
+    for (const beta of betas)
+      for (const alpha of alphas) {
+        const s = tipAdapterLogits(head, p.val.X, p.val.n, alpha, beta);
+        let ok = 0;
+        for (let i = 0; i < p.val.n; i++) if (argmaxRow(s, i * K, K) === p.val.y[i]) ok++;
+        if (ok / p.val.n > best.valAccuracy) best = { alpha, beta, valAccuracy: ok / p.val.n };
+      }
+    expect(best.beta).toBeGreaterThan(0);
+    expect(searchTipAdapter(head, p.val)).toEqual(best);
+  });
+
+  it('the counts stay exact where bounds skip classes and where classes tie (first class wins)', () => {
+    const Kb = 30;
+    const p = toyProblem(Kb, d, 7, { train: 3, val: 4, test: 1 });
+    // Classes 1 and 2 are one class twice: same text embedding, same cache keys, so every logit ties.
+    p.text.copyWithin(2 * d, 1 * d, 2 * d);
+    for (let k = 0; k < p.train.n; k++) if (p.train.y[k] === 2) p.train.X.set(p.train.X.subarray((k - 1) * d, k * d), k * d);
+    const head: TipHead = { cache: { keys: p.train.X, labels: p.train.y, N: p.train.n }, W: p.text, scale: 30, K: Kb, d };
+    const betas = searchList(7, 25);
+    const alphas = searchList(3, 20);
+    const counts = tipAdapterGridCounts(head, p.val, betas, alphas);
+    let tied = 0;
+    betas.forEach((b, bi) =>
+      alphas.forEach((a, ai) => {
+        const s = tipAdapterLogits(head, p.val.X, p.val.n, a, b);
+        let ok = 0;
+        for (let i = 0; i < p.val.n; i++) {
+          if (s[i * Kb + 1] === s[i * Kb + 2]) tied++;
+          if (argmaxRow(s, i * Kb, Kb) === p.val.y[i]) ok++;
+        }
+        expect(counts[bi * alphas.length + ai]).toBe(ok);
+      }),
+    );
+    expect(tied).toBe(betas.length * alphas.length * p.val.n);
+    // Rows of class 2 never count: class 1 ties with them and comes first.
+    const only2 = { X: p.val.X.filter((_, t) => p.val.y[Math.floor(t / d)] === 2), y: p.val.y.filter((c) => c === 2), n: 0 };
+    only2.n = only2.y.length;
+    expect(Math.max(...tipAdapterGridCounts(head, only2, betas, alphas))).toBe(0);
+  });
+
   it('chooses the first strictly best pair, β outer and α inner', () => {
     const p = toyProblem(K, d, 3, { train: 2, val: 8, test: 1 });
     const head: TipHead = { cache: { keys: p.train.X, labels: p.train.y, N: p.train.n }, W: p.text, scale: 10, K, d };
