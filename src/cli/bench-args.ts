@@ -128,7 +128,7 @@ export const BENCH_FLAGS = {
   'shift-seed': { type: 'string', value: '<n>', help: 'seed of the seeded corruptions (default 0)' },
   ...RETRIEVAL_FLAGS,
   'save-heads': { type: 'string', value: '<dir>', help: 'write every linear head fitted (zero-shot, probes, zs-anchored, lp++, clap, each\nWiSE α) as ONNX (embeddings → logits) + .npy weights + manifest.json' },
-  'load-heads': { type: 'string', value: '<dir>', help: 'score the heads --save-heads wrote (its <dir>/<dataset> folder) on --dataset (same class list)\nand its --shift corruptions, without refitting' },
+  'load-heads': { type: 'string', value: '<dir>', help: 'score the heads --save-heads wrote (its <dir>/<dataset> folder) on --dataset (same class list)\nand on every --shift test set (corruptions, released:, natural shifts), without refitting' },
   methods: {
     type: 'string',
     value: '<list>',

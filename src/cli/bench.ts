@@ -7,8 +7,6 @@ import { openModel, resolveModelRef } from '../model/resolve.ts';
 import { extractionDefaults } from '../features/extraction-defaults.ts';
 import { DEFAULT_PROBE_SETTINGS, defaultThreads, newRunId, prepareDatasets, runBench, testIndices, type BenchOptions } from '../pipeline/bench.ts';
 import { checkHeadClasses, checkHeadModel, readHeadsManifest, scoreSavedHeads, type HeadScore } from '../pipeline/load-heads.ts';
-import { isNaturalShiftItem } from '../datasets/natural-shifts.ts';
-import { UserError } from '../util/errors.ts';
 import { toCsv } from '../reports/csv.ts';
 import { PROJECT_ROOT, resolveDataDir } from '../util/paths.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
@@ -145,8 +143,6 @@ async function loadHeads(args: BenchArgs, opts: BenchOptions, modelRef: string, 
   const dir = resolve(args.loadHeads!);
   const manifest = await readHeadsManifest(dir);
   if (args.shots.length && args.methods.some((m) => m !== 'zero-shot' && m !== 'linear-probe')) log('note: --load-heads fits nothing; --methods is ignored');
-  const natural = (opts.shift ?? '').split(',').map((s) => s.trim()).filter((s) => s && (isNaturalShiftItem(s) || s.startsWith('released:')));
-  if (natural.length) throw new UserError(`--load-heads scores the clean test set and corruption shifts; --shift ${natural[0]} is not supported with it`);
   const prepared = await prepareDatasets({ ...opts, shots: [] });
   for (const p of prepared) checkHeadClasses(manifest, p.ds, dir);
   const model = await openModel(modelRef, { threads: opts.threads, device: args.device, int8Encode: args.int8Encode, variant: args.variant, modelsDir: args.modelsDir, allowUnverified: args.allowUnverified, progress: { stream: io.stderr }, log });

@@ -35,9 +35,8 @@ function matmulSession(threads: number): NativeSession {
   return s;
 }
 
-/** [n, d] → [d, n]: the items transposed once, so every block is a plain MatMul. */
-export function transpose(x: Float32Array, n: number, d: number): Float32Array {
-  const out = new Float32Array(n * d);
+/** [n, d] → [d, n] (into `out`, e.g. a Float64Array to widen): the items transposed once, so every block is a plain MatMul. */
+export function transpose<T extends Float32Array | Float64Array = Float32Array>(x: ArrayLike<number>, n: number, d: number, out: T = new Float32Array(n * d) as T): T {
   for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) out[j * n + i] = x[i * d + j];
   return out;
 }

@@ -26,7 +26,7 @@ import { prepareImagenetShift } from '../datasets/imagenet-natural-shifts.ts';
 import { findNaturalShift, isImagenetShiftItem, isNaturalShiftItem, mappedTestSet, NATURAL_SHIFTS, readMappingFile, IMAGENET_SHIFT_NAMES, naturalShiftVariants, type ClassRestriction, type MappedTestSet, type NaturalShift } from '../datasets/natural-shifts.ts';
 import { plural } from '../util/plural.ts';
 import type { BenchOptions } from './options.ts';
-import { fitMethods, methodRecords, runnableMethods, scoreMethods, type FittedMethods } from './methods-step.ts';
+import { fitMethods, methodCorrectness, methodRecords, runnableMethods, scoreMethods, type FittedMethods } from './methods-step.ts';
 import { DEFAULT_METHODS, parseMethods } from '../evaluation/methods/registry.ts';
 import { zeroShotClassifier } from '../evaluation/zeroshot.ts';
 import { collectHeads, saveHeads } from './heads.ts';
@@ -222,8 +222,12 @@ async function benchDatasetWith(
 
   let fitted: FittedProbes | null = null;
   let fittedMethods: FittedMethods | null = null;
-  const methodsOn = (feats: Float32Array, labels: Int32Array, zsTop1: number | null, cell?: string, restriction?: ClassRestriction) =>
-    fittedMethods ? methodRecords({ ds, fm: fittedMethods, scores: scoreMethods(fittedMethods, feats, labels, K, d, restriction), testLabels: labels, bootstrapResamples: opts.bootstrapResamples, zeroShotTop1: zsTop1, cell }) : [];
+  const methodsOn = (feats: Float32Array, labels: Int32Array, zsTop1: number | null, cell?: string, restriction?: ClassRestriction) => {
+    if (!fittedMethods) return { records: [], correct: new Map() };
+    const scores = scoreMethods(fittedMethods, feats, labels, K, d, restriction);
+    return { records: methodRecords({ ds, fm: fittedMethods, scores, testLabels: labels, bootstrapResamples: opts.bootstrapResamples, zeroShotTop1: zsTop1, cell }), correct: methodCorrectness(scores) };
+  };
+  let cleanMethods: ReturnType<typeof methodsOn> = { records: [], correct: new Map() };
   let probes: ProbeResult[] = [];
   let breakEven: { shots: number | null; note?: string } = { shots: null };
   const testPart = { features: test.features, dim: d, indices: testIdx, labels: testLabels };
@@ -295,7 +299,7 @@ async function benchDatasetWith(
     timings,
     featureCache,
     outcomes: outcomesRecord({ testIdx, labels: testLabels, numClasses: K, zeroShotScores: zs.scores, probes: fitted ? probePredictions(fitted, scoreFittedProbes(fitted, test.features, testLabels, K)) : new Map() }),
-    methods: methodsOn(test.features, testLabels, zeroShot.available ? zeroShot.top1!.mean : null),
+    methods: (cleanMethods = methodsOn(test.features, testLabels, zeroShot.available ? zeroShot.top1!.mean : null)).records,
   };
 
   if (opts.saveHeadsDir) {
@@ -308,16 +312,16 @@ async function benchDatasetWith(
   const records: DatasetResult[] = [clean];
   if (shifts.length === 0) return { records, robustness: [] };
   const shiftSeed = opts.shiftSeed ?? 0;
-  const cleanOutcome: TestSetOutcome = { zeroShot: zs.correct, probes: fitted ? new Map([...fitted.fits].map(([k, l]) => [k, l.map((f) => f.correct)])) : new Map() };
+  const cleanOutcome: TestSetOutcome = { zeroShot: zs.correct, probes: fitted ? new Map([...fitted.fits].map(([k, l]) => [k, l.map((f) => f.correct)])) : new Map(), methods: cleanMethods.correct };
   const score = (label: string, feats: Float32Array, idx: Int32Array, labels: Int32Array, restriction?: ClassRestriction) => {
     const szs = zeroShotOn({ model, ds, head, testFeats: feats, testLabels: labels, dim: d, bootstrapResamples: opts.bootstrapResamples, cell: label, restriction, warnings });
     const scores = fitted ? scoreFittedProbes(fitted, feats, labels, K, restriction) : null;
     const sprobes = fitted && scores ? probeResults({ ds, fitted, testLabels: labels, settings: opts.settings, bootstrapResamples: opts.bootstrapResamples, scores, cell: label }) : [];
     const be = zeroShot.available && sprobes.length ? probeBreakEven(sprobes.map((p) => ({ shots: p.shots, effectiveShots: p.effectiveShots, top1: p.top1.mean })), szs.result.top1!.mean) : { shots: null };
-    const outcome: TestSetOutcome = { zeroShot: szs.correct, probes: scores ? new Map([...scores].map(([k, l]) => [k, l.map((x) => x.correct)])) : new Map() };
-    const outcomes = outcomesRecord({ testIdx: idx, labels, numClasses: K, zeroShotScores: szs.scores, probes: fitted && scores ? probePredictions(fitted, scores) : new Map() });
     const methods = methodsOn(feats, labels, szs.result.available ? szs.result.top1!.mean : null, label, restriction);
-    const record = { zeroShot: szs.result, probes: sprobes, breakEvenShots: be.shots, ...(be.note ? { breakEvenNote: be.note } : {}), outcomes, methods };
+    const outcome: TestSetOutcome = { zeroShot: szs.correct, probes: scores ? new Map([...scores].map(([k, l]) => [k, l.map((x) => x.correct)])) : new Map(), methods: methods.correct };
+    const outcomes = outcomesRecord({ testIdx: idx, labels, numClasses: K, zeroShotScores: szs.scores, probes: fitted && scores ? probePredictions(fitted, scores) : new Map() });
+    const record = { zeroShot: szs.result, probes: sprobes, breakEvenShots: be.shots, ...(be.note ? { breakEvenNote: be.note } : {}), outcomes, methods: methods.records };
     return { record, outcome };
   };
   const cleanBase = () => {

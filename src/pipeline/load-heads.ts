@@ -1,6 +1,7 @@
 /**
  * `--load-heads dir`: score the linear heads a `--save-heads` run wrote on another dataset with the same
- * class list (or on corruptions of one), without refitting. The manifest's class list and model hashes
+ * class list, and on every --shift test set bench accepts (corruptions, released files, natural shifts),
+ * without refitting. The manifest's class list and model hashes
  * must match the dataset and the model given, else one UserError before anything is written.
  */
 import { readFile } from 'node:fs/promises';
@@ -11,7 +12,8 @@ import { extractImageFeatures } from '../features/extract.ts';
 import { PreprocessPool } from '../features/worker-pool.ts';
 import { corruptionShift, NO_SHIFT, type ImageShift } from '../features/shift.ts';
 import { scoreProbe } from '../evaluation/linear-probe.ts';
-import { classificationMetrics, correctness } from '../evaluation/metrics.ts';
+import { classificationMetrics, correctness, restrictToClasses } from '../evaluation/metrics.ts';
+import { naturalShiftVariants, type ClassRestriction } from '../datasets/natural-shifts.ts';
 import { zeroShotEstimates } from '../evaluation/estimates.ts';
 import type { Estimate } from '../results/schema.ts';
 import { decodeNpy } from '../util/npy.ts';
@@ -63,8 +65,49 @@ export interface HeadScore {
   balancedAccuracy: Estimate;
 }
 
-/** Every saved head on each dataset's (--limit) test set and on each corruption of --shift. */
-export async function scoreSavedHeads(opts: BenchOptions, model: ClipModel, prepared: PreparedDataset[], m: HeadsManifest, dir: string, testIndices: (ds: Dataset, size: number, limit: number | null) => Int32Array): Promise<HeadScore[]> {
+/** One test set the heads are scored on: its label (as bench names it), features, labels and, when restricted, the classes present. */
+interface HeadTestSet {
+  label: string;
+  features: Float32Array;
+  labels: Int32Array;
+  restriction?: ClassRestriction;
+}
+
+/**
+ * The test sets bench would score for `--shift` on one dataset, in its order and with its labels: the clean
+ * (--limit) test set, each corruption, each released CIFAR-10-C file (same rows), and each natural shift
+ * (another dataset's test images, its own --limit subset; with the full classifier and, when classes are
+ * missing, restricted to the classes present).
+ */
+async function* headTestSets(opts: BenchOptions, model: ClipModel, p: PreparedDataset, pool: PreprocessPool, testIndices: TestIndices): AsyncGenerator<HeadTestSet> {
+  const { ds } = p;
+  const idx = testIndices(ds, p.testLabels.length, opts.limit);
+  const labels = Int32Array.from(idx, (i) => p.testLabels[i]);
+  const encode = async (dataset: Dataset, indices: Int32Array, label: string, shift: ImageShift = NO_SHIFT) =>
+    (await extractImageFeatures({ pool, encoder: model, dataset, split: 'test', indices, shift, cacheRoot: opts.cacheRoot, requireCached: opts.requireCached, batchSize: opts.batchSize, workers: opts.workers, label: `${label} features`, quiet: opts.quiet, progressStream: opts.stderr })).features;
+  yield { label: NO_SHIFT.label, features: await encode(ds, idx, `${ds.name} test`), labels };
+  for (const s of p.shifts) {
+    if (s.kind === 'corruption') {
+      const shift = corruptionShift(s.spec, opts.shiftSeed ?? 0);
+      yield { label: shift.label, features: await encode(ds, idx, `${ds.name} test ${shift.label}`, shift), labels };
+    } else if (s.kind === 'released') {
+      const label = `${corruptionShift(s.spec, opts.shiftSeed ?? 0).label} (released)`;
+      yield { label, features: await encode(s.set, idx, `cifar10-c ${label}`), labels };
+    } else {
+      const set = s.set.dataset;
+      const sIdx = testIndices(set, await set.size('test'), opts.limit);
+      const all = await set.labels('test');
+      const features = await encode(set, sIdx, `${set.name} test`);
+      for (const { label, restriction } of naturalShiftVariants(s.shift, s.set.present))
+        yield { label, features, labels: Int32Array.from(sIdx, (i) => all[i]), ...(restriction ? { restriction } : {}) };
+    }
+  }
+}
+
+type TestIndices = (ds: Dataset, size: number, limit: number | null) => Int32Array;
+
+/** Every saved head on each dataset's (--limit) test set and on every --shift test set bench would score. */
+export async function scoreSavedHeads(opts: BenchOptions, model: ClipModel, prepared: PreparedDataset[], m: HeadsManifest, dir: string, testIndices: TestIndices): Promise<HeadScore[]> {
   const heads = await Promise.all(
     m.heads.map(async (h) => {
       const coef = decodeNpy(await readFile(join(dir, h.coef)), join(dir, h.coef));
@@ -78,16 +121,14 @@ export async function scoreSavedHeads(opts: BenchOptions, model: ClipModel, prep
     for (const p of prepared) {
       const { ds } = p;
       const K = ds.classes.length;
-      const idx = testIndices(ds, p.testLabels.length, opts.limit);
-      const labels = Int32Array.from(idx, (i) => p.testLabels[i]);
-      const shifts: ImageShift[] = [NO_SHIFT, ...p.shifts.flatMap((s) => (s.kind === 'corruption' ? [corruptionShift(s.spec, opts.shiftSeed ?? 0)] : []))];
-      for (const shift of shifts) {
-        const feats = await extractImageFeatures({ pool, encoder: model, dataset: ds, split: 'test', indices: idx, shift, cacheRoot: opts.cacheRoot, requireCached: opts.requireCached, batchSize: opts.batchSize, workers: opts.workers, label: `${ds.name} test${shift === NO_SHIFT ? '' : ` ${shift.label}`} features`, quiet: opts.quiet, progressStream: opts.stderr });
+      for await (const t of headTestSets(opts, model, p, pool, testIndices)) {
+        const n = t.labels.length;
         for (const h of heads) {
-          const scores = scoreProbe(h.weights, feats.features, idx.length);
-          const metrics = classificationMetrics(scores, labels, K);
-          const est = zeroShotEstimates(correctness(scores, labels, K), labels, K, deriveSeed(BOOTSTRAP_SEED, `${ds.name}/${shift.label}/head/${h.file}`), opts.bootstrapResamples);
-          out.push({ dataset: ds.name, shift: shift.label, method: h.method, shots: h.shots, seed: h.seed, hyperparameters: h.hyperparameters, n: idx.length, ...est, top5: metrics.top5 });
+          const raw = scoreProbe(h.weights, t.features, n);
+          const scores = t.restriction ? restrictToClasses(raw, K, t.restriction) : raw;
+          const metrics = classificationMetrics(scores, t.labels, K);
+          const est = zeroShotEstimates(correctness(scores, t.labels, K), t.labels, K, deriveSeed(BOOTSTRAP_SEED, `${ds.name}/${t.label}/head/${h.file}`), opts.bootstrapResamples);
+          out.push({ dataset: ds.name, shift: t.label, method: h.method, shots: h.shots, seed: h.seed, hyperparameters: h.hyperparameters, n, ...est, top5: metrics.top5 });
         }
       }
     }

@@ -128,6 +128,11 @@ export function scoreMethods(fm: FittedMethods, feats: Float32Array, labels: Int
   return out;
 }
 
+/** Per method, per shots, each seed's 0/1 per test row (what the robustness summary pairs across test sets). */
+export function methodCorrectness(scores: Map<string, Map<Shots, MethodScore[]>>): Map<string, Map<Shots, Uint8Array[]>> {
+  return new Map([...scores].map(([name, perShots]) => [name, new Map([...perShots].map(([k, list]) => [k, list.map((s) => s.correct)]))]));
+}
+
 const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
 const rate = (c: Uint8Array) => (c.length ? c.reduce((a, b) => a + b, 0) / c.length : 0);
 

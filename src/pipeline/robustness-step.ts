@@ -11,10 +11,11 @@ const finite = (e: Estimate): Estimate => {
   return { mean: f(e.mean), std: f(e.std), ci: [f(e.ci[0]), f(e.ci[1])] };
 };
 
-/** Per-example outcomes on one test set: zero-shot's, and each probe's per seed. */
+/** Per-example outcomes on one test set: zero-shot's, each probe's per seed, and each --methods method's per shots and seed. */
 export interface TestSetOutcome {
   zeroShot: Uint8Array | null;
   probes: Map<Shots, Uint8Array[]>;
+  methods?: Map<string, Map<Shots, Uint8Array[]>>;
 }
 
 export interface ShiftOutcome extends TestSetOutcome {
@@ -28,7 +29,8 @@ export interface ShiftOutcome extends TestSetOutcome {
 /**
  * How zero-shot and every adapted probe hold up across the shifted test sets of one dataset: accuracy
  * per shift with the paired drop and retained fraction, corruption summaries, and zero-shot's effective
- * robustness against the probes' logit-linear trend (CLIP Fig. 13/14 on the user's data).
+ * robustness against the probes' logit-linear trend (CLIP Fig. 13/14 on the user's data). Every --methods
+ * method is summarised the same way (the trend stays the probes').
  */
 export function robustnessRecord(args: {
   ds: string;
@@ -41,7 +43,7 @@ export function robustnessRecord(args: {
   bootstrapResamples: number;
 }): RobustnessRecord {
   const { ds, clean, cleanOutcome, outcomes, records } = args;
-  const method = (name: 'zero-shot' | 'linear probe', shots: Shots | null, cleanTop1: number, cleanCorrect: Uint8Array[], shifted: (i: number) => { top1: number; correct: Uint8Array[] }): RobustnessMethod => {
+  const method = (name: string, shots: Shots | null, cleanTop1: number, cleanCorrect: Uint8Array[], shifted: (i: number) => { top1: number; correct: Uint8Array[] }): RobustnessMethod => {
     const perShift = outcomes.map((o, i) => {
       const s = shifted(i);
       const seed = deriveSeed(BOOTSTRAP_SEED, `${ds}/${o.shift}/${name}/${shots ?? ''}/shift`);
@@ -73,6 +75,18 @@ export function robustnessRecord(args: {
       method('linear probe', p.shots, p.top1.mean, cleanCorrect, (i) => ({ top1: records[i].probes.find((q) => q.shots === p.shots)!.top1.mean, correct: outcomes[i].probes.get(p.shots)! })),
     );
   }
+  // Every --methods method (its pick on validation), from the same per-row outcomes as the probes.
+  for (const mr of clean.methods ?? [])
+    for (const ms of mr.shots) {
+      const cleanCorrect = cleanOutcome.methods?.get(mr.method)?.get(ms.shots);
+      if (!cleanCorrect) continue;
+      methods.push(
+        method(mr.method, ms.shots, ms.top1.mean, cleanCorrect, (i) => ({
+          top1: records[i].methods!.find((q) => q.method === mr.method)!.shots.find((q) => q.shots === ms.shots)!.top1.mean,
+          correct: outcomes[i].methods!.get(mr.method)!.get(ms.shots)!,
+        })),
+      );
+    }
   const zs = methods.find((m) => m.method === 'zero-shot');
   const baselines = methods.filter((m) => m.method === 'linear probe').map((m) => ({ clean: m.clean, shifted: m.meanShifted }));
   return {

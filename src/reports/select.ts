@@ -101,5 +101,6 @@ export const robustnessOf = (r: BenchResults, clean: DatasetResult): RobustnessR
 /** A robustness record over corruptions (it has per-corruption summaries) rather than a natural shift. */
 export const isCorruptionRecord = (rob: RobustnessRecord) => rob.methods.some((m) => m.corruptions !== null);
 
-/** "zero-shot", "4-shot probe", "full-data probe". */
-export const methodLabel = (m: RobustnessMethod) => (m.method === 'zero-shot' ? 'zero-shot' : `${probeKind(m.shots ?? 'all')} probe`);
+/** "zero-shot", "4-shot probe", "full-data probe", "tip-adapter 4-shot". */
+export const methodLabel = (m: RobustnessMethod) =>
+  m.method === 'zero-shot' ? 'zero-shot' : m.method === 'linear probe' ? `${probeKind(m.shots ?? 'all')} probe` : `${m.method} ${probeKind(m.shots ?? 'all')}`;

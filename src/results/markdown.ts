@@ -87,7 +87,7 @@ export const ROBUSTNESS_HEADER = ['method', 'clean %', 'shifted % (mean)', 'drop
 export function robustnessRows(r: RobustnessRecord): string[][] {
   const opt = (x: number | null | undefined) => (x === null || x === undefined ? '–' : pct(x));
   return r.methods.map((m) => [
-    m.method === 'zero-shot' ? 'zero-shot' : `linear probe ${m.shots}-shot`,
+    m.method === 'zero-shot' ? 'zero-shot' : `${m.method} ${m.shots}-shot`,
     pct(m.clean),
     pct(m.meanShifted),
     (100 * m.meanDrop).toFixed(1),

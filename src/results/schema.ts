@@ -295,7 +295,8 @@ export interface ShiftedAccuracy {
 }
 
 export interface RobustnessMethod {
-  method: 'zero-shot' | 'linear probe';
+  /** 'zero-shot', 'linear probe', or a --methods method's name (its pick on validation), e.g. 'tip-adapter'. */
+  method: string;
   shots: number | 'all' | null;
   clean: number;
   /** Mean top-1 over every shifted test set of the run. */

@@ -54,6 +54,22 @@ describe.skipIf(!haveCifar)('--methods end to end (tiny export, real CIFAR-10 sl
     expect(results.datasets.map((d) => d.shift)).toEqual(['none', 'gaussian_noise:2']);
   });
 
+  it('the robustness summary has every method at every shot count, from its clean and shifted records', () => {
+    const rob = results.robustness![0];
+    const added = results.protocol.methods!.filter((m) => m !== 'zero-shot' && m !== 'linear-probe');
+    expect(rob.methods.map((m) => `${m.method} ${m.shots ?? ''}`)).toEqual(['zero-shot ', 'linear probe 1', 'linear probe 2', ...added.flatMap((m) => [`${m} 1`, `${m} 2`])]);
+    const [clean, shifted] = results.datasets;
+    for (const name of added) {
+      const r = rob.methods.find((m) => m.method === name && m.shots === 2)!;
+      const top1 = (d: typeof clean) => d.methods.find((m) => m.method === name)!.shots[1].top1.mean;
+      expect(r.clean).toBe(top1(clean));
+      expect(r.perShift[0].top1).toBe(top1(shifted));
+      expect(r.perShift[0].drop.mean).toBeCloseTo(top1(shifted) - top1(clean), 12);
+    }
+    expect(stdout).toMatch(/robustness — cifar10[^]*\ntip-adapter 1-shot\s+\d/);
+    expect(readFileSync(join(tmp, 'out', 'report.html'), 'utf8')).toMatch(/lp\+\+ 2-shot/);
+  });
+
   it('uses the probe’s own draws and records the chosen hyperparameters per seed', () => {
     const ds = results.datasets[0];
     const tip = ds.methods.find((m) => m.method === 'tip-adapter')!;
@@ -93,7 +109,7 @@ describe.skipIf(!haveCifar)('--save-heads and --export-features with --methods',
   beforeAll(async () => {
     tmp = mkdtempSync(join(tmpdir(), 'cb-heads-'));
     await writeTinyExport(join(tmp, 'model'), { layout: 'transformers.js', imageSize: 32, dim: 16, seed: 3 });
-    const r = await runMain(main, ['--model', join(tmp, 'model'), '--dataset', 'cifar10', '--shots', '2', '--seeds', '2', '--limit', '200', '--bootstrap', '50', '--methods', 'wise,zs-anchored-probe,tip-adapter', '--out', join(tmp, 'out'), '--cache-dir', join(tmp, 'cache'), '--save-heads', join(tmp, 'heads'), '--export-features', join(tmp, 'feats')]);
+    const r = await runMain(main, ['--model', join(tmp, 'model'), '--dataset', 'cifar10', '--shots', '2', '--seeds', '2', '--limit', '200', '--bootstrap', '50', '--methods', 'wise,zs-anchored-probe,tip-adapter', '--shift', 'quickdraw', '--out', join(tmp, 'out'), '--cache-dir', join(tmp, 'cache'), '--save-heads', join(tmp, 'heads'), '--export-features', join(tmp, 'feats')]);
     expect(r.code, r.err).toBe(0);
     results = JSON.parse(readFileSync(join(tmp, 'out', 'results.json'), 'utf8'));
   }, 240_000);
@@ -157,6 +173,22 @@ describe.skipIf(!haveCifar)('--save-heads and --export-features with --methods',
     expect(scores.find((x) => x.method === 'zero-shot')!.top1.mean).toBeCloseTo(ds.zeroShot.top1!.mean, 9);
     expect(scores.find((x) => x.method === 'linear-probe' && x.seed === 1)!.top1.mean).toBeCloseTo(ds.probes[0].perSeed[1].metrics.top1, 9);
     expect(readFileSync(join(tmp, 'loaded', 'head-scores.csv'), 'utf8')).toMatch(/^dataset,shift,method,shots,seed/);
+  });
+
+  it('--load-heads scores a natural --shift as bench does: both variants, the recorded top-1 of each', async () => {
+    const r = await runMain(main, ['--model', join(tmp, 'model'), '--load-heads', join(tmp, 'heads', 'cifar10'), '--dataset', 'cifar10', '--shift', 'quickdraw', '--limit', '200', '--bootstrap', '50', '--cache-dir', join(tmp, 'cache'), '--out', join(tmp, 'loaded-natural')]);
+    expect(r.code, r.err).toBe(0);
+    const scores = JSON.parse(readFileSync(join(tmp, 'loaded-natural', 'head-scores.json'), 'utf8')).scores as { method: string; seed: number | null; shift: string; top1: { mean: number } }[];
+    const shifted = results.datasets.filter((d) => d.shift !== 'none');
+    expect(shifted.length).toBe(2);
+    expect([...new Set(scores.map((x) => x.shift))]).toEqual(['none', ...shifted.map((d) => d.shift)]);
+    for (const d of shifted) {
+      const at = (method: string, seed: number | null) => scores.find((x) => x.shift === d.shift && x.method === method && x.seed === seed)!.top1.mean;
+      expect(at('zero-shot', null)).toBeCloseTo(d.zeroShot.top1!.mean, 9);
+      expect(at('linear-probe', 1)).toBeCloseTo(d.probes[0].perSeed[1].metrics.top1, 9);
+      const zsa = d.methods.find((x) => x.method === 'zs-anchored-probe')!.shots[0].perSeed[0];
+      expect(at('zs-anchored-probe', 0)).toBeCloseTo(zsa.metrics.top1, 9);
+    }
   });
 
   it('--load-heads with a different class list or another model: one error line, exit 2, nothing written', async () => {

@@ -15,7 +15,9 @@
 import type { LinearWeights } from '../probe/index.ts';
 import { Rng, deriveSeed } from '../../util/rng.ts';
 import type { FewShotMethod, FittedMethod } from './types.ts';
-import { gemmT, linearLogits, productsTAuto, crossEntropyResidual, softmaxInPlace, transposeF64 } from './linalg.ts';
+import { gemmT, productsTAuto, crossEntropyResidual, softmaxInPlace } from './linalg.ts';
+import { linearScores } from '../probe/logistic-regression.ts';
+import { transpose } from '../similarity.ts';
 
 export const CLAP = { epochs: 300, lr: 0.1, warmupLr: 1e-5, momentum: 0.9, batch: 256 };
 
@@ -54,7 +56,7 @@ export function clapLossGrad(W: Float64Array, X: Float32Array, y: Int32Array, B:
   let loss = crossEntropyResidual(Z, y, B, K);
   const GT = new Float32Array(K * B);
   for (let i = 0; i < B; i++) for (let c = 0; c < K; c++) GT[c * B + i] = (s * Z[i * K + c]) / B;
-  const gHat = productsTAuto(GT, K, transposeF64(X, B, d), d, B);
+  const gHat = productsTAuto(GT, K, transpose(X, B, d, new Float64Array(B * d)), d, B);
   for (let c = 0; c < K; c++) {
     let norm = 0;
     let dotHat = 0;
@@ -102,7 +104,7 @@ export const clap: FewShotMethod = {
     }
     const linear = unitHead(W, s, K, d);
     return {
-      score: (X, n) => linearLogits(linear, X, n),
+      score: (X, n) => linearScores(linear, X, n),
       linear,
       hyperparameters: { lambdaMean: lambda.reduce((a, x) => a + x, 0) / K, epochs: CLAP.epochs },
       selection: 'none',

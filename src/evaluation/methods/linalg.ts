@@ -9,11 +9,6 @@ export function productsT(A: Float32Array, n: number, B: Float32Array | Float64A
   return linearScores({ numClasses: m, numFeatures: d, coef: B instanceof Float64Array ? B : Float64Array.from(B), intercept: new Float64Array(m) }, A, n);
 }
 
-/** Logits of a linear head on normalised rows; classes with intercept −∞ score −∞. */
-export function linearLogits(w: LinearWeights, X: Float32Array, n: number): Float32Array {
-  return linearScores(w, X, n);
-}
-
 /** Arg-max per row (first maximum wins, as the harness's metrics do). */
 export function argmaxRow(s: ArrayLike<number>, off: number, K: number): number {
   let best = 0;
@@ -43,20 +38,24 @@ export function softmaxInPlace(z: Float64Array, n: number, K: number): void {
 }
 
 /**
- * Mean cross-entropy of logits `z` [n, K] against labels `y`, and z turned in place into softmax(z) − onehot(y):
- * the gradient of the summed loss with respect to the logits (divide by n for the mean's).
+ * Cross-entropy of logits `z` [n, K] against labels `y` (the mean over rows, or with `sum` their sum), and z
+ * turned in place into softmax(z) − onehot(y): the gradient of the summed loss with respect to the logits
+ * (divide by n for the mean's). One max pass and one exp pass per row.
  */
-export function crossEntropyResidual(z: Float64Array, y: Int32Array, n: number, K: number): number {
+export function crossEntropyResidual(z: Float64Array, y: Int32Array, n: number, K: number, reduction: 'mean' | 'sum' = 'mean'): number {
   let loss = 0;
   for (let i = 0; i < n; i++) {
+    const o = i * K;
     let mx = -Infinity;
-    for (let c = 0; c < K; c++) mx = Math.max(mx, z[i * K + c]);
+    for (let c = 0; c < K; c++) if (z[o + c] > mx) mx = z[o + c];
+    const zy = z[o + y[i]];
     let se = 0;
-    for (let c = 0; c < K; c++) se += Math.exp(z[i * K + c] - mx);
-    loss += (mx + Math.log(se) - z[i * K + y[i]]) / n;
+    for (let c = 0; c < K; c++) se += z[o + c] = Math.exp(z[o + c] - mx);
+    const ce = mx + Math.log(se) - zy;
+    loss += reduction === 'mean' ? ce / n : ce;
+    for (let c = 0; c < K; c++) z[o + c] /= se;
+    z[o + y[i]] -= 1;
   }
-  softmaxInPlace(z, n, K);
-  for (let i = 0; i < n; i++) z[i * K + y[i]] -= 1;
   return loss;
 }
 
@@ -101,13 +100,6 @@ export function largestEigenvalueGram(A: ArrayLike<number>, n: number, d: number
     lambda = next;
   }
   return lambda;
-}
-
-/** Aᵀ as float64: A [n, d] → [d, n] (the right operand of a product Gᵀ·A through productsT). */
-export function transposeF64(A: ArrayLike<number>, n: number, d: number): Float64Array {
-  const out = new Float64Array(d * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) out[j * n + i] = A[i * d + j];
-  return out;
 }
 
 /** Below this many multiply-adds a product stays in float64 JS (exact for small problems and gradient checks); above, the GEMM. */

@@ -15,7 +15,9 @@
 import type { LinearWeights } from '../probe/index.ts';
 import { Rng, deriveSeed } from '../../util/rng.ts';
 import type { FewShotMethod, FittedMethod } from './types.ts';
-import { largestEigenvalueGram, linearLogits, productsTAuto, softmaxInPlace, top1, transposeF64 } from './linalg.ts';
+import { largestEigenvalueGram, productsTAuto, softmaxInPlace, top1 } from './linalg.ts';
+import { linearScores } from '../probe/logistic-regression.ts';
+import { transpose } from '../similarity.ts';
 
 export const LP_PP = { epochs: 300, momentum: 0.9, alphaEvery: 10, alphaInit: 250 };
 
@@ -33,7 +35,7 @@ export const lpPlusPlus: FewShotMethod = {
     const T = ctx.zeroShot.W;
     const F = train.X;
     const TL = productsTAuto(F, N, Float64Array.from(T), K, d);
-    const Ft = transposeF64(F, N, d);
+    const Ft = transpose(F, N, d, new Float64Array(N * d));
     // W: per-class feature sums; α: 250 × mean over classes of the class-mean text logit of the true class.
     const W = new Float64Array(K * d);
     const count = new Float64Array(K);
@@ -90,13 +92,13 @@ export const lpPlusPlus: FewShotMethod = {
       if ((epoch + 1) % LP_PP.alphaEvery === 0) for (let c = 0; c < K; c++) alpha[c] -= lrAlpha * gAlpha[c];
       if (val.n > 0) {
         const head = lpppHead(W, b, alpha, T, K, d);
-        const acc = top1(linearLogits(head, val.X, val.n), val.y, K);
+        const acc = top1(linearScores(head, val.X, val.n), val.y, K);
         if (acc >= best) (best = acc), (bestEpoch = epoch), (kept = head);
       }
     }
     if (val.n === 0) kept = lpppHead(W, b, alpha, T, K, d);
     return {
-      score: (X, n) => linearLogits(kept, X, n),
+      score: (X, n) => linearScores(kept, X, n),
       linear: kept,
       hyperparameters: { epoch: bestEpoch + 1, alphaInit: alpha0, lrW, lrAlpha },
       selection: val.n > 0 ? 'validation' : 'fixed',

@@ -12,6 +12,7 @@
 import { Rng, deriveSeed } from '../../util/rng.ts';
 import type { FewShotMethod, FittedMethod } from './types.ts';
 import { productsT, crossEntropyResidual, top1 } from './linalg.ts';
+import { transpose } from '../similarity.ts';
 import { fitTipHead, TIP_ADAPTER_INIT, tipAdapterLogits, type TipHead } from './tip-adapter.ts';
 
 export const TIP_ADAPTER_F = { lr: 0.001, eps: 1e-4, weightDecay: 0.01, betas: [0.9, 0.999] as const, epochs: 20, batch: 256 };
@@ -32,9 +33,7 @@ export function tipFLossGrad(head: TipHead, X: Float32Array, y: Int32Array, B: n
   // ∂loss/∂a_ij = α·β·E_ij·G_i,label(j) / B; ∂loss/∂k_j = Σ_i ∂loss/∂a_ij · f_i, as Aᵀ·F = (Aᵀ)(Fᵀ)ᵀ.
   const AT = new Float32Array(N * B);
   for (let i = 0; i < B; i++) for (let j = 0; j < N; j++) AT[j * B + i] = (alpha * beta * E[i * N + j] * Z[i * K + cache.labels[j]]) / B;
-  const FT = new Float32Array(d * B);
-  for (let i = 0; i < B; i++) for (let j = 0; j < d; j++) FT[j * B + i] = X[i * d + j];
-  const grad = productsT(AT, N, FT, d, B);
+  const grad = productsT(AT, N, transpose(X, B, d), d, B);
   for (let t = 0; t < g.length; t++) g[t] = grad[t];
   return loss;
 }

@@ -10,7 +10,8 @@
  */
 import type { LinearWeights } from '../probe/index.ts';
 import type { FewShotMethod, FittedMethod } from './types.ts';
-import { linearLogits, top1, zeroShotLinear } from './linalg.ts';
+import { top1, zeroShotLinear } from './linalg.ts';
+import { linearScores } from '../probe/logistic-regression.ts';
 
 export const WISE_ALPHAS: readonly number[] = Array.from({ length: 11 }, (_, i) => i / 10);
 export const WISE_DEFAULT_ALPHA = 0.5;
@@ -31,13 +32,13 @@ export const wise: FewShotMethod = {
       const trainOnly = ctx.fitProbe(ctx.probe.C, ctx.train);
       let best = -1;
       for (const a of WISE_ALPHAS) {
-        const acc = top1(linearLogits(wiseHead(zs, trainOnly, a), ctx.val.X, ctx.val.n), ctx.val.y, ctx.numClasses);
+        const acc = top1(linearScores(wiseHead(zs, trainOnly, a), ctx.val.X, ctx.val.n), ctx.val.y, ctx.numClasses);
         if (acc > best) (best = acc), (alpha = a);
       }
     }
     const points = WISE_ALPHAS.map((value) => {
       const linear = wiseHead(zs, ctx.probe.weights, value);
-      return { value, linear, score: (X: Float32Array, n: number) => linearLogits(linear, X, n) };
+      return { value, linear, score: (X: Float32Array, n: number) => linearScores(linear, X, n) };
     });
     const chosen = points.find((p) => p.value === alpha)!;
     return {

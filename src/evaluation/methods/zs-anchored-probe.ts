@@ -10,10 +10,15 @@
  * still fits the rows; every class keeps its zero-shot row, so classes absent from a draw stay predictable.
  */
 import { minimizeLbfgs } from '../probe/lbfgs.ts';
+import { cachedRowSpace } from '../probe/row-space.ts';
+import { axpyFrom, gemmFor } from '../probe/dense.ts';
+import { FLOAT64_THREADS } from '../probe/ort-native.ts';
 import { concatProbeData, sweepC, type LinearProbe, type LinearWeights } from '../probe/index.ts';
 import { FIXED_C } from '../linear-probe.ts';
 import type { FewShotMethod, FittedMethod } from './types.ts';
-import { linearLogits, productsTAuto, softmaxInPlace, transposeF64 } from './linalg.ts';
+import { argmaxRow, crossEntropyResidual, productsTAuto } from './linalg.ts';
+import { linearScores, softmaxRows } from '../probe/logistic-regression.ts';
+import { transpose } from '../similarity.ts';
 
 /** A LinearProbe (the sweep's estimator shape) whose weights are anchored at `anchor` (= s·W_zs, [K, d]). */
 export class AnchoredProbe implements LinearProbe {
@@ -28,25 +33,23 @@ export class AnchoredProbe implements LinearProbe {
   fit(X: Float32Array, y: Int32Array, n: number, d: number, K: number): this {
     const { C, anchor } = this;
     const offsets = productsTAuto(X, n, anchor, K, d);
-    const Xt = transposeF64(X, n, d);
+    // V's gradient Gᵀ·X + V/C stays in the span of the rows from V = 0: with n < d the fit runs in an
+    // orthonormal basis Q of that span (the probe's own, shared by the fits of a sweep), V = U·Q, exactly
+    // the same problem with r ≤ n coordinates per class; convergence is still tested in the original ones.
+    const basis = n < d ? cachedRowSpace(X, n, d, FLOAT64_THREADS) : undefined;
+    const r = basis ? basis.rank : d;
+    const Xr = basis ? basis.Xr : Float64Array.from(X);
+    const XrT = transpose(Xr, n, r, new Float64Array(n * r));
     const GT = new Float64Array(K * n);
-    const nV = K * d;
+    const nV = K * r;
     const Z = new Float64Array(n * K);
     const gV = new Float64Array(nV);
     const objective = (x: Float64Array, grad: Float64Array) => {
-      Z.set(productsTAuto(X, n, x.slice(0, nV), K, d));
-      let f = 0;
-      for (let i = 0; i < n; i++) {
-        let mx = -Infinity;
-        for (let c = 0; c < K; c++) mx = Math.max(mx, (Z[i * K + c] += offsets[i * K + c] + x[nV + c]));
-        let se = 0;
-        for (let c = 0; c < K; c++) se += Math.exp(Z[i * K + c] - mx);
-        f += mx + Math.log(se) - Z[i * K + y[i]];
-      }
-      softmaxInPlace(Z, n, K);
-      for (let i = 0; i < n; i++) Z[i * K + y[i]] -= 1;
-      for (let i = 0; i < n; i++) for (let c = 0; c < K; c++) GT[c * n + i] = Z[i * K + c];
-      gV.set(productsTAuto(GT, K, Xt, d, n));
+      Z.set(productsTAuto(Xr, n, x.slice(0, nV), K, r));
+      for (let i = 0; i < n; i++) for (let c = 0; c < K; c++) Z[i * K + c] += offsets[i * K + c] + x[nV + c];
+      let f = crossEntropyResidual(Z, y, n, K, 'sum');
+      transpose(Z, n, K, GT);
+      gV.set(productsTAuto(GT, K, XrT, r, n));
       for (let t = 0; t < nV; t++) {
         f += (x[t] * x[t]) / (2 * C);
         grad[t] = gV[t] + x[t] / C;
@@ -58,9 +61,11 @@ export class AnchoredProbe implements LinearProbe {
       }
       return f;
     };
-    const r = minimizeLbfgs(objective, new Float64Array(nV + K), { maxIter: this.maxIter, gradTol: this.tol });
-    const coef = Float64Array.from(anchor, (a, t) => a + r.x[t]);
-    this.fitted = { numClasses: K, numFeatures: d, coef, intercept: Float64Array.from(r.x.subarray(nV)) };
+    const gradientConverged = basis ? maxAbsInBasis(basis.Q, K, r, d, this.tol) : undefined;
+    const res = minimizeLbfgs(objective, new Float64Array(nV + K), { maxIter: this.maxIter, gradTol: this.tol, gradientConverged });
+    const V = basis ? gemmFor(K * r * d, FLOAT64_THREADS)(res.x, basis.Q, K, d, r, false) : res.x;
+    const coef = Float64Array.from(anchor, (a, t) => a + V[t]);
+    this.fitted = { numClasses: K, numFeatures: d, coef, intercept: Float64Array.from(res.x.subarray(nV)) };
     return this;
   }
 
@@ -70,25 +75,41 @@ export class AnchoredProbe implements LinearProbe {
   }
 
   decisionFunction(X: Float32Array, n: number): Float32Array {
-    return linearLogits(this.weights(), X, n);
+    return linearScores(this.weights(), X, n);
   }
 
   predictProba(X: Float32Array, n: number): Float32Array {
-    const K = this.weights().numClasses;
-    const z = Float64Array.from(this.decisionFunction(X, n));
-    softmaxInPlace(z, n, K);
-    return Float32Array.from(z);
+    return softmaxRows(this.decisionFunction(X, n), n, this.weights().numClasses);
   }
 
   predict(X: Float32Array, n: number): Int32Array {
     const K = this.weights().numClasses;
     const s = this.decisionFunction(X, n);
-    return Int32Array.from({ length: n }, (_, i) => {
-      let best = 0;
-      for (let c = 1; c < K; c++) if (s[i * K + c] > s[i * K + best]) best = c;
-      return best;
-    });
+    return Int32Array.from({ length: n }, (_, i) => argmaxRow(s, i * K, K));
   }
+}
+
+/**
+ * sklearn's stopping test, max |∇f| ≤ tol, for a gradient whose class rows live in the basis Q [r, d]: a
+ * rotation keeps each row's 2-norm, which bounds its max (max ≤ ‖·‖₂ ≤ √d·max), so a row is expanded to
+ * the original coordinates only when its norm falls in between (the probe's solver tests it the same way).
+ */
+function maxAbsInBasis(Q: Float64Array, K: number, r: number, d: number, tol: number): (g: Float64Array) => boolean {
+  const full = new Float64Array(d);
+  return (g) => {
+    for (let c = 0; c < K; c++) if (Math.abs(g[K * r + c]) > tol) return false;
+    for (let c = 0; c < K; c++) {
+      let ss = 0;
+      for (let a = 0; a < r; a++) ss += g[c * r + a] * g[c * r + a];
+      const norm = Math.sqrt(ss);
+      if (norm <= tol) continue;
+      if (norm > tol * Math.sqrt(d)) return false;
+      full.fill(0);
+      for (let a = 0; a < r; a++) axpyFrom(full, g[c * r + a], Q, a * d, d);
+      for (let t = 0; t < d; t++) if (Math.abs(full[t]) > tol) return false;
+    }
+    return true;
+  };
 }
 
 export const zsAnchoredProbe: FewShotMethod = {
@@ -101,7 +122,7 @@ export const zsAnchoredProbe: FewShotMethod = {
     const all = val.n > 0 ? concatProbeData(train, val, d) : train;
     const linear = makeProbe(C).fit(all.X, all.y, all.n, d, K).weights();
     return {
-      score: (X, n) => linearLogits(linear, X, n),
+      score: (X, n) => linearScores(linear, X, n),
       linear,
       hyperparameters: { C },
       selection: val.n > 0 ? 'validation' : 'fixed',

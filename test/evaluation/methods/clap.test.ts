@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { clap, clapLossGrad, clapLr, clapMultipliers } from '../../../src/evaluation/methods/clap.ts';
-import { linearLogits, top1, zeroShotLinear } from '../../../src/evaluation/methods/linalg.ts';
+import { top1, zeroShotLinear } from '../../../src/evaluation/methods/linalg.ts';
+import { linearScores } from '../../../src/evaluation/probe/logistic-regression.ts';
 import { contextFor, toyProblem } from './helpers.ts';
 
 const K = 4;
@@ -48,7 +49,7 @@ describe('clap', () => {
     const poisoned = contextFor(p, K, d, 30);
     poisoned.val.y.fill(0);
     expect(top1(clap.fit(poisoned).score(p.test.X, p.test.n), p.test.y, K)).toBe(top1(fit.score(p.test.X, p.test.n), p.test.y, K));
-    const zs = top1(linearLogits(zeroShotLinear(p.text, 30, K, d), p.test.X, p.test.n), p.test.y, K);
+    const zs = top1(linearScores(zeroShotLinear(p.text, 30, K, d), p.test.X, p.test.n), p.test.y, K);
     expect(top1(fit.score(p.test.X, p.test.n), p.test.y, K)).toBeGreaterThanOrEqual(zs);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { lpPlusPlus, lpppHead } from '../../../src/evaluation/methods/lp-plus-plus.ts';
-import { largestEigenvalueGram, linearLogits, top1, zeroShotLinear } from '../../../src/evaluation/methods/linalg.ts';
+import { largestEigenvalueGram, top1, zeroShotLinear } from '../../../src/evaluation/methods/linalg.ts';
+import { linearScores } from '../../../src/evaluation/probe/logistic-regression.ts';
 import { contextFor, toyProblem } from './helpers.ts';
 
 const K = 4;
@@ -39,7 +40,7 @@ describe('lp++', () => {
     const W = Float64Array.from({ length: K * d }, (_, i) => Math.sin(i));
     const b = Float64Array.from({ length: K }, (_, c) => c / 10);
     const alpha = Float64Array.from({ length: K }, (_, c) => 2 + c);
-    const got = linearLogits(lpppHead(W, b, alpha, p.text, K, d), p.test.X.subarray(0, 3 * d), 3);
+    const got = linearScores(lpppHead(W, b, alpha, p.text, K, d), p.test.X.subarray(0, 3 * d), 3);
     for (let i = 0; i < 3; i++)
       for (let c = 0; c < K; c++) {
         let wf = 0;
@@ -53,7 +54,7 @@ describe('lp++', () => {
     expect(fit.selection).toBe('validation');
     expect(fit.hyperparameters.epoch).toBeGreaterThanOrEqual(1);
     expect(fit.hyperparameters.epoch).toBeLessThanOrEqual(300);
-    const zs = top1(linearLogits(zeroShotLinear(p.text, 100, K, d), p.test.X, p.test.n), p.test.y, K);
+    const zs = top1(linearScores(zeroShotLinear(p.text, 100, K, d), p.test.X, p.test.n), p.test.y, K);
     expect(top1(fit.score(p.test.X, p.test.n), p.test.y, K)).toBeGreaterThan(zs);
     expect(lpPlusPlus.fit(contextFor(p, K, d)).hyperparameters).toEqual(fit.hyperparameters);
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { wise, wiseHead, WISE_ALPHAS } from '../../../src/evaluation/methods/wise.ts';
-import { linearLogits, zeroShotLinear } from '../../../src/evaluation/methods/linalg.ts';
+import { zeroShotLinear } from '../../../src/evaluation/methods/linalg.ts';
+import { linearScores } from '../../../src/evaluation/probe/logistic-regression.ts';
 import { contextFor, toyProblem } from './helpers.ts';
 
 const K = 4;
@@ -12,8 +13,8 @@ describe('wise', () => {
   const fit = wise.fit(ctx);
 
   it('α = 0 is the zero-shot head and α = 1 the probe, logit for logit', () => {
-    const zs = linearLogits(zeroShotLinear(p.text, 30, K, d), p.test.X, p.test.n);
-    const probe = linearLogits(ctx.probe.weights, p.test.X, p.test.n);
+    const zs = linearScores(zeroShotLinear(p.text, 30, K, d), p.test.X, p.test.n);
+    const probe = linearScores(ctx.probe.weights, p.test.X, p.test.n);
     const pts = fit.curve!.points;
     expect(pts.map((q) => q.value)).toEqual(WISE_ALPHAS);
     const at0 = pts[0].score(p.test.X, p.test.n);

@@ -19,6 +19,40 @@ describe('zs-anchored-probe', () => {
     for (let i = 0; i < p.test.n; i++) expect(sa[i * K + 1] - sa[i * K]).toBeCloseTo(sb[i * K + 1] - sb[i * K], 2);
   });
 
+  it('with fewer rows than dimensions (fitted in the rows\' span) it reaches the full-space optimum: zero gradient, W − s·W_zs in the span', () => {
+    const dd = 40;
+    const q = toyProblem(K, dd, 32, { train: 2, val: 1, test: 1 });
+    const n = q.train.n;
+    const anchor = Float64Array.from(q.text, (v) => 30 * v);
+    const C = 0.5;
+    const w = new AnchoredProbe(C, anchor, 1000, 1e-9).fit(q.train.X, q.train.y, n, dd, K).weights();
+    const X = (i: number, j: number) => q.train.X[i * dd + j];
+    // ∇_W of C·Σ CE + ½‖W − A‖², all in the original coordinates.
+    const G = new Float64Array(n * K);
+    for (let i = 0; i < n; i++) {
+      const z = Array.from({ length: K }, (_, c) => w.intercept[c] + Array.from({ length: dd }, (_, j) => w.coef[c * dd + j] * X(i, j)).reduce((a, b) => a + b, 0));
+      const m = Math.max(...z);
+      const e = z.map((v) => Math.exp(v - m));
+      const se = e.reduce((a, b) => a + b, 0);
+      for (let c = 0; c < K; c++) G[i * K + c] = e[c] / se - (q.train.y[i] === c ? 1 : 0);
+    }
+    let worst = 0;
+    for (let c = 0; c < K; c++)
+      for (let j = 0; j < dd; j++) {
+        let g = (w.coef[c * dd + j] - anchor[c * dd + j]) / C;
+        for (let i = 0; i < n; i++) g += G[i * K + c] * X(i, j);
+        worst = Math.max(worst, Math.abs(g));
+      }
+    expect(worst).toBeLessThan(1e-4);
+    // W − A = −C·Gᵀ·X at the optimum: in the span of the rows.
+    for (let c = 0; c < K; c++)
+      for (let j = 0; j < dd; j++) {
+        let v = 0;
+        for (let i = 0; i < n; i++) v -= C * G[i * K + c] * X(i, j);
+        expect(w.coef[c * dd + j] - anchor[c * dd + j]).toBeCloseTo(v, 4);
+      }
+  });
+
   it('as C → 0, W returns to s·W_zs and only the unpenalised bias still fits the rows', () => {
     const anchor = Float64Array.from(p.text, (v) => 50 * v);
     const w = new AnchoredProbe(1e-9, anchor).fit(p.train.X, p.train.y, p.train.n, d, K).weights();
