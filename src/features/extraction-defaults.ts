@@ -38,8 +38,11 @@ export function extractionDefaults(cores: number = availableParallelism()): Extr
   const c = Math.max(1, Math.floor(cores));
   return {
     threads: c,
-    // One core: a worker could only take turns with the encoder; inline saves its start-up and copies.
-    workers: c === 1 ? 0 : Math.max(1, Math.floor(c / 16)),
+    // One or two cores: preprocessing inline between encoder runs. Measured on 2 idle cores (docs/extraction.md,
+    // 2026-12-07 13:19 UTC): inline 0.928 of encode-only against 0.889 for a nice +19 worker overlapping the
+    // encoder, whose preemptions of the intra-op threads cost more than the serial ~6% inline pays. With more
+    // cores the encoder is faster, so inline's serial share grows and a worker overlaps instead.
+    workers: c <= 2 ? 0 : Math.max(1, Math.floor(c / 16)),
     batchSize: 32,
     spinning: false,
     schedule: 'overlap',

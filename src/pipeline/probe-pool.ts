@@ -49,13 +49,11 @@ export function probeWorkerCount(tasks: number, workers: number): number {
 }
 
 /**
- * Threads per probe worker: the cores split among the workers when they divide them, so parallel fits do
- * not oversubscribe; every core for each worker when there are more workers than cores (3 seeds on 2
- * cores), so that the last seed, left alone, still uses them all (results do not depend on the thread
- * count, see FLOAT64_THREADS; the threads do not spin, so a waiting one yields its core).
+ * Threads per probe worker: the cores split among the workers, so parallel fits do not oversubscribe them
+ * (3 seeds on 2 cores: one thread each). float64 products run on one thread anyway (FLOAT64_THREADS).
  */
 export function probeThreadsPerWorker(workers: number, cores: number): number {
-  return workers > cores ? cores : Math.max(1, Math.floor(cores / workers));
+  return Math.max(1, Math.floor(cores / workers));
 }
 
 /**

@@ -54,7 +54,8 @@ describe('preprocessing worker pool', () => {
 
   it('extractionDefaults: all cores for onnxruntime without spinning; one worker at nice +19 from 2 cores (one more per 16), overlapping the encoder; inline on 1', () => {
     expect(extractionDefaults(1)).toEqual({ threads: 1, workers: 0, batchSize: 32, spinning: false, schedule: 'overlap', workerNice: 19 });
-    expect(extractionDefaults(2)).toEqual({ threads: 2, workers: 1, batchSize: 32, spinning: false, schedule: 'overlap', workerNice: 19 });
+    expect(extractionDefaults(2)).toEqual({ threads: 2, workers: 0, batchSize: 32, spinning: false, schedule: 'overlap', workerNice: 19 });
+    expect(extractionDefaults(4)).toMatchObject({ threads: 4, workers: 1 });
     expect(extractionDefaults(16)).toMatchObject({ threads: 16, workers: 1 });
     expect(extractionDefaults(64)).toMatchObject({ threads: 64, workers: 4 });
   });

@@ -48,26 +48,22 @@ export function ortAvailable(): boolean {
  * Intra-op threads for float64 graphs: always 1. MLAS's float64 GEMM is not bit-identical across thread
  * counts (measured: 1,380 × 1,380 × 345, 1 vs 2 threads, 6 of 476k gradient entries differ in the last
  * bit; its float32 GEMM was identical), and at large C L-BFGS follows such bits into a different C. Results
- * must not depend on --threads, so every float64 GEMM node runs on one thread; a fit uses several cores by
- * splitting its products into a fixed number of independent blocks that onnxruntime's inter-op pool runs
- * in parallel (`nativeSession`'s `interOp`): the same blocks, so the same bits, on 1 or 2 threads.
+ * must not depend on --threads, so float64 products run on one thread (the pipeline gives each probe worker
+ * one thread anyway).
  */
 export const FLOAT64_THREADS = 1;
 
-/**
- * A session for a tiny graph; not spinning, since spinning threads steal the core from other probe
- * workers. `interOp` > 1 runs independent nodes in parallel (each on one intra-op thread).
- */
-export function nativeSession(model: Uint8Array, threads: number, interOp = 1): NativeSession {
+/** A session for a tiny float64 graph; not spinning, since spinning threads steal the core from other probe workers. */
+export function nativeSession(model: Uint8Array, threads: number): NativeSession {
   const ort = loadOrt();
   if (!ort) throw new Error('onnxruntime kernel unavailable: the onnxruntime-node native binding did not load');
   const s = new ort.native.InferenceSession();
   s.loadModel(model.buffer as ArrayBuffer, model.byteOffset, model.byteLength, {
-    intraOpNumThreads: interOp > 1 ? 1 : threads,
-    interOpNumThreads: interOp,
-    executionMode: interOp > 1 ? 'parallel' : 'sequential',
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
     graphOptimizationLevel: 'all',
-    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
   });
   return s;
 }

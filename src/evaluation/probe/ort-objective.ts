@@ -117,18 +117,12 @@ export type BoundObjective = (params: Float64Array, invC: number, grad: Float64A
 export function ortObjective(X: Float64Array, y: Int32Array, n: number, d: number, m: number, threads: number): BoundObjective {
   const ort = loadOrt();
   if (!ort) throw new Error('onnxruntime kernel unavailable: the onnxruntime-node native binding did not load');
+  // float64: one thread whatever `threads` says (FLOAT64_THREADS: determinism across thread counts).
+  const session = sessionFor(FLOAT64_THREADS);
+  void threads;
+  const tX = new ort.Tensor('float64', X, [n, d]);
   const tY = new ort.Tensor('int64', BigInt64Array.from(y, (v) => BigInt(v)), [n, 1]);
-  // float64 GEMMs on one thread each (FLOAT64_THREADS: determinism across thread counts). From
-  // BLOCKED_MIN_ROWS rows on, always the blocked graph, whose blocks run in parallel on `threads` cores.
-  if (n >= BLOCKED_MIN_ROWS) {
-    let hit = blockedSessions.get(X);
-    if (!hit || hit.threads !== threads || hit.m !== m || hit.d !== d) {
-      hit = { threads, m, d, ...blockedDense(X, n, d, m, threads) };
-      blockedSessions.set(X, hit);
-    }
-    return bindRun(hit.session, { ...hit.feeds, y: tY }, m, d);
-  }
-  return bindRun(sessionFor(FLOAT64_THREADS), { X: new ort.Tensor('float64', X, [n, d]), y: tY }, m, d);
+  return bindRun(session, { X: tX, y: tY }, m, d);
 }
 
 /** The session's run on fixed `feeds` plus W and b, with the L2 penalty added in JS. */
@@ -152,52 +146,6 @@ function bindRun(session: NativeSession, feeds: Record<string, unknown>, m: numb
     grad.set(out.grad_b.data, bOff);
     return out.nll.data[0] + 0.5 * invC * pen;
   };
-}
-
-/** Training sets of at least this many rows use the blocked dense graph. */
-const BLOCKED_MIN_ROWS = 256;
-const BLOCKS = 8;
-
-const blockedSessions = new WeakMap<Float64Array, { threads: number; m: number; d: number; session: NativeSession; feeds: Record<string, unknown> }>();
-
-/**
- * The dense objective with its two products split into BLOCKS independent GEMMs each: z by row blocks of
- * X (concatenated), ∇W by column blocks of X (concatenated). Each block is one single-threaded GEMM, so the
- * result does not depend on how many inter-op threads (`threads`) run the blocks.
- */
-function blockedDense(X: Float64Array, n: number, d: number, m: number, threads: number): { session: NativeSession; feeds: Record<string, unknown> } {
-  const ort = loadOrt()!;
-  const g = new GraphBuilder('logistic_regression_loss_blocked');
-  const feeds: Record<string, unknown> = {};
-  g.input('y', 'int64', [n, 1]);
-  g.input('W', 'float64', [m, d]);
-  g.input('b', 'float64', [m]);
-  const edges = (len: number) => Array.from({ length: BLOCKS + 1 }, (_, i) => Math.round((i * len) / BLOCKS)).filter((v, i, a) => i === 0 || v > a[i - 1]);
-  const rows = edges(n);
-  const cols = edges(d);
-  const zs: string[] = [];
-  for (let i = 0; i + 1 < rows.length; i++) {
-    const data = X.subarray(rows[i] * d, rows[i + 1] * d);
-    g.input(`Xrow${i}`, 'float64', [rows[i + 1] - rows[i], d]);
-    feeds[`Xrow${i}`] = new ort.Tensor('float64', data, [rows[i + 1] - rows[i], d]);
-    g.node('Gemm', [`Xrow${i}`, 'W', 'b'], [`z${i}`], { transB: 1 });
-    zs.push(`z${i}`);
-  }
-  g.node('Concat', zs, ['z'], { axis: 0 });
-  softmaxResidual(g);
-  const gs: string[] = [];
-  for (let j = 0; j + 1 < cols.length; j++) {
-    const w = cols[j + 1] - cols[j];
-    const data = new Float64Array(n * w);
-    for (let i = 0; i < n; i++) data.set(X.subarray(i * d + cols[j], i * d + cols[j + 1]), i * w);
-    g.input(`Xcol${j}`, 'float64', [n, w]);
-    feeds[`Xcol${j}`] = new ort.Tensor('float64', data, [n, w]);
-    g.node('Gemm', ['r', `Xcol${j}`], [`g${j}`], { transA: 1 });
-    gs.push(`g${j}`);
-  }
-  g.node('Concat', gs, ['grad_W'], { axis: 1 });
-  g.output('grad_W', 'float64', [m, d]);
-  return { session: nativeSession(g.toModelBytes({ opset: 17 }), FLOAT64_THREADS, threads), feeds };
 }
 
 /** Training sets of at least this many rows use the staircase graph (below it the blocks are too small to pay). */
@@ -278,5 +226,5 @@ function staircase(Xr: Float64Array, rankAfter: Int32Array, n: number, r: number
   }
   g.node('Concat', gs, ['grad_W'], { axis: 1 });
   g.output('grad_W', 'float64', [m, r]);
-  return { session: nativeSession(g.toModelBytes({ opset: 17 }), FLOAT64_THREADS, threads), feeds };
+  return { session: nativeSession(g.toModelBytes({ opset: 17 }), FLOAT64_THREADS), feeds };
 }

@@ -29,6 +29,8 @@ export interface SolveOptions {
   kernel: ProbeKernel | 'auto';
   precision: ProbePrecision;
   threads: number;
+  /** L-BFGS line search (default scipy L-BFGS-B's; 'nocedal-wright' keeps the earlier one reachable for comparisons). */
+  lineSearch?: 'more-thuente' | 'nocedal-wright';
   onIteration?: (iteration: number) => void;
 }
 
@@ -104,7 +106,7 @@ export function solveLogisticRegression(X: Float32Array, y: Int32Array, n: numbe
 
   const kernel = resolveKernel(o.kernel, n, r, m);
   const spec = { X: Xr, y, n, d: r, m, C: o.C, kernel, threads: o.threads, rankAfter: basis && o.staircase && !centred ? basis.rankAfter : undefined };
-  const lbfgs = { gradTol: tol, ftol: o.ftol, gradientConverged };
+  const lbfgs = { gradTol: tol, ftol: o.ftol, gradientConverged, lineSearch: o.lineSearch };
   let start: Float64Array = x0;
   let done = 0;
   let evaluations = 0;
