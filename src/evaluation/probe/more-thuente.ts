@@ -54,7 +54,7 @@ export function moreThuenteLineSearch(
   let stp = stpInit;
   let stage = 1;
   for (let evaluations = 1; evaluations <= maxEvals; evaluations++) {
-    for (let i = 0; i < n; i++) xOut[i] = stp === 1 ? x[i] + p[i] : stp * p[i] + x[i];
+    for (let i = 0; i < n; i++) xOut[i] = x[i] + stp * p[i];
     const f = fg(xOut, gOut);
     const g = dot(gOut, p);
     if (!Number.isFinite(f)) return { ok: false, f: f0, evaluations };
