@@ -48,7 +48,7 @@ export interface TestSetOutcomes {
 
 /** Zero-shot answers from logits (restricted as a natural shift is scored, see naturalShiftVariants). */
 export function zeroShotOutcomes(scores: Float32Array, numClasses: number, restriction?: ClassRestriction): ZeroShotOutcomes {
-  const s = restriction ? restrictToClasses(scores, numClasses, restriction) : scores;
+  const s = restrictToClasses(scores, numClasses, restriction);
   const top = topKClasses(s, numClasses, 5);
   return { predictions: predictionsFromScores(s, numClasses), top5: top.classes, top5Width: top.width, scores: s };
 }

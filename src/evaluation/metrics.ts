@@ -120,9 +120,10 @@ function checkLabels(labels: Int32Array, n: number, numClasses: number): void {
  * Scores with the classes not kept ruled out (−∞): the classifier restricted to the classes a shifted
  * test set is scored over, as CLIP scores ImageNet-R on its 200 classes (wise-ft `project_logits`). A
  * group's first member takes the max over the group's scores (ObjectNet: each class the max over its
- * mapped ImageNet logits), so argmax and top-k run over groups.
+ * mapped ImageNet logits), so argmax and top-k run over groups. No restriction: the scores themselves.
  */
-export function restrictToClasses(scores: Float32Array, numClasses: number, r: ClassRestriction): Float32Array {
+export function restrictToClasses(scores: Float32Array, numClasses: number, r: ClassRestriction | undefined): Float32Array {
+  if (!r) return scores;
   const out = scores.slice();
   for (let i = 0; i < out.length; i += numClasses) {
     for (const g of r.groups ?? []) {

@@ -125,7 +125,7 @@ export async function scoreSavedHeads(opts: BenchOptions, model: ClipModel, prep
         const n = t.labels.length;
         for (const h of heads) {
           const raw = scoreProbe(h.weights, t.features, n);
-          const scores = t.restriction ? restrictToClasses(raw, K, t.restriction) : raw;
+          const scores = restrictToClasses(raw, K, t.restriction);
           const metrics = classificationMetrics(scores, t.labels, K);
           const est = zeroShotEstimates(correctness(scores, t.labels, K), t.labels, K, deriveSeed(BOOTSTRAP_SEED, `${ds.name}/${t.label}/head/${h.file}`), opts.bootstrapResamples);
           out.push({ dataset: ds.name, shift: t.label, method: h.method, shots: h.shots, seed: h.seed, hyperparameters: h.hyperparameters, n, ...est, top5: metrics.top5 });

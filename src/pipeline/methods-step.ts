@@ -109,7 +109,7 @@ export interface MethodScore {
 export function scoreMethods(fm: FittedMethods, feats: Float32Array, labels: Int32Array, numClasses: number, dim: number, restriction?: ClassRestriction): Map<string, Map<Shots, MethodScore[]>> {
   const n = labels.length;
   const X = l2NormalizeRows(feats, n, dim);
-  const restrict = (s: Float32Array) => (restriction ? restrictToClasses(s, numClasses, restriction) : s);
+  const restrict = (s: Float32Array) => restrictToClasses(s, numClasses, restriction);
   const out = new Map<string, Map<Shots, MethodScore[]>>();
   for (const [name, perShots] of fm.fits)
     out.set(

@@ -104,7 +104,7 @@ export function scoreFittedProbes(fitted: FittedProbes, feats: Float32Array, lab
       k,
       list.map((f) => {
         const raw = scoreProbe(f.weights, feats, n);
-        const scores = restriction ? restrictToClasses(raw, numClasses, restriction) : raw;
+        const scores = restrictToClasses(raw, numClasses, restriction);
         return { metrics: classificationMetrics(scores, labels, numClasses), correct: correctness(scores, labels, numClasses), predictions: predictionsFromScores(scores, numClasses) };
       }),
     );

@@ -87,7 +87,7 @@ export async function runExport(args: {
       for (const [k, fits] of fitted.fits)
         probes.set(k, fits.map((f) => {
           const raw = scoreProbe(f.weights, feats, labels.length);
-          return { seed: f.seed, C: f.C, predictions: predictionsFromScores(restriction ? restrictToClasses(raw, K, restriction) : raw, K) };
+          return { seed: f.seed, C: f.C, predictions: predictionsFromScores(restrictToClasses(raw, K, restriction), K) };
         }));
     return { zeroShot, probes };
   };
