@@ -160,6 +160,17 @@ export function preprocessImage(img: RawImage, cfg: PreprocessConfig, out?: Floa
   const table = fillLut(cfg);
   const padded = p.x.len < cw || p.y.len < ch;
   const nc = p.channels;
+  if (nc === 3 && !padded) {
+    // One sequential read of the HWC bytes, three plane writes (the common case, no padding).
+    const b1 = offset + plane;
+    const b2 = b1 + plane;
+    for (let o = 0, i = 0; o < plane; o++, i += 3) {
+      dst[offset + o] = table[src[i]];
+      dst[b1 + o] = table[256 + src[i + 1]];
+      dst[b2 + o] = table[512 + src[i + 2]];
+    }
+    return dst;
+  }
   for (let c = 0; c < 3; c++) {
     const base = offset + c * plane;
     const t = c * 256;

@@ -271,12 +271,22 @@ function verticalPass(
   out: Uint8Array, outOffset: number,
 ): void {
   const { bounds, weights: kk, ksize } = c;
+  // Uint8ClampedArray stores saturate to 0..255, which is clip8 after the shift.
+  const clamped = new Uint8ClampedArray(out.buffer, out.byteOffset, out.length);
   let o = outOffset;
   for (let yy = ry; yy < ry + rh; yy++) {
-    const ymin = bounds[yy * 2] - y0;
     const n = bounds[yy * 2 + 1];
     const k0 = yy * ksize;
-    const base = ymin * rowLen;
+    const base = (bounds[yy * 2] - y0) * rowLen;
+    if (n === 4) {
+      // The common case (bicubic enlargement): four source rows, weights held in locals.
+      const w0 = kk[k0], w1 = kk[k0 + 1], w2 = kk[k0 + 2], w3 = kk[k0 + 3];
+      const p1 = base + rowLen, p2 = p1 + rowLen, p3 = p2 + rowLen;
+      for (let x = 0; x < rowLen; x++) {
+        clamped[o++] = (HALF + Math.imul(tmp[base + x], w0) + Math.imul(tmp[p1 + x], w1) + Math.imul(tmp[p2 + x], w2) + Math.imul(tmp[p3 + x], w3)) >> PRECISION_BITS;
+      }
+      continue;
+    }
     for (let x = 0; x < rowLen; x++) {
       let s = HALF;
       for (let i = 0, p = base + x; i < n; i++, p += rowLen) s = (s + Math.imul(tmp[p], kk[k0 + i])) | 0;
