@@ -49,6 +49,8 @@ export interface ProbeSeedEvaluation {
   correct: Uint8Array;
   /** The fitted head, to score further test sets (e.g. shifted ones) without refitting. */
   weights: LinearWeights;
+  /** When C was searched: the search's fit at the chosen C on the train rows alone (WiSE chooses α with it). */
+  trainWeights?: LinearWeights;
   seconds: number;
 }
 
@@ -87,10 +89,12 @@ export const FIXED_C = 1;
 
 /** Where a probe fit is, for progress lines: which C, which fit of the seed, which L-BFGS iteration. */
 export interface ProbeFitProgress {
-  phase: 'sweep' | 'refit';
+  /** 'methods': the probe is done and the draw's --methods are fitting (`method` names the one running). */
+  phase: 'sweep' | 'refit' | 'methods';
   C: number;
   fit: number;
   iteration: number;
+  method?: string;
 }
 
 /** Upper bound on the fits one seed makes (grid + 2 per refinement step + the refit); memoised C's make fewer. */
@@ -133,17 +137,22 @@ export interface ProbeJob {
   settings: ProbeSettings;
 }
 
+/** A draw's train and validation rows, gathered from the pool and L2-normalised: what every fit on the draw sees. */
+export function drawRows(pool: Pick<ProbeJob, 'poolFeatures' | 'poolIndex' | 'poolLabels' | 'dim'>, sample: KShotSample): { train: ProbeData; val: ProbeData } {
+  const d = pool.dim;
+  const take = (idx: Int32Array): ProbeData => ({
+    X: l2NormalizeRows(gatherPoolRows(pool.poolFeatures, pool.poolIndex, idx, d), idx.length, d),
+    y: Int32Array.from(idx, (i) => pool.poolLabels[i]),
+    n: idx.length,
+  });
+  return { train: take(sample.train), val: take(sample.val) };
+}
+
 export function evaluateProbeSeed(args: ProbeJob & { seed: number; sample: KShotSample; onProgress?: (p: ProbeFitProgress) => void }): ProbeSeedEvaluation {
   const t0 = performance.now();
   const { sample, dim: d, numClasses, settings } = args;
-  const take = (idx: Int32Array) => ({
-    X: l2NormalizeRows(gatherPoolRows(args.poolFeatures, args.poolIndex, idx, d), idx.length, d),
-    y: Int32Array.from(idx, (i) => args.poolLabels[i]),
-    n: idx.length,
-  });
-  const train = take(sample.train);
-  const val = take(sample.val);
-  const { probe, C, cSelection, sweep } = fitLinearProbe(train, val, d, numClasses, settings, args.onProgress);
+  const { train, val } = drawRows(args, sample);
+  const { probe, C, cSelection, sweep, trainWeights } = fitLinearProbe(train, val, d, numClasses, settings, args.onProgress);
   const nTest = args.testLabels.length;
   const scores = probe.decisionFunction(l2NormalizeRows(args.testFeats, nTest, d), nTest);
   return {
@@ -156,6 +165,7 @@ export function evaluateProbeSeed(args: ProbeJob & { seed: number; sample: KShot
     metrics: classificationMetrics(scores, args.testLabels, numClasses),
     correct: correctness(scores, args.testLabels, numClasses),
     weights: probe.weights!(),
+    ...(trainWeights ? { trainWeights } : {}),
     seconds: (performance.now() - t0) / 1000,
   };
 }
@@ -171,7 +181,7 @@ export function fitLinearProbe(
   numClasses: number,
   settings: ProbeSettings,
   onProgress?: (p: ProbeFitProgress) => void,
-): { probe: LinearProbe; C: number; cSelection: CSelection; sweep: { C: number; valAccuracy: number }[] } {
+): { probe: LinearProbe; C: number; cSelection: CSelection; sweep: { C: number; valAccuracy: number }[]; trainWeights?: LinearWeights } {
   const where: ProbeFitProgress = { phase: 'sweep', C: FIXED_C, fit: 0, iteration: 0 };
   const mode = probeFitMode(settings);
   const makeProbe = probeFactory(settings.solver, {
@@ -207,7 +217,7 @@ export function fitLinearProbe(
   onProgress?.(where);
   // float64: a cold start, as sklearn does. mixed: from the search's fit at this C (issue 18).
   const probe = makeProbe(C, mode.warmStart ? chosen : undefined).fit(all.X, all.y, all.n, d, numClasses);
-  return { probe, C, cSelection, sweep };
+  return { probe, C, cSelection, sweep, ...(chosen ? { trainWeights: chosen } : {}) };
 }
 
 /**

@@ -26,7 +26,7 @@ import { prepareImagenetShift } from '../datasets/imagenet-natural-shifts.ts';
 import { findNaturalShift, isImagenetShiftItem, isNaturalShiftItem, mappedTestSet, NATURAL_SHIFTS, readMappingFile, IMAGENET_SHIFT_NAMES, naturalShiftVariants, type ClassRestriction, type MappedTestSet, type NaturalShift } from '../datasets/natural-shifts.ts';
 import { plural } from '../util/plural.ts';
 import type { BenchOptions } from './options.ts';
-import { fitMethods, methodCorrectness, methodRecords, runnableMethods, scoreMethods, type FittedMethods } from './methods-step.ts';
+import { collectMethods, methodCorrectness, methodRecords, methodsJob, runnableMethods, scoreMethods, type FittedMethods } from './methods-step.ts';
 import { DEFAULT_METHODS, parseMethods } from '../evaluation/methods/registry.ts';
 import { zeroShotClassifier } from '../evaluation/zeroshot.ts';
 import { collectHeads, saveHeads } from './heads.ts';
@@ -237,6 +237,8 @@ async function benchDatasetWith(
     const draws = planPoolDraws(rows, K, opts.shots, opts.seeds);
     const poolIdx = drawnIndices(draws);
     const pool = { features: await extractPoolRows(rows, poolIdx, extract) };
+    const methods = runnableMethods(parseMethods((opts.methods ?? DEFAULT_METHODS).join(',')), head, ds.name, warnings);
+    const mJob = methods.length ? methodsJob(methods, head, ds, model.logitScale, d) : undefined;
     const tp = performance.now();
     fitted = await fitProbes({
       ds,
@@ -249,6 +251,7 @@ async function benchDatasetWith(
       dim: d,
       settings: opts.settings,
       workers: opts.probeWorkers ?? defaultThreads(),
+      ...(mJob ? { methods: mJob } : {}),
       signal: opts.signal,
       progress: { stream: opts.stderr, silent: opts.quiet },
     });
@@ -257,12 +260,12 @@ async function benchDatasetWith(
       if (p.protocol?.note) warnings.push(`${ds.name}: ${p.protocol.note}`);
       log(`${ds.name}: ${p.shots}-shot probe top-1 ${(100 * p.top1.mean).toFixed(1)}% over ${plural(p.perSeed.length, 'seed')}`);
     }
+    // With --methods the probe step also fitted every draw's methods (probe-task.ts): timings.probes covers both,
+    // timings.methods is the methods' own fit seconds summed over draws (CPU-bound, so about their core-seconds).
     timings.probes = (performance.now() - tp) / 1000;
-    const methods = runnableMethods(parseMethods((opts.methods ?? DEFAULT_METHODS).join(',')), head, ds.name, warnings);
-    if (methods.length) {
-      const tm = performance.now();
-      fittedMethods = fitMethods({ ds, methods, fitted, head, scale: model.logitScale, poolLabels, poolIndex: poolIdx, poolFeatures: pool.features, dim: d, settings: opts.settings, log });
-      timings.methods = (performance.now() - tm) / 1000;
+    if (mJob) {
+      fittedMethods = collectMethods(ds, mJob, fitted, log);
+      timings.methods = [...fittedMethods.fits.values()].flatMap((perShots) => [...perShots.values()].flat()).reduce((a, s) => a + s.seconds, 0);
     }
     if (zeroShot.available) breakEven = probeBreakEven(probes.map((p) => ({ shots: p.shots, effectiveShots: p.effectiveShots, top1: p.top1.mean })), zeroShot.top1!.mean);
     if (opts.exportFeaturesDir)

@@ -9,6 +9,7 @@ import type { Dataset } from '../datasets/types.ts';
 import type { ClipModel } from '../model/clip-model.ts';
 import { linearHeadOnnx } from '../model/onnx/linear-head.ts';
 import { zeroShotLinear } from '../evaluation/methods/linalg.ts';
+import { linearOf } from '../evaluation/methods/head.ts';
 import type { LinearWeights } from '../evaluation/probe/index.ts';
 import { encodeNpy } from '../util/npy.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
@@ -45,8 +46,12 @@ export function collectHeads(fitted: FittedProbes | null, fm: FittedMethods | nu
   for (const [name, perShots] of fm?.fits ?? [])
     for (const [k, list] of perShots)
       for (const s of list) {
-        if (s.fit.linear) out.push({ method: name, shots: k, seed: s.seed, hyperparameters: s.fit.hyperparameters, weights: s.fit.linear });
-        for (const p of s.fit.curve?.points ?? []) if (p.linear) out.push({ method: `${name}@${s.fit.curve!.parameter}=${p.value}`, shots: k, seed: s.seed, hyperparameters: { ...s.fit.hyperparameters, [s.fit.curve!.parameter]: p.value }, weights: p.linear });
+        const linear = linearOf(s.fit.head);
+        if (linear) out.push({ method: name, shots: k, seed: s.seed, hyperparameters: s.fit.hyperparameters, weights: linear });
+        for (const p of s.fit.curve?.points ?? []) {
+          const w = linearOf(p.head);
+          if (w) out.push({ method: `${name}@${s.fit.curve!.parameter}=${p.value}`, shots: k, seed: s.seed, hyperparameters: { ...s.fit.hyperparameters, [s.fit.curve!.parameter]: p.value }, weights: w });
+        }
       }
   return out;
 }

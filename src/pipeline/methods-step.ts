@@ -1,20 +1,22 @@
 /**
  * The few-shot methods of --methods on the probe's own draws: each (method, shots, seed) is fitted on
- * the same train/validation rows and the same cached features as the linear probe of that draw, then
- * scored on every test set (clean and shifted). This step never names a method: it runs what the
- * registry hands it through the one FewShotMethod interface.
+ * the same train/validation rows and the same cached features as the linear probe of that draw (by the
+ * probe pool, right after that probe: probe-task.ts), then scored here on every test set (clean and
+ * shifted). This step never names a method: it runs what the registry hands it through the one
+ * FewShotMethod interface.
  */
 import type { ClassRestriction } from '../datasets/natural-shifts.ts';
 import type { Dataset } from '../datasets/types.ts';
-import { gatherPoolRows, type ProbeSettings, type Shots } from '../evaluation/linear-probe.ts';
+import type { Shots } from '../evaluation/linear-probe.ts';
 import { l2NormalizeRows } from '../evaluation/normalize.ts';
 import { zeroShotClassifier } from '../evaluation/zeroshot.ts';
-import { probeFactory } from '../evaluation/probe/index.ts';
+import { scoreHead } from '../evaluation/methods/head.ts';
+import type { MethodsJob } from '../evaluation/methods/fit-draw.ts';
 import { classificationMetrics, correctness, restrictToClasses, type Metrics } from '../evaluation/metrics.ts';
 import { probeEstimates } from '../evaluation/estimates.ts';
 import { probeBreakEven } from '../evaluation/break-even.ts';
 import type { MethodEntry } from '../evaluation/methods/registry.ts';
-import type { FeatureRows, FewShotMethod, FittedMethod, MethodContext } from '../evaluation/methods/types.ts';
+import type { FewShotMethod, FittedMethod } from '../evaluation/methods/types.ts';
 import type { MethodRecord, MethodShotResult } from '../results/schema.ts';
 import { deriveSeed } from '../util/rng.ts';
 import type { FittedProbes } from './probe-step.ts';
@@ -50,50 +52,24 @@ export function runnableMethods(entries: readonly MethodEntry[], head: ZeroShotH
   return out;
 }
 
-/** Fits every method on every (shots, seed) draw of the fitted probes. */
-export function fitMethods(args: {
-  ds: Dataset;
-  methods: (MethodEntry & { impl: FewShotMethod })[];
-  fitted: FittedProbes;
-  head: ZeroShotHead;
-  scale: number;
-  poolLabels: Int32Array;
-  poolIndex: Int32Array;
-  poolFeatures: Float32Array;
-  dim: number;
-  settings: ProbeSettings;
-  log?: (m: string) => void;
-}): FittedMethods {
-  const { ds, dim: d, settings } = args;
+/** What the probe pool fits on every draw beside its probe: the methods' names and the zero-shot head (unit class embeddings [K, d], logit scale). */
+export function methodsJob(methods: readonly MethodEntry[], head: ZeroShotHead, ds: Dataset, scale: number, d: number): MethodsJob {
   const K = ds.classes.length;
-  const W = args.head.available ? zeroShotClassifier(args.head.textEmb, K, ds.templates.length, d) : new Float32Array(K * d);
-  const zeroShot = { W, scale: args.scale };
-  const makeProbe = probeFactory(settings.solver, { maxIter: settings.maxIter, threads: settings.threads });
-  const fitProbe = (C: number, rows: FeatureRows) => makeProbe(C).fit(rows.X, rows.y, rows.n, d, K).weights!();
-  const take = (idx: Int32Array): FeatureRows => ({
-    X: l2NormalizeRows(gatherPoolRows(args.poolFeatures, args.poolIndex, idx, d), idx.length, d),
-    y: Int32Array.from(idx, (i) => args.poolLabels[i]),
-    n: idx.length,
-  });
-  const fits = new Map<string, Map<Shots, FittedMethodSeed[]>>();
-  for (const m of args.methods) fits.set(m.name, new Map());
-  for (const [k, list] of args.fitted.draws) {
-    const probes = args.fitted.fits.get(k)!;
-    list.forEach(({ seed, sample }, i) => {
-      const train = take(sample.train);
-      const val = take(sample.val);
-      const ctx: MethodContext = { train, val, d, numClasses: K, zeroShot, probe: { weights: probes[i].weights, C: probes[i].C }, fitProbe, settings, seed };
-      for (const m of args.methods) {
-        const t0 = performance.now();
-        const fit = m.impl.fit(ctx);
-        const seconds = (performance.now() - t0) / 1000;
+  const W = head.available ? zeroShotClassifier(head.textEmb, K, ds.templates.length, d) : new Float32Array(K * d);
+  return { names: methods.map((m) => m.name), zeroShot: { W, scale } };
+}
+
+/** The methods' fits, gathered from the probe tasks that made them (runProbeTask), per method and shot count in seed order. */
+export function collectMethods(ds: Dataset, job: MethodsJob, fitted: FittedProbes, log?: (m: string) => void): FittedMethods {
+  const fits = new Map<string, Map<Shots, FittedMethodSeed[]>>(job.names.map((name) => [name, new Map()]));
+  for (const [k, list] of fitted.fits)
+    for (const r of list)
+      for (const m of r.methods) {
         const perShots = fits.get(m.name)!;
-        perShots.set(k, [...(perShots.get(k) ?? []), { seed, trainCount: train.n, valCount: val.n, fit, seconds }]);
-        args.log?.(`${ds.name}: ${m.name} ${k}-shot seed ${seed}: ${Object.entries(fit.hyperparameters).map(([h, v]) => `${h} ${fmt(v)}`).join(', ')} (${fit.selection}, ${seconds.toFixed(1)} s)`);
+        perShots.set(k, [...(perShots.get(k) ?? []), { seed: r.seed, trainCount: r.trainCount, valCount: r.valCount, fit: m.fit, seconds: m.seconds }]);
+        log?.(`${ds.name}: ${m.name} ${k}-shot seed ${r.seed}: ${Object.entries(m.fit.hyperparameters).map(([h, v]) => `${h} ${fmt(v)}`).join(', ')} (${m.fit.selection}, ${m.seconds.toFixed(1)} s)`);
       }
-    });
-  }
-  return { fits, zeroShot };
+  return { fits, zeroShot: job.zeroShot };
 }
 
 const fmt = (v: number) => (Number.isInteger(v) ? String(v) : Math.abs(v) >= 1e-3 && Math.abs(v) < 1e4 ? v.toPrecision(4).replace(/\.?0+$/, '') : v.toExponential(2));
@@ -118,8 +94,8 @@ export function scoreMethods(fm: FittedMethods, feats: Float32Array, labels: Int
         [...perShots].map(([k, seeds]) => [
           k,
           seeds.map((s) => {
-            const scores = restrict(s.fit.score(X, n));
-            const curve = (s.fit.curve?.points ?? []).map((p) => correctness(restrict(p.score(X, n)), labels, numClasses));
+            const scores = restrict(scoreHead(s.fit.head, X, n));
+            const curve = (s.fit.curve?.points ?? []).map((p) => correctness(restrict(scoreHead(p.head, X, n)), labels, numClasses));
             return { metrics: classificationMetrics(scores, labels, numClasses), correct: correctness(scores, labels, numClasses), curve };
           }),
         ]),

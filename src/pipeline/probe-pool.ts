@@ -1,10 +1,12 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { evaluateProbeSeed, type ProbeFitProgress, type ProbeJob, type ProbeSeedEvaluation, type Shots } from '../evaluation/linear-probe.ts';
+import type { ProbeFitProgress, Shots } from '../evaluation/linear-probe.ts';
 import type { KShotSample } from '../evaluation/sampling.ts';
 import { deserializeError, isUserError, UserError, type SerializedError } from '../util/errors.ts';
 
-export type { ProbeJob };
+import { runProbeTask, type ProbeTaskJob, type ProbeTaskResult } from './probe-task.ts';
+
+export type { MethodsJob, ProbeTaskJob, ProbeTaskResult } from './probe-task.ts';
 
 /** One (shots, seed) fit. */
 export interface ProbeTask {
@@ -18,7 +20,7 @@ export interface ProbePoolOptions {
   workers: number;
   signal?: AbortSignal;
   onProgress?: (task: number, p: ProbeFitProgress) => void;
-  onDone?: (task: number, r: ProbeSeedEvaluation) => void;
+  onDone?: (task: number, r: ProbeTaskResult) => void;
 }
 
 /** Raised when the run is stopped (SIGINT/SIGTERM) while probes fit; the feature cache is already sealed. */
@@ -60,9 +62,9 @@ export function probeThreadsPerWorker(workers: number, cores: number): number {
  * Fits every task and returns the results in task order. Each task is self-contained (its own draw,
  * its own C sweep, cold starts), so results do not depend on the number of workers or their timing.
  */
-export async function runProbeTasks(job: ProbeJob, tasks: ProbeTask[], opts: ProbePoolOptions): Promise<ProbeSeedEvaluation[]> {
+export async function runProbeTasks(job: ProbeTaskJob, tasks: ProbeTask[], opts: ProbePoolOptions): Promise<ProbeTaskResult[]> {
   if (opts.signal?.aborted) throw new RunInterrupted('fitting probes');
-  const results: ProbeSeedEvaluation[] = new Array(tasks.length);
+  const results: ProbeTaskResult[] = new Array(tasks.length);
   const size = probeWorkerCount(tasks.length, opts.workers);
   if (size > 1 && job.settings.threads === undefined) job = { ...job, settings: { ...job.settings, threads: probeThreadsPerWorker(size, availableParallelism()) } };
   if (size <= 0) {
@@ -70,15 +72,16 @@ export async function runProbeTasks(job: ProbeJob, tasks: ProbeTask[], opts: Pro
       // Let pending signals and I/O run between fits.
       await new Promise((r) => setImmediate(r));
       if (opts.signal?.aborted) throw new RunInterrupted('fitting probes');
-      results[i] = evaluateProbeSeed({ ...job, seed: tasks[i].seed, sample: tasks[i].sample, onProgress: opts.onProgress && ((p) => opts.onProgress!(i, p)) });
+      results[i] = runProbeTask(job, tasks[i].seed, tasks[i].sample, opts.onProgress && ((p) => opts.onProgress!(i, p)));
       opts.onDone?.(i, results[i]);
     }
     return results;
   }
 
   // Shared memory: every worker reads the same feature rows without a copy per worker or per task.
-  const sharedJob: ProbeJob = {
+  const sharedJob: ProbeTaskJob = {
     ...job,
+    ...(job.methods ? { methods: { ...job.methods, zeroShot: { ...job.methods.zeroShot, W: shared(job.methods.zeroShot.W) } } } : {}),
     poolLabels: shared(job.poolLabels),
     poolIndex: shared(job.poolIndex),
     poolFeatures: shared(job.poolFeatures),
@@ -104,7 +107,7 @@ export async function runProbeTasks(job: ProbeJob, tasks: ProbeTask[], opts: Pro
         w.postMessage({ type: 'task', id, seed: tasks[id].seed, sample: tasks[id].sample });
       };
       for (const w of workers) {
-        w.on('message', (msg: { type: string; id: number; progress?: ProbeFitProgress; result?: ProbeSeedEvaluation; error?: SerializedError }) => {
+        w.on('message', (msg: { type: string; id: number; progress?: ProbeFitProgress; result?: ProbeTaskResult; error?: SerializedError }) => {
           if (failed) return;
           if (msg.type === 'progress') opts.onProgress?.(msg.id, msg.progress!);
           else if (msg.type === 'done') {

@@ -8,7 +8,7 @@ import type { ProbeProtocol, ProbeResult } from '../results/schema.ts';
 import { GRID_SEARCH_NOTE } from '../results/probe-fit.ts';
 import { plural } from '../util/plural.ts';
 import { deriveSeed } from '../util/rng.ts';
-import { runProbeTasks, type ProbeTask } from './probe-pool.ts';
+import { runProbeTasks, type MethodsJob, type ProbeTask, type ProbeTaskResult } from './probe-pool.ts';
 import { createProbeProgress, type ProbeProgressOptions } from './probe-progress.ts';
 import { BOOTSTRAP_SEED, toRecord, top5Estimate } from './record.ts';
 
@@ -45,13 +45,15 @@ export function probeProtocol(shots: number | 'all', perSeed: ProbeSeedEvaluatio
 
 export interface FittedProbes {
   draws: ProbeDraws;
-  /** Per shot count, one fit per seed in draw order (weights, C, sweep, and clean-test scores). */
-  fits: Map<Shots, ProbeSeedEvaluation[]>;
+  /** Per shot count, one fit per seed in draw order (weights, C, sweep, clean-test scores, and the methods' fits on the draw). */
+  fits: Map<Shots, ProbeTaskResult[]>;
 }
 
 /**
- * Fits every (shots, seed) probe on the drawn pool features and scores it on the test set. Fits run on
- * worker threads (`workers` > 0) so progress keeps printing and a stop request is answered at once.
+ * Fits every (shots, seed) probe on the drawn pool features and scores it on the test set; with `methods`,
+ * each draw's few-shot methods are fitted right after its probe, on the same thread. Fits run on worker
+ * threads (`workers` > 0) so progress keeps printing, a stop request is answered at once, and the draws
+ * share the cores.
  */
 export async function fitProbes(args: {
   ds: Dataset;
@@ -64,6 +66,7 @@ export async function fitProbes(args: {
   dim: number;
   settings: ProbeSettings;
   workers: number;
+  methods?: MethodsJob;
   signal?: AbortSignal;
   progress?: ProbeProgressOptions;
 }): Promise<FittedProbes> {
@@ -75,11 +78,11 @@ export async function fitProbes(args: {
     args.progress,
   );
   const all = await runProbeTasks(
-    { poolLabels: args.poolLabels, poolIndex: args.poolIndex, poolFeatures: args.poolFeatures, testFeats: args.testFeats, testLabels: args.testLabels, numClasses: ds.classes.length, dim: args.dim, settings },
+    { poolLabels: args.poolLabels, poolIndex: args.poolIndex, poolFeatures: args.poolFeatures, testFeats: args.testFeats, testLabels: args.testLabels, numClasses: ds.classes.length, dim: args.dim, settings, ...(args.methods ? { methods: args.methods } : {}) },
     tasks,
     { workers: args.workers, signal: args.signal, onProgress: (i, p) => progress.update(i, p), onDone: (i, r) => progress.done(i, r) },
   );
-  const fits = new Map<Shots, ProbeSeedEvaluation[]>();
+  const fits = new Map<Shots, ProbeTaskResult[]>();
   let t = 0;
   for (const [k, list] of draws) {
     fits.set(k, all.slice(t, t + list.length));

@@ -1,12 +1,13 @@
-// Probe worker: fits k-shot probes off the main thread, so the main thread keeps printing progress and
-// answering SIGINT/SIGTERM while L-BFGS runs. Plain .mjs so it starts under node, tsx or vitest alike:
-// compiled (dist/, the library build) it sits next to linear-probe.js's folder; in src/ it registers tsx.
+// Probe worker: fits k-shot probes (and, with --methods, the few-shot methods of the same draw) off the main
+// thread, so the main thread keeps printing progress and answering SIGINT/SIGTERM while L-BFGS runs. Plain
+// .mjs so it starts under node, tsx or vitest alike: compiled (dist/, the library build) it sits next to
+// probe-task.js; in src/ it registers tsx.
 import { existsSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 
-const compiled = existsSync(new URL('../evaluation/linear-probe.js', import.meta.url));
+const compiled = existsSync(new URL('./probe-task.js', import.meta.url));
 if (!compiled) (await import('tsx/esm/api')).register();
-const { evaluateProbeSeed } = compiled ? await import('../evaluation/linear-probe.js') : await import('../evaluation/linear-probe.ts');
+const { runProbeTask } = compiled ? await import('./probe-task.js') : await import('./probe-task.ts');
 const { serializeError } = compiled ? await import('../util/errors.js') : await import('../util/errors.ts');
 
 const PROGRESS_EVERY_MS = 200;
@@ -25,7 +26,7 @@ parentPort.on('message', (msg) => {
     parentPort.postMessage({ type: 'progress', id: msg.id, progress: { ...p } });
   };
   try {
-    const result = evaluateProbeSeed({ ...job, seed: msg.seed, sample: msg.sample, onProgress });
+    const result = runProbeTask(job, msg.seed, msg.sample, onProgress);
     parentPort.postMessage({ type: 'done', id: msg.id, result }, [result.correct.buffer]);
   } catch (e) {
     parentPort.postMessage({ type: 'error', id: msg.id, error: serializeError(e) });

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { probeWorkerCount, runProbeTasks, RunInterrupted, type ProbeJob } from '../../src/pipeline/probe-pool.ts';
+import { probeWorkerCount, runProbeTasks, RunInterrupted, type ProbeTaskJob as ProbeJob } from '../../src/pipeline/probe-pool.ts';
 import { DEFAULT_PROBE_SETTINGS, planProbeDraws, drawnIndices } from '../../src/evaluation/linear-probe.ts';
 import { Rng } from '../../src/util/rng.ts';
+import { METHODS } from '../../src/evaluation/methods/registry.ts';
+import { scoreHead } from '../../src/evaluation/methods/head.ts';
+import { drawRows } from '../../src/evaluation/linear-probe.ts';
+import { probeFactory } from '../../src/evaluation/probe/index.ts';
+import { l2NormalizeRows } from '../../src/evaluation/normalize.ts';
 
 function job(nPool: number, nTest: number, d: number, K: number): ProbeJob {
   const rng = new Rng(11);
@@ -43,6 +48,52 @@ describe('probe fits on worker threads', () => {
     const [r] = await runProbeTasks(j, tasks, { workers: 0, onProgress: (_, p) => seen.push({ ...p }) });
     expect(seen.some((p) => p.phase === 'sweep' && p.iteration > 0)).toBe(true);
     expect(seen[seen.length - 1]).toMatchObject({ phase: 'refit', C: r.C });
+  });
+});
+
+describe('few-shot methods fitted beside their probe', () => {
+  const K = 4;
+  const d = 16;
+  const base = job(400, 60, d, K);
+  const rng = new Rng(5);
+  const W = l2NormalizeRows(Float32Array.from({ length: K * d }, (_, j) => rng.next() - 0.5 + (j % d === Math.floor(j / d) ? 1 : 0)), K, d);
+  const names = METHODS.filter((m) => m.impl !== 'baseline').map((m) => m.name);
+  const j: ProbeJob = { ...base, methods: { names, zeroShot: { W, scale: 100 } } };
+  const draws = planProbeDraws(j.poolLabels, K, [4], [0, 1, 2]);
+  const tasks = [...draws].flatMap(([shots, list]) => list.map(({ seed, sample }) => ({ shots, seed, sample })));
+
+  it('on 2 workers and inline: every method, the same hyperparameters and the same test logits', async () => {
+    const inline = await runProbeTasks(j, tasks, { workers: 0 });
+    const pooled = await runProbeTasks(j, tasks, { workers: 2 });
+    const X = l2NormalizeRows(j.testFeats, j.testLabels.length, d);
+    for (let t = 0; t < tasks.length; t++) {
+      expect(inline[t].methods.map((m) => m.name)).toEqual(names);
+      expect(pooled[t].methods.map((m) => m.name)).toEqual(names);
+      for (let m = 0; m < names.length; m++) {
+        const a = inline[t].methods[m].fit;
+        const b = pooled[t].methods[m].fit;
+        expect(b.hyperparameters, names[m]).toEqual(a.hyperparameters);
+        expect(Array.from(scoreHead(b.head, X, j.testLabels.length)), names[m]).toEqual(Array.from(scoreHead(a.head, X, j.testLabels.length)));
+        expect(b.curve?.points.length).toBe(a.curve?.points.length);
+      }
+    }
+  }, 120_000);
+
+  it('progress names each method as it starts, after the probe', async () => {
+    const seen: { phase: string; method?: string }[] = [];
+    await runProbeTasks(j, tasks.slice(0, 1), { workers: 0, onProgress: (_, p) => seen.push({ phase: p.phase, method: p.method }) });
+    const methods = seen.filter((p) => p.phase === 'methods');
+    expect(methods.map((p) => p.method)).toEqual(names);
+    expect(seen.findIndex((p) => p.phase === 'methods')).toBeGreaterThan(seen.findIndex((p) => p.phase === 'refit'));
+  });
+
+  it('the search hands over its train-only fit at the chosen C: the fit WiSE would otherwise make again', async () => {
+    const [r] = await runProbeTasks({ ...j, methods: undefined }, tasks.slice(0, 1), { workers: 0 });
+    expect(r.methods).toEqual([]);
+    const { train } = drawRows(j, tasks[0].sample);
+    const again = probeFactory(j.settings.solver, { maxIter: j.settings.maxIter })(r.C).fit(train.X, train.y, train.n, d, K).weights!();
+    expect(Array.from(r.trainWeights!.coef)).toEqual(Array.from(again.coef));
+    expect(Array.from(r.trainWeights!.intercept)).toEqual(Array.from(again.intercept));
   });
 });
 

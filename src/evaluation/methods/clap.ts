@@ -16,7 +16,7 @@ import type { LinearWeights } from '../probe/index.ts';
 import { Rng, deriveSeed } from '../../util/rng.ts';
 import type { FewShotMethod, FittedMethod } from './types.ts';
 import { gemmT, productsTAuto, crossEntropyResidual, softmaxInPlace } from './linalg.ts';
-import { linearScores } from '../probe/logistic-regression.ts';
+import { linearHead } from './head.ts';
 import { transpose } from '../similarity.ts';
 
 export const CLAP = { epochs: 300, lr: 0.1, warmupLr: 1e-5, momentum: 0.9, batch: 256 };
@@ -104,8 +104,7 @@ export const clap: FewShotMethod = {
     }
     const linear = unitHead(W, s, K, d);
     return {
-      score: (X, n) => linearScores(linear, X, n),
-      linear,
+      head: linearHead(linear),
       hyperparameters: { lambdaMean: lambda.reduce((a, x) => a + x, 0) / K, epochs: CLAP.epochs },
       selection: 'none',
     };

@@ -17,6 +17,7 @@ import { Rng, deriveSeed } from '../../util/rng.ts';
 import type { FewShotMethod, FittedMethod } from './types.ts';
 import { largestEigenvalueGram, productsTAuto, softmaxInPlace, top1 } from './linalg.ts';
 import { linearScores } from '../probe/logistic-regression.ts';
+import { linearHead } from './head.ts';
 import { transpose } from '../similarity.ts';
 
 export const LP_PP = { epochs: 300, momentum: 0.9, alphaEvery: 10, alphaInit: 250 };
@@ -98,8 +99,7 @@ export const lpPlusPlus: FewShotMethod = {
     }
     if (val.n === 0) kept = lpppHead(W, b, alpha, T, K, d);
     return {
-      score: (X, n) => linearScores(kept, X, n),
-      linear: kept,
+      head: linearHead(kept),
       hyperparameters: { epoch: bestEpoch + 1, alphaInit: alpha0, lrW, lrAlpha },
       selection: val.n > 0 ? 'validation' : 'fixed',
       ...(val.n > 0 ? {} : { note: `no validation rows: the last of ${LP_PP.epochs} epochs kept` }),

@@ -13,23 +13,10 @@
  *    Only the classes in between get their exact C_c. A bound decides only with a margin of 1e-9 relative,
  *    far above the sums' rounding, so the counts are those of scoring every pair (the test checks that).
  */
-import type { FeatureRows } from './types.ts';
+import type { FeatureRows, TipHead } from './types.ts';
 import { productsT } from './linalg.ts';
 
-/** The cache: keys [N, d] (normalised train features, or Tip-Adapter-F's fine-tuned ones) and their labels. */
-export interface TipCache {
-  keys: Float32Array;
-  labels: Int32Array;
-  N: number;
-}
-
-export interface TipHead {
-  cache: TipCache;
-  W: Float32Array;
-  scale: number;
-  K: number;
-  d: number;
-}
+export type { TipCache, TipHead } from './types.ts';
 
 /** The original's configs: search_scale [β, α] and search_step [β, α] (every config uses 200 and 20 steps). */
 export const TIP_ADAPTER_SEARCH = { scale: [7, 3] as const, step: [200, 20] as const };

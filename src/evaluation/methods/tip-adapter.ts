@@ -47,7 +47,7 @@ export function tipAdapterLogits(head: TipHead, X: Float32Array, n: number, alph
 export function fitTipHead(head: TipHead, ctx: MethodContext): FittedMethod {
   const chosen = ctx.val.n > 0 ? searchTipAdapter(head, ctx.val) : { ...TIP_ADAPTER_INIT, valAccuracy: NaN };
   return {
-    score: (X, n) => tipAdapterLogits(head, X, n, chosen.alpha, chosen.beta),
+    head: { kind: 'tip-adapter', tip: head, alpha: chosen.alpha, beta: chosen.beta },
     hyperparameters: { alpha: chosen.alpha, beta: chosen.beta },
     selection: ctx.val.n > 0 ? 'validation' : 'fixed',
     ...(ctx.val.n > 0 ? {} : { note: `no validation rows: α = ${TIP_ADAPTER_INIT.alpha}, β = ${TIP_ADAPTER_INIT.beta} (the configs' init values)` }),

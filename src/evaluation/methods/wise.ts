@@ -12,6 +12,7 @@ import type { LinearWeights } from '../probe/index.ts';
 import type { FewShotMethod, FittedMethod } from './types.ts';
 import { top1, zeroShotLinear } from './linalg.ts';
 import { linearScores } from '../probe/logistic-regression.ts';
+import { linearHead } from './head.ts';
 
 export const WISE_ALPHAS: readonly number[] = Array.from({ length: 11 }, (_, i) => i / 10);
 export const WISE_DEFAULT_ALPHA = 0.5;
@@ -29,21 +30,18 @@ export const wise: FewShotMethod = {
     const zs = zeroShotLinear(ctx.zeroShot.W, ctx.zeroShot.scale, ctx.numClasses, ctx.d);
     let alpha = WISE_DEFAULT_ALPHA;
     if (ctx.val.n > 0) {
-      const trainOnly = ctx.fitProbe(ctx.probe.C, ctx.train);
+      // The search's own train-only fit at C when it ran (no second fit), else one at the probe's C.
+      const trainOnly = ctx.probe.trainWeights ?? ctx.fitProbe(ctx.probe.C, ctx.train);
       let best = -1;
       for (const a of WISE_ALPHAS) {
         const acc = top1(linearScores(wiseHead(zs, trainOnly, a), ctx.val.X, ctx.val.n), ctx.val.y, ctx.numClasses);
         if (acc > best) (best = acc), (alpha = a);
       }
     }
-    const points = WISE_ALPHAS.map((value) => {
-      const linear = wiseHead(zs, ctx.probe.weights, value);
-      return { value, linear, score: (X: Float32Array, n: number) => linearScores(linear, X, n) };
-    });
+    const points = WISE_ALPHAS.map((value) => ({ value, head: linearHead(wiseHead(zs, ctx.probe.weights, value)) }));
     const chosen = points.find((p) => p.value === alpha)!;
     return {
-      score: chosen.score,
-      linear: chosen.linear,
+      head: chosen.head,
       hyperparameters: { alpha, C: ctx.probe.C },
       selection: ctx.val.n > 0 ? 'validation' : 'fixed',
       ...(ctx.val.n > 0 ? {} : { note: `no validation rows: α = ${WISE_DEFAULT_ALPHA}` }),

@@ -18,6 +18,7 @@ import { FIXED_C } from '../linear-probe.ts';
 import type { FewShotMethod, FittedMethod } from './types.ts';
 import { argmaxRow, crossEntropyResidual, productsTAuto } from './linalg.ts';
 import { linearScores, softmaxRows } from '../probe/logistic-regression.ts';
+import { linearHead } from './head.ts';
 import { transpose } from '../similarity.ts';
 
 /** A LinearProbe (the sweep's estimator shape) whose weights are anchored at `anchor` (= s·W_zs, [K, d]). */
@@ -122,8 +123,7 @@ export const zsAnchoredProbe: FewShotMethod = {
     const all = val.n > 0 ? concatProbeData(train, val, d) : train;
     const linear = makeProbe(C).fit(all.X, all.y, all.n, d, K).weights();
     return {
-      score: (X, n) => linearScores(linear, X, n),
-      linear,
+      head: linearHead(linear),
       hyperparameters: { C },
       selection: val.n > 0 ? 'validation' : 'fixed',
       ...(val.n > 0 ? {} : { note: `no validation rows: C fixed at ${FIXED_C}` }),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { scoreHead } from '../../../src/evaluation/methods/head.ts';
 import { clap, clapLossGrad, clapLr, clapMultipliers } from '../../../src/evaluation/methods/clap.ts';
 import { top1, zeroShotLinear } from '../../../src/evaluation/methods/linalg.ts';
 import { linearScores } from '../../../src/evaluation/probe/logistic-regression.ts';
@@ -48,8 +49,8 @@ describe('clap', () => {
     expect(fit.selection).toBe('none');
     const poisoned = contextFor(p, K, d, 30);
     poisoned.val.y.fill(0);
-    expect(top1(clap.fit(poisoned).score(p.test.X, p.test.n), p.test.y, K)).toBe(top1(fit.score(p.test.X, p.test.n), p.test.y, K));
+    expect(top1(scoreHead(clap.fit(poisoned).head, p.test.X, p.test.n), p.test.y, K)).toBe(top1(scoreHead(fit.head, p.test.X, p.test.n), p.test.y, K));
     const zs = top1(linearScores(zeroShotLinear(p.text, 30, K, d), p.test.X, p.test.n), p.test.y, K);
-    expect(top1(fit.score(p.test.X, p.test.n), p.test.y, K)).toBeGreaterThanOrEqual(zs);
+    expect(top1(scoreHead(fit.head, p.test.X, p.test.n), p.test.y, K)).toBeGreaterThanOrEqual(zs);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { scoreHead } from '../../../src/evaluation/methods/head.ts';
 import { lpPlusPlus, lpppHead } from '../../../src/evaluation/methods/lp-plus-plus.ts';
 import { largestEigenvalueGram, top1, zeroShotLinear } from '../../../src/evaluation/methods/linalg.ts';
 import { linearScores } from '../../../src/evaluation/probe/logistic-regression.ts';
@@ -55,7 +56,7 @@ describe('lp++', () => {
     expect(fit.hyperparameters.epoch).toBeGreaterThanOrEqual(1);
     expect(fit.hyperparameters.epoch).toBeLessThanOrEqual(300);
     const zs = top1(linearScores(zeroShotLinear(p.text, 100, K, d), p.test.X, p.test.n), p.test.y, K);
-    expect(top1(fit.score(p.test.X, p.test.n), p.test.y, K)).toBeGreaterThan(zs);
+    expect(top1(scoreHead(fit.head, p.test.X, p.test.n), p.test.y, K)).toBeGreaterThan(zs);
     expect(lpPlusPlus.fit(contextFor(p, K, d)).hyperparameters).toEqual(fit.hyperparameters);
   });
 

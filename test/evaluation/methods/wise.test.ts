@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { scoreHead } from '../../../src/evaluation/methods/head.ts';
 import { wise, wiseHead, WISE_ALPHAS } from '../../../src/evaluation/methods/wise.ts';
 import { zeroShotLinear } from '../../../src/evaluation/methods/linalg.ts';
 import { linearScores } from '../../../src/evaluation/probe/logistic-regression.ts';
@@ -17,8 +18,8 @@ describe('wise', () => {
     const probe = linearScores(ctx.probe.weights, p.test.X, p.test.n);
     const pts = fit.curve!.points;
     expect(pts.map((q) => q.value)).toEqual(WISE_ALPHAS);
-    const at0 = pts[0].score(p.test.X, p.test.n);
-    const at1 = pts[10].score(p.test.X, p.test.n);
+    const at0 = scoreHead(pts[0].head, p.test.X, p.test.n);
+    const at1 = scoreHead(pts[10].head, p.test.X, p.test.n);
     for (let i = 0; i < zs.length; i++) {
       expect(at0[i]).toBeCloseTo(zs[i], 4);
       expect(at1[i]).toBeCloseTo(probe[i], 4);
