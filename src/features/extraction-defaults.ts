@@ -10,8 +10,8 @@
  *  - the worker runs at nice +19: it takes the cores only while onnxruntime leaves them idle (between
  *    parallel sections, in its single-threaded ops); whatever it has not done when the encoder needs the
  *    batch, the main thread does (PendingBatch.take), so a starved worker cannot stall the pipeline.
- * Decoding and resizing costs about 1.8 ms per CIFAR image on one core: one worker keeps up with an
- * encoder of ~500 img/s; a worker per 16 cores adds room for costlier images (JPEG decoding) on large
+ * Decoding and resizing costs about 0.8 ms per CIFAR image on one core: one worker keeps up with an
+ * encoder of ~1,200 img/s; a worker per 16 cores adds room for costlier images (JPEG decoding) on large
  * machines, at no cost to the encoder at nice +19.
  */
 import { availableParallelism } from 'node:os';
@@ -39,9 +39,9 @@ export function extractionDefaults(cores: number = availableParallelism()): Extr
   return {
     threads: c,
     // One or two cores: preprocessing inline between encoder runs. Measured on 2 idle cores (docs/extraction.md,
-    // 2026-12-07 13:19 UTC): inline 0.928 of encode-only against 0.889 for a nice +19 worker overlapping the
-    // encoder, whose preemptions of the intra-op threads cost more than the serial ~6% inline pays. With more
-    // cores the encoder is faster, so inline's serial share grows and a worker overlaps instead.
+    // 2026-12-07 14:54 UTC, after the faster resize): inline 0.960 of encode-only against 0.901 for a nice +19
+    // worker overlapping the encoder, whose preemptions of the intra-op threads cost more than the serial ~3%
+    // inline pays. With more cores the encoder is faster, so inline's serial share grows and a worker overlaps instead.
     workers: c <= 2 ? 0 : Math.max(1, Math.floor(c / 16)),
     batchSize: 32,
     spinning: false,

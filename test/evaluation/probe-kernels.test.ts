@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { jsGemm, linearScores, LogisticRegressionProbe, lossAndGradient, rowSpaceBasis, type Gemm } from '../../src/evaluation/probe/logistic-regression.ts';
 import { ortGemm } from '../../src/evaluation/probe/ort-native.ts';
-import { ortAvailable, ortObjective, ortStaircaseObjective } from '../../src/evaluation/probe/ort-objective.ts';
+import { ortAvailable, ortObjective, ortObjective32, ortStaircaseObjective } from '../../src/evaluation/probe/ort-objective.ts';
+import { solveLogisticRegression } from '../../src/evaluation/probe/solver.ts';
 import { Rng } from '../../src/util/rng.ts';
 
 /** The objective written as its definition, loop by loop: the reference both fast kernels must equal. */
-function referenceLossAndGradient(params: Float64Array, X: Float64Array, y: Int32Array, n: number, d: number, m: number, invC: number, grad: Float64Array): number {
+function referenceLossAndGradient(params: Float64Array, X: Float64Array, y: Int32Array, n: number, d: number, m: number, invC: number, grad: Float64Array, offsets?: Float64Array): number {
   const bOff = m * d;
   let loss = 0;
   for (let t = 0; t < bOff; t++) {
@@ -16,7 +17,7 @@ function referenceLossAndGradient(params: Float64Array, X: Float64Array, y: Int3
   const z = new Float64Array(m);
   for (let i = 0; i < n; i++) {
     for (let k = 0; k < m; k++) {
-      let s = params[bOff + k];
+      let s = params[bOff + k] + (offsets ? offsets[i * m + k] : 0);
       for (let j = 0; j < d; j++) s += params[k * d + j] * X[i * d + j];
       z[k] = s;
     }
@@ -132,6 +133,67 @@ describe('probe loss/gradient kernels', () => {
     const X64 = Float64Array.from(X);
     const back = jsGemm(jsGemm(X64, Q, n, r, d, true), Q, n, d, r, false);
     for (let t = 0; t < n * d; t++) expect(Math.abs(back[t] - X64[t])).toBeLessThan(1e-9);
+  });
+});
+
+describe('fixed per-row logit offsets (the zero-shot-anchored probe)', () => {
+  const [n, d, m] = [101, 64, 10];
+  const { X, y, params } = randomProblem(99, n, d, m);
+  const offsets = Float64Array.from({ length: n * m }, (_, t) => 3 * Math.sin(t));
+  const gRef = new Float64Array(params.length);
+  const fRef = referenceLossAndGradient(params, X, y, n, d, m, 1 / 2, gRef, offsets);
+
+  it('the JS kernel adds them to every logit', () => {
+    const g = new Float64Array(params.length);
+    const f = lossAndGradient(params, X, y, n, d, m, 1 / 2, new Float64Array(n * m), g, offsets);
+    expect(Math.abs(f - fRef) / Math.abs(fRef)).toBeLessThan(1e-12);
+    expect(maxRelativeError(g, gRef)).toBeLessThan(1e-12);
+    const without = new Float64Array(params.length);
+    expect(Math.abs(lossAndGradient(params, X, y, n, d, m, 1 / 2, new Float64Array(n * m), without) - fRef)).toBeGreaterThan(1);
+  });
+
+  it.skipIf(!ortAvailable())('the onnxruntime kernels (float64, float32) add them too', () => {
+    const g = new Float64Array(params.length);
+    const f = ortObjective(X, y, n, d, m, 1, offsets)(params, 1 / 2, g);
+    expect(Math.abs(f - fRef) / Math.abs(fRef)).toBeLessThan(1e-9);
+    expect(maxRelativeError(g, gRef)).toBeLessThan(1e-9);
+    const g32 = new Float64Array(params.length);
+    const f32 = ortObjective32(X, y, n, d, m, 1, offsets)(params, 1 / 2, g32);
+    expect(Math.abs(f32 - fRef) / Math.abs(fRef)).toBeLessThan(1e-5);
+    expect(maxRelativeError(g32, gRef)).toBeLessThan(1e-4);
+  });
+
+  it.skipIf(!ortAvailable())('a fit with offsets reaches the same optimum on either kernel, in the rows\' span or not', () => {
+    const X32 = Float32Array.from(X);
+    const base = { C: 2, maxIter: 5000, tol: 1e-9, ftol: 0, offsets, staircase: false, precision: 'float64' as const, threads: 1 };
+    const js = solveLogisticRegression(X32, y, n, d, m, { ...base, kernel: 'js', reduceToRowSpace: false });
+    const ort = solveLogisticRegression(X32, y, n, d, m, { ...base, kernel: 'onnxruntime', reduceToRowSpace: false });
+    const narrow = solveLogisticRegression(X32.subarray(0, 40 * d), y.subarray(0, 40), 40, d, m, { ...base, offsets: offsets.subarray(0, 40 * m), kernel: 'js', reduceToRowSpace: true });
+    const wide = solveLogisticRegression(X32.subarray(0, 40 * d), y.subarray(0, 40), 40, d, m, { ...base, offsets: offsets.subarray(0, 40 * m), kernel: 'js', reduceToRowSpace: false });
+    expect(maxRelativeError(ort.W, js.W)).toBeLessThan(1e-6);
+    expect(narrow.info.rank).toBe(40);
+    expect(maxRelativeError(narrow.W, wide.W)).toBeLessThan(1e-6);
+    expect(() => solveLogisticRegression(X32, y, n, d, m, { ...base, kernel: 'js', reduceToRowSpace: false, offsets: offsets.subarray(1) })).toThrow(/offsets/);
+  });
+
+  it.skipIf(!ortAvailable())('the row-space staircase graph adds them too: the dense kernel\'s loss and gradient', () => {
+    const [rows, dd, mm] = [300, 400, 7];
+    const rng = new Rng(31);
+    const Xs = Float32Array.from({ length: rows * dd }, () => rng.normal());
+    const ys = Int32Array.from({ length: rows }, () => rng.int(mm));
+    const basis = rowSpaceBasis(Xs, rows, dd);
+    const r = basis.rank;
+    const Xr = ortGemm(Float64Array.from(Xs), basis.Q, rows, r, dd, true, 1);
+    const O = Float64Array.from({ length: rows * mm }, (_, t) => Math.cos(t));
+    const p = Float64Array.from({ length: mm * r + mm }, () => 0.05 * rng.normal());
+    const gDense = new Float64Array(p.length);
+    const gStair = new Float64Array(p.length);
+    const fDense = ortObjective(Xr, ys, rows, r, mm, 1, O)(p, 0.5, gDense);
+    const fStair = ortStaircaseObjective(Xr, basis.rankAfter, ys, rows, r, mm, 1, O)(p, 0.5, gStair);
+    expect(Math.abs(fStair - fDense) / Math.abs(fDense)).toBeLessThan(1e-10);
+    expect(maxRelativeError(gStair, gDense)).toBeLessThan(1e-8);
+    const gPlain = new Float64Array(p.length);
+    expect(Math.abs(ortStaircaseObjective(Xr, basis.rankAfter, ys, rows, r, mm, 1)(p, 0.5, gPlain) - fDense)).toBeGreaterThan(1);
   });
 });
 

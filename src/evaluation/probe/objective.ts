@@ -34,6 +34,8 @@ export interface ObjectiveSpec {
   threads: number;
   /** Row-space staircase (see ortStaircaseObjective), float64 onnxruntime only. */
   rankAfter?: Int32Array;
+  /** Fixed per-row logit offsets [n, m] added to X·Wᵀ + b (solver.ts `offsets`). */
+  offsets?: Float64Array;
 }
 
 /** The kernel 'auto' resolves to for a problem of n rows, d coordinates and m classes. */
@@ -46,20 +48,21 @@ export function bindObjective(spec: ObjectiveSpec): { objective: Objective; kern
   const { X, y, n, d, m, threads } = spec;
   const invC = 1 / spec.C;
   const kernel = resolveKernel(spec.kernel, n, d, m);
+  const { offsets } = spec;
   if (kernel === 'onnxruntime') {
     if (spec.precision === 'float32') {
-      const bound = ortObjective32(X, y, n, d, m, threads);
+      const bound = ortObjective32(X, y, n, d, m, threads, offsets);
       return { objective: (p, g) => bound(p, invC, g), kernel, precision: 'float32' };
     }
-    const bound = spec.rankAfter && n >= STAIRCASE_MIN_ROWS ? ortStaircaseObjective(X, spec.rankAfter, y, n, d, m, threads) : ortObjective(X, y, n, d, m, threads);
+    const bound = spec.rankAfter && n >= STAIRCASE_MIN_ROWS ? ortStaircaseObjective(X, spec.rankAfter, y, n, d, m, threads, offsets) : ortObjective(X, y, n, d, m, threads, offsets);
     return { objective: (p, g) => bound(p, invC, g), kernel, precision: 'float64' };
   }
   const logits = new Float64Array(n * m);
-  return { objective: (p, g) => lossAndGradient(p, X, y, n, d, m, invC, logits, g), kernel, precision: 'float64' };
+  return { objective: (p, g) => lossAndGradient(p, X, y, n, d, m, invC, logits, g, offsets), kernel, precision: 'float64' };
 }
 
 /**
- * Σ_i [logsumexp(z_i) − z_{i,y_i}] + ‖W‖²/(2C) and its gradient, z = X Wᵀ + b, in Float64.
+ * Σ_i [logsumexp(z_i) − z_{i,y_i}] + ‖W‖²/(2C) and its gradient, z = X Wᵀ + b (+ offsets), in Float64.
  * Softmax is shifted by the row max, so large logits (large C, separable data) cannot overflow.
  * Register-blocked for V8 (each x_i load feeds four classes; each gradient row store takes four rows'
  * contributions): about 1.6× the plain loops, same sums up to reassociation.
@@ -74,6 +77,7 @@ export function lossAndGradient(
   invC: number,
   logits: Float64Array,
   grad: Float64Array,
+  offsets?: Float64Array,
 ): number {
   const bOff = m * d;
   let loss = 0;
@@ -104,6 +108,7 @@ export function lossAndGradient(
       logits[zo + k + 3] = s3 + params[bOff + k + 3];
     }
     for (; k < m; k++) logits[zo + k] = dotRows(params, k * d, X, xo, d) + params[bOff + k];
+    if (offsets) for (k = 0; k < m; k++) logits[zo + k] += offsets[zo + k];
     let zmax = -Infinity;
     for (k = 0; k < m; k++) if (logits[zo + k] > zmax) zmax = logits[zo + k];
     const yi = y[i];

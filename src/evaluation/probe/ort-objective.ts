@@ -30,62 +30,65 @@ function softmaxResidual(g: GraphBuilder, dtype: 'float64' | 'float32' = 'float6
   g.output('grad_b', dtype, ['m']);
 }
 
+/** z = z_linear + O: fixed per-row logit offsets O [n, m] (the zero-shot-anchored probe's s·W_zs·x_i; solver.ts `offsets`). */
+function addOffsets(g: GraphBuilder, dtype: 'float64' | 'float32'): void {
+  g.input('O', dtype, ['n', 'm']);
+  g.node('Add', ['z_linear', 'O'], ['z']);
+}
+
 /**
- * z = X Wᵀ + b; nll and R as in softmaxResidual; ∇W = Rᵀ X; ∇b = Σ_i R_i. In float32 (MLAS SGEMM: about
+ * z = X Wᵀ + b (+ O, with offsets); nll and R as in softmaxResidual; ∇W = Rᵀ X; ∇b = Σ_i R_i. In float32 (MLAS SGEMM: about
  * 2.5× float64's speed per core) the per-row log-likelihoods come back unsummed and are added in float64,
  * so the loss keeps float64 summation; each term and the gradient carry float32 rounding (relative 1e-7),
  * far below sklearn's tolerance but too coarse to finish a fit at large C, which is why float32 fits end
  * with a float64 polish (see solver.ts).
  */
-function lossGraph(dtype: 'float64' | 'float32' = 'float64'): Uint8Array {
-  const g = new GraphBuilder(dtype === 'float64' ? 'logistic_regression_loss' : 'logistic_regression_loss_f32');
+function lossGraph(dtype: 'float64' | 'float32' = 'float64', withOffsets = false): Uint8Array {
+  const g = new GraphBuilder(`logistic_regression_loss${dtype === 'float64' ? '' : '_f32'}${withOffsets ? '_offsets' : ''}`);
   g.input('X', dtype, ['n', 'd']);
   g.input('y', 'int64', ['n', 1]);
   g.input('W', dtype, ['m', 'd']);
   g.input('b', dtype, ['m']);
-  g.node('Gemm', ['X', 'W', 'b'], ['z'], { transB: 1 });
+  g.node('Gemm', ['X', 'W', 'b'], [withOffsets ? 'z_linear' : 'z'], { transB: 1 });
+  if (withOffsets) addOffsets(g, dtype);
   softmaxResidual(g, dtype);
   g.node('Gemm', ['r', 'X'], ['grad_W'], { transA: 1 });
   g.output('grad_W', dtype, ['m', 'd']);
   return g.toModelBytes({ opset: 17 });
 }
 
-// One session per thread count and per worker thread: the graph has symbolic shapes, so it serves
-// every training set.
-const sessions = new Map<number, NativeSession>();
+// One session per (precision, offsets, thread count) and per worker thread: the graph has symbolic shapes,
+// so it serves every training set.
+const sessions = new Map<string, NativeSession>();
 
-function sessionFor(threads: number): NativeSession {
-  let s = sessions.get(threads);
+function sessionFor(dtype: 'float64' | 'float32', withOffsets: boolean, threads: number): NativeSession {
+  const key = `${dtype}/${withOffsets}/${threads}`;
+  let s = sessions.get(key);
   if (!s) {
-    s = nativeSession(lossGraph(), threads);
-    sessions.set(threads, s);
+    s = nativeSession(lossGraph(dtype, withOffsets), threads);
+    sessions.set(key, s);
   }
   return s;
 }
 
-const sessions32 = new Map<number, NativeSession>();
-
-/** `ortObjective` with float32 products: X is rounded to float32 once per training set, W and b per evaluation. */
-export function ortObjective32(X: Float64Array, y: Int32Array, n: number, d: number, m: number, threads: number): BoundObjective {
+/** `ortObjective` with float32 products: X (and the offsets) rounded to float32 once per training set, W and b per evaluation. */
+export function ortObjective32(X: Float64Array, y: Int32Array, n: number, d: number, m: number, threads: number, offsets?: Float64Array): BoundObjective {
   const ort = loadOrt();
   if (!ort) throw new Error('onnxruntime kernel unavailable: the onnxruntime-node native binding did not load');
-  let session = sessions32.get(threads);
-  if (!session) {
-    session = nativeSession(lossGraph('float32'), threads);
-    sessions32.set(threads, session);
-  }
+  const session = sessionFor('float32', offsets !== undefined, threads);
   let X32 = float32Copies.get(X);
   if (!X32) {
     X32 = Float32Array.from(X);
     float32Copies.set(X, X32);
   }
-  const feeds = { X: new ort.Tensor('float32', X32, [n, d]), y: new ort.Tensor('int64', BigInt64Array.from(y, (v) => BigInt(v)), [n, 1]) };
+  const feeds: Record<string, unknown> = { X: new ort.Tensor('float32', X32, [n, d]), y: new ort.Tensor('int64', BigInt64Array.from(y, (v) => BigInt(v)), [n, 1]) };
+  if (offsets) feeds.O = new ort.Tensor('float32', Float32Array.from(offsets), [n, m]);
   const fetches = { logp_y: null, grad_W: null, grad_b: null };
   const bOff = m * d;
   const W = new Float32Array(bOff);
   const b = new Float32Array(m);
   const s = session;
-  return (params, invC, grad) => {
+  return (params: Float64Array, invC: number, grad: Float64Array) => {
     for (let t = 0; t < bOff; t++) W[t] = params[t];
     for (let k = 0; k < m; k++) b[k] = params[bOff + k];
     const out = s.run({ ...feeds, W: new ort.Tensor('float32', W, [m, d]), b: new ort.Tensor('float32', b, [m]) }, fetches, {}) as unknown as Record<string, { data: Float32Array }>;
@@ -114,15 +117,15 @@ export type BoundObjective = (params: Float64Array, invC: number, grad: Float64A
  * Binds a training set ([n, d] row-major float64, labels 0..m−1) to the onnxruntime kernel. X is
  * passed by reference (onnxruntime-node wraps the typed array's memory; nothing is copied per call).
  */
-export function ortObjective(X: Float64Array, y: Int32Array, n: number, d: number, m: number, threads: number): BoundObjective {
+export function ortObjective(X: Float64Array, y: Int32Array, n: number, d: number, m: number, threads: number, offsets?: Float64Array): BoundObjective {
   const ort = loadOrt();
   if (!ort) throw new Error('onnxruntime kernel unavailable: the onnxruntime-node native binding did not load');
   // float64: one thread whatever `threads` says (FLOAT64_THREADS: determinism across thread counts).
-  const session = sessionFor(FLOAT64_THREADS);
+  const session = sessionFor('float64', offsets !== undefined, FLOAT64_THREADS);
   void threads;
-  const tX = new ort.Tensor('float64', X, [n, d]);
-  const tY = new ort.Tensor('int64', BigInt64Array.from(y, (v) => BigInt(v)), [n, 1]);
-  return bindRun(session, { X: tX, y: tY }, m, d);
+  const feeds: Record<string, unknown> = { X: new ort.Tensor('float64', X, [n, d]), y: new ort.Tensor('int64', BigInt64Array.from(y, (v) => BigInt(v)), [n, 1]) };
+  if (offsets) feeds.O = new ort.Tensor('float64', offsets, [n, m]);
+  return bindRun(session, feeds, m, d);
 }
 
 /** The session's run on fixed `feeds` plus W and b, with the L2 penalty added in JS. */
@@ -160,20 +163,23 @@ const STAIRCASE_BLOCKS = 8;
  * cols of j]; about 9/16 of the dense products' multiply-adds, the same sums up to rounding. The graph has
  * this training set's shapes, so it is built once per training set (a C sweep reuses it).
  */
-export function ortStaircaseObjective(Xr: Float64Array, rankAfter: Int32Array, y: Int32Array, n: number, r: number, m: number, threads: number): BoundObjective {
+export function ortStaircaseObjective(Xr: Float64Array, rankAfter: Int32Array, y: Int32Array, n: number, r: number, m: number, threads: number, offsets?: Float64Array): BoundObjective {
+  const withOffsets = offsets !== undefined;
   let hit = staircaseSessions.get(Xr);
-  if (!hit || hit.threads !== threads || hit.m !== m) {
-    hit = { threads, m, ...staircase(Xr, rankAfter, n, r, m, threads) };
+  if (!hit || hit.threads !== threads || hit.m !== m || hit.withOffsets !== withOffsets) {
+    hit = { threads, m, withOffsets, ...staircase(Xr, rankAfter, n, r, m, withOffsets) };
     staircaseSessions.set(Xr, hit);
   }
-  if (!hit.session) return ortObjective(Xr, y, n, r, m, threads);
+  if (!hit.session) return ortObjective(Xr, y, n, r, m, threads, offsets);
   const ort = loadOrt()!;
-  return bindRun(hit.session, { ...hit.feeds, y: new ort.Tensor('int64', BigInt64Array.from(y, (v) => BigInt(v)), [n, 1]) }, m, r);
+  const feeds: Record<string, unknown> = { ...hit.feeds, y: new ort.Tensor('int64', BigInt64Array.from(y, (v) => BigInt(v)), [n, 1]) };
+  if (offsets) feeds.O = new ort.Tensor('float64', offsets, [n, m]);
+  return bindRun(hit.session, feeds, m, r);
 }
 
-const staircaseSessions = new WeakMap<Float64Array, { threads: number; m: number; session: NativeSession | null; feeds: Record<string, unknown> }>();
+const staircaseSessions = new WeakMap<Float64Array, { threads: number; m: number; withOffsets: boolean; session: NativeSession | null; feeds: Record<string, unknown> }>();
 
-function staircase(Xr: Float64Array, rankAfter: Int32Array, n: number, r: number, m: number, threads: number): { session: NativeSession | null; feeds: Record<string, unknown> } {
+function staircase(Xr: Float64Array, rankAfter: Int32Array, n: number, r: number, m: number, withOffsets: boolean): { session: NativeSession | null; feeds: Record<string, unknown> } {
   const ort = loadOrt();
   if (!ort) throw new Error('onnxruntime kernel unavailable: the onnxruntime-node native binding did not load');
   const rows = Math.ceil(n / STAIRCASE_BLOCKS);
@@ -212,7 +218,8 @@ function staircase(Xr: Float64Array, rankAfter: Int32Array, n: number, r: number
     g.node('Gemm', [`Xrow${i}`, `W${i}`, 'b'], [`z${i}`], { transB: 1 });
     zs.push(`z${i}`);
   }
-  g.node('Concat', zs, ['z'], { axis: 0 });
+  g.node('Concat', zs, [withOffsets ? 'z_linear' : 'z'], { axis: 0 });
+  if (withOffsets) addOffsets(g, 'float64');
   softmaxResidual(g);
   const gs: string[] = [];
   for (let j = 0; j < B; j++) {

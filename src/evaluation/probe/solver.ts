@@ -29,6 +29,12 @@ export interface SolveOptions {
   kernel: ProbeKernel | 'auto';
   precision: ProbePrecision;
   threads: number;
+  /**
+   * Fixed per-row logit offsets [n, m] (row-major, rows as in X): the model is z_i = W x_i + b + offsets_i.
+   * The zero-shot-anchored probe solves for V = W − s·W_zs with offsets s·W_zs·x_i. Starting from W = 0 the
+   * gradient still lies in the rows' span, so the row-space reduction stays exact.
+   */
+  offsets?: Float64Array;
   /** L-BFGS line search (default scipy L-BFGS-B's; 'nocedal-wright' keeps the earlier one reachable for comparisons). */
   lineSearch?: 'more-thuente' | 'nocedal-wright';
   onIteration?: (iteration: number) => void;
@@ -105,7 +111,8 @@ export function solveLogisticRegression(X: Float32Array, y: Int32Array, n: numbe
   };
 
   const kernel = resolveKernel(o.kernel, n, r, m);
-  const spec = { X: Xr, y, n, d: r, m, C: o.C, kernel, threads: o.threads, rankAfter: basis && o.staircase && !centred ? basis.rankAfter : undefined };
+  if (o.offsets && o.offsets.length !== n * m) throw new RangeError(`offsets: ${o.offsets.length} values for ${n} rows × ${m} classes`);
+  const spec = { X: Xr, y, n, d: r, m, C: o.C, kernel, threads: o.threads, rankAfter: basis && o.staircase && !centred ? basis.rankAfter : undefined, offsets: o.offsets };
   const lbfgs = { gradTol: tol, ftol: o.ftol, gradientConverged, lineSearch: o.lineSearch };
   let start: Float64Array = x0;
   let done = 0;
