@@ -4,7 +4,7 @@ import type { ProbeFitProgress, Shots } from '../evaluation/linear-probe.ts';
 import type { KShotSample } from '../evaluation/sampling.ts';
 import { deserializeError, isUserError, UserError, type SerializedError } from '../util/errors.ts';
 
-import { runProbeTask, type ProbeTaskJob, type ProbeTaskResult } from './probe-task.ts';
+import { drawUnits, mergeUnits, runProbeTask, unitCost, type ProbeTaskJob, type ProbeTaskResult, type ProbeUnit, type ProbeUnitResult } from './probe-task.ts';
 
 export type { MethodsJob, ProbeTaskJob, ProbeTaskResult } from './probe-task.ts';
 
@@ -61,11 +61,17 @@ export function probeThreadsPerWorker(workers: number, cores: number): number {
 /**
  * Fits every task and returns the results in task order. Each task is self-contained (its own draw,
  * its own C sweep, cold starts), so results do not depend on the number of workers or their timing.
+ * On workers a task is split into units (probe-task.ts: the probe, and each method that does not need it),
+ * started longest first, so that the methods fill the cores while the longest probes still run; a task is
+ * done (onDone) when all its units are.
  */
 export async function runProbeTasks(job: ProbeTaskJob, tasks: ProbeTask[], opts: ProbePoolOptions): Promise<ProbeTaskResult[]> {
   if (opts.signal?.aborted) throw new RunInterrupted('fitting probes');
   const results: ProbeTaskResult[] = new Array(tasks.length);
-  const size = probeWorkerCount(tasks.length, opts.workers);
+  const units: { task: number; unit: ProbeUnit }[] = tasks
+    .flatMap((_, task) => drawUnits(job).map((unit) => ({ task, unit })))
+    .sort((a, b) => unitCost(b.unit) - unitCost(a.unit) || a.task - b.task);
+  const size = probeWorkerCount(units.length, opts.workers);
   if (size > 1 && job.settings.threads === undefined) job = { ...job, settings: { ...job.settings, threads: probeThreadsPerWorker(size, availableParallelism()) } };
   if (size <= 0) {
     for (let i = 0; i < tasks.length; i++) {
@@ -94,6 +100,8 @@ export async function runProbeTasks(job: ProbeTaskJob, tasks: ProbeTask[], opts:
     await new Promise<void>((resolve, reject) => {
       let finished = 0;
       let failed = false;
+      const parts = tasks.map(() => [] as ProbeUnitResult[]);
+      const perTask = drawUnits(job).length;
       const fail = (e: Error) => {
         if (failed) return;
         failed = true;
@@ -102,24 +110,30 @@ export async function runProbeTasks(job: ProbeTaskJob, tasks: ProbeTask[], opts:
       const onAbort = () => fail(new RunInterrupted('fitting probes'));
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       const feed = (w: Worker) => {
-        if (next >= tasks.length) return;
+        if (next >= units.length) return;
         const id = next++;
-        w.postMessage({ type: 'task', id, seed: tasks[id].seed, sample: tasks[id].sample });
+        const { task, unit } = units[id];
+        w.postMessage({ type: 'task', id, seed: tasks[task].seed, sample: tasks[task].sample, unit });
       };
       for (const w of workers) {
-        w.on('message', (msg: { type: string; id: number; progress?: ProbeFitProgress; result?: ProbeTaskResult; error?: SerializedError }) => {
+        w.on('message', (msg: { type: string; id: number; progress?: ProbeFitProgress; result?: ProbeUnitResult; error?: SerializedError }) => {
           if (failed) return;
-          if (msg.type === 'progress') opts.onProgress?.(msg.id, msg.progress!);
+          const task = units[msg.id].task;
+          if (msg.type === 'progress') opts.onProgress?.(task, msg.progress!);
           else if (msg.type === 'done') {
-            results[msg.id] = msg.result!;
-            opts.onDone?.(msg.id, msg.result!);
-            if (++finished === tasks.length) {
+            parts[task].push(msg.result!);
+            if (parts[task].length === perTask) {
+              results[task] = mergeUnits(job, parts[task]);
+              opts.onDone?.(task, results[task]);
+            }
+            if (++finished === units.length) {
               opts.signal?.removeEventListener('abort', onAbort);
               resolve();
             } else feed(w);
           } else if (msg.type === 'error') {
             const e = deserializeError(msg.error!);
-            if (!isUserError(e)) e.message = `probe fit (${tasks[msg.id].shots}-shot, seed ${tasks[msg.id].seed}) failed: ${e.message}`;
+            const what = units[msg.id].unit.method ?? 'probe fit';
+            if (!isUserError(e)) e.message = `${what} (${tasks[task].shots}-shot, seed ${tasks[task].seed}) failed: ${e.message}`;
             fail(e);
           }
         });

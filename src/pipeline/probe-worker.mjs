@@ -7,7 +7,7 @@ import { parentPort } from 'node:worker_threads';
 
 const compiled = existsSync(new URL('./probe-task.js', import.meta.url));
 if (!compiled) (await import('tsx/esm/api')).register();
-const { runProbeTask } = compiled ? await import('./probe-task.js') : await import('./probe-task.ts');
+const { runProbeUnit } = compiled ? await import('./probe-task.js') : await import('./probe-task.ts');
 const { serializeError } = compiled ? await import('../util/errors.js') : await import('../util/errors.ts');
 
 const PROGRESS_EVERY_MS = 200;
@@ -26,8 +26,8 @@ parentPort.on('message', (msg) => {
     parentPort.postMessage({ type: 'progress', id: msg.id, progress: { ...p } });
   };
   try {
-    const result = runProbeTask(job, msg.seed, msg.sample, onProgress);
-    parentPort.postMessage({ type: 'done', id: msg.id, result }, [result.correct.buffer]);
+    const result = runProbeUnit(job, msg.unit, msg.seed, msg.sample, onProgress);
+    parentPort.postMessage({ type: 'done', id: msg.id, result }, result.probe ? [result.probe.correct.buffer] : []);
   } catch (e) {
     parentPort.postMessage({ type: 'error', id: msg.id, error: serializeError(e) });
   }

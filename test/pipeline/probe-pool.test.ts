@@ -5,6 +5,7 @@ import { Rng } from '../../src/util/rng.ts';
 import { METHODS } from '../../src/evaluation/methods/registry.ts';
 import { scoreHead } from '../../src/evaluation/methods/head.ts';
 import { drawRows } from '../../src/evaluation/linear-probe.ts';
+import { drawUnits, unitCost } from '../../src/pipeline/probe-task.ts';
 import { probeFactory } from '../../src/evaluation/probe/index.ts';
 import { l2NormalizeRows } from '../../src/evaluation/normalize.ts';
 
@@ -79,12 +80,21 @@ describe('few-shot methods fitted beside their probe', () => {
     }
   }, 120_000);
 
-  it('progress names each method as it starts, after the probe', async () => {
+  it('progress names each method as it starts; WiSE, which needs the probe, after the refit', async () => {
     const seen: { phase: string; method?: string }[] = [];
     await runProbeTasks(j, tasks.slice(0, 1), { workers: 0, onProgress: (_, p) => seen.push({ phase: p.phase, method: p.method }) });
     const methods = seen.filter((p) => p.phase === 'methods');
-    expect(methods.map((p) => p.method)).toEqual(names);
-    expect(seen.findIndex((p) => p.phase === 'methods')).toBeGreaterThan(seen.findIndex((p) => p.phase === 'refit'));
+    expect(methods.map((p) => p.method).sort()).toEqual([...names].sort());
+    expect(seen.findIndex((p) => p.method === 'wise')).toBeGreaterThan(seen.findIndex((p) => p.phase === 'refit'));
+  });
+
+  it('on workers a draw is split into units, longest first: the probes, then the methods that do not need them, by cost', () => {
+    const units = drawUnits(j);
+    expect(units[0]).toEqual({});
+    expect(units.map((u) => u.method).filter(Boolean)).toEqual(names.filter((n) => n !== 'wise'));
+    const order = [...units].sort((a, b) => unitCost(b) - unitCost(a)).map((u) => u.method ?? 'probe');
+    expect(order.slice(0, 2)).toEqual(['probe', 'zs-anchored-probe']);
+    expect(order[order.length - 1]).toBe('tip-adapter');
   });
 
   it('the search hands over its train-only fit at the chosen C: the fit WiSE would otherwise make again', async () => {

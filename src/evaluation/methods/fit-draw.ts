@@ -29,7 +29,8 @@ export function fitDrawMethods(args: {
   val: FeatureRows;
   d: number;
   numClasses: number;
-  probe: { weights: LinearWeights; C: number; trainWeights?: LinearWeights };
+  /** The draw's probe, for the methods that need it (absent when fitting only methods that do not). */
+  probe?: { weights: LinearWeights; C: number; trainWeights?: LinearWeights };
   settings: ProbeSettings;
   seed: number;
   /** Called as each method starts. */
@@ -43,7 +44,7 @@ export function fitDrawMethods(args: {
     d,
     numClasses: K,
     zeroShot: args.job.zeroShot,
-    probe: args.probe,
+    ...(args.probe ? { probe: args.probe } : {}),
     fitProbe: (C, rows) => makeProbe(C).fit(rows.X, rows.y, rows.n, d, K).weights!(),
     settings,
     seed: args.seed,

@@ -27,9 +27,10 @@ export interface MethodContext {
   zeroShot: { W: Float32Array; scale: number };
   /**
    * The linear probe of this draw (CLIP A.3: C chosen on val, refit on train + val), and, when C was searched,
-   * the search's own fit at that C on the train rows alone (what chose C on val).
+   * the search's own fit at that C on the train rows alone (what chose C on val). Given to the methods whose
+   * registry entry says `needsProbe`; the others fit in parallel with the probe and do not see it.
    */
-  probe: { weights: LinearWeights; C: number; trainWeights?: LinearWeights };
+  probe?: { weights: LinearWeights; C: number; trainWeights?: LinearWeights };
   /** Fits the project's linear probe at one C on some rows (e.g. train only, to choose on val). */
   fitProbe: (C: number, rows: FeatureRows) => LinearWeights;
   settings: ProbeSettings;

@@ -27,22 +27,24 @@ export function wiseHead(zs: LinearWeights, probe: LinearWeights, alpha: number)
 
 export const wise: FewShotMethod = {
   fit(ctx): FittedMethod {
+    const probe = ctx.probe;
+    if (!probe) throw new Error('wise: needs the draw\'s linear probe (registry needsProbe)');
     const zs = zeroShotLinear(ctx.zeroShot.W, ctx.zeroShot.scale, ctx.numClasses, ctx.d);
     let alpha = WISE_DEFAULT_ALPHA;
     if (ctx.val.n > 0) {
       // The search's own train-only fit at C when it ran (no second fit), else one at the probe's C.
-      const trainOnly = ctx.probe.trainWeights ?? ctx.fitProbe(ctx.probe.C, ctx.train);
+      const trainOnly = probe.trainWeights ?? ctx.fitProbe(probe.C, ctx.train);
       let best = -1;
       for (const a of WISE_ALPHAS) {
         const acc = top1(linearScores(wiseHead(zs, trainOnly, a), ctx.val.X, ctx.val.n), ctx.val.y, ctx.numClasses);
         if (acc > best) (best = acc), (alpha = a);
       }
     }
-    const points = WISE_ALPHAS.map((value) => ({ value, head: linearHead(wiseHead(zs, ctx.probe.weights, value)) }));
+    const points = WISE_ALPHAS.map((value) => ({ value, head: linearHead(wiseHead(zs, probe.weights, value)) }));
     const chosen = points.find((p) => p.value === alpha)!;
     return {
       head: chosen.head,
-      hyperparameters: { alpha, C: ctx.probe.C },
+      hyperparameters: { alpha, C: probe.C },
       selection: ctx.val.n > 0 ? 'validation' : 'fixed',
       ...(ctx.val.n > 0 ? {} : { note: `no validation rows: α = ${WISE_DEFAULT_ALPHA}` }),
       curve: { parameter: 'alpha', points },

@@ -15,7 +15,7 @@ describe('wise', () => {
 
   it('α = 0 is the zero-shot head and α = 1 the probe, logit for logit', () => {
     const zs = linearScores(zeroShotLinear(p.text, 30, K, d), p.test.X, p.test.n);
-    const probe = linearScores(ctx.probe.weights, p.test.X, p.test.n);
+    const probe = linearScores(ctx.probe!.weights, p.test.X, p.test.n);
     const pts = fit.curve!.points;
     expect(pts.map((q) => q.value)).toEqual(WISE_ALPHAS);
     const at0 = scoreHead(pts[0].head, p.test.X, p.test.n);
@@ -28,10 +28,10 @@ describe('wise', () => {
 
   it('interpolates weights and bias linearly: W(α) = (1−α)·s·W_zs + α·W_p, b(α) = α·b_p', () => {
     const zs = zeroShotLinear(p.text, 30, K, d);
-    const h = wiseHead(zs, ctx.probe.weights, 0.3);
-    expect(h.coef[5]).toBeCloseTo(0.7 * 30 * p.text[5] + 0.3 * ctx.probe.weights.coef[5], 10);
-    expect(h.intercept[2]).toBeCloseTo(0.3 * ctx.probe.weights.intercept[2], 12);
-    const absent = { ...ctx.probe.weights, intercept: Float64Array.from([-Infinity, 0, 0, 0]) };
+    const h = wiseHead(zs, ctx.probe!.weights, 0.3);
+    expect(h.coef[5]).toBeCloseTo(0.7 * 30 * p.text[5] + 0.3 * ctx.probe!.weights.coef[5], 10);
+    expect(h.intercept[2]).toBeCloseTo(0.3 * ctx.probe!.weights.intercept[2], 12);
+    const absent = { ...ctx.probe!.weights, intercept: Float64Array.from([-Infinity, 0, 0, 0]) };
     expect(wiseHead(zs, absent, 0).intercept[0]).toBe(0);
     expect(wiseHead(zs, absent, 0.5).intercept[0]).toBe(-Infinity);
   });
