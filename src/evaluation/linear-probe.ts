@@ -89,7 +89,10 @@ export const FIXED_C = 1;
 
 /** Where a probe fit is, for progress lines: which C, which fit of the seed, which L-BFGS iteration. */
 export interface ProbeFitProgress {
-  /** 'methods': the probe is done and the draw's --methods are fitting (`method` names the one running). */
+  /**
+   * 'methods': one of the draw's --methods is fitting (`method` names it); C is the probe's when the method
+   * runs after it (WiSE), NaN when it runs beside the probe.
+   */
   phase: 'sweep' | 'refit' | 'methods';
   C: number;
   fit: number;

@@ -43,7 +43,7 @@ export function createProbeProgress(label: string, tasks: ProbeProgressTask[], o
   const fmtC = (C: number) => (C >= 1e-2 && C < 1e4 ? String(Number(C.toPrecision(3))) : C.toExponential(2));
   const where = (i: number, p: ProbeFitProgress) =>
     p.phase === 'methods'
-      ? `${tasks[i].shots}-shot seed ${tasks[i].seed}: probe done (C=${fmtC(p.C)}); fitting ${p.method}`
+      ? `${tasks[i].shots}-shot seed ${tasks[i].seed}: ${Number.isNaN(p.C) ? '' : `probe done (C=${fmtC(p.C)}); `}fitting ${p.method}`
       : `${tasks[i].shots}-shot seed ${tasks[i].seed}: ${p.phase === 'refit' ? 'refit' : `fit ${p.fit + 1}`} C=${fmtC(p.C)} iter ${p.iteration}`;
   const status = (detail: string) => `${label}: ${finished}/${tasks.length} seeds done; ${detail}${eta()}`;
 
