@@ -3,7 +3,6 @@ import { availableParallelism } from 'node:os';
 import type { ProbeFitProgress, Shots } from '../evaluation/linear-probe.ts';
 import type { KShotSample } from '../evaluation/sampling.ts';
 import { deserializeError, isUserError, UserError, type SerializedError } from '../util/errors.ts';
-
 import { drawUnits, mergeUnits, runProbeTask, unitCost, type ProbeTaskJob, type ProbeTaskResult, type ProbeUnit, type ProbeUnitResult } from './probe-task.ts';
 
 export type { MethodsJob, ProbeTaskJob, ProbeTaskResult } from './probe-task.ts';

@@ -1,8 +1,8 @@
 /**
- * The few-shot methods of one k-shot draw, fitted right after (and where) the draw's linear probe was:
- * on a probe worker, in parallel with the other draws, or inline. Every method gets the same normalised
- * train/validation rows, the zero-shot head and that probe (types.ts MethodContext); what comes back is
- * plain data (MethodHead), so it crosses threads whole.
+ * Few-shot methods of one k-shot draw, fitted in the probe pool (src/pipeline/probe-task.ts): on a probe
+ * worker beside the other draws' fits, or inline. Every method gets the same normalised train/validation
+ * rows and the zero-shot head, and those that need it (WiSE) the draw's probe (types.ts MethodContext);
+ * what comes back is plain data (MethodHead), so it crosses threads whole.
  */
 import { probeFactory } from '../probe/index.ts';
 import type { ProbeSettings } from '../linear-probe.ts';
