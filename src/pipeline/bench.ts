@@ -28,7 +28,6 @@ import { plural } from '../util/plural.ts';
 import type { BenchOptions } from './options.ts';
 import { collectMethods, methodCorrectness, methodRecords, methodsJob, runnableMethods, scoreMethods, type FittedMethods } from './methods-step.ts';
 import { DEFAULT_METHODS, parseMethods } from '../evaluation/methods/registry.ts';
-import { zeroShotClassifier } from '../evaluation/zeroshot.ts';
 import { collectHeads, saveHeads } from './heads.ts';
 
 export type { BenchOptions, TextSink } from './options.ts';
@@ -276,13 +275,13 @@ async function benchDatasetWith(
         draws,
         ...(valLabels ? { valOffset: trainLabels.length } : {}),
         probes,
-        zeroShot: head.available ? { W: zeroShotClassifier(head.textEmb, K, ds.templates.length, d), scale: model.logitScale } : null,
+        zeroShot: head.available ? { W: head.classifier, scale: model.logitScale } : null,
         methods: fittedMethods?.fits,
       });
   } else {
     if (!trainLabels) warnings.push(`${ds.name}: no train split, so no linear probes (zero-shot only)`);
     if (opts.exportFeaturesDir)
-      await exportFeatures(join(opts.exportFeaturesDir, ds.name), { pool: null, test: testPart, classes: ds.classes, zeroShot: head.available ? { W: zeroShotClassifier(head.textEmb, K, ds.templates.length, d), scale: model.logitScale } : null });
+      await exportFeatures(join(opts.exportFeaturesDir, ds.name), { pool: null, test: testPart, classes: ds.classes, zeroShot: head.available ? { W: head.classifier, scale: model.logitScale } : null });
   }
 
   const splits: DatasetResult['splits'] = { test: { identity: ds.identity('test'), size: allTestLabels.length, used: testIdx.length } };
@@ -306,7 +305,7 @@ async function benchDatasetWith(
   };
 
   if (opts.saveHeadsDir) {
-    const zsHead = head.available ? { W: zeroShotClassifier(head.textEmb, K, ds.templates.length, d), scale: model.logitScale } : null;
+    const zsHead = head.available ? { W: head.classifier, scale: model.logitScale } : null;
     const m = await saveHeads(join(opts.saveHeadsDir, ds.name), ds, model, opts.modelRef, collectHeads(fitted, fittedMethods, zsHead, K, d));
     log(`${ds.name}: saved ${plural(m.heads.length, 'linear head')} to ${join(opts.saveHeadsDir, ds.name)}`);
   }

@@ -9,7 +9,6 @@ import type { ClassRestriction } from '../datasets/natural-shifts.ts';
 import type { Dataset } from '../datasets/types.ts';
 import type { Shots } from '../evaluation/linear-probe.ts';
 import { l2NormalizeRows } from '../evaluation/normalize.ts';
-import { zeroShotClassifier } from '../evaluation/zeroshot.ts';
 import { scoreHead } from '../evaluation/methods/head.ts';
 import type { MethodsJob } from '../evaluation/methods/fit-draw.ts';
 import { classificationMetrics, correctness, restrictToClasses, type Metrics } from '../evaluation/metrics.ts';
@@ -55,7 +54,7 @@ export function runnableMethods(entries: readonly MethodEntry[], head: ZeroShotH
 /** What the probe pool fits on every draw beside its probe: the methods' names and the zero-shot head (unit class embeddings [K, d], logit scale). */
 export function methodsJob(methods: readonly MethodEntry[], head: ZeroShotHead, ds: Dataset, scale: number, d: number): MethodsJob {
   const K = ds.classes.length;
-  const W = head.available ? zeroShotClassifier(head.textEmb, K, ds.templates.length, d) : new Float32Array(K * d);
+  const W = head.available ? head.classifier : new Float32Array(K * d);
   return { names: methods.map((m) => m.name), zeroShot: { W, scale } };
 }
 

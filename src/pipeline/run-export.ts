@@ -1,7 +1,7 @@
 import type { ClipModel } from '../model/clip-model.ts';
 import { extractImageFeatures } from '../features/extract.ts';
 import type { PreprocessPool } from '../features/worker-pool.ts';
-import { evaluateZeroShot, zeroShotClassifier } from '../evaluation/zeroshot.ts';
+import { evaluateZeroShot } from '../evaluation/zeroshot.ts';
 import { predictionsFromScores, restrictToClasses } from '../evaluation/metrics.ts';
 import { drawnIndices, scoreProbe, type ProbeDraws, type Shots } from '../evaluation/linear-probe.ts';
 import { zeroShotOutcomes, type ExportOutcomes, type TestSetOutcomes } from '../compare/outcomes.ts';
@@ -65,7 +65,7 @@ export async function runExport(args: {
   const test = await extract(ds, 'test', testIdx);
   const d = test.dim;
   const head = await zeroShotHead({ model, ds, dim: d, enabled: opts.zeroShot, cacheRoot: opts.cacheRoot, quiet: opts.quiet, progressStream: opts.stderr });
-  const classifier = head.available ? zeroShotClassifier(head.textEmb, K, ds.templates.length, d) : null;
+  const classifier = head.available ? head.classifier : null;
   let fitted: FittedProbes | null = null;
   if (draws && prepared.trainLabels) {
     const poolIdx = drawnIndices(draws);

@@ -2,7 +2,7 @@ import type { Dataset } from '../datasets/types.ts';
 import type { ClassRestriction } from '../datasets/natural-shifts.ts';
 import type { ClipModel } from '../model/clip-model.ts';
 import { embedTexts, type EmbedTextsOptions } from '../features/text.ts';
-import { classPrompts, evaluateZeroShot } from '../evaluation/zeroshot.ts';
+import { classPrompts, evaluateZeroShot, zeroShotClassifier } from '../evaluation/zeroshot.ts';
 import { zeroShotEstimates } from '../evaluation/estimates.ts';
 import { classificationMetrics, correctness, restrictToClasses } from '../evaluation/metrics.ts';
 import type { ZeroShotResult } from '../results/schema.ts';
@@ -10,8 +10,12 @@ import { deriveSeed } from '../util/rng.ts';
 import { UserError } from '../util/errors.ts';
 import { BOOTSTRAP_SEED, toRecord } from './record.ts';
 
-/** The zero-shot head of one dataset: its class prompts embedded once, reused for every test set. */
-export type ZeroShotHead = { available: true; textEmb: Float32Array; seconds: number } | { available: false; reason: string };
+/**
+ * The zero-shot head of one dataset: its class prompts embedded once, reused for every test set, and the
+ * prompt-ensembled unit class embeddings (zeroShotClassifier, [K, d]) that the methods, the exported
+ * features and the saved heads use.
+ */
+export type ZeroShotHead = { available: true; textEmb: Float32Array; classifier: Float32Array; seconds: number } | { available: false; reason: string };
 
 export async function zeroShotHead(args: {
   model: ClipModel;
@@ -31,7 +35,8 @@ export async function zeroShotHead(args: {
   const prompts = classPrompts(ds.classes, ds.templates);
   const text = await embedTexts(model, prompts, args.cacheRoot, { label: `${ds.name} prompts`, quiet: args.quiet, progressStream: args.progressStream, log: args.log });
   if (text.dim !== args.dim) throw new UserError(`${model.name}: text embeddings are ${text.dim}-d but image embeddings ${args.dim}-d`);
-  return { available: true, textEmb: text.data, seconds: (performance.now() - t0) / 1000 };
+  const classifier = zeroShotClassifier(text.data, ds.classes.length, ds.templates.length, args.dim);
+  return { available: true, textEmb: text.data, classifier, seconds: (performance.now() - t0) / 1000 };
 }
 
 /**
