@@ -151,10 +151,11 @@ export function drawRows(pool: Pick<ProbeJob, 'poolFeatures' | 'poolIndex' | 'po
   return { train: take(sample.train), val: take(sample.val) };
 }
 
-export function evaluateProbeSeed(args: ProbeJob & { seed: number; sample: KShotSample; onProgress?: (p: ProbeFitProgress) => void }): ProbeSeedEvaluation {
+export function evaluateProbeSeed(args: ProbeJob & { seed: number; sample: KShotSample; onProgress?: (p: ProbeFitProgress) => void; rows?: ReturnType<typeof drawRows> }): ProbeSeedEvaluation {
   const t0 = performance.now();
   const { sample, dim: d, numClasses, settings } = args;
-  const { train, val } = drawRows(args, sample);
+  // `rows`: the draw's rows when the caller already gathered them (drawRows), for fits after this one.
+  const { train, val } = args.rows ?? drawRows(args, sample);
   const { probe, C, cSelection, sweep, trainWeights } = fitLinearProbe(train, val, d, numClasses, settings, args.onProgress);
   const nTest = args.testLabels.length;
   const scores = probe.decisionFunction(l2NormalizeRows(args.testFeats, nTest, d), nTest);

@@ -67,8 +67,9 @@ export function probeThreadsPerWorker(workers: number, cores: number): number {
 export async function runProbeTasks(job: ProbeTaskJob, tasks: ProbeTask[], opts: ProbePoolOptions): Promise<ProbeTaskResult[]> {
   if (opts.signal?.aborted) throw new RunInterrupted('fitting probes');
   const results: ProbeTaskResult[] = new Array(tasks.length);
+  const perTask = drawUnits(job);
   const units: { task: number; unit: ProbeUnit }[] = tasks
-    .flatMap((_, task) => drawUnits(job).map((unit) => ({ task, unit })))
+    .flatMap((_, task) => perTask.map((unit) => ({ task, unit })))
     .sort((a, b) => unitCost(b.unit) - unitCost(a.unit) || a.task - b.task);
   const size = probeWorkerCount(units.length, opts.workers);
   if (size > 1 && job.settings.threads === undefined) job = { ...job, settings: { ...job.settings, threads: probeThreadsPerWorker(size, availableParallelism()) } };
@@ -100,7 +101,6 @@ export async function runProbeTasks(job: ProbeTaskJob, tasks: ProbeTask[], opts:
       let finished = 0;
       let failed = false;
       const parts = tasks.map(() => [] as ProbeUnitResult[]);
-      const perTask = drawUnits(job).length;
       const fail = (e: Error) => {
         if (failed) return;
         failed = true;
@@ -121,7 +121,7 @@ export async function runProbeTasks(job: ProbeTaskJob, tasks: ProbeTask[], opts:
           if (msg.type === 'progress') opts.onProgress?.(task, msg.progress!);
           else if (msg.type === 'done') {
             parts[task].push(msg.result!);
-            if (parts[task].length === perTask) {
+            if (parts[task].length === perTask.length) {
               results[task] = mergeUnits(job, parts[task]);
               opts.onDone?.(task, results[task]);
             }

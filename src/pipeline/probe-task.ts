@@ -27,7 +27,11 @@ export interface ProbeUnit {
   method?: string;
 }
 
-export type ProbeUnitResult = { probe: ProbeSeedEvaluation; methods: DrawMethodFit[] } | { probe?: undefined; methods: DrawMethodFit[] };
+/** What a unit made: the probe (the probe unit only) and method fits. */
+export interface ProbeUnitResult {
+  probe?: ProbeSeedEvaluation;
+  methods: DrawMethodFit[];
+}
 
 const needsProbe = (name: string) => findMethod(name)?.needsProbe === true;
 
@@ -42,9 +46,10 @@ export function unitCost(unit: ProbeUnit): number {
 }
 
 export function runProbeUnit(job: ProbeTaskJob, unit: ProbeUnit, seed: number, sample: KShotSample, onProgress?: (p: ProbeFitProgress) => void): ProbeUnitResult {
+  const rows = drawRows(job, sample);
   const methodsOf = (names: string[], probe?: ProbeSeedEvaluation): DrawMethodFit[] => {
     if (!job.methods || names.length === 0) return [];
-    const { train, val } = drawRows(job, sample);
+    const { train, val } = rows;
     return fitDrawMethods({
       job: { ...job.methods, names },
       train,
@@ -58,7 +63,7 @@ export function runProbeUnit(job: ProbeTaskJob, unit: ProbeUnit, seed: number, s
     });
   };
   if (unit.method !== undefined) return { methods: methodsOf([unit.method]) };
-  const probe = evaluateProbeSeed({ ...job, seed, sample, onProgress });
+  const probe = evaluateProbeSeed({ ...job, seed, sample, onProgress, rows });
   return { probe, methods: methodsOf((job.methods?.names ?? []).filter(needsProbe), probe) };
 }
 
