@@ -29,13 +29,19 @@ export class AnchoredProbe implements LinearProbe {
     readonly tol = 1e-4,
     readonly precision: ProbePrecision = 'float64',
     readonly threads = 1,
+    /** The anchor's logits per training set, shared by the fits of one search (they all see the same rows). */
+    readonly offsetsCache: WeakMap<Float32Array, Float64Array> = new WeakMap(),
   ) {}
 
   fit(X: Float32Array, y: Int32Array, n: number, d: number, K: number): this {
     // The probe's own solver (row space, onnxruntime kernel, line search, sklearn's stopping test) on V with
     // the anchor's logits as fixed per-row offsets. Every class stays in the softmax, seen in the rows or
     // not: its anchored row still competes.
-    const offsets = productsTAuto(X, n, this.anchor, K, d);
+    let offsets = this.offsetsCache.get(X);
+    if (!offsets) {
+      offsets = productsTAuto(X, n, this.anchor, K, d);
+      this.offsetsCache.set(X, offsets);
+    }
     const { W: V, b } = solveLogisticRegression(X, y, n, d, K, {
       C: this.C,
       maxIter: this.maxIter,
@@ -78,7 +84,8 @@ export const zsAnchoredProbe: FewShotMethod = {
   fit(ctx): FittedMethod {
     const { train, val, d, numClasses: K, settings } = ctx;
     const anchor = Float64Array.from(ctx.zeroShot.W, (v) => ctx.zeroShot.scale * v);
-    const makeProbe = (C: number) => new AnchoredProbe(C, anchor, settings.maxIter, 1e-4, probeFitMode(settings).precision, settings.threads ?? 1);
+    const offsetsCache = new WeakMap<Float32Array, Float64Array>();
+    const makeProbe = (C: number) => new AnchoredProbe(C, anchor, settings.maxIter, 1e-4, probeFitMode(settings).precision, settings.threads ?? 1, offsetsCache);
     let C = FIXED_C;
     if (val.n > 0) C = sweepC(train, val, { d, numClasses: K, makeProbe, grid: settings.grid, steps: probeFitMode(settings).refineSteps }).C;
     const all = val.n > 0 ? concatProbeData(train, val, d) : train;
