@@ -52,7 +52,7 @@ export function findMethod(name: string): MethodEntry | undefined {
 export function parseMethods(spec: string, flag = '--methods'): MethodEntry[] {
   const names = spec.split(',').map((s) => s.trim()).filter(Boolean);
   if (names.length === 0) throw new UserError(`${flag} needs a list of methods (valid: ${METHODS.map((m) => m.name).join(', ')}, or all)`);
+  for (const n of names) if (n !== 'all' && !findMethod(n)) throw new UserError(`${flag}: unknown method "${n}"; valid: ${METHODS.map((m) => m.name).join(', ')}, or all`);
   if (names.includes('all')) return [...METHODS];
-  for (const n of names) if (!findMethod(n)) throw new UserError(`${flag}: unknown method "${n}"; valid: ${METHODS.map((m) => m.name).join(', ')}, or all`);
   return METHODS.filter((m) => names.includes(m.name));
 }
