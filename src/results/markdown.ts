@@ -73,8 +73,16 @@ export function hyperparameterSummary(perSeed: Record<string, number>[]): string
 
 /** One sentence on where the probe curve meets zero-shot (CLIP Fig. 6), or null when not measured. */
 export function breakEvenLine(ds: DatasetResult): string | null {
-  // A method's note already names it ("tip-adapter already matches …").
-  const methods = (ds.methods ?? []).map((m) => (m.breakEvenNote?.startsWith(`${m.method} `) ? m.breakEvenNote : `${m.method} ${m.breakEvenShots !== null && !m.breakEvenNote ? `≈ ${m.breakEvenShots.toFixed(1)}` : m.breakEvenNote ?? 'never'}`));
+  // Methods with the same verdict are named together ("tip-adapter, wise: already matches …"); a note that
+  // names its method ("tip-adapter already matches …") has the name taken off first.
+  const groups = new Map<string, string[]>();
+  for (const m of ds.methods ?? []) {
+    const verdict = m.breakEvenNote?.startsWith(`${m.method} `)
+      ? m.breakEvenNote.slice(m.method.length + 1)
+      : m.breakEvenShots !== null && !m.breakEvenNote ? `≈ ${m.breakEvenShots.toFixed(1)}` : m.breakEvenNote ?? 'never';
+    groups.set(verdict, [...(groups.get(verdict) ?? []), m.method]);
+  }
+  const methods = [...groups].map(([verdict, names]) => (names.length === 1 ? `${names[0]} ${verdict}` : `${names.join(', ')}: ${verdict}`));
   const tail = methods.length ? `; other methods: ${methods.join('; ')}` : '';
   if (ds.breakEvenShots !== null && !ds.breakEvenNote) return `break-even: the probe matches zero-shot top-1 at ≈ ${ds.breakEvenShots.toFixed(1)} shots per class${tail}`;
   if (ds.breakEvenNote) return `break-even: ${ds.breakEvenNote}${tail}`;
