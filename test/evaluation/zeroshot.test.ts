@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Rng } from '../../src/util/rng.ts';
 import { classPrompts, indistinguishableClasses, zeroShotClassifier, zeroShotLogits } from '../../src/evaluation/zeroshot.ts';
 
 describe('zero-shot classifier', () => {
@@ -25,5 +26,24 @@ describe('zero-shot classifier', () => {
   it('flags classes whose text embeddings coincide', () => {
     const w = zeroShotClassifier(Float32Array.from([1, 0, 2, 0, 0, 1]), 3, 1, 2);
     expect(indistinguishableClasses(w, 3, 2)).toEqual([[0, 1]]);
+  });
+});
+
+describe('zeroShotLogits at scale', () => {
+  it('gives the same logits on onnxruntime (large sets) as the plain loop', () => {
+    const rng = new Rng(5);
+    const [n, K, d] = [240, 90, 256]; // 5.5M multiply-adds: above the onnxruntime threshold
+    const img = Float32Array.from({ length: n * d }, () => rng.next() - 0.5);
+    const cls = Float32Array.from({ length: K * d }, () => rng.next() - 0.5);
+    const z = zeroShotLogits(img, n, cls, K, d, 100);
+    for (let i = 0; i < n; i += 7) {
+      let norm = 0;
+      for (let j = 0; j < d; j++) norm += img[i * d + j] ** 2;
+      for (let c = 0; c < K; c++) {
+        let s = 0;
+        for (let j = 0; j < d; j++) s += img[i * d + j] * cls[c * d + j];
+        expect(z[i * K + c]).toBeCloseTo((100 * s) / Math.sqrt(norm), 4);
+      }
+    }
   });
 });
