@@ -72,7 +72,8 @@ export async function runProbeTasks(job: ProbeTaskJob, tasks: ProbeTask[], opts:
     .flatMap((_, task) => perTask.map((unit) => ({ task, unit })))
     .sort((a, b) => unitCost(b.unit) - unitCost(a.unit) || a.task - b.task);
   const size = probeWorkerCount(units.length, opts.workers);
-  if (size > 1 && job.settings.threads === undefined) job = { ...job, settings: { ...job.settings, threads: probeThreadsPerWorker(size, availableParallelism()) } };
+  const dynamicThreads = size > 1 && job.settings.threads === undefined;
+  if (dynamicThreads) job = { ...job, settings: { ...job.settings, threads: probeThreadsPerWorker(size, availableParallelism()) } };
   if (size <= 0) {
     for (let i = 0; i < tasks.length; i++) {
       // Let pending signals and I/O run between fits.
@@ -95,6 +96,10 @@ export async function runProbeTasks(job: ProbeTaskJob, tasks: ProbeTask[], opts:
     testLabels: shared(job.testLabels),
   };
   const workers = Array.from({ length: size }, () => new Worker(new URL('./probe-worker.mjs', import.meta.url)));
+  // Units running now, shared with the workers: with the threads left to the pool, a worker's float32
+  // products use the cores that finished workers left idle (ort-native.ts `setFloat32ThreadBudget`).
+  const busy = new Int32Array(new SharedArrayBuffer(4));
+  const cores = dynamicThreads ? availableParallelism() : 0;
   let next = 0;
   try {
     await new Promise<void>((resolve, reject) => {
@@ -112,6 +117,7 @@ export async function runProbeTasks(job: ProbeTaskJob, tasks: ProbeTask[], opts:
         if (next >= units.length) return;
         const id = next++;
         const { task, unit } = units[id];
+        Atomics.add(busy, 0, 1);
         w.postMessage({ type: 'task', id, seed: tasks[task].seed, sample: tasks[task].sample, unit });
       };
       for (const w of workers) {
@@ -120,6 +126,7 @@ export async function runProbeTasks(job: ProbeTaskJob, tasks: ProbeTask[], opts:
           const task = units[msg.id].task;
           if (msg.type === 'progress') opts.onProgress?.(task, msg.progress!);
           else if (msg.type === 'done') {
+            Atomics.sub(busy, 0, 1);
             parts[task].push(msg.result!);
             if (parts[task].length === perTask.length) {
               results[task] = mergeUnits(job, parts[task]);
@@ -137,7 +144,7 @@ export async function runProbeTasks(job: ProbeTaskJob, tasks: ProbeTask[], opts:
           }
         });
         w.on('error', fail);
-        w.postMessage({ type: 'job', job: sharedJob });
+        w.postMessage({ type: 'job', job: sharedJob, busy, cores });
         feed(w);
       }
     });

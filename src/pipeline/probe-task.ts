@@ -11,6 +11,7 @@ import { fitDrawMethods, type DrawMethodFit, type MethodsJob } from '../evaluati
 import { findMethod } from '../evaluation/methods/registry.ts';
 
 export type { MethodsJob };
+export { setFloat32ThreadBudget } from '../evaluation/probe/ort-native.ts';
 
 /** The pool's job: the probe's data, and the methods to fit on every draw (absent: the probe alone). */
 export interface ProbeTaskJob extends ProbeJob {

@@ -7,7 +7,7 @@ import { parentPort } from 'node:worker_threads';
 
 const compiled = existsSync(new URL('./probe-task.js', import.meta.url));
 if (!compiled) (await import('tsx/esm/api')).register();
-const { runProbeUnit } = compiled ? await import('./probe-task.js') : await import('./probe-task.ts');
+const { runProbeUnit, setFloat32ThreadBudget } = compiled ? await import('./probe-task.js') : await import('./probe-task.ts');
 const { serializeError } = compiled ? await import('../util/errors.js') : await import('../util/errors.ts');
 
 const PROGRESS_EVERY_MS = 200;
@@ -16,6 +16,9 @@ let job = null;
 parentPort.on('message', (msg) => {
   if (msg.type === 'job') {
     job = msg.job;
+    // The pool's cores shared among the units running now (at least one thread each).
+    const { busy, cores } = msg;
+    if (cores > 0) setFloat32ThreadBudget(() => Math.max(1, Math.floor(cores / Math.max(1, Atomics.load(busy, 0)))));
     return;
   }
   let last = 0;

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateProbeSeed, probeFitMode, DEFAULT_PROBE_SETTINGS } from '../../src/evaluation/linear-probe.ts';
+import { evaluateProbeSeed, fitPrecision, probeFitMode, DEFAULT_PROBE_SETTINGS } from '../../src/evaluation/linear-probe.ts';
 import { LogisticRegressionProbe } from '../../src/evaluation/probe/logistic-regression.ts';
 import { bindObjective } from '../../src/evaluation/probe/objective.ts';
 import { ortAvailable } from '../../src/evaluation/probe/ort-objective.ts';
+import { setFloat32ThreadBudget } from '../../src/evaluation/probe/ort-native.ts';
 import { sweepC, type ProbeData } from '../../src/evaluation/probe/sweep.ts';
 import type { LinearProbe } from '../../src/evaluation/probe/types.ts';
 import { Rng } from '../../src/util/rng.ts';
@@ -98,6 +99,29 @@ function seedOnThreads(d: number, K: number, shots: number, testPerClass: number
   return (threads: number) => evaluateProbeSeed({ ...job, settings: { ...DEFAULT_PROBE_SETTINGS, ...settings, threads }, seed: 0, sample: { train, val, shortClasses: [] } } as Parameters<typeof evaluateProbeSeed>[0]);
 }
 
+describeOrt('mixed fits on several cores', () => {
+  it('a mixed seed big enough for the staircase graphs is bit-identical on 1 and 2 threads, and when the thread budget changes between evaluations', () => {
+    // 260 train rows < d = 300: row space + float32 staircase graph; train + val = 520 rows > d: the dense float32 graph.
+    const run = seedOnThreads(300, 10, 26, 20, { precision: 'mixed' });
+    const a = run(1), b = run(2);
+    let calls = 0;
+    setFloat32ThreadBudget(() => 1 + (calls++ % 2));
+    let c;
+    try {
+      c = run(1);
+    } finally {
+      setFloat32ThreadBudget(null);
+    }
+    expect(calls).toBeGreaterThan(50);
+    for (const other of [b, c]) {
+      expect(other.C).toBe(a.C);
+      expect(other.sweep).toEqual(a.sweep);
+      expect(Buffer.from(other.weights.coef.buffer).equals(Buffer.from(a.weights.coef.buffer))).toBe(true);
+      expect(Buffer.from(other.weights.intercept.buffer).equals(Buffer.from(a.weights.intercept.buffer))).toBe(true);
+    }
+  });
+});
+
 describe('float64 fits on several cores', () => {
   it('a float64 seed big enough for the blocked graphs (staircase search, blocked dense refit) is bit-identical on 1 and 2 threads', () => {
     // 260 train rows < d = 300: row space + staircase graph; train + val = 520 rows > d: the blocked dense graph.
@@ -140,7 +164,18 @@ describe('the C search', () => {
 
   it('--search grid runs the 7 grid points only', () => {
     expect(probeFitMode({ ...DEFAULT_PROBE_SETTINGS, search: 'grid' }).refineSteps).toBe(0);
-    expect(probeFitMode(DEFAULT_PROBE_SETTINGS)).toEqual({ precision: 'float64', search: 'coop', warmStart: false, refineSteps: 8 });
-    expect(probeFitMode({ ...DEFAULT_PROBE_SETTINGS, precision: 'mixed' }).warmStart).toBe(true);
+    expect(probeFitMode(DEFAULT_PROBE_SETTINGS)).toEqual({ precision: 'auto', search: 'coop', refineSteps: 8 });
+  });
+
+  it('precision auto: mixed for draws whose products run on onnxruntime, float64 for smaller ones', () => {
+    // quickdraw 4-shot: 1,380 rows × 1,380 (rank ≤ rows) × 345 classes; CIFAR-10 4-shot: 40 × 40 × 10.
+    expect(fitPrecision('auto', 1380, 2404, 345)).toBe(ortAvailable() ? 'mixed' : 'float64');
+    expect(fitPrecision('auto', 40, 512, 10)).toBe('float64');
+    // The rule is the kernel's: n · min(n, d) · K ≥ ORT_MIN_WORK.
+    expect(fitPrecision('auto', 160, 512, 10)).toBe(ortAvailable() ? 'mixed' : 'float64');
+    expect(fitPrecision('auto', 100, 512, 10)).toBe('float64');
+    expect(fitPrecision('float64', 1380, 2404, 345)).toBe('float64');
+    expect(fitPrecision('mixed', 40, 512, 10)).toBe('mixed');
+    expect(fitPrecision(undefined, 1380, 2404, 345)).toBe('float64');
   });
 });

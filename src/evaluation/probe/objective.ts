@@ -32,7 +32,7 @@ export interface ObjectiveSpec {
   /** float32: onnxruntime's float32 products (falls back to float64 when the kernel is JS). */
   precision: 'float64' | 'float32';
   threads: number;
-  /** Row-space staircase (see ortStaircaseObjective), float64 onnxruntime only. */
+  /** Row-space staircase (see ortStaircaseObjective), onnxruntime only. */
   rankAfter?: Int32Array;
   /** Fixed per-row logit offsets [n, m] added to X·Wᵀ + b (solver.ts `offsets`). */
   offsets?: Float64Array;
@@ -51,7 +51,7 @@ export function bindObjective(spec: ObjectiveSpec): { objective: Objective; kern
   const { offsets } = spec;
   if (kernel === 'onnxruntime') {
     if (spec.precision === 'float32') {
-      const bound = ortObjective32(X, y, n, d, m, threads, offsets);
+      const bound = spec.rankAfter && n >= STAIRCASE_MIN_ROWS ? ortStaircaseObjective(X, spec.rankAfter, y, n, d, m, threads, offsets, 'float32') : ortObjective32(X, y, n, d, m, threads, offsets);
       return { objective: (p, g) => bound(p, invC, g), kernel, precision: 'float32' };
     }
     const bound = spec.rankAfter && n >= STAIRCASE_MIN_ROWS ? ortStaircaseObjective(X, spec.rankAfter, y, n, d, m, threads, offsets) : ortObjective(X, y, n, d, m, threads, offsets);

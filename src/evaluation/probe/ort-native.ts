@@ -53,6 +53,23 @@ export function ortAvailable(): boolean {
  */
 export const FLOAT64_THREADS = 1;
 
+/**
+ * How many threads float32 products may use right now. A probe worker sets it from the pool's count of
+ * busy workers (probe-pool.ts), so the last fit running on an otherwise idle machine gets every core.
+ * MLAS's float32 GEMM gives bit-identical products on any thread count (it splits the output, never a
+ * sum; `test/evaluation/probe-kernels.test.ts` checks it), so this changes speed, never a result.
+ */
+let float32Budget: (() => number) | null = null;
+
+export function setFloat32ThreadBudget(budget: (() => number) | null): void {
+  float32Budget = budget;
+}
+
+/** Threads for the next float32 product: the worker's budget when set, else `fallback`. */
+export function float32Threads(fallback: number): number {
+  return float32Budget ? float32Budget() : fallback;
+}
+
 /** A session for a tiny float64 graph; not spinning, since spinning threads steal the core from other probe workers. */
 export function nativeSession(model: Uint8Array, threads: number): NativeSession {
   const ort = loadOrt();

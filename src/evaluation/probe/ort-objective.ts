@@ -6,7 +6,7 @@
  * Runs synchronously on the native binding (see ort-native.ts).
  */
 import { GraphBuilder } from '../../model/onnx/builder.ts';
-import { FLOAT64_THREADS, loadOrt, nativeSession, type NativeSession } from './ort-native.ts';
+import { FLOAT64_THREADS, float32Threads, loadOrt, nativeSession, type NativeSession } from './ort-native.ts';
 
 export { ortAvailable } from './ort-native.ts';
 
@@ -75,7 +75,7 @@ function sessionFor(dtype: 'float64' | 'float32', withOffsets: boolean, threads:
 export function ortObjective32(X: Float64Array, y: Int32Array, n: number, d: number, m: number, threads: number, offsets?: Float64Array): BoundObjective {
   const ort = loadOrt();
   if (!ort) throw new Error('onnxruntime kernel unavailable: the onnxruntime-node native binding did not load');
-  const session = sessionFor('float32', offsets !== undefined, threads);
+  const withOffsets = offsets !== undefined;
   let X32 = float32Copies.get(X);
   if (!X32) {
     X32 = Float32Array.from(X);
@@ -83,12 +83,22 @@ export function ortObjective32(X: Float64Array, y: Int32Array, n: number, d: num
   }
   const feeds: Record<string, unknown> = { X: new ort.Tensor('float32', X32, [n, d]), y: new ort.Tensor('int64', BigInt64Array.from(y, (v) => BigInt(v)), [n, 1]) };
   if (offsets) feeds.O = new ort.Tensor('float32', Float32Array.from(offsets), [n, m]);
+  return bindRun32((t) => sessionFor('float32', withOffsets, t), feeds, n, m, d, threads);
+}
+
+/**
+ * A float32 graph's run on fixed `feeds` plus W and b rounded to float32, with the per-row
+ * log-likelihoods and the L2 penalty summed in float64. The session is looked up per evaluation for the
+ * thread count the worker may use now (`float32Threads`).
+ */
+function bindRun32(sessionFor32: (threads: number) => NativeSession, feeds: Record<string, unknown>, n: number, m: number, d: number, threads: number): BoundObjective {
+  const ort = loadOrt()!;
   const fetches = { logp_y: null, grad_W: null, grad_b: null };
   const bOff = m * d;
   const W = new Float32Array(bOff);
   const b = new Float32Array(m);
-  const s = session;
   return (params: Float64Array, invC: number, grad: Float64Array) => {
+    const s = sessionFor32(float32Threads(threads));
     for (let t = 0; t < bOff; t++) W[t] = params[t];
     for (let k = 0; k < m; k++) b[k] = params[bOff + k];
     const out = s.run({ ...feeds, W: new ort.Tensor('float32', W, [m, d]), b: new ort.Tensor('float32', b, [m]) }, fetches, {}) as unknown as Record<string, { data: Float32Array }>;
@@ -163,23 +173,35 @@ const STAIRCASE_BLOCKS = 8;
  * cols of j]; about 9/16 of the dense products' multiply-adds, the same sums up to rounding. The graph has
  * this training set's shapes, so it is built once per training set (a C sweep reuses it).
  */
-export function ortStaircaseObjective(Xr: Float64Array, rankAfter: Int32Array, y: Int32Array, n: number, r: number, m: number, threads: number, offsets?: Float64Array): BoundObjective {
+export function ortStaircaseObjective(Xr: Float64Array, rankAfter: Int32Array, y: Int32Array, n: number, r: number, m: number, threads: number, offsets?: Float64Array, dtype: 'float64' | 'float32' = 'float64'): BoundObjective {
   const withOffsets = offsets !== undefined;
-  let hit = staircaseSessions.get(Xr);
-  if (!hit || hit.threads !== threads || hit.m !== m || hit.withOffsets !== withOffsets) {
-    hit = { threads, m, withOffsets, ...staircase(Xr, rankAfter, n, r, m, withOffsets) };
-    staircaseSessions.set(Xr, hit);
-  }
-  if (!hit.session) return ortObjective(Xr, y, n, r, m, threads, offsets);
+  const key = `${dtype}/${m}/${withOffsets}`;
+  let bySet = staircaseSessions.get(Xr);
+  if (!bySet) staircaseSessions.set(Xr, (bySet = new Map()));
+  let hit = bySet.get(key);
+  if (!hit) bySet.set(key, (hit = staircase(Xr, rankAfter, n, r, m, withOffsets, dtype)));
+  if (!hit.graph) return dtype === 'float32' ? ortObjective32(Xr, y, n, r, m, threads, offsets) : ortObjective(Xr, y, n, r, m, threads, offsets);
   const ort = loadOrt()!;
   const feeds: Record<string, unknown> = { ...hit.feeds, y: new ort.Tensor('int64', BigInt64Array.from(y, (v) => BigInt(v)), [n, 1]) };
+  if (dtype === 'float32') {
+    if (offsets) feeds.O = new ort.Tensor('float32', Float32Array.from(offsets), [n, m]);
+    const stair = hit;
+    return bindRun32((t) => stair.session(t), feeds, n, m, r, threads);
+  }
   if (offsets) feeds.O = new ort.Tensor('float64', offsets, [n, m]);
-  return bindRun(hit.session, feeds, m, r);
+  return bindRun(hit.session(FLOAT64_THREADS), feeds, m, r);
 }
 
-const staircaseSessions = new WeakMap<Float64Array, { threads: number; m: number; withOffsets: boolean; session: NativeSession | null; feeds: Record<string, unknown> }>();
+interface Staircase {
+  graph: Uint8Array | null;
+  feeds: Record<string, unknown>;
+  /** The graph's session for a thread count (float32: the worker's budget may change between evaluations). */
+  session: (threads: number) => NativeSession;
+}
 
-function staircase(Xr: Float64Array, rankAfter: Int32Array, n: number, r: number, m: number, withOffsets: boolean): { session: NativeSession | null; feeds: Record<string, unknown> } {
+const staircaseSessions = new WeakMap<Float64Array, Map<string, Staircase>>();
+
+function staircase(Xr: Float64Array, rankAfter: Int32Array, n: number, r: number, m: number, withOffsets: boolean, dtype: 'float64' | 'float32'): Staircase {
   const ort = loadOrt();
   if (!ort) throw new Error('onnxruntime kernel unavailable: the onnxruntime-node native binding did not load');
   const rows = Math.ceil(n / STAIRCASE_BLOCKS);
@@ -189,15 +211,16 @@ function staircase(Xr: Float64Array, rankAfter: Int32Array, n: number, r: number
     starts.push(s);
     cols.push(rankAfter[Math.min(n, s + rows) - 1]);
   }
+  const none: Staircase = { graph: null, feeds: {}, session: () => { throw new Error('no staircase graph'); } };
   // A block of rows with no coordinates at all (zero rows first) is not worth a special case.
-  if (cols[0] === 0 || cols[cols.length - 1] !== r) return { session: null, feeds: {} };
+  if (cols[0] === 0 || cols[cols.length - 1] !== r) return none;
   const B = starts.length;
   const end = (i: number) => (i + 1 < B ? starts[i + 1] : n);
-  const g = new GraphBuilder('logistic_regression_loss_staircase');
+  const g = new GraphBuilder(`logistic_regression_loss_staircase${dtype === 'float64' ? '' : '_f32'}`);
   const feeds: Record<string, unknown> = {};
   const bind = (name: string, data: Float64Array, dims: number[]) => {
-    g.input(name, 'float64', dims);
-    feeds[name] = new ort.Tensor('float64', data, dims);
+    g.input(name, dtype, dims);
+    feeds[name] = new ort.Tensor(dtype, dtype === 'float64' ? data : Float32Array.from(data), dims);
   };
   const copy = (r0: number, r1: number, c0: number, c1: number): Float64Array => {
     const out = new Float64Array((r1 - r0) * (c1 - c0));
@@ -205,8 +228,8 @@ function staircase(Xr: Float64Array, rankAfter: Int32Array, n: number, r: number
     return out;
   };
   g.input('y', 'int64', [n, 1]);
-  g.input('W', 'float64', [m, r]);
-  g.input('b', 'float64', [m]);
+  g.input('W', dtype, [m, r]);
+  g.input('b', dtype, [m]);
   g.initializer('zero', new BigInt64Array([0n]), [1]);
   g.initializer('one_axis', new BigInt64Array([1n]), [1]);
   g.initializer('rows_end', new BigInt64Array([BigInt(n)]), [1]);
@@ -219,8 +242,8 @@ function staircase(Xr: Float64Array, rankAfter: Int32Array, n: number, r: number
     zs.push(`z${i}`);
   }
   g.node('Concat', zs, [withOffsets ? 'z_linear' : 'z'], { axis: 0 });
-  if (withOffsets) addOffsets(g, 'float64');
-  softmaxResidual(g);
+  if (withOffsets) addOffsets(g, dtype);
+  softmaxResidual(g, dtype);
   const gs: string[] = [];
   for (let j = 0; j < B; j++) {
     const c0 = j === 0 ? 0 : cols[j - 1];
@@ -232,6 +255,13 @@ function staircase(Xr: Float64Array, rankAfter: Int32Array, n: number, r: number
     gs.push(`g${j}`);
   }
   g.node('Concat', gs, ['grad_W'], { axis: 1 });
-  g.output('grad_W', 'float64', [m, r]);
-  return { session: nativeSession(g.toModelBytes({ opset: 17 }), FLOAT64_THREADS), feeds };
+  g.output('grad_W', dtype, [m, r]);
+  const graph = g.toModelBytes({ opset: 17 });
+  const sessions = new Map<number, NativeSession>();
+  const session = (threads: number) => {
+    let s = sessions.get(threads);
+    if (!s) sessions.set(threads, (s = nativeSession(graph, threads)));
+    return s;
+  };
+  return { graph, feeds, session };
 }

@@ -4,9 +4,10 @@
  * original coordinates. The probe object (logistic-regression.ts) wraps this with sklearn's estimator
  * shape; the C search (sweep.ts) calls the probe.
  */
-import { minimizeLbfgs, type LbfgsHistory, type LbfgsStop } from './lbfgs.ts';
+import { CompactHistory } from './compact-history.ts';
+import { minimizeLbfgs, type LbfgsStop } from './lbfgs.ts';
 import { axpyFrom, dotRows, gemmFor } from './dense.ts';
-import { bindObjective, resolveKernel, type ProbeKernel } from './objective.ts';
+import { bindObjective, resolveKernel, type Objective, type ProbeKernel } from './objective.ts';
 import { cachedFloat64, cachedRowSpace } from './row-space.ts';
 
 /**
@@ -68,19 +69,15 @@ export function solveLogisticRegression(X: Float32Array, y: Int32Array, n: numbe
   // mixed: centred rows, logits W(x − μ) + b′ with b′ = b + Wμ: the same model and optimum (b is not
   // penalised), but the mean every CLIP feature shares no longer couples W with b, which makes the
   // problem far better conditioned for L-BFGS. float64 keeps the plain parametrisation (sklearn's).
-  const centred = o.precision === 'mixed' ? cachedCentred(Xr0, n, r) : undefined;
-  const Xr = centred ? centred.Xc : Xr0;
-  const mu = centred?.mu;
+  // The rows themselves stay uncentred (so the row-space staircase stays): see `centredObjective`.
+  const mu = o.precision === 'mixed' ? cachedMean(Xr0, n, r) : undefined;
 
   // Parameters: [W (m × r) row-major, b (m)] (b′ when centred).
   const x0 = new Float64Array(m * r + m);
   if (o.init) {
-    for (let j = 0; j < m; j++) {
-      const dst = x0.subarray(j * r, (j + 1) * r);
-      if (basis) for (let a = 0; a < r; a++) dst[a] = dotRows(basis.Q, a * d, o.init.W, j * d, d);
-      else dst.set(o.init.W.subarray(j * d, (j + 1) * d));
-      x0[m * r + j] = o.init.b[j] + (mu ? dotRows(x0, j * r, mu, 0, r) : 0);
-    }
+    // W₀ in the basis: W₀ Qᵀ ([m, d] × [r, d]ᵀ), one product (m·r·d multiply-adds: 1.1·10⁹ at quickdraw 4-shot).
+    x0.set(basis ? gemmFor(m * r * d, o.threads)(o.init.W, basis.Q, m, r, d, true) : o.init.W.subarray(0, m * d));
+    for (let j = 0; j < m; j++) x0[m * r + j] = o.init.b[j] + (mu ? dotRows(x0, j * r, mu, 0, r) : 0);
   }
 
   const tol = o.tol;
@@ -112,26 +109,32 @@ export function solveLogisticRegression(X: Float32Array, y: Int32Array, n: numbe
 
   const kernel = resolveKernel(o.kernel, n, r, m);
   if (o.offsets && o.offsets.length !== n * m) throw new RangeError(`offsets: ${o.offsets.length} values for ${n} rows × ${m} classes`);
-  const spec = { X: Xr, y, n, d: r, m, C: o.C, kernel, threads: o.threads, rankAfter: basis && o.staircase && !centred ? basis.rankAfter : undefined, offsets: o.offsets };
+  // mixed fits always use the staircase: it is the speed path, with no outside path to follow to the bit.
+  const spec = { X: Xr0, y, n, d: r, m, C: o.C, kernel, threads: o.threads, rankAfter: basis && (o.staircase || mu) ? basis.rankAfter : undefined, offsets: o.offsets };
+  const bind = (precision: 'float64' | 'float32') => {
+    const f = bindObjective({ ...spec, precision }).objective;
+    return mu ? centredObjective(f, mu, m, r) : f;
+  };
   const lbfgs = { gradTol: tol, ftol: o.ftol, gradientConverged, lineSearch: o.lineSearch };
   let start: Float64Array = x0;
   let done = 0;
   let evaluations = 0;
   let float32Iterations = 0;
-  let history: LbfgsHistory | undefined;
-  if (o.precision === 'mixed' && kernel === 'onnxruntime') {
-    const fast = bindObjective({ ...spec, precision: 'float32' });
+  // mixed on onnxruntime: the curvature pairs stay in float32, compact form (compact-history.ts), through
+  // both phases: the polish's products are float64, its quasi-Newton directions need not be.
+  const compact = o.precision === 'mixed' && kernel === 'onnxruntime' ? new CompactHistory(m * r + m) : undefined;
+  if (compact) {
+    const fast = bind('float32');
     // A line search that needs more than a few evaluations is usually lost in float32 rounding (the
     // decrease it looks for is below the loss's float32 noise): hand over to float64 instead of spending 20.
-    const res = minimizeLbfgs(fast.objective, start, { ...lbfgs, maxIter: o.maxIter, maxLineSearch: FLOAT32_MAX_LINE_SEARCH, stopOnFailedSearch: true, onIteration: o.onIteration });
+    const res = minimizeLbfgs(fast, start, { ...lbfgs, compact, maxIter: o.maxIter, maxLineSearch: FLOAT32_MAX_LINE_SEARCH, stopOnFailedSearch: true, onIteration: o.onIteration });
     start = res.x;
     done = float32Iterations = res.iterations;
     evaluations = res.evaluations;
-    history = res.history;
   }
   // The float64 fit, or the polish: the same stopping rule, evaluated in float64, within what is left of maxIter.
-  const exact = bindObjective({ ...spec, precision: 'float64' });
-  const res = minimizeLbfgs(exact.objective, start, { ...lbfgs, history, maxIter: o.maxIter - done, onIteration: o.onIteration && ((i) => o.onIteration!(done + i)) });
+  const exact = bind('float64');
+  const res = minimizeLbfgs(exact, start, { ...lbfgs, compact, maxIter: o.maxIter - done, onIteration: o.onIteration && ((i) => o.onIteration!(done + i)) });
 
   // Back to the original coordinates: W = W_r · Q ([m, r] × [r, d]), as one product.
   const W = basis ? gemmFor(m * r * d, o.threads)(res.x, basis.Q, m, d, r, false) : res.x.slice(0, m * d);
@@ -150,19 +153,36 @@ function plainGradient(g: Float64Array, mu: Float64Array, m: number, r: number, 
   return out;
 }
 
-/** Rows minus their mean, and the mean; shared by the fits of a sweep like the row-space basis. */
-const centredCache = new WeakMap<Float64Array, { Xc: Float64Array; mu: Float64Array }>();
+/**
+ * The objective in centred parameters (W, b′) with b = b′ − Wμ: f(W, b′) = F(W, b′ − Wμ) for the plain
+ * objective F on uncentred rows, so ∇_W f = ∇_W F − ∇_b F · μᵀ and ∇_b′ f = ∇_b F. The same function as
+ * F on centred rows, with O(m·r) extra work per evaluation instead of a centred copy of the rows, which
+ * would fill the row-space staircase's zeros.
+ */
+export function centredObjective(F: Objective, mu: Float64Array, m: number, r: number): Objective {
+  const plain = new Float64Array(m * r + m);
+  return (p, g) => {
+    plain.set(p);
+    for (let j = 0; j < m; j++) plain[m * r + j] = p[m * r + j] - dotRows(p, j * r, mu, 0, r);
+    const v = F(plain, g);
+    for (let j = 0; j < m; j++) {
+      const gb = g[m * r + j];
+      if (gb !== 0) for (let a = 0; a < r; a++) g[j * r + a] -= gb * mu[a];
+    }
+    return v;
+  };
+}
 
-function cachedCentred(X: Float64Array, n: number, r: number): { Xc: Float64Array; mu: Float64Array } {
-  let hit = centredCache.get(X);
-  if (!hit) {
-    const mu = new Float64Array(r);
+/** The rows' mean; shared by the fits of a sweep like the row-space basis. */
+const meanCache = new WeakMap<Float64Array, Float64Array>();
+
+function cachedMean(X: Float64Array, n: number, r: number): Float64Array {
+  let mu = meanCache.get(X);
+  if (!mu) {
+    mu = new Float64Array(r);
     for (let i = 0; i < n; i++) for (let a = 0; a < r; a++) mu[a] += X[i * r + a];
     for (let a = 0; a < r; a++) mu[a] /= n;
-    const Xc = new Float64Array(n * r);
-    for (let i = 0; i < n; i++) for (let a = 0; a < r; a++) Xc[i * r + a] = X[i * r + a] - mu[a];
-    hit = { Xc, mu };
-    centredCache.set(X, hit);
+    meanCache.set(X, mu);
   }
-  return hit;
+  return mu;
 }
