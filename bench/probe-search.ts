@@ -4,7 +4,7 @@
  *
  *   npm run bench -- --dataset quickdraw --shots 4 --export-features .cache/bench/export   # once (features cached)
  *   npx tsx bench/probe-search.ts --export .cache/bench/export/quickdraw [--imagenet] [--quick]
- *        [--seeds 0,1,2] [--classes N] [--precision mixed|float64] [--float64] [--no-sklearn] [--out bench/results/probe-search.json]
+ *        [--seeds 0,1,2] [--classes N] [--precision mixed|float64] [--float64] [--no-sklearn] [--sklearn-json FILE] [--out bench/results/probe-search.json]
  *
  * For each drawn seed of the export (`--export-features` output: the exact rows each seed drew for train
  * and validation), runs our search + train+val refit (`evaluateProbeSeed`, all cores, one seed at a time)
@@ -117,6 +117,15 @@ function sklearn(dir: string, seeds: number[], classes: number | undefined, at?:
   return seeds.map((s) => rec.seeds.find((x) => x.seed === s)!);
 }
 
+function fromSklearnJson(file: string, seeds: number[]): Side[] {
+  const rec = JSON.parse(readFileSync(file, 'utf8')) as { seeds: { seed: number; C: number; valAccuracy: number | null; top1: number; seconds: number }[] };
+  return seeds.map((s) => {
+    const hit = rec.seeds.find((x) => x.seed === s);
+    if (!hit) throw new Error(`${file}: no result for seed ${s}`);
+    return hit;
+  });
+}
+
 interface Row {
   problem: string;
   seed: number;
@@ -139,9 +148,15 @@ async function runProblem(problem: string, dir: string, seeds: number[] | null, 
   }
   if (!flag('--no-sklearn')) {
     const ss = draws.map((d) => d.seed);
-    const sk = sklearn(dir, ss, classes);
-    const at = sklearn(dir, ss, classes, mine.map((r) => r.ours.C));
-    mine.forEach((r, i) => Object.assign(r, { sklearn: sk[i], sklearnAtOurC: at[i].top1 }));
+    // --sklearn-json FILE: scikit-learn's complete search from an earlier coop-search-exported.py --json run
+    // on the same export (at 345 classes it takes an hour), instead of running it again.
+    const reuse = arg('--sklearn-json', null);
+    const sk = reuse ? fromSklearnJson(reuse, ss) : sklearn(dir, ss, classes);
+    // Check (b): sklearn refitted at our C; where both searches chose the same C that is sklearn's own refit.
+    const same = (i: number) => Math.abs(Math.log10(mine[i].ours.C / sk[i].C)) < 1e-9;
+    const refit = mine.map((_, i) => i).filter((i) => !same(i));
+    const at = refit.length ? sklearn(dir, refit.map((i) => ss[i]), classes, refit.map((i) => mine[i].ours.C)) : [];
+    mine.forEach((r, i) => Object.assign(r, { sklearn: sk[i], sklearnAtOurC: same(i) ? sk[i].top1 : at[refit.indexOf(i)].top1 }));
   }
   rows.push(...mine);
 }

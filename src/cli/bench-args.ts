@@ -29,7 +29,7 @@ export interface BenchArgs {
   classesFile: string | null;
   solver: 'lbfgs' | 'ml-logistic-regression';
   /** lbfgs only: how each fit is solved (docs/probe-solver.md). */
-  probePrecision: 'mixed' | 'float64';
+  probePrecision: 'auto' | 'mixed' | 'float64';
   /** lbfgs only: 'coop' (CoOp lpclip / CLIP A.3) or the opt-in 'grid' (7 points, no bisection). */
   search: 'coop' | 'grid';
   threads: number | null;
@@ -102,7 +102,7 @@ export const BENCH_FLAGS = {
   'probe-precision': {
     type: 'string',
     value: '<name>',
-    help: 'lbfgs fits: float64 (default: float64 cold starts, as scikit-learn) or mixed (opt-in,\n~2x faster at many classes: float32 products, float64 polish, warm starts along the C path;\nmay choose another C at large C); docs/probe-solver.md',
+    help: 'lbfgs fits: auto (default: mixed for draws whose products run on onnxruntime, float64 for\nsmaller ones), mixed (float32 products, float64 polish, warm starts along the C path: ~3x faster\nat many classes, checked against scikit-learn) or float64 (cold starts, scikit-learn\'s iterates);\ndocs/probe-solver.md',
   },
   threads: { type: 'string', value: '<n>', help: 'ONNX intra-op threads (default: all cores)' },
   ...DEVICE_FLAG,
@@ -171,7 +171,7 @@ export function benchArgsFrom(v: FlagValues<typeof BENCH_FLAGS>, positionals: st
   if (v['require-cached'] && v['no-cache']) throw new UserError(`--require-cached reads every image feature from the cache; drop --no-cache`);
   const solver = choiceFlag(v.solver, '--solver', ['lbfgs', 'ml-logistic-regression'] as const) ?? 'lbfgs';
   const search = choiceFlag(v.search, '--search', ['coop', 'grid'] as const);
-  const probePrecision = choiceFlag(v['probe-precision'], '--probe-precision', ['mixed', 'float64'] as const);
+  const probePrecision = choiceFlag(v['probe-precision'], '--probe-precision', ['auto', 'mixed', 'float64'] as const);
   if (solver !== 'lbfgs' && search !== undefined) throw new UserError(`--search chooses C for --solver lbfgs; ${solver} ignores C, so drop --search`);
   if (solver !== 'lbfgs' && probePrecision !== undefined) throw new UserError(`--probe-precision applies to --solver lbfgs only; drop it with --solver ${solver}`);
   const nSeeds = intFlag(v.seeds, '--seeds', 3, 1, 1000);
@@ -192,7 +192,7 @@ export function benchArgsFrom(v: FlagValues<typeof BENCH_FLAGS>, positionals: st
     splitFile: v['split-file'] ?? null,
     classesFile: v.classes ?? null,
     solver,
-    probePrecision: probePrecision ?? 'float64',
+    probePrecision: probePrecision ?? 'auto',
     search: search ?? 'coop',
     threads: v.threads !== undefined ? intFlag(v.threads, '--threads', 0, 1, 256) : null,
     device: deviceFlag(v.device),

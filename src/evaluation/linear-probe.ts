@@ -3,6 +3,7 @@ import { classificationMetrics, correctness, type Metrics } from './metrics.ts';
 import { sampleKShot, sampleKShotFromLists, type KShotSample } from './sampling.ts';
 import { probeFactory, solverUsesC, sweepC, concatProbeData, type LinearProbe, type LinearWeights, type ProbeData, type ProbeSolver } from './probe/index.ts';
 import { linearScores, type ProbePrecision } from './probe/logistic-regression.ts';
+import { resolveKernel } from './probe/objective.ts';
 import { COOP_C_GRID } from './probe/sweep.ts';
 import { deriveSeed } from '../util/rng.ts';
 
@@ -64,24 +65,38 @@ export interface ProbeSettings {
   /**
    * How each lbfgs fit is solved (absent: 'float64'). 'mixed': float32 products with a float64 polish, each
    * fit of the search warm-started from the nearest C already fitted and the train + val refit from the
-   * search's fit at the chosen C. 'float64': float64 products and cold starts, like sklearn (the path
-   * before issue 18, and the default: on CIFAR-10 4-shot seed 2 'mixed' chose C = 1e-3 where float64 chose
-   * 7.5e6, 4.4 points apart, so 'mixed' is opt-in; docs/probe-solver.md).
+   * search's fit at the chosen C. 'float64': float64 products and cold starts, sklearn's iterates (the path
+   * before issue 18). 'auto' (the CLI's default): per draw, 'mixed' when its products run on onnxruntime
+   * (large draws, where it is 3× faster and checked against scikit-learn's search on quickdraw), else
+   * 'float64' (small draws: cheap either way, so sklearn's own path); docs/probe-solver.md.
    */
-  precision?: ProbePrecision;
+  precision?: ProbePrecisionSetting;
   /** 'coop' (absent): the grid then `refineSteps` bisection steps. 'grid': the coarse grid only (opt-in, faster, not CoOp's). */
   search?: CSearch;
 }
 
 export type CSearch = 'coop' | 'grid';
 
-export const DEFAULT_PROBE_SETTINGS: ProbeSettings = { solver: 'lbfgs', maxIter: 1000, grid: COOP_C_GRID, refineSteps: 8, precision: 'float64', search: 'coop' };
+/** A settings record's precision: one of the solver's, or 'auto' (resolved per draw by `fitPrecision`). */
+export type ProbePrecisionSetting = ProbePrecision | 'auto';
 
-/** The precision and search a settings record runs (defaults filled in). */
-export function probeFitMode(settings: ProbeSettings): { precision: ProbePrecision; search: CSearch; warmStart: boolean; refineSteps: number } {
+export const DEFAULT_PROBE_SETTINGS: ProbeSettings = { solver: 'lbfgs', maxIter: 1000, grid: COOP_C_GRID, refineSteps: 8, precision: 'auto', search: 'coop' };
+
+/** The precision and search a settings record runs (defaults filled in; 'auto' stays 'auto': see `fitPrecision`). */
+export function probeFitMode(settings: ProbeSettings): { precision: ProbePrecisionSetting; search: CSearch; refineSteps: number } {
   const precision = settings.precision ?? 'float64';
   const search = settings.search ?? 'coop';
-  return { precision, search, warmStart: precision === 'mixed', refineSteps: search === 'grid' ? 0 : settings.refineSteps };
+  return { precision, search, refineSteps: search === 'grid' ? 0 : settings.refineSteps };
+}
+
+/**
+ * The precision a draw's fits run with: the setting, with 'auto' resolved by the draw's size: 'mixed' when
+ * its products run on onnxruntime (n · min(n, d) · K ≥ ORT_MIN_WORK, the probe's own kernel rule, with n
+ * the training rows of the search), else 'float64'. The train + val refit follows its search.
+ */
+export function fitPrecision(setting: ProbePrecisionSetting | undefined, n: number, d: number, numClasses: number): ProbePrecision {
+  if (setting !== 'auto') return setting ?? 'float64';
+  return resolveKernel('auto', n, Math.min(n, d), numClasses) === 'onnxruntime' ? 'mixed' : 'float64';
 }
 
 /** C when the protocol cannot choose one (sklearn's default). */
@@ -188,10 +203,12 @@ export function fitLinearProbe(
 ): { probe: LinearProbe; C: number; cSelection: CSelection; sweep: { C: number; valAccuracy: number }[]; trainWeights?: LinearWeights } {
   const where: ProbeFitProgress = { phase: 'sweep', C: FIXED_C, fit: 0, iteration: 0 };
   const mode = probeFitMode(settings);
+  const precision = fitPrecision(mode.precision, train.n, d, numClasses);
+  const warmStart = precision === 'mixed';
   const makeProbe = probeFactory(settings.solver, {
     maxIter: settings.maxIter,
     threads: settings.threads,
-    precision: mode.precision,
+    precision,
     onIteration: onProgress
       ? (iteration) => {
           where.iteration = iteration;
@@ -211,7 +228,7 @@ export function fitLinearProbe(
       Object.assign(where, { C: f.C, fit: f.index, iteration: 0 });
       onProgress?.(where);
     };
-    const s = sweepC(train, val, { d, numClasses, makeProbe, grid: settings.grid, steps: mode.refineSteps, warmStart: mode.warmStart, onFit });
+    const s = sweepC(train, val, { d, numClasses, makeProbe, grid: settings.grid, steps: mode.refineSteps, warmStart, onFit });
     C = s.C;
     sweep = s.trace.map((p) => ({ C: p.C, valAccuracy: p.valAccuracy }));
     chosen = s.probe.weights?.();
@@ -220,7 +237,7 @@ export function fitLinearProbe(
   Object.assign(where, { phase: 'refit', C, fit: where.fit + 1, iteration: 0 });
   onProgress?.(where);
   // float64: a cold start, as sklearn does. mixed: from the search's fit at this C (issue 18).
-  const probe = makeProbe(C, mode.warmStart ? chosen : undefined).fit(all.X, all.y, all.n, d, numClasses);
+  const probe = makeProbe(C, warmStart ? chosen : undefined).fit(all.X, all.y, all.n, d, numClasses);
   return { probe, C, cSelection, sweep, ...(chosen ? { trainWeights: chosen } : {}) };
 }
 

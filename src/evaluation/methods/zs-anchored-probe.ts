@@ -13,7 +13,7 @@
  */
 import { solveLogisticRegression, type ProbePrecision } from '../probe/solver.ts';
 import { concatProbeData, sweepC, type LinearProbe, type LinearWeights } from '../probe/index.ts';
-import { FIXED_C, probeFitMode } from '../linear-probe.ts';
+import { FIXED_C, fitPrecision, probeFitMode } from '../linear-probe.ts';
 import type { FewShotMethod, FittedMethod } from './types.ts';
 import { argmaxRow, productsTAuto } from './linalg.ts';
 import { linearScores, softmaxRows } from '../probe/logistic-regression.ts';
@@ -85,7 +85,7 @@ export const zsAnchoredProbe: FewShotMethod = {
     const { train, val, d, numClasses: K, settings } = ctx;
     const anchor = Float64Array.from(ctx.zeroShot.W, (v) => ctx.zeroShot.scale * v);
     const offsetsCache = new WeakMap<Float32Array, Float64Array>();
-    const makeProbe = (C: number) => new AnchoredProbe(C, anchor, settings.maxIter, 1e-4, probeFitMode(settings).precision, settings.threads ?? 1, offsetsCache);
+    const makeProbe = (C: number) => new AnchoredProbe(C, anchor, settings.maxIter, 1e-4, fitPrecision(probeFitMode(settings).precision, train.n, d, K), settings.threads ?? 1, offsetsCache);
     let C = FIXED_C;
     if (val.n > 0) C = sweepC(train, val, { d, numClasses: K, makeProbe, grid: settings.grid, steps: probeFitMode(settings).refineSteps }).C;
     const all = val.n > 0 ? concatProbeData(train, val, d) : train;
