@@ -52,6 +52,8 @@ export interface ProbeSeedEvaluation {
   weights: LinearWeights;
   /** When C was searched: the search's fit at the chosen C on the train rows alone (WiSE chooses α with it). */
   trainWeights?: LinearWeights;
+  /** How this draw's lbfgs fits ran ('auto' resolved by the draw's size); absent for solvers without C. */
+  precision?: ProbePrecision;
   seconds: number;
 }
 
@@ -171,7 +173,7 @@ export function evaluateProbeSeed(args: ProbeJob & { seed: number; sample: KShot
   const { sample, dim: d, numClasses, settings } = args;
   // `rows`: the draw's rows when the caller already gathered them (drawRows), for fits after this one.
   const { train, val } = args.rows ?? drawRows(args, sample);
-  const { probe, C, cSelection, sweep, trainWeights } = fitLinearProbe(train, val, d, numClasses, settings, args.onProgress);
+  const { probe, C, cSelection, sweep, trainWeights, precision } = fitLinearProbe(train, val, d, numClasses, settings, args.onProgress);
   const nTest = args.testLabels.length;
   const scores = probe.decisionFunction(l2NormalizeRows(args.testFeats, nTest, d), nTest);
   return {
@@ -185,6 +187,7 @@ export function evaluateProbeSeed(args: ProbeJob & { seed: number; sample: KShot
     correct: correctness(scores, args.testLabels, numClasses),
     weights: probe.weights!(),
     ...(trainWeights ? { trainWeights } : {}),
+    ...(precision ? { precision } : {}),
     seconds: (performance.now() - t0) / 1000,
   };
 }
@@ -200,7 +203,7 @@ export function fitLinearProbe(
   numClasses: number,
   settings: ProbeSettings,
   onProgress?: (p: ProbeFitProgress) => void,
-): { probe: LinearProbe; C: number; cSelection: CSelection; sweep: { C: number; valAccuracy: number }[]; trainWeights?: LinearWeights } {
+): { probe: LinearProbe; C: number; cSelection: CSelection; sweep: { C: number; valAccuracy: number }[]; trainWeights?: LinearWeights; precision?: ProbePrecision } {
   const where: ProbeFitProgress = { phase: 'sweep', C: FIXED_C, fit: 0, iteration: 0 };
   const mode = probeFitMode(settings);
   const precision = fitPrecision(mode.precision, train.n, d, numClasses);
@@ -238,7 +241,7 @@ export function fitLinearProbe(
   onProgress?.(where);
   // float64: a cold start, as sklearn does. mixed: from the search's fit at this C (issue 18).
   const probe = makeProbe(C, warmStart ? chosen : undefined).fit(all.X, all.y, all.n, d, numClasses);
-  return { probe, C, cSelection, sweep, ...(chosen ? { trainWeights: chosen } : {}) };
+  return { probe, C, cSelection, sweep, ...(chosen ? { trainWeights: chosen } : {}), ...(solverUsesC(settings.solver) ? { precision } : {}) };
 }
 
 /**

@@ -141,7 +141,7 @@ export function probeResults(args: {
     probes.push({
       shots: k,
       solver: settings.solver,
-      perSeed: perSeed.map((s, i) => ({ seed: s.seed, trainCount: s.trainCount, valCount: s.valCount, C: s.C, cSelection: s.cSelection.method, sweep: s.sweep, metrics: toRecord(scored[i].metrics), seconds: s.seconds })),
+      perSeed: perSeed.map((s, i) => ({ seed: s.seed, trainCount: s.trainCount, valCount: s.valCount, C: s.C, cSelection: s.cSelection.method, ...(s.precision ? { precision: s.precision } : {}), sweep: s.sweep, metrics: toRecord(scored[i].metrics), seconds: s.seconds })),
       ...est,
       top5: top5s.every((v) => v !== null) ? top5Estimate(top5s as number[]) : null,
       protocol: probeProtocol(k, perSeed, list, probeFitMode(settings).search),

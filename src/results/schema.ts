@@ -52,6 +52,8 @@ export interface ProbeSeedResult {
   C: number;
   /** 'sweep': C chosen on the validation draw; 'fixed': C = 1 (see the probe's protocol for why). */
   cSelection?: 'sweep' | 'fixed';
+  /** How this seed's lbfgs fits ran: `protocol.probeFit.precision` with 'auto' resolved by the draw's size. */
+  precision?: 'float64' | 'mixed';
   sweep: { C: number; valAccuracy: number }[];
   metrics: ClassifierMetrics;
   seconds: number;

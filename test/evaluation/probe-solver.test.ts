@@ -177,5 +177,8 @@ describe('the C search', () => {
     expect(fitPrecision('float64', 1380, 2404, 345)).toBe('float64');
     expect(fitPrecision('mixed', 40, 512, 10)).toBe('mixed');
     expect(fitPrecision(undefined, 1380, 2404, 345)).toBe('float64');
+    // A whole seed reports how it ran: 96 rows × 64 × 24 classes is above the threshold, 8 × 8 × 4 is not.
+    expect(seedOnThreads(64, 24, 4, 10, {})(1).precision).toBe(ortAvailable() ? 'mixed' : 'float64');
+    expect(seedOnThreads(16, 4, 2, 5, {})(1).precision).toBe('float64');
   });
 });

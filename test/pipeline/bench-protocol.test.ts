@@ -48,6 +48,10 @@ describe('runBench on an in-memory dataset: the recorded protocol is the one tha
     expect(p.protocol!.note).toBeUndefined();
     expect(p.perSeed.every((s) => s.sweep.length > 0)).toBe(true);
     expect(summaryRows(r.datasets[0])[1][2]).toMatch(/±/);
+    // precision auto: the run records 'auto', each seed how it ran (a small draw: scikit-learn's float64 path).
+    expect(r.protocol.probeFit?.precision).toBe('auto');
+    expect(p.perSeed.map((s) => s.precision)).toEqual(['float64', 'float64', 'float64']);
+    expect(validateResults(r)).toEqual([]);
   });
 
   it('records the execution provider the encoders ran on (cpu unless --device says otherwise)', async () => {
