@@ -4,7 +4,7 @@
  *
  *   npm run bench -- --dataset quickdraw --shots 4 --export-features .cache/bench/export   # once (features cached)
  *   npx tsx bench/probe-search.ts --export .cache/bench/export/quickdraw [--imagenet] [--quick]
- *        [--seeds 0,1,2] [--classes N] [--precision mixed|float64] [--float64] [--no-sklearn] [--sklearn-json FILE] [--out bench/results/probe-search.json]
+ *        [--seeds 0,1,2] [--classes N] [--synthetic KxS] [--precision mixed|float64] [--float64] [--no-sklearn] [--sklearn-json FILE] [--out bench/results/probe-search.json]
  *
  * For each drawn seed of the export (`--export-features` output: the exact rows each seed drew for train
  * and validation), runs our search + train+val refit (`evaluateProbeSeed`, all cores, one seed at a time)
@@ -198,6 +198,16 @@ async function main(): Promise<void> {
   const classes = arg('--classes', quick ? '60' : null);
   const K = classes === null ? undefined : Number(classes);
   if (exportDir) await runProblem(K ? `quickdraw 4-shot, first ${K} classes` : 'quickdraw 4-shot', exportDir, seeds === null ? null : seeds.split(',').map(Number), rows, K);
+  // --synthetic KxS: seeded synthetic clusters of K classes × S shots, 512-d (e.g. 345x4: quickdraw's shape at CLIP ViT-B/32's width).
+  const synth = arg('--synthetic', null);
+  if (synth) {
+    const m = /^(\d+)x(\d+)$/.exec(synth);
+    if (!m) throw new Error(`--synthetic takes CLASSESxSHOTS, e.g. 345x4; got "${synth}"`);
+    const [K, k] = [Number(m[1]), Number(m[2])];
+    const dir = join('.cache', 'bench', `synthetic-${K}x${k}`);
+    await writeSyntheticExport(dir, K, k, 0);
+    await runProblem(`synthetic ${K} classes ${k}-shot 512-d`, dir, null, rows);
+  }
   if (flag('--imagenet') || quick) {
     const [K, k] = quick ? [50, 4] : [1000, 16];
     const dir = join('.cache', 'bench', `synthetic-${K}x${k}`);
