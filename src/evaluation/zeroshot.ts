@@ -1,6 +1,8 @@
 import { UserError } from '../util/errors.ts';
 import { l2NormalizeRows } from './normalize.ts';
-import { gemmFor, jsGemm } from './probe/dense.ts';
+import { ORT_MIN_BASIS_WORK } from './probe/dense.ts';
+import { linearScores } from './probe/logistic-regression.ts';
+import { ortAvailable } from './probe/ort-native.ts';
 import { classificationMetrics, correctness, type Metrics } from './metrics.ts';
 
 /**
@@ -36,19 +38,14 @@ export function zeroShotClassifier(textEmb: Float32Array, numClasses: number, nu
 /** Logits = scale · cos(image, class): [n, K]. Image features are normalised here. */
 export function zeroShotLogits(imageFeats: Float32Array, n: number, classifier: Float32Array, numClasses: number, dim: number, scale = 100): Float32Array {
   const img = l2NormalizeRows(imageFeats, n, dim);
-  const out = new Float32Array(n * numClasses);
-  // Large sets (quickdraw: 6,900 × 345 classes × 2,404-d, 8 s in JS) as float64 GEMMs on onnxruntime, in
-  // blocks of rows: the same float64 sums up to reassociation, rounded to float32 as before.
-  const gemm = gemmFor(n * numClasses * dim, 1);
-  if (gemm !== jsGemm) {
-    const W = Float64Array.from(classifier.subarray(0, numClasses * dim));
-    for (let s = 0; s < n; s += LOGIT_BLOCK) {
-      const rows = Math.min(LOGIT_BLOCK, n - s);
-      const z = gemm(Float64Array.from(img.subarray(s * dim, (s + rows) * dim)), W, rows, numClasses, dim, true);
-      for (let t = 0; t < rows * numClasses; t++) out[s * numClasses + t] = scale * z[t];
-    }
-    return out;
+  // Large sets (quickdraw: 6,900 × 345 classes × 2,404-d, 8 s in JS) are scored as a linear head, whose
+  // products run as float64 GEMMs on onnxruntime in blocks of rows (`linearScores`); the logit scale is
+  // folded into the weights. The same float64 sums up to reassociation, rounded to float32 as before.
+  if (n * numClasses * dim >= ORT_MIN_BASIS_WORK && ortAvailable()) {
+    const coef = Float64Array.from(classifier.subarray(0, numClasses * dim), (v) => scale * v);
+    return linearScores({ numClasses, numFeatures: dim, coef, intercept: new Float64Array(numClasses) }, img, n, 1);
   }
+  const out = new Float32Array(n * numClasses);
   for (let i = 0; i < n; i++) {
     const xi = i * dim;
     for (let c = 0; c < numClasses; c++) {
@@ -60,9 +57,6 @@ export function zeroShotLogits(imageFeats: Float32Array, n: number, classifier: 
   }
   return out;
 }
-
-/** Rows per onnxruntime call: bounds the float64 copy of the rows (1,024 × 2,404 doubles ≈ 20 MB). */
-const LOGIT_BLOCK = 1024;
 
 export interface ZeroShotEvaluation {
   scores: Float32Array;

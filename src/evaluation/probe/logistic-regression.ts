@@ -31,7 +31,8 @@ export interface LogisticRegressionOptions {
    * In the row space, skip the zero part of the lower-staircase coordinates in both products (see
    * ortStaircaseObjective): 1.4× per evaluation at 1,380 rows × 345 classes. The same function to
    * rounding, but at large C L-BFGS follows rounding, and on quickdraw 4-shot seed 0 that moved a tied
-   * validation score and the C chosen. Default false: the dense graph.
+   * validation score and the C chosen. Default false: the dense graph. Mixed-precision fits use it always
+   * (solver.ts): they follow no outside path to the bit.
    */
   staircase?: boolean;
   /** Called after every L-BFGS iteration (progress reporting). */

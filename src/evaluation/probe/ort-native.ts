@@ -57,7 +57,9 @@ export const FLOAT64_THREADS = 1;
  * How many threads float32 products may use right now. A probe worker sets it from the pool's count of
  * busy workers (probe-pool.ts), so the last fit running on an otherwise idle machine gets every core.
  * MLAS's float32 GEMM gives bit-identical products on any thread count (it splits the output, never a
- * sum; `test/evaluation/probe-kernels.test.ts` checks it), so this changes speed, never a result.
+ * sum; `test/evaluation/probe-solver.test.ts` checks whole seeds with the budget changing between
+ * evaluations), so this changes speed, never a result. The pairs' Sᵀg product is the exception and keeps one
+ * thread (compact-history.ts).
  */
 let float32Budget: (() => number) | null = null;
 

@@ -71,6 +71,14 @@ function sessionFor(dtype: 'float64' | 'float32', withOffsets: boolean, threads:
   return s;
 }
 
+/** A fit's fixed feeds: the rows' tensors (`rows`), the labels, and the offsets in the graph's precision. */
+function fitFeeds(dtype: 'float64' | 'float32', y: Int32Array, n: number, m: number, offsets: Float64Array | undefined, rows: Record<string, unknown>): Record<string, unknown> {
+  const T = loadOrt()!.Tensor;
+  const feeds: Record<string, unknown> = { ...rows, y: new T('int64', BigInt64Array.from(y, (v) => BigInt(v)), [n, 1]) };
+  if (offsets) feeds.O = new T(dtype, dtype === 'float64' ? offsets : Float32Array.from(offsets), [n, m]);
+  return feeds;
+}
+
 /** `ortObjective` with float32 products: X (and the offsets) rounded to float32 once per training set, W and b per evaluation. */
 export function ortObjective32(X: Float64Array, y: Int32Array, n: number, d: number, m: number, threads: number, offsets?: Float64Array): BoundObjective {
   const ort = loadOrt();
@@ -81,8 +89,7 @@ export function ortObjective32(X: Float64Array, y: Int32Array, n: number, d: num
     X32 = Float32Array.from(X);
     float32Copies.set(X, X32);
   }
-  const feeds: Record<string, unknown> = { X: new ort.Tensor('float32', X32, [n, d]), y: new ort.Tensor('int64', BigInt64Array.from(y, (v) => BigInt(v)), [n, 1]) };
-  if (offsets) feeds.O = new ort.Tensor('float32', Float32Array.from(offsets), [n, m]);
+  const feeds = fitFeeds('float32', y, n, m, offsets, { X: new ort.Tensor('float32', X32, [n, d]) });
   return bindRun32((t) => sessionFor('float32', withOffsets, t), feeds, n, m, d, threads);
 }
 
@@ -133,9 +140,7 @@ export function ortObjective(X: Float64Array, y: Int32Array, n: number, d: numbe
   // float64: one thread whatever `threads` says (FLOAT64_THREADS: determinism across thread counts).
   const session = sessionFor('float64', offsets !== undefined, FLOAT64_THREADS);
   void threads;
-  const feeds: Record<string, unknown> = { X: new ort.Tensor('float64', X, [n, d]), y: new ort.Tensor('int64', BigInt64Array.from(y, (v) => BigInt(v)), [n, 1]) };
-  if (offsets) feeds.O = new ort.Tensor('float64', offsets, [n, m]);
-  return bindRun(session, feeds, m, d);
+  return bindRun(session, fitFeeds('float64', y, n, m, offsets, { X: new ort.Tensor('float64', X, [n, d]) }), m, d);
 }
 
 /** The session's run on fixed `feeds` plus W and b, with the L2 penalty added in JS. */
@@ -181,15 +186,9 @@ export function ortStaircaseObjective(Xr: Float64Array, rankAfter: Int32Array, y
   let hit = bySet.get(key);
   if (!hit) bySet.set(key, (hit = staircase(Xr, rankAfter, n, r, m, withOffsets, dtype)));
   if (!hit.graph) return dtype === 'float32' ? ortObjective32(Xr, y, n, r, m, threads, offsets) : ortObjective(Xr, y, n, r, m, threads, offsets);
-  const ort = loadOrt()!;
-  const feeds: Record<string, unknown> = { ...hit.feeds, y: new ort.Tensor('int64', BigInt64Array.from(y, (v) => BigInt(v)), [n, 1]) };
-  if (dtype === 'float32') {
-    if (offsets) feeds.O = new ort.Tensor('float32', Float32Array.from(offsets), [n, m]);
-    const stair = hit;
-    return bindRun32((t) => stair.session(t), feeds, n, m, r, threads);
-  }
-  if (offsets) feeds.O = new ort.Tensor('float64', offsets, [n, m]);
-  return bindRun(hit.session(FLOAT64_THREADS), feeds, m, r);
+  const feeds = fitFeeds(dtype, y, n, m, offsets, hit.feeds);
+  const stair = hit;
+  return dtype === 'float32' ? bindRun32((t) => stair.session(t), feeds, n, m, r, threads) : bindRun(hit.session(FLOAT64_THREADS), feeds, m, r);
 }
 
 interface Staircase {
