@@ -18,7 +18,7 @@ export interface ProbeFitRecord {
    * 'auto': per draw, 'mixed' when its fits run on onnxruntime (AUTO_PRECISION_RULE), else 'float64'.
    */
   precision: ProbePrecisionName;
-  /** Whether each fit started from the nearest C already fitted (and the refit from the search's fit at the chosen C); 'auto': the mixed draws did. */
+  /** Whether each fit started from the C's already fitted (interpolated in log C between two, else the nearest; the refit from the search's fit at the chosen C); 'auto': the mixed draws did. */
   warmStart: boolean;
   /** The L-BFGS line search; absent in files written before it was recorded, which ran 'nocedal-wright'. */
   lineSearch?: LineSearchName;
@@ -37,7 +37,7 @@ export function probeFitRecord(search: CSearchName, precision: ProbePrecisionNam
   const warmStart = precision !== 'float64';
   const ls = lineSearch === 'more-thuente' ? "scipy L-BFGS-B's Moré–Thuente line search, so sklearn's iterates" : 'a Nocedal–Wright strong-Wolfe line search';
   const mixed =
-    'L-BFGS on centred row-space coordinates with float32 products and a float64 polish to sklearn\'s stopping rule (max |∇f| ≤ 1e-4), each fit warm-started from the nearest C already fitted';
+    'L-BFGS on centred row-space coordinates with float32 products and a float64 polish to sklearn\'s stopping rule (max |∇f| ≤ 1e-4), each fit warm-started from the C\'s already fitted (between two: their weights interpolated in log C; else the nearest)';
   const float64 = 'L-BFGS in float64 from a cold start for every fit (sklearn\'s LogisticRegression(solver="lbfgs", max_iter=1000) arithmetic)';
   const how = precision === 'mixed' ? mixed : precision === 'float64' ? float64 : `precision auto: ${AUTO_PRECISION_RULE}; mixed: ${mixed}; float64: ${float64}`;
   const what = search === 'coop' ? 'C searched as CoOp lpclip / CLIP A.3 (7-point grid, 8 bisection steps)' : 'C chosen on the 7-point grid only, without the bisection (opt-in --search grid: faster, not comparable to CoOp/CLIP tables)';

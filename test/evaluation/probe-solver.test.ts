@@ -4,6 +4,7 @@ import { LogisticRegressionProbe } from '../../src/evaluation/probe/logistic-reg
 import { bindObjective } from '../../src/evaluation/probe/objective.ts';
 import { ortAvailable } from '../../src/evaluation/probe/ort-objective.ts';
 import { setFloat32ThreadBudget } from '../../src/evaluation/probe/ort-native.ts';
+import { rowsWithinTol } from '../../src/evaluation/probe/solver.ts';
 import { sweepC, type ProbeData } from '../../src/evaluation/probe/sweep.ts';
 import type { LinearProbe } from '../../src/evaluation/probe/types.ts';
 import { Rng } from '../../src/util/rng.ts';
@@ -68,6 +69,51 @@ describeOrt('mixed-precision probe fits (issue 18)', () => {
     }
   });
 
+  it('with more rows than dimensions (the train + val refit) a mixed fit runs rotated and still ends where the float64 fit ends, with sklearn\'s gradient test met in the original coordinates', () => {
+    const d = 40, K = 8;
+    const train = clusters(2, 40, d, K); // 320 rows ≥ d and ≥ the staircase's 256
+    const test = clusters(2, 20, d, K);
+    for (const C of [1, 100]) {
+      const f64 = new LogisticRegressionProbe({ C, kernel: 'onnxruntime', precision: 'float64', threads: 1 }).fit(train.X, train.y, train.n, d, K);
+      const mixed = new LogisticRegressionProbe({ C, kernel: 'onnxruntime', precision: 'mixed', threads: 1 }).fit(train.X, train.y, train.n, d, K);
+      const a = f64.fitInfo(), b = mixed.fitInfo();
+      expect(b.float32Iterations).toBeGreaterThan(0);
+      expect([a.basis, b.basis]).toEqual(['none', 'rotated']);
+      expect(Math.abs(a.objective - b.objective) / a.objective).toBeLessThan(1e-6);
+      const pa = f64.predict(test.X, test.n), pb = mixed.predict(test.X, test.n);
+      let same = 0;
+      for (let i = 0; i < test.n; i++) if (pa[i] === pb[i]) same++;
+      expect(same / test.n).toBeGreaterThan(0.99);
+      if (b.stop !== 'gtol') continue;
+      // The stopping test was made in basis coordinates; recompute the gradient of the plain objective at the
+      // returned weights in the original ones.
+      const w = mixed.weights();
+      const p = new Float64Array(K * d + K);
+      p.set(w.coef);
+      p.set(w.intercept, K * d);
+      const g = new Float64Array(p.length);
+      bindObjective({ X: Float64Array.from(train.X), y: train.y, n: train.n, d, m: K, C, kernel: 'js', precision: 'float64', threads: 1 }).objective(p, g);
+      expect(Math.max(...g.map(Math.abs))).toBeLessThanOrEqual(1e-4 * (1 + 1e-6));
+    }
+  });
+
+  it('the gradient test between the norm bounds looks at every original coordinate of the rows it is given', () => {
+    // Q: a rotation of 3 coordinates (rows: the basis); g's rows are basis coordinates u, the original ones u·Q.
+    // Row 0 is (0.9, 0.5, 0.2)·1e-4 in the original coordinates: within tol, though its 2-norm is not. Row 1 has
+    // 1.5e-4 > tol there although its 2-norm (1.6e-4) is below tol·√3.
+    const c = Math.SQRT1_2;
+    const Q = Float64Array.from([c, c, 0, -c, c, 0, 0, 0, 1]);
+    const basisOf = (o: number[]) => [0, 1, 2].map((a) => o[0] * Q[a * 3] + o[1] * Q[a * 3 + 1] + o[2] * Q[a * 3 + 2]);
+    const g = Float64Array.from([...basisOf([0.9e-4, 0.5e-4, 0.2e-4]), ...basisOf([1.5e-4, 0.5e-4, 0.1e-4]), 0, 0]);
+    expect(rowsWithinTol(g, [0], undefined, 2, Q, 3, 3, 1e-4, 1)).toBe(true);
+    expect(rowsWithinTol(g, [0, 1], undefined, 2, Q, 3, 3, 1e-4, 1)).toBe(false);
+    // Centred: the bias gradient times μ is added first (row 0 + 1·μ has 1.4e-4 in original coordinate 0).
+    const gc = Float64Array.from([...basisOf([0.9e-4, 0.5e-4, 0.2e-4]), 0, 0, 0, 1, 0]);
+    const mu = Float64Array.from(basisOf([0.5e-4, 0, 0]));
+    expect(rowsWithinTol(gc, [0], undefined, 2, Q, 3, 3, 1e-4, 1)).toBe(true);
+    expect(rowsWithinTol(gc, [0], mu, 2, Q, 3, 3, 1e-4, 1)).toBe(false);
+  });
+
   it('gives bit-identical weights on 1 and 2 threads and across reruns', () => {
     // Large enough (192 × 64 × 24 multiply-adds per product) that MLAS splits each GEMM across 2 threads.
     const d = 64, K = 24;
@@ -101,7 +147,8 @@ function seedOnThreads(d: number, K: number, shots: number, testPerClass: number
 
 describeOrt('mixed fits on several cores', () => {
   it('a mixed seed big enough for the staircase graphs is bit-identical on 1 and 2 threads, and when the thread budget changes between evaluations', () => {
-    // 260 train rows < d = 300: row space + float32 staircase graph; train + val = 520 rows > d: the dense float32 graph.
+    // 260 train rows < d = 300: row space + float32 staircase graph; train + val = 520 rows > d: rotated into
+    // the rows' Gram–Schmidt basis, the staircase over all d coordinates.
     const run = seedOnThreads(300, 10, 26, 20, { precision: 'mixed' });
     const a = run(1), b = run(2);
     let calls = 0;

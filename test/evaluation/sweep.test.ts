@@ -86,6 +86,53 @@ describe('sweepC (CoOp lpclip)', () => {
     expect(fits).toBeLessThan(7 + 16);
   });
 
+  it('warm starts: the grid from the nearest C fitted, each bisection fit from its neighbours interpolated in log C', () => {
+    // A probe whose "weights" are a known function of log C (w = [logC, 2·logC], b = [−Inf, logC²]), so every
+    // start can be checked against the rule.
+    class PathProbe extends FakeProbe {
+      constructor(private readonly logC: number) {
+        super(10 ** logC);
+      }
+      weights() {
+        return { numClasses: 2, numFeatures: 1, coef: Float64Array.from([this.logC, 2 * this.logC]), intercept: Float64Array.from([-Infinity, this.logC ** 2]) };
+      }
+    }
+    const starts: { logC: number; init?: { coef: Float64Array; intercept: Float64Array } }[] = [];
+    const order: number[] = [];
+    sweepC(fakeTrain, fakeVal, {
+      d: 1,
+      numClasses: 2,
+      warmStart: true,
+      makeProbe: (C, init) => {
+        const logC = Math.log10(C);
+        starts.push({ logC, init });
+        order.push(logC);
+        return new PathProbe(logC);
+      },
+    });
+    expect(starts[0].init).toBeUndefined();
+    let interpolated = 0;
+    for (const [i, { logC, init }] of starts.entries()) {
+      if (i === 0) continue;
+      const before = order.slice(0, i);
+      const below = Math.max(...before.filter((l) => l <= logC));
+      const above = Math.min(...before.filter((l) => l >= logC));
+      if (Number.isFinite(below) && Number.isFinite(above)) {
+        // The secant between the neighbours: for weights linear in log C it is exact.
+        interpolated++;
+        expect(init!.coef[0]).toBeCloseTo(logC, 12);
+        expect(init!.coef[1]).toBeCloseTo(2 * logC, 12);
+        const t = (logC - below) / (above - below);
+        expect(init!.intercept[1]).toBeCloseTo(below ** 2 + t * (above ** 2 - below ** 2), 12);
+      } else {
+        const nearest = Number.isFinite(below) ? below : above;
+        expect(init!.coef[0]).toBe(nearest);
+      }
+      expect(init!.intercept[0]).toBe(-Infinity);
+    }
+    expect(interpolated).toBeGreaterThanOrEqual(8);
+  });
+
   it('refuses to choose C without validation examples', () => {
     const empty: ProbeData = { X: new Float32Array(0), y: new Int32Array(0), n: 0 };
     expect(() => sweepC(fakeTrain, empty, { d: 1, numClasses: 2, makeProbe: (C) => new FakeProbe(C) })).toThrow(/validation split is empty/);

@@ -107,7 +107,7 @@ export class LogisticRegressionProbe implements LinearProbe {
       // One class: it is always the answer.
       intercept[present[0]] = 0;
       this.fitted = { numClasses, numFeatures: d, coef, intercept };
-      this.info = { iterations: 0, evaluations: 0, stop: 'gtol', objective: 0, rank: 0, kernel: 'js', float32Iterations: 0 };
+      this.info = { iterations: 0, evaluations: 0, stop: 'gtol', objective: 0, rank: 0, basis: 'none', kernel: 'js', float32Iterations: 0 };
       return this;
     }
 

@@ -6,9 +6,10 @@
  */
 import { CompactHistory } from './compact-history.ts';
 import { minimizeLbfgs, type LbfgsStop } from './lbfgs.ts';
-import { axpyFrom, dotRows, gemmFor } from './dense.ts';
+import { dotRows, gemmFor } from './dense.ts';
 import { bindObjective, resolveKernel, type Objective, type ProbeKernel } from './objective.ts';
 import { cachedFloat64, cachedRowSpace } from './row-space.ts';
+import { STAIRCASE_MIN_ROWS } from './ort-objective.ts';
 
 /**
  * How a fit's products are computed. 'float64': every evaluation in float64 (the reference path).
@@ -49,6 +50,8 @@ export interface FitInfo {
   objective: number;
   /** Dimension actually optimised per class (≤ d; the training rows' rank when reduced). */
   rank: number;
+  /** The coordinates the fit ran in: the rows' span (n < d), that basis rotating all d (n ≥ d, mixed), or the original ones. */
+  basis: 'row-space' | 'rotated' | 'none';
   /** Which loss/gradient kernel ran. */
   kernel: ProbeKernel;
   /** Iterations made with float32 products (0 for float64 fits); the rest were float64. */
@@ -63,7 +66,11 @@ const FLOAT32_MAX_LINE_SEARCH = 5;
  * Returns W and b in the original coordinates.
  */
 export function solveLogisticRegression(X: Float32Array, y: Int32Array, n: number, d: number, m: number, o: SolveOptions): { W: Float64Array; b: Float64Array; info: FitInfo } {
-  const basis = o.reduceToRowSpace && n < d ? cachedRowSpace(X, n, d, o.threads) : undefined;
+  // n < d: the rows' span, an exact reduction. n ≥ d on the mixed onnxruntime path (the train + val
+  // refit): the same Gram–Schmidt basis is then a rotation of all d coordinates, kept for the staircase
+  // it gives the rows (the first d rows' coordinates are a lower triangle: about a third fewer products).
+  const rotate = o.precision === 'mixed' && n >= d && n >= STAIRCASE_MIN_ROWS && resolveKernel(o.kernel, n, d, m) === 'onnxruntime';
+  const basis = o.reduceToRowSpace && (n < d || rotate) ? cachedRowSpace(X, n, d, o.threads) : undefined;
   const r = basis ? basis.rank : d;
   const Xr0 = basis ? basis.Xr : cachedFloat64(X);
   // mixed: centred rows, logits W(x − μ) + b′ with b′ = b + Wμ: the same model and optimum (b is not
@@ -82,29 +89,31 @@ export function solveLogisticRegression(X: Float32Array, y: Int32Array, n: numbe
 
   const tol = o.tol;
   const sqrtD = Math.sqrt(d);
-  const fullRow = new Float64Array(d);
-  const gPlain = mu ? new Float64Array(m * r + m) : new Float64Array(0);
   // sklearn's test is max |∇f| in the original coordinates; a rotation preserves row 2-norms, which
   // bound the max from both sides (max ≤ ‖·‖₂ ≤ √d·max), so the exact test is needed only in between.
-  const gradientConverged = (gIn: Float64Array): boolean => {
-    for (let j = 0; j < m; j++) if (Math.abs(gIn[m * r + j]) > tol) return false;
-    // Centred: ∇_W f = ∇_W g + ∇_b′ g · μᵀ in the plain parametrisation the test is defined in.
-    const g = mu ? plainGradient(gIn, mu, m, r, gPlain) : gIn;
-    if (!basis) {
-      for (let i = 0; i < m * r; i++) if (Math.abs(g[i]) > tol) return false;
-      return true;
-    }
+  // Centred: ∇_W f = ∇_W g + ∇_b′ g · μᵀ in the plain parametrisation the test is defined in (read on the
+  // fly, row by row).
+  const gradientConverged = (g: Float64Array): boolean => {
+    for (let j = 0; j < m; j++) if (Math.abs(g[m * r + j]) > tol) return false;
+    const between: number[] = [];
     for (let j = 0; j < m; j++) {
+      const gb = mu ? g[m * r + j] : 0;
       let ss = 0;
-      for (let a = 0; a < r; a++) ss += g[j * r + a] * g[j * r + a];
+      let max = 0;
+      for (let a = 0; a < r; a++) {
+        const v = mu ? g[j * r + a] + gb * mu[a] : g[j * r + a];
+        ss += v * v;
+        if (Math.abs(v) > max) max = Math.abs(v);
+      }
+      if (!basis) {
+        if (max > tol) return false;
+        continue;
+      }
       const norm = Math.sqrt(ss);
-      if (norm <= tol) continue;
       if (norm > tol * sqrtD) return false;
-      fullRow.fill(0);
-      for (let a = 0; a < r; a++) axpyFrom(fullRow, g[j * r + a], basis.Q, a * d, d);
-      for (let t = 0; t < d; t++) if (Math.abs(fullRow[t]) > tol) return false;
+      if (norm > tol) between.push(j);
     }
-    return true;
+    return !basis || rowsWithinTol(g, between, mu, m, basis.Q, r, d, tol, o.threads);
   };
 
   const kernel = resolveKernel(o.kernel, n, r, m);
@@ -140,17 +149,29 @@ export function solveLogisticRegression(X: Float32Array, y: Int32Array, n: numbe
   const W = basis ? gemmFor(m * r * d, o.threads)(res.x, basis.Q, m, d, r, false) : res.x.slice(0, m * d);
   const b = res.x.slice(m * r, m * r + m);
   if (mu) for (let j = 0; j < m; j++) b[j] -= dotRows(res.x, j * r, mu, 0, r);
-  const info: FitInfo = { iterations: done + res.iterations, evaluations: evaluations + res.evaluations, stop: res.stop, objective: res.f, rank: r, kernel, float32Iterations };
+  const info: FitInfo = { iterations: done + res.iterations, evaluations: evaluations + res.evaluations, stop: res.stop, objective: res.f, rank: r, basis: !basis ? 'none' : n < d ? 'row-space' : 'rotated', kernel, float32Iterations };
   return { W, b, info };
 }
 
-function plainGradient(g: Float64Array, mu: Float64Array, m: number, r: number, out: Float64Array): Float64Array {
-  for (let j = 0; j < m; j++) {
-    const gb = g[m * r + j];
-    for (let a = 0; a < r; a++) out[j * r + a] = g[j * r + a] + gb * mu[a];
-    out[m * r + j] = gb;
+/**
+ * Whether rows `rows` of g [·, r] (basis coordinates; plus ∇_b′ · μᵀ when centred) are within tol in every original coordinate
+ * (row · Q, Q [r, d]). The rows go through one product per batch, batches growing 4, 16, 64, … so an
+ * unconverged gradient is usually rejected after a few rows and a converged one costs a few products
+ * (at quickdraw's 345 × 1380 × 2404 the row-at-a-time JS loop took 2 s per converged test).
+ */
+export function rowsWithinTol(g: Float64Array, rows: number[], mu: Float64Array | undefined, m: number, Q: Float64Array, r: number, d: number, tol: number, threads: number): boolean {
+  for (let s = 0, size = 4; s < rows.length; s += size, size *= 4) {
+    const k = Math.min(size, rows.length - s);
+    const G = new Float64Array(k * r);
+    for (let t = 0; t < k; t++) {
+      const j = rows[s + t];
+      const gb = mu ? g[m * r + j] : 0;
+      for (let a = 0; a < r; a++) G[t * r + a] = mu ? g[j * r + a] + gb * mu[a] : g[j * r + a];
+    }
+    const full = gemmFor(k * r * d, threads)(G, Q, k, d, r, false);
+    for (let i = 0; i < full.length; i++) if (Math.abs(full[i]) > tol) return false;
   }
-  return out;
+  return true;
 }
 
 /**
@@ -160,11 +181,19 @@ function plainGradient(g: Float64Array, mu: Float64Array, m: number, r: number, 
  * would fill the row-space staircase's zeros.
  */
 export function centredObjective(F: Objective, mu: Float64Array, m: number, r: number): Objective {
-  const plain = new Float64Array(m * r + m);
+  const bias = new Float64Array(m);
   return (p, g) => {
-    plain.set(p);
-    for (let j = 0; j < m; j++) plain[m * r + j] = p[m * r + j] - dotRows(p, j * r, mu, 0, r);
-    const v = F(plain, g);
+    // F sees p with b = b′ − Wμ in place of b′ (restored after): no copy of the m·r weights.
+    for (let j = 0; j < m; j++) {
+      bias[j] = p[m * r + j];
+      p[m * r + j] = bias[j] - dotRows(p, j * r, mu, 0, r);
+    }
+    let v: number;
+    try {
+      v = F(p, g);
+    } finally {
+      p.set(bias, m * r);
+    }
     for (let j = 0; j < m; j++) {
       const gb = g[m * r + j];
       if (gb !== 0) for (let a = 0; a < r; a++) g[j * r + a] -= gb * mu[a];
