@@ -108,13 +108,17 @@ function ours(l: Loaded, draw: Draw, precision: ProbePrecision): Side {
   return { C: r.C, valAccuracy: picked.length ? picked[0].valAccuracy : null, top1: r.metrics.top1, seconds: r.seconds };
 }
 
-function sklearn(dir: string, seeds: number[], classes: number | undefined, at?: number[]): Side[] {
+function sklearn(dir: string, shots: number, seeds: number[], classes: number | undefined, at?: number[]): Side[] {
   const out = join(tmpdir(), `probe-search-${process.pid}.json`);
-  const args = ['bench/dev/coop-search-exported.py', dir, '--seeds', seeds.join(','), '--json', out, ...(classes ? ['--classes', String(classes)] : []), ...(at ? ['--at', at.join(',')] : [])];
+  const args = ['bench/dev/coop-search-exported.py', dir, '--shots', String(shots), '--seeds', seeds.join(','), '--json', out, ...(classes ? ['--classes', String(classes)] : []), ...(at ? ['--at', at.join(',')] : [])];
   const r = spawnSync(arg('--python', '/usr/bin/python3')!, args, { encoding: 'utf8', stdio: ['ignore', 'inherit', 'inherit'] });
   if (r.status !== 0) throw new Error(`sklearn search failed (exit ${r.status}); is scikit-learn installed for /usr/bin/python3?`);
   const rec = JSON.parse(readFileSync(out, 'utf8')) as { seeds: { seed: number; C: number; valAccuracy: number | null; top1: number; seconds: number }[] };
-  return seeds.map((s) => rec.seeds.find((x) => x.seed === s)!);
+  return seeds.map((s) => {
+    const hit = rec.seeds.find((x) => x.seed === s);
+    if (!hit) throw new Error(`sklearn search: no result for ${shots}-shot seed ${s} in ${dir}`);
+    return hit;
+  });
 }
 
 function fromSklearnJson(file: string, seeds: number[]): Side[] {
@@ -151,11 +155,13 @@ async function runProblem(problem: string, dir: string, seeds: number[] | null, 
     // --sklearn-json FILE: scikit-learn's complete search from an earlier coop-search-exported.py --json run
     // on the same export (at 345 classes it takes an hour), instead of running it again.
     const reuse = arg('--sklearn-json', null);
-    const sk = reuse ? fromSklearnJson(reuse, ss) : sklearn(dir, ss, classes);
+    const shots = draws[0].shots;
+    if (draws.some((d) => d.shots !== shots)) throw new Error(`${dir}: draws of several shot counts; the sklearn side compares one (export one --shots value)`);
+    const sk = reuse ? fromSklearnJson(reuse, ss) : sklearn(dir, shots, ss, classes);
     // Check (b): sklearn refitted at our C; where both searches chose the same C that is sklearn's own refit.
     const same = (i: number) => Math.abs(Math.log10(mine[i].ours.C / sk[i].C)) < 1e-9;
     const refit = mine.map((_, i) => i).filter((i) => !same(i));
-    const at = refit.length ? sklearn(dir, refit.map((i) => ss[i]), classes, refit.map((i) => mine[i].ours.C)) : [];
+    const at = refit.length ? sklearn(dir, shots, refit.map((i) => ss[i]), classes, refit.map((i) => mine[i].ours.C)) : [];
     mine.forEach((r, i) => Object.assign(r, { sklearn: sk[i], sklearnAtOurC: same(i) ? sk[i].top1 : at[refit.indexOf(i)].top1 }));
   }
   rows.push(...mine);
