@@ -113,12 +113,7 @@ function sklearn(dir: string, shots: number, seeds: number[], classes: number | 
   const args = ['bench/dev/coop-search-exported.py', dir, '--shots', String(shots), '--seeds', seeds.join(','), '--json', out, ...(classes ? ['--classes', String(classes)] : []), ...(at ? ['--at', at.join(',')] : [])];
   const r = spawnSync(arg('--python', '/usr/bin/python3')!, args, { encoding: 'utf8', stdio: ['ignore', 'inherit', 'inherit'] });
   if (r.status !== 0) throw new Error(`sklearn search failed (exit ${r.status}); is scikit-learn installed for /usr/bin/python3?`);
-  const rec = JSON.parse(readFileSync(out, 'utf8')) as { seeds: { seed: number; C: number; valAccuracy: number | null; top1: number; seconds: number }[] };
-  return seeds.map((s) => {
-    const hit = rec.seeds.find((x) => x.seed === s);
-    if (!hit) throw new Error(`sklearn search: no result for ${shots}-shot seed ${s} in ${dir}`);
-    return hit;
-  });
+  return fromSklearnJson(out, seeds);
 }
 
 function fromSklearnJson(file: string, seeds: number[]): Side[] {

@@ -102,7 +102,7 @@ export const BENCH_FLAGS = {
   'probe-precision': {
     type: 'string',
     value: '<name>',
-    help: 'lbfgs fits: auto (default: mixed for draws whose products run on onnxruntime, float64 for\nsmaller ones), mixed (float32 products, float64 polish, warm starts along the C path: ~3x faster\nat many classes, checked against scikit-learn) or float64 (cold starts, scikit-learn\'s iterates);\ndocs/probe-solver.md',
+    help: 'lbfgs fits: auto (default: mixed for draws whose products run on onnxruntime, float64 for\nsmaller ones), mixed (float32 products, float64 polish, warm starts along the C path: ~4x faster\nat many classes, checked against scikit-learn) or float64 (cold starts, scikit-learn\'s iterates);\ndocs/probe-solver.md',
   },
   threads: { type: 'string', value: '<n>', help: 'ONNX intra-op threads (default: all cores)' },
   ...DEVICE_FLAG,

@@ -69,7 +69,7 @@ export interface ProbeSettings {
    * fit of the search warm-started from the C's already fitted (interpolated in log C between two, else the
    * nearest) and the train + val refit from the search's fit at the chosen C. 'float64': float64 products
    * and cold starts, sklearn's iterates (the path before issue 18). 'auto' (the CLI's default): per draw, 'mixed' when its products run on onnxruntime
-   * (large draws, where it is 3× faster and checked against scikit-learn's search on quickdraw), else
+   * (large draws, where it is about 4× faster and checked against scikit-learn's search on quickdraw), else
    * 'float64' (small draws: cheap either way, so sklearn's own path); docs/probe-solver.md.
    */
   precision?: ProbePrecisionSetting;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateProbeSeed, fitPrecision, probeFitMode, DEFAULT_PROBE_SETTINGS } from '../../src/evaluation/linear-probe.ts';
 import { LogisticRegressionProbe } from '../../src/evaluation/probe/logistic-regression.ts';
-import { bindObjective } from '../../src/evaluation/probe/objective.ts';
+import { bindObjective, ORT_MIN_WORK } from '../../src/evaluation/probe/objective.ts';
+import { AUTO_PRECISION_RULE } from '../../src/results/probe-fit.ts';
 import { ortAvailable } from '../../src/evaluation/probe/ort-objective.ts';
 import { setFloat32ThreadBudget } from '../../src/evaluation/probe/ort-native.ts';
 import { rowsWithinTol } from '../../src/evaluation/probe/solver.ts';
@@ -221,6 +222,8 @@ describe('the C search', () => {
     // The rule is the kernel's: n · min(n, d) · K ≥ ORT_MIN_WORK.
     expect(fitPrecision('auto', 160, 512, 10)).toBe(ortAvailable() ? 'mixed' : 'float64');
     expect(fitPrecision('auto', 100, 512, 10)).toBe('float64');
+    // The results record states the rule in words (results/ cannot import the kernel's constant): the same threshold.
+    expect(AUTO_PRECISION_RULE).toContain(`2^${Math.log2(ORT_MIN_WORK)} multiply-adds`);
     expect(fitPrecision('float64', 1380, 2404, 345)).toBe('float64');
     expect(fitPrecision('mixed', 40, 512, 10)).toBe('mixed');
     expect(fitPrecision(undefined, 1380, 2404, 345)).toBe('float64');

@@ -85,9 +85,11 @@ export const zsAnchoredProbe: FewShotMethod = {
     const { train, val, d, numClasses: K, settings } = ctx;
     const anchor = Float64Array.from(ctx.zeroShot.W, (v) => ctx.zeroShot.scale * v);
     const offsetsCache = new WeakMap<Float32Array, Float64Array>();
-    const makeProbe = (C: number) => new AnchoredProbe(C, anchor, settings.maxIter, 1e-4, fitPrecision(probeFitMode(settings).precision, train.n, d, K), settings.threads ?? 1, offsetsCache);
+    const mode = probeFitMode(settings);
+    const precision = fitPrecision(mode.precision, train.n, d, K);
+    const makeProbe = (C: number) => new AnchoredProbe(C, anchor, settings.maxIter, 1e-4, precision, settings.threads ?? 1, offsetsCache);
     let C = FIXED_C;
-    if (val.n > 0) C = sweepC(train, val, { d, numClasses: K, makeProbe, grid: settings.grid, steps: probeFitMode(settings).refineSteps }).C;
+    if (val.n > 0) C = sweepC(train, val, { d, numClasses: K, makeProbe, grid: settings.grid, steps: mode.refineSteps }).C;
     const all = val.n > 0 ? concatProbeData(train, val, d) : train;
     const linear = makeProbe(C).fit(all.X, all.y, all.n, d, K).weights();
     return {
